@@ -1,0 +1,14 @@
+//! Préau domain logic. Nothing here knows about windows, webviews or dialogs:
+//! the desktop shell and the command line are thin adapters over this crate.
+
+pub mod audit;
+pub mod demo;
+pub mod model;
+pub mod secrets;
+pub mod store;
+
+/// Every error that crosses a boundary (IPC, CLI, logs) carries a stable code;
+/// the UI translates codes, tests assert them.
+pub trait ErrorCode {
+    fn code(&self) -> &'static str;
+}

@@ -1,0 +1,73 @@
+//! Versioned migrations, tracked in `PRAGMA user_version`. Each migration runs
+//! in one transaction with its version bump; a store from a newer Préau is
+//! refused rather than damaged.
+
+use std::path::Path;
+
+use rusqlite::Connection;
+
+use super::{sql, StoreError};
+
+const MIGRATIONS: &[&str] = &[
+    // 1: population, ENT accounts, groups, audit log.
+    r#"
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE establishment (
+    uai TEXT PRIMARY KEY, name TEXT NOT NULL, kind TEXT NOT NULL, city TEXT NOT NULL,
+    school_year INTEGER NOT NULL);
+CREATE TABLE level (code TEXT PRIMARY KEY, mef TEXT NOT NULL, label TEXT NOT NULL, rank INTEGER NOT NULL);
+CREATE TABLE division (
+    code TEXT PRIMARY KEY, label TEXT NOT NULL, level TEXT NOT NULL REFERENCES level(code));
+CREATE TABLE person (
+    id TEXT PRIMARY KEY, profile TEXT NOT NULL, sex TEXT, usage_name TEXT NOT NULL,
+    birth_name TEXT NOT NULL, given_names TEXT NOT NULL, usual_given_name INTEGER NOT NULL,
+    birth_date TEXT, ine TEXT, email TEXT, mobile TEXT, establishments TEXT NOT NULL,
+    has_left INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX person_profile ON person(profile);
+CREATE TABLE person_division (
+    person_id TEXT NOT NULL REFERENCES person(id) ON DELETE CASCADE, position INTEGER NOT NULL,
+    division_code TEXT NOT NULL, PRIMARY KEY (person_id, position));
+CREATE INDEX person_division_code ON person_division(division_code);
+CREATE TABLE person_function (
+    person_id TEXT NOT NULL REFERENCES person(id) ON DELETE CASCADE, position INTEGER NOT NULL,
+    code TEXT NOT NULL, discipline TEXT, label TEXT NOT NULL, PRIMARY KEY (person_id, position));
+CREATE TABLE responsibility (
+    responsable_id TEXT NOT NULL REFERENCES person(id) ON DELETE CASCADE,
+    pupil_id TEXT NOT NULL REFERENCES person(id) ON DELETE CASCADE,
+    level TEXT NOT NULL, relationship TEXT NOT NULL, PRIMARY KEY (responsable_id, pupil_id));
+CREATE TABLE account (
+    id TEXT PRIMARY KEY, login TEXT NOT NULL, person_id TEXT, profile TEXT NOT NULL,
+    usage_name TEXT NOT NULL, birth_name TEXT NOT NULL, given_names TEXT NOT NULL,
+    birth_date TEXT, ine TEXT, email TEXT, classes TEXT NOT NULL, functions TEXT NOT NULL,
+    establishments TEXT NOT NULL, children TEXT NOT NULL);
+CREATE INDEX account_person ON account(person_id);
+CREATE TABLE grp (id TEXT PRIMARY KEY, name TEXT NOT NULL, kind TEXT NOT NULL, divisions TEXT NOT NULL);
+CREATE TABLE group_member (
+    group_id TEXT NOT NULL REFERENCES grp(id) ON DELETE CASCADE, position INTEGER NOT NULL,
+    person_id TEXT NOT NULL, PRIMARY KEY (group_id, position));
+CREATE TABLE audit (
+    seq INTEGER PRIMARY KEY, at TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
+    detail TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
+CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+    BEGIN SELECT RAISE(ABORT, 'le journal est en ajout seul'); END;
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+    BEGIN SELECT RAISE(ABORT, 'le journal est en ajout seul'); END;
+"#,
+];
+
+pub const LATEST: i64 = MIGRATIONS.len() as i64;
+
+pub(super) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
+    let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(sql("version"))?;
+    if current > LATEST {
+        return Err(StoreError::NewerVersion { path: path.to_path_buf(), found: current, supported: LATEST });
+    }
+    for (i, script) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+        let version = i as i64 + 1;
+        let tx = conn.transaction().map_err(sql("migration"))?;
+        tx.execute_batch(script).map_err(sql("migration"))?;
+        tx.pragma_update(None, "user_version", version).map_err(sql("migration"))?;
+        tx.commit().map_err(sql("migration"))?;
+    }
+    Ok(())
+}
