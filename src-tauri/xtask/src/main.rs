@@ -1,1 +1,73 @@
-fn main() {}
+//! Préau's developer tasks, run as `cargo xtask <task>` (alias in .cargo/config.toml).
+
+mod peer;
+mod run;
+mod setup;
+mod test;
+mod util;
+
+use std::fmt;
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+usage: cargo xtask <task>
+
+tasks:
+  setup                      install what building and testing need (idempotent)
+  run                        build and start the app on the demo establishment, with the SCIM peer
+  test                       setup, then fmt, clippy, core+cli tests, mock-runtime tests, e2e
+  peer [--port N] [--token T]
+                             serve the SCIM test peer on 127.0.0.1 until Ctrl-C
+";
+
+/// Bad command-line arguments: usage on stderr, exit 2.
+#[derive(Debug)]
+pub struct UsageError(pub String);
+
+impl fmt::Display for UsageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some(task) = args.first().map(String::as_str) else {
+        eprint!("{USAGE}");
+        return ExitCode::from(2);
+    };
+    if matches!(task, "-h" | "--help" | "help") {
+        print!("{USAGE}");
+        return ExitCode::SUCCESS;
+    }
+    if !matches!(task, "setup" | "run" | "test" | "peer") {
+        eprintln!("xtask: unknown task `{task}`");
+        eprint!("{USAGE}");
+        return ExitCode::from(2);
+    }
+    if task != "peer" && args.len() > 1 {
+        eprintln!("xtask: `{task}` takes no arguments");
+        eprint!("{USAGE}");
+        return ExitCode::from(2);
+    }
+    let result = util::Ctx::new().and_then(|ctx| match task {
+        "setup" => setup::setup(&ctx).map(|()| 0),
+        "run" => run::cmd(&ctx),
+        "test" => test::cmd(&ctx),
+        _ => peer::cmd(&ctx, &args[1..]).map(|()| 0),
+    });
+    match result {
+        Ok(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
+        Err(e) if e.is::<UsageError>() => {
+            eprintln!("xtask: {e}");
+            eprint!("{USAGE}");
+            ExitCode::from(2)
+        }
+        Err(e) => {
+            eprintln!("xtask: error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

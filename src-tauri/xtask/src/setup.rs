@@ -36,7 +36,8 @@ const PEER_MARKER: &str = ".preau-pins";
 
 /// Runs every step, reports each failure, and fails at the end if any step did.
 pub fn setup(ctx: &Ctx) -> Result<()> {
-    let steps: [(&str, fn(&Ctx) -> Result<()>); 4] = [
+    type Step = fn(&Ctx) -> Result<()>;
+    let steps: [(&str, Step); 4] = [
         ("system packages", system_packages),
         ("tauri-driver", tauri_driver),
         ("peer venv", peer_venv),
@@ -118,7 +119,10 @@ fn debian_packages() -> Result<()> {
     let started = Instant::now();
     check(&mut apt(&["update"]))?;
     check(apt(&["install", "-y"]).args(&missing))?;
-    println!("setup: Debian packages installed in {}", secs(started.elapsed()));
+    println!(
+        "setup: Debian packages installed in {}",
+        secs(started.elapsed())
+    );
     Ok(())
 }
 
@@ -161,25 +165,43 @@ fn tauri_driver(ctx: &Ctx) -> Result<()> {
         return Ok(());
     }
     let root = ctx.tools_root();
-    let installed = quiet_stdout(ctx.cargo().arg("install").arg("--list").arg("--root").arg(&root))
-        .and_then(|list| {
-            list.lines()
-                .find_map(|l| l.strip_prefix("tauri-driver v"))
-                .map(|v| v.trim_end_matches(':').to_string())
-        });
+    let installed = quiet_stdout(
+        ctx.cargo()
+            .arg("install")
+            .arg("--list")
+            .arg("--root")
+            .arg(&root),
+    )
+    .and_then(|list| {
+        list.lines()
+            .find_map(|l| l.strip_prefix("tauri-driver v"))
+            .map(|v| v.trim_end_matches(':').to_string())
+    });
     if ctx.tauri_driver().is_file() && installed.as_deref() == Some(TAURI_DRIVER_VERSION) {
         println!("setup: tauri-driver {TAURI_DRIVER_VERSION} present");
         return Ok(());
     }
-    println!("setup: installing tauri-driver {TAURI_DRIVER_VERSION} into {}", root.display());
+    println!(
+        "setup: installing tauri-driver {TAURI_DRIVER_VERSION} into {}",
+        root.display()
+    );
     let started = Instant::now();
     check(
         ctx.cargo()
-            .args(["install", "tauri-driver", "--version", TAURI_DRIVER_VERSION, "--locked"])
+            .args([
+                "install",
+                "tauri-driver",
+                "--version",
+                TAURI_DRIVER_VERSION,
+                "--locked",
+            ])
             .arg("--root")
             .arg(&root),
     )?;
-    println!("setup: tauri-driver installed in {}", secs(started.elapsed()));
+    println!(
+        "setup: tauri-driver installed in {}",
+        secs(started.elapsed())
+    );
     Ok(())
 }
 
@@ -200,13 +222,26 @@ pub fn peer_venv(ctx: &Ctx) -> Result<()> {
     if !python.is_file() {
         println!("setup: creating the peer venv at {}", venv.display());
         let python3 = if cfg!(windows) { "python" } else { "python3" };
-        check(Command::new(python3).args(["-m", "venv", "--clear"]).arg(&venv))?;
+        check(
+            Command::new(python3)
+                .args(["-m", "venv", "--clear"])
+                .arg(&venv),
+        )?;
     }
-    println!("setup: installing {} into the peer venv", PEER_PINS.join(" "));
+    println!(
+        "setup: installing {} into the peer venv",
+        PEER_PINS.join(" ")
+    );
     let _ = fs::remove_file(&marker);
     check(
         Command::new(&python)
-            .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"])
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+            ])
             .args(PEER_PINS),
     )?;
     fs::write(&marker, pins)?;
@@ -237,7 +272,13 @@ fn e2e_node_modules(ctx: &Ctx) -> Result<()> {
     }
     println!("setup: npm ci in tests/e2e");
     let started = Instant::now();
-    check(util::npm().arg("ci").arg("--no-fund").arg("--no-audit").current_dir(&dir))?;
+    check(
+        util::npm()
+            .arg("ci")
+            .arg("--no-fund")
+            .arg("--no-audit")
+            .current_dir(&dir),
+    )?;
     println!("setup: npm ci done in {}", secs(started.elapsed()));
     Ok(())
 }

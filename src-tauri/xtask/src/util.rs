@@ -87,7 +87,13 @@ pub fn npm() -> Command {
 fn target_dir(root: &Path, cargo: &OsString) -> Result<PathBuf> {
     let out = Command::new(cargo)
         .current_dir(root)
-        .args(["metadata", "--format-version", "1", "--no-deps", "--offline"])
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--no-deps",
+            "--offline",
+        ])
         .stderr(Stdio::inherit())
         .output()?;
     if !out.status.success() {
@@ -150,7 +156,11 @@ pub fn check(cmd: &mut Command) -> Result<()> {
 
 /// Runs a command quietly; its trimmed stdout when it succeeded.
 pub fn quiet_stdout(cmd: &mut Command) -> Option<String> {
-    let out = cmd.stdin(Stdio::null()).stderr(Stdio::null()).output().ok()?;
+    let out = cmd
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
     out.status
         .success()
         .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())

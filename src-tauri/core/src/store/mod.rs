@@ -15,7 +15,7 @@ use crate::model::{EstablishmentKind, Uai};
 use crate::secrets::DbKey;
 use crate::ErrorCode;
 
-pub use population::{Counts, LevelCounts};
+pub use population::{Counts, LevelCounts, NO_DIVISION};
 
 /// Store files are `<UAI>.preau` in the data directory.
 pub const EXTENSION: &str = "preau";

@@ -353,9 +353,23 @@ impl Store {
         }
         let tx = self.conn.transaction().map_err(sql("transaction"))?;
         write_population(&tx, data)?;
+        tx.execute(
+            "INSERT INTO meta (key, value) VALUES ('population_action', ?1)
+             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [action],
+        )
+        .map_err(sql("métadonnées"))?;
         audit_log::append(&tx, actor, action, detail)?;
         tx.commit().map_err(sql("validation"))?;
         Ok(())
+    }
+
+    /// The action that wrote the current population (`DEMO_GENERATED`…), if any.
+    pub fn population_origin(&self) -> Result<Option<String>, StoreError> {
+        self.conn
+            .query_row("SELECT value FROM meta WHERE key = 'population_action'", [], |r| r.get(0))
+            .optional()
+            .map_err(sql("métadonnées"))
     }
 
     pub fn establishment(&self) -> Result<Option<Establishment>, StoreError> {

@@ -1,0 +1,118 @@
+//! The subcommands: each one is a thin layer over preau-core.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use preau_core::model::{EstablishmentKind, Uai};
+use preau_core::secrets::{self, DbKey, SecretStore};
+use preau_core::store::{self, Store};
+
+use crate::Failure;
+
+fn data_dir(given: Option<PathBuf>) -> Result<PathBuf, Failure> {
+    match given {
+        Some(d) => Ok(d),
+        None => Ok(store::data_dir_from_env()?),
+    }
+}
+
+/// `PREAU_DB_KEY`, else the OS keychain (generating the key on first use).
+fn key() -> Result<DbKey, Failure> {
+    if std::env::var_os(secrets::DB_KEY_ENV).is_some() {
+        return Ok(secrets::db_key(&secrets::MemorySecrets::new())?);
+    }
+    let keychain = secrets::KeychainSecrets::open().map_err(|e| Failure {
+        exit: 2,
+        code: "KEYCHAIN_UNAVAILABLE",
+        message: format!("{e} ; sans trousseau, fournissez la clé dans {} (64 caractères hexadécimaux)", secrets::DB_KEY_ENV),
+    })?;
+    Ok(secrets::db_key(&keychain as &dyn SecretStore)?)
+}
+
+fn uai(raw: &str) -> Result<Uai, Failure> {
+    Ok(Uai::parse(raw)?)
+}
+
+fn print_line(line: &str) -> Result<(), Failure> {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{line}").map_err(|e| Failure { exit: 2, code: "STDOUT", message: format!("écriture impossible : {e}") })
+}
+
+pub fn demo(dir: Option<PathBuf>, raw_uai: &str, kind: EstablishmentKind, seed: u64) -> Result<u8, Failure> {
+    let uai = uai(raw_uai)?;
+    let dir = data_dir(dir)?;
+    let key = key()?;
+    let mut store = Store::open_or_create(&dir, &uai, &key)?;
+    if store.establishment()?.is_some() && store.population_origin()?.as_deref() != Some("DEMO_GENERATED") {
+        return Err(Failure {
+            exit: 2,
+            code: "DEMO_WOULD_OVERWRITE",
+            message: format!("la base de l'établissement {uai} contient des données réelles : la démonstration ne les remplace pas"),
+        });
+    }
+    let data = preau_core::demo::generate(&uai, kind, seed);
+    let detail = serde_json::json!({ "uai": uai.as_str(), "kind": kind.as_str(), "seed": seed });
+    store.replace_population(&data, &preau_core::audit::actor("cli"), "DEMO_GENERATED", &detail)?;
+    let c = store.counts()?;
+    print_line(&format!(
+        "{} ({}) : {} élèves, {} responsables, {} enseignants, {} personnels, {} groupes — {}",
+        c.name,
+        c.uai,
+        c.pupils,
+        c.responsables,
+        c.teachers,
+        c.staff,
+        c.groups,
+        store.path().display()
+    ))?;
+    Ok(0)
+}
+
+pub fn status(dir: Option<PathBuf>, raw_uai: &str, json: bool) -> Result<u8, Failure> {
+    let uai = uai(raw_uai)?;
+    let store = Store::open(&data_dir(dir)?, &uai, &key()?)?;
+    let c = store.counts()?;
+    if json {
+        let text = serde_json::to_string(&c)
+            .map_err(|e| Failure { exit: 2, code: "JSON", message: e.to_string() })?;
+        print_line(&text)?;
+    } else {
+        print_line(&format!("{} ({})", c.name, c.uai))?;
+        print_line(&format!("  élèves : {}", c.pupils))?;
+        for (level, n) in &c.pupils_by_level.0 {
+            let label = if level == store::NO_DIVISION { "sans classe" } else { level };
+            print_line(&format!("    {label} : {n}"))?;
+        }
+        print_line(&format!("  responsables : {}", c.responsables))?;
+        print_line(&format!("  enseignants : {}", c.teachers))?;
+        print_line(&format!("  personnels : {}", c.staff))?;
+        print_line(&format!("  groupes : {}", c.groups))?;
+    }
+    Ok(0)
+}
+
+pub fn audit_verify(dir: Option<PathBuf>, raw_uai: &str, json: bool) -> Result<u8, Failure> {
+    let uai = uai(raw_uai)?;
+    let store = Store::open(&data_dir(dir)?, &uai, &key()?)?;
+    let verdict = store.audit_verify()?;
+    if json {
+        let text = serde_json::to_string(&verdict)
+            .map_err(|e| Failure { exit: 2, code: "JSON", message: e.to_string() })?;
+        print_line(&text)?;
+    }
+    match &verdict.first_bad {
+        None => {
+            if !json {
+                print_line(&format!("journal intègre : {} entrées vérifiées", verdict.entries))?;
+            }
+            Ok(0)
+        }
+        Some(b) => {
+            if !json {
+                print_line(&format!("journal rompu à l'entrée n° {} ({})", b.seq, b.reason))?;
+            }
+            eprintln!("preau-cli : journal d'audit rompu à l'entrée n° {} [{}]", b.seq, b.reason);
+            Ok(1)
+        }
+    }
+}

@@ -1,0 +1,110 @@
+//! `preau-cli`: every Préau capability, headless. Exit 0 on success, 1 when
+//! the work ran but found blocking problems, 2 on unusable input or arguments
+//! (one French line on stderr). Never a panic.
+
+mod commands;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Parser, Debug)]
+#[command(name = "preau-cli", version, about = "Préau en ligne de commande")]
+struct Cli {
+    /// Répertoire des données (sinon PREAU_DATA_DIR, sinon le répertoire de données du système).
+    #[arg(long, global = true, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Remplit la base d'un établissement fictif généré (démonstration, tests).
+    Demo {
+        #[arg(long)]
+        uai: String,
+        #[arg(long, value_enum)]
+        kind: Kind,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Les effectifs de l'établissement.
+    Status {
+        #[arg(long)]
+        uai: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Le journal d'audit.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum AuditCommand {
+    /// Vérifie le chaînage du journal ; code 1 et première entrée fautive s'il est rompu.
+    Verify {
+        #[arg(long)]
+        uai: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+enum Kind {
+    College,
+    Lycee,
+}
+
+/// What a command returns when it cannot do its work.
+pub struct Failure {
+    pub exit: u8,
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl<E: preau_core::ErrorCode + std::fmt::Display> From<E> for Failure {
+    fn from(e: E) -> Self {
+        Failure { exit: 2, code: e.code(), message: e.to_string() }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand) {
+                let _ = e.print();
+                return ExitCode::SUCCESS;
+            }
+            let detail = e.to_string();
+            let first = detail.lines().next().unwrap_or("").trim_start_matches("error: ");
+            eprintln!("preau-cli : arguments invalides — {first} (voir preau-cli --help)");
+            return ExitCode::from(2);
+        }
+    };
+    let outcome = match cli.command {
+        Command::Demo { uai, kind, seed } => {
+            let kind = match kind {
+                Kind::College => preau_core::model::EstablishmentKind::College,
+                Kind::Lycee => preau_core::model::EstablishmentKind::Lycee,
+            };
+            commands::demo(cli.data_dir, &uai, kind, seed)
+        }
+        Command::Status { uai, json } => commands::status(cli.data_dir, &uai, json),
+        Command::Audit { command: AuditCommand::Verify { uai, json } } => commands::audit_verify(cli.data_dir, &uai, json),
+    };
+    match outcome {
+        Ok(code) => ExitCode::from(code),
+        Err(f) => {
+            eprintln!("preau-cli : {} [{}]", f.message, f.code);
+            ExitCode::from(f.exit)
+        }
+    }
+}

@@ -1,0 +1,346 @@
+//! `cargo xtask test`: setup, then every test layer, fastest first; each layer's runner
+//! output is streamed and its summary line kept for the recap. A failing layer does not stop
+//! the others; the exit code is non-zero when any failed.
+
+use crate::setup;
+use crate::util::{random_hex, run_captured, secs, which, Ctx, Result};
+use std::env;
+use std::io::IsTerminal;
+use std::process::Command;
+use std::time::Instant;
+
+struct Layer {
+    name: &'static str,
+    ok: bool,
+    summary: String,
+    seconds: String,
+}
+
+/// Test counts a layer reported, for the closing total.
+#[derive(Default)]
+struct Counts {
+    passed: u64,
+    failed: u64,
+}
+
+pub fn cmd(ctx: &Ctx) -> Result<i32> {
+    // Piped output loses cargo's colours; keep them when a person is watching.
+    // (Set before any thread exists.)
+    if std::io::stderr().is_terminal() && env::var_os("CARGO_TERM_COLOR").is_none() {
+        env::set_var("CARGO_TERM_COLOR", "always");
+    }
+    let mut layers = Vec::new();
+    let mut counts = Counts::default();
+    let started = Instant::now();
+    let ok = setup::setup(ctx)
+        .map_err(|e| eprintln!("xtask test: {e}"))
+        .is_ok();
+    layers.push(Layer {
+        name: "setup",
+        ok,
+        summary: if ok {
+            "setup: done".into()
+        } else {
+            "setup: FAILED (see above)".into()
+        },
+        seconds: secs(started.elapsed()),
+    });
+
+    let nextest = ctx
+        .cargo()
+        .args(["nextest", "--version"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !nextest {
+        println!("test: cargo-nextest not found; using cargo test");
+    }
+    type Step = fn(&Ctx, bool, &mut Counts) -> (bool, String);
+    let steps: [(&str, Step); 5] = [
+        ("fmt", fmt),
+        ("clippy", clippy),
+        ("core + cli + xtask", core_cli),
+        ("desktop (mock runtime)", desktop),
+        ("e2e (tauri-driver)", e2e),
+    ];
+    for (name, step) in steps {
+        println!("\n==== xtask test: {name} ====");
+        let started = Instant::now();
+        let (ok, summary) = step(ctx, nextest, &mut counts);
+        println!(
+            "==== {name}: {} — {summary}",
+            if ok { "PASS" } else { "FAIL" }
+        );
+        layers.push(Layer {
+            name,
+            ok,
+            summary,
+            seconds: secs(started.elapsed()),
+        });
+    }
+
+    println!("\n==== xtask test recap ====");
+    let width = layers.iter().map(|l| l.name.len()).max().unwrap_or(0);
+    for l in &layers {
+        let verdict = if l.ok { "PASS" } else { "FAIL" };
+        println!(
+            "{verdict}  {:width$}  {:>8}  {}",
+            l.name, l.seconds, l.summary
+        );
+    }
+    let all_ok = layers.iter().all(|l| l.ok);
+    println!(
+        "{}",
+        if all_ok {
+            "all layers passed"
+        } else {
+            "some layers FAILED"
+        }
+    );
+    println!("total: {} passed, {} failed", counts.passed, counts.failed);
+    Ok(if all_ok { 0 } else { 1 })
+}
+
+fn fmt(ctx: &Ctx, _: bool, _: &mut Counts) -> (bool, String) {
+    let (ok, lines) = run(ctx.cargo().args(["fmt", "--all", "--", "--check"]));
+    let diffs = lines.iter().filter(|l| l.starts_with("Diff in ")).count();
+    let summary = match (ok, diffs) {
+        (true, _) => "cargo fmt --check: all files formatted".to_string(),
+        (false, 0) => format!("cargo fmt --check: {}", last_line(&lines)),
+        (false, n) => format!("cargo fmt --check: {n} places need `cargo fmt --all`"),
+    };
+    (ok, summary)
+}
+
+fn clippy(ctx: &Ctx, _: bool, _: &mut Counts) -> (bool, String) {
+    let (ok, lines) = run(ctx.cargo().args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]));
+    if ok {
+        return (true, "cargo clippy -D warnings: no warnings".into());
+    }
+    let errors = lines
+        .iter()
+        .filter(|l| {
+            (l.starts_with("error:") || l.starts_with("error["))
+                && !l.starts_with("error: could not compile")
+        })
+        .count();
+    let crates: Vec<&str> = lines
+        .iter()
+        .filter_map(|l| l.strip_prefix("error: could not compile "))
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    let summary = if crates.is_empty() {
+        format!("cargo clippy: {}", last_line(&lines))
+    } else {
+        format!("cargo clippy: {errors} errors in {}", crates.join(", "))
+    };
+    (false, summary)
+}
+
+fn core_cli(ctx: &Ctx, nextest: bool, counts: &mut Counts) -> (bool, String) {
+    cargo_tests(
+        ctx,
+        nextest,
+        &["-p", "preau-core", "-p", "preau-cli"],
+        counts,
+    )
+}
+
+fn desktop(ctx: &Ctx, nextest: bool, counts: &mut Counts) -> (bool, String) {
+    cargo_tests(ctx, nextest, &["-p", "preau"], counts)
+}
+
+/// nextest when installed (its "Summary […] N tests run: …" line), else cargo test.
+fn cargo_tests(ctx: &Ctx, nextest: bool, packages: &[&str], counts: &mut Counts) -> (bool, String) {
+    let mut cmd = ctx.cargo();
+    if nextest {
+        cmd.args(["nextest", "run"]);
+    } else {
+        cmd.arg("test");
+    }
+    cmd.args(packages);
+    if let Some(server) = Some(ctx.venv_bin("scim2-server")).filter(|p| p.is_file()) {
+        // For tests that start their own SCIM peer.
+        cmd.env("PREAU_SCIM2_SERVER_BIN", server);
+    }
+    let (ok, lines) = run(&mut cmd);
+    if nextest {
+        if let Some(line) = lines
+            .iter()
+            .rev()
+            .find(|l| l.trim_start().starts_with("Summary ["))
+        {
+            counts.passed += number_before(line, " passed");
+            counts.failed += number_before(line, " failed");
+            return (ok, line.trim().to_string());
+        }
+    } else {
+        let results: Vec<&String> = lines
+            .iter()
+            .filter(|l| l.starts_with("test result:"))
+            .collect();
+        if !results.is_empty() {
+            let passed: u64 = results.iter().map(|l| number_before(l, " passed")).sum();
+            let failed: u64 = results.iter().map(|l| number_before(l, " failed")).sum();
+            counts.passed += passed;
+            counts.failed += failed;
+            return (
+                ok,
+                format!(
+                    "cargo test: {passed} passed, {failed} failed ({} test binaries)",
+                    results.len()
+                ),
+            );
+        }
+    }
+    (
+        ok,
+        format!("no test summary: {}", first_error_or_last(&lines)),
+    )
+}
+
+fn e2e(ctx: &Ctx, _: bool, counts: &mut Counts) -> (bool, String) {
+    let dir = ctx.e2e_dir();
+    if !dir.join("package.json").is_file() {
+        return (
+            false,
+            "tests/e2e/package.json is missing: no e2e suite".into(),
+        );
+    }
+    if !dir.join("node_modules").is_dir() {
+        return (
+            false,
+            "tests/e2e/node_modules is missing (no package-lock.json for npm ci?)".into(),
+        );
+    }
+    if cfg!(target_os = "macos") {
+        return (
+            false,
+            "e2e needs Linux or Windows (macOS has no WebDriver for its WebView)".into(),
+        );
+    }
+    let (built, lines) = run(ctx
+        .cargo()
+        .args(["build", "-p", "preau", "-p", "preau-cli"]));
+    if !built {
+        return (
+            false,
+            format!("cargo build failed: {}", first_error_or_last(&lines)),
+        );
+    }
+    let driver = ctx.tauri_driver();
+    if !driver.is_file() {
+        return (
+            false,
+            format!("{} is missing (setup failed?)", driver.display()),
+        );
+    }
+    let mut cmd = if cfg!(target_os = "linux") {
+        if which("WebKitWebDriver").is_none() {
+            return (
+                false,
+                "WebKitWebDriver not on PATH (Debian package webkit2gtk-driver)".into(),
+            );
+        }
+        if which("xvfb-run").is_none() {
+            return (false, "xvfb-run not on PATH (Debian package xvfb)".into());
+        }
+        let mut cmd = Command::new("xvfb-run");
+        cmd.args(["-a", "-s", "-screen 0 1280x1024x24", "npm"]);
+        cmd
+    } else {
+        crate::util::npm()
+    };
+    cmd.current_dir(&ctx.root)
+        .args(["test", "--prefix", "tests/e2e"])
+        .env("PREAU_APP_BIN", ctx.debug_bin("preau"))
+        .env("PREAU_CLI_BIN", ctx.debug_bin("preau-cli"))
+        .env("TAURI_DRIVER_BIN", &driver);
+    if env::var_os("PREAU_DB_KEY").is_none() {
+        // Keep the tests away from the developer's keychain: a throw-away store key.
+        if let Ok(key) = random_hex(32) {
+            cmd.env("PREAU_DB_KEY", key);
+        }
+    }
+    let (ok, lines) = run(&mut cmd);
+    // node --test ends with "# tests N / # pass N / # fail N" (TAP) or "ℹ tests N …" (spec).
+    let field = |name: &str| {
+        lines.iter().rev().find_map(|l| {
+            let rest = l.strip_prefix("# ").or_else(|| l.strip_prefix("ℹ "))?;
+            rest.strip_prefix(name)?.trim().parse::<u64>().ok()
+        })
+    };
+    match (field("tests "), field("pass "), field("fail ")) {
+        (Some(tests), Some(pass), Some(fail)) => {
+            counts.passed += pass;
+            counts.failed += fail;
+            (
+                ok,
+                format!("node --test: {tests} tests, {pass} passed, {fail} failed"),
+            )
+        }
+        _ => (
+            ok,
+            format!("no node --test summary: {}", first_error_or_last(&lines)),
+        ),
+    }
+}
+
+fn run(cmd: &mut Command) -> (bool, Vec<String>) {
+    match run_captured(cmd) {
+        Ok((status, lines)) => (status.success(), lines),
+        Err(e) => (false, vec![format!("error: {e}")]),
+    }
+}
+
+/// The number just before `suffix` in `line` ("12 passed" → 12), or 0.
+fn number_before(line: &str, suffix: &str) -> u64 {
+    line.find(suffix)
+        .and_then(|end| {
+            line[..end]
+                .rsplit(|c: char| !c.is_ascii_digit())
+                .next()?
+                .parse()
+                .ok()
+        })
+        .unwrap_or(0)
+}
+
+fn last_line(lines: &[String]) -> String {
+    lines
+        .iter()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .map(|l| l.trim().to_string())
+        .unwrap_or_else(|| "no output".into())
+}
+
+fn first_error_or_last(lines: &[String]) -> String {
+    lines
+        .iter()
+        .find(|l| l.starts_with("error"))
+        .map(|l| l.trim().to_string())
+        .unwrap_or_else(|| last_line(lines))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_nextest_and_cargo_test_counts() {
+        let nextest = "     Summary [   1.234s] 45 tests run: 44 passed, 1 failed, 0 skipped";
+        assert_eq!(number_before(nextest, " passed"), 44);
+        assert_eq!(number_before(nextest, " failed"), 1);
+        let ok = "     Summary [   0.010s] 3 tests run: 3 passed, 0 skipped";
+        assert_eq!(number_before(ok, " failed"), 0);
+        let cargo = "test result: ok. 7 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out";
+        assert_eq!(number_before(cargo, " passed"), 7);
+    }
+}

@@ -1,0 +1,44 @@
+// The only module that touches window.__TAURI__ (withGlobalTauri). Every
+// command goes through `call`, and every failure comes out as
+// { code, message, params } so views only ever translate codes.
+
+function tauriInvoke() {
+  const core = window.__TAURI__ && window.__TAURI__.core;
+  return core && typeof core.invoke === 'function' ? core.invoke : null;
+}
+
+/** Normalises whatever the shell rejected with into { code, message, params }. */
+export function toIpcError(raw) {
+  if (raw && typeof raw === 'object' && typeof raw.code === 'string') {
+    return {
+      code: raw.code,
+      message: typeof raw.message === 'string' ? raw.message : '',
+      params: raw.params && typeof raw.params === 'object' ? raw.params : {},
+    };
+  }
+  // Tauri itself rejects with a plain string for wiring faults (unknown
+  // command, bad argument): keep it as the message.
+  const message = typeof raw === 'string' ? raw : (raw && raw.message) || String(raw);
+  return { code: 'IPC_FAILED', message, params: {} };
+}
+
+async function call(cmd, args) {
+  const invoke = tauriInvoke();
+  if (!invoke) {
+    throw { code: 'IPC_UNAVAILABLE', message: 'window.__TAURI__ is missing', params: {} };
+  }
+  try {
+    return await invoke(cmd, args);
+  } catch (raw) {
+    throw toIpcError(raw);
+  }
+}
+
+/** The shell's commands, one function each; argument names are the shell's (camelCase). */
+export const api = {
+  appInfo: () => call('app_info'),
+  listEstablishments: () => call('list_establishments'),
+  establishmentStatus: (uai) => call('establishment_status', { uai }),
+  auditLog: (uai, limit) => call('audit_log', { uai, limit }),
+  auditVerify: (uai) => call('audit_verify', { uai }),
+};

@@ -1,0 +1,4 @@
+// qui-voit-qui: not built yet; the view says honestly what will come here.
+import { comingSoonView } from '../components/coming-soon.js';
+
+export default comingSoonView('qui-voit-qui', 'quiVoitQui');

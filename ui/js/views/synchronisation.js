@@ -1,0 +1,4 @@
+// synchronisation: not built yet; the view says honestly what will come here.
+import { comingSoonView } from '../components/coming-soon.js';
+
+export default comingSoonView('synchronisation', 'synchronisation');
