@@ -24,7 +24,10 @@ fn key() -> Result<DbKey, Failure> {
     let keychain = secrets::KeychainSecrets::open().map_err(|e| Failure {
         exit: 2,
         code: "KEYCHAIN_UNAVAILABLE",
-        message: format!("{e} ; sans trousseau, fournissez la clé dans {} (64 caractères hexadécimaux)", secrets::DB_KEY_ENV),
+        message: format!(
+            "{e} ; sans trousseau, fournissez la clé dans {} (64 caractères hexadécimaux)",
+            secrets::DB_KEY_ENV
+        ),
     })?;
     Ok(secrets::db_key(&keychain as &dyn SecretStore)?)
 }
@@ -35,7 +38,11 @@ fn uai(raw: &str) -> Result<Uai, Failure> {
 
 fn print_line(line: &str) -> Result<(), Failure> {
     let mut out = std::io::stdout().lock();
-    writeln!(out, "{line}").map_err(|e| Failure { exit: 2, code: "STDOUT", message: format!("écriture impossible : {e}") })
+    writeln!(out, "{line}").map_err(|e| Failure {
+        exit: 2,
+        code: "STDOUT",
+        message: format!("écriture impossible : {e}"),
+    })
 }
 
 pub fn demo(dir: Option<PathBuf>, raw_uai: &str, kind: EstablishmentKind, seed: u64) -> Result<u8, Failure> {
@@ -47,7 +54,9 @@ pub fn demo(dir: Option<PathBuf>, raw_uai: &str, kind: EstablishmentKind, seed: 
         return Err(Failure {
             exit: 2,
             code: "DEMO_WOULD_OVERWRITE",
-            message: format!("la base de l'établissement {uai} contient des données réelles : la démonstration ne les remplace pas"),
+            message: format!(
+                "la base de l'établissement {uai} contient des données réelles : la démonstration ne les remplace pas"
+            ),
         });
     }
     let data = preau_core::demo::generate(&uai, kind, seed);
@@ -73,8 +82,7 @@ pub fn status(dir: Option<PathBuf>, raw_uai: &str, json: bool) -> Result<u8, Fai
     let store = Store::open(&data_dir(dir)?, &uai, &key()?)?;
     let c = store.counts()?;
     if json {
-        let text = serde_json::to_string(&c)
-            .map_err(|e| Failure { exit: 2, code: "JSON", message: e.to_string() })?;
+        let text = serde_json::to_string(&c).map_err(|e| Failure { exit: 2, code: "JSON", message: e.to_string() })?;
         print_line(&text)?;
     } else {
         print_line(&format!("{} ({})", c.name, c.uai))?;
@@ -96,8 +104,8 @@ pub fn audit_verify(dir: Option<PathBuf>, raw_uai: &str, json: bool) -> Result<u
     let store = Store::open(&data_dir(dir)?, &uai, &key()?)?;
     let verdict = store.audit_verify()?;
     if json {
-        let text = serde_json::to_string(&verdict)
-            .map_err(|e| Failure { exit: 2, code: "JSON", message: e.to_string() })?;
+        let text =
+            serde_json::to_string(&verdict).map_err(|e| Failure { exit: 2, code: "JSON", message: e.to_string() })?;
         print_line(&text)?;
     }
     match &verdict.first_bad {

@@ -79,7 +79,12 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             use clap::error::ErrorKind;
-            if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand) {
+            if matches!(
+                e.kind(),
+                ErrorKind::DisplayHelp
+                    | ErrorKind::DisplayVersion
+                    | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+            ) {
                 let _ = e.print();
                 return ExitCode::SUCCESS;
             }
@@ -98,7 +103,9 @@ fn main() -> ExitCode {
             commands::demo(cli.data_dir, &uai, kind, seed)
         }
         Command::Status { uai, json } => commands::status(cli.data_dir, &uai, json),
-        Command::Audit { command: AuditCommand::Verify { uai, json } } => commands::audit_verify(cli.data_dir, &uai, json),
+        Command::Audit { command: AuditCommand::Verify { uai, json } } => {
+            commands::audit_verify(cli.data_dir, &uai, json)
+        }
     };
     match outcome {
         Ok(code) => ExitCode::from(code),

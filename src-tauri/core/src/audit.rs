@@ -85,9 +85,7 @@ pub fn verify(entries: &[AuditEntry], head: Option<&AuditHead>) -> AuditVerdict 
         None if entries.is_empty() => {}
         None => return bad(1, "AUDIT_HEAD_MISMATCH"),
         Some(h) if h.seq >= expected_seq => return bad(expected_seq, "AUDIT_TAIL_MISSING"),
-        Some(h) if h.seq != expected_seq - 1 || h.hash != prev => {
-            return bad(expected_seq - 1, "AUDIT_HEAD_MISMATCH")
-        }
+        Some(h) if h.seq != expected_seq - 1 || h.hash != prev => return bad(expected_seq - 1, "AUDIT_HEAD_MISMATCH"),
         Some(_) => {}
     }
     AuditVerdict { ok: true, entries: entries.len() as u64, first_bad: None }
@@ -105,9 +103,7 @@ pub fn next_entry(prev: Option<&AuditHead>, at: String, actor: &str, action: &st
 
 /// `user@interface`, from the OS user name.
 pub fn actor(interface: &str) -> String {
-    let user = std::env::var("USER")
-        .or_else(|_| std::env::var("USERNAME"))
-        .unwrap_or_else(|_| "inconnu".to_string());
+    let user = std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_else(|_| "inconnu".to_string());
     format!("{user}@{interface}")
 }
 
@@ -119,9 +115,18 @@ mod tests {
         let mut out: Vec<AuditEntry> = Vec::new();
         for i in 0..n {
             let head = out.last().map(|e| AuditHead { seq: e.seq, hash: e.hash.clone() });
-            out.push(next_entry(head.as_ref(), format!("2026-09-0{}T08:00:00Z", i + 1), "a@cli", "X", format!("{{\"i\":{i}}}")));
+            out.push(next_entry(
+                head.as_ref(),
+                format!("2026-09-0{}T08:00:00Z", i + 1),
+                "a@cli",
+                "X",
+                format!("{{\"i\":{i}}}"),
+            ));
         }
-        let last = out.last().map(|e| AuditHead { seq: e.seq, hash: e.hash.clone() }).unwrap_or(AuditHead { seq: 0, hash: GENESIS.into() });
+        let last = out
+            .last()
+            .map(|e| AuditHead { seq: e.seq, hash: e.hash.clone() })
+            .unwrap_or(AuditHead { seq: 0, hash: GENESIS.into() });
         (out, last)
     }
 

@@ -36,10 +36,7 @@ impl Uai {
     pub fn parse(raw: &str) -> Result<Uai, UaiError> {
         let value = raw.trim().to_ascii_uppercase();
         let bytes = value.as_bytes();
-        if bytes.len() != 8
-            || !bytes[..7].iter().all(u8::is_ascii_digit)
-            || !bytes[7].is_ascii_uppercase()
-        {
+        if bytes.len() != 8 || !bytes[..7].iter().all(u8::is_ascii_digit) || !bytes[7].is_ascii_uppercase() {
             return Err(UaiError::Shape(raw.to_string()));
         }
         let expected = Self::check_letter(&value[..7]);
@@ -333,16 +330,9 @@ impl GroupKind {
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
-        [
-            Self::Enseignement,
-            Self::Libre,
-            Self::Niveau,
-            Self::Classe,
-            Self::Fonction,
-            Self::Gar,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == s)
+        [Self::Enseignement, Self::Libre, Self::Niveau, Self::Classe, Self::Fonction, Self::Gar]
+            .into_iter()
+            .find(|k| k.as_str() == s)
     }
 }
 

@@ -123,10 +123,7 @@ fn counts_follow_the_data() {
     let s = filled(dir.path());
     let c = s.counts().unwrap();
     assert_eq!(c.pupils, 4, "the pupil who left is not counted");
-    assert_eq!(
-        serde_json::to_string(&c.pupils_by_level).unwrap(),
-        r#"{"6e":2,"5e":1,"4e":0,"sans_classe":1}"#
-    );
+    assert_eq!(serde_json::to_string(&c.pupils_by_level).unwrap(), r#"{"6e":2,"5e":1,"4e":0,"sans_classe":1}"#);
     assert_eq!((c.responsables, c.teachers, c.staff, c.groups), (1, 1, 2, 1));
     let json = serde_json::to_value(&c).unwrap();
     for k in ["uai", "name", "pupils", "pupils_by_level", "responsables", "teachers", "staff", "groups"] {

@@ -1,7 +1,7 @@
 //! The SCIM test and demo peer: the third-party `scim2-server` (PyPI) on 127.0.0.1, run from
 //! the project's venv with a bearer token and, once they exist, the project's schema files.
 
-use crate::util::{describe, random_hex, Ctx, Result};
+use crate::util::{describe, random_hex, which, Ctx, Result};
 use std::fs;
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
@@ -55,21 +55,21 @@ pub fn start(ctx: &Ctx, port: Option<u16>, token: Option<String>) -> Result<Peer
         Some(token) => token,
         None => random_hex(24)?,
     };
-    let mut cmd = Command::new(&server);
-    cmd.args(["--hostname", "127.0.0.1", "--port", &port.to_string()])
-        .args(["--bearer-token", &token]);
+    let mut cmd = if cfg!(target_os = "linux") && which("setpriv").is_some() {
+        // The server must not outlive us however we end (a kill of xtask alone, a crash).
+        let mut cmd = Command::new("setpriv");
+        cmd.args(["--pdeathsig", "TERM", "--"]).arg(&server);
+        cmd
+    } else {
+        Command::new(&server)
+    };
+    cmd.args(["--hostname", "127.0.0.1", "--port", &port.to_string()]).args(["--bearer-token", &token]);
     for (flag, file) in schema_files(ctx) {
         println!("peer: {flag} {}", file.display());
         cmd.arg(flag).arg(file);
     }
-    let child = cmd
-        .spawn()
-        .map_err(|e| format!("cannot start `{}`: {e}", describe(&cmd)))?;
-    let mut peer = Peer {
-        url: format!("http://127.0.0.1:{port}/v2"),
-        token,
-        child,
-    };
+    let child = cmd.spawn().map_err(|e| format!("cannot start `{}`: {e}", describe(&cmd)))?;
+    let mut peer = Peer { url: format!("http://127.0.0.1:{port}/v2"), token, child };
     let deadline = Instant::now() + READY_TIMEOUT;
     loop {
         if let Some(status) = peer.child.try_wait()? {
@@ -77,9 +77,7 @@ pub fn start(ctx: &Ctx, port: Option<u16>, token: Option<String>) -> Result<Peer
         }
         match http_status(port, "/v2/ServiceProviderConfig", Some(&peer.token)) {
             Ok(200) => return Ok(peer),
-            Ok(code) => {
-                return Err(format!("scim2-server answered {code} to ServiceProviderConfig").into())
-            }
+            Ok(code) => return Err(format!("scim2-server answered {code} to ServiceProviderConfig").into()),
             Err(_) if Instant::now() < deadline => thread::sleep(Duration::from_millis(100)),
             Err(e) => return Err(format!("scim2-server did not answer on port {port}: {e}").into()),
         }
@@ -102,11 +100,7 @@ fn schema_files(ctx: &Ctx) -> Vec<(&'static str, PathBuf)> {
     files
         .into_iter()
         .filter_map(|path| {
-            let name = path
-                .file_stem()?
-                .to_string_lossy()
-                .to_lowercase()
-                .replace('_', "-");
+            let name = path.file_stem()?.to_string_lossy().to_lowercase().replace('_', "-");
             let flag = if name.contains("resource-type") || name.contains("resourcetype") {
                 "--resource-type"
             } else if name.contains("schema") {
@@ -130,9 +124,7 @@ pub fn http_status(port: u16, path: &str, token: Option<&str>) -> std::io::Resul
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
     let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(2))?;
     stream.set_read_timeout(Some(Duration::from_secs(5)))?;
-    let auth = token
-        .map(|t| format!("Authorization: Bearer {t}\r\n"))
-        .unwrap_or_default();
+    let auth = token.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
     write!(
         stream,
         "GET {path} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\nAccept: application/scim+json\r\n{auth}Connection: close\r\n\r\n"
@@ -163,14 +155,16 @@ pub fn cmd(ctx: &Ctx, args: &[String]) -> Result<()> {
             Some((f, v)) => (f, Some(v.to_string())),
             None => (arg.as_str(), None),
         };
-        let mut value = || inline.clone().or_else(|| it.next().cloned());
+        let usage = |msg: String| crate::UsageError(format!("peer: {msg}"));
+        let mut value =
+            || inline.clone().or_else(|| it.next().cloned()).ok_or_else(|| usage(format!("{flag} needs a value")));
         match flag {
             "--port" => {
-                let v = value().ok_or("--port needs a number")?;
-                port = Some(v.parse().map_err(|_| format!("--port: not a port: {v}"))?);
+                let v = value()?;
+                port = Some(v.parse().map_err(|_| usage(format!("--port: not a port: {v}")))?);
             }
-            "--token" => token = Some(value().ok_or("--token needs a value")?),
-            _ => return Err(crate::UsageError(format!("peer: unknown argument {arg}")).into()),
+            "--token" => token = Some(value()?),
+            _ => return Err(usage(format!("unknown argument {arg}")).into()),
         }
     }
     crate::setup::peer_venv(ctx)?;

@@ -21,10 +21,7 @@ pub fn uai(body: &str) -> String {
 
 pub fn cmd(ctx: &Ctx) -> Result<i32> {
     setup::setup(ctx)?;
-    check(
-        ctx.cargo()
-            .args(["build", "-p", "preau", "-p", "preau-cli"]),
-    )?;
+    check(ctx.cargo().args(["build", "-p", "preau", "-p", "preau-cli"]))?;
 
     let data_dir = match env::var_os("PREAU_DATA_DIR") {
         Some(dir) if !dir.is_empty() => PathBuf::from(dir),
@@ -46,9 +43,7 @@ pub fn cmd(ctx: &Ctx) -> Result<i32> {
     if !data_dir.join(format!("{uai}.preau")).exists() {
         println!("run: generating the demo collège {uai}");
         let mut demo = Command::new(ctx.debug_bin("preau-cli"));
-        demo.arg("--data-dir")
-            .arg(&data_dir)
-            .args(["demo", "--uai", &uai, "--kind", "college", "--seed", "1"]);
+        demo.arg("--data-dir").arg(&data_dir).args(["demo", "--uai", &uai, "--kind", "college", "--seed", "1"]);
         with_env(&mut demo);
         check(&mut demo)?;
     }
@@ -57,8 +52,7 @@ pub fn cmd(ctx: &Ctx) -> Result<i32> {
     println!("run: SCIM peer URL: {}", peer.url);
     println!("run: SCIM peer token: {}", peer.token);
     let mut app = Command::new(ctx.debug_bin("preau"));
-    app.env("PREAU_SCIM_URL", &peer.url)
-        .env("PREAU_SCIM_TOKEN", &peer.token);
+    app.env("PREAU_SCIM_URL", &peer.url).env("PREAU_SCIM_TOKEN", &peer.token);
     with_env(&mut app);
     println!("run: starting the app (closing it stops the peer)");
     let status = app.status();
@@ -79,10 +73,7 @@ fn store_key(data_dir: &Path) -> Result<Option<String>> {
     if let Ok(key) = fs::read_to_string(&file) {
         let key = key.trim().to_string();
         if is_key(&key) {
-            println!(
-                "run: warning: using the dev store key in {} (demo data only)",
-                file.display()
-            );
+            println!("run: warning: using the dev store key in {} (demo data only)", file.display());
             return Ok(Some(key));
         }
     }

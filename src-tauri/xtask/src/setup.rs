@@ -82,8 +82,7 @@ fn debian_packages() -> Result<()> {
     // Debian's python3 has no ensurepip without python3-venv, so `python3 -m venv` fails.
     if which("python3").is_none() {
         wanted.extend(["python3", "python3-venv"]);
-    } else if quiet_stdout(Command::new("python3").args(["-c", "import ensurepip, venv"])).is_none()
-    {
+    } else if quiet_stdout(Command::new("python3").args(["-c", "import ensurepip, venv"])).is_none() {
         wanted.push("python3-venv");
     }
     if which("node").is_none() {
@@ -102,11 +101,9 @@ fn debian_packages() -> Result<()> {
     } else if which("sudo").is_some() {
         true
     } else {
-        return Err(format!(
-            "not root and no sudo: install them with `apt-get install -y {}`",
-            missing.join(" ")
-        )
-        .into());
+        return Err(
+            format!("not root and no sudo: install them with `apt-get install -y {}`", missing.join(" ")).into()
+        );
     };
     let apt = |args: &[&str]| {
         let mut cmd = Command::new(if sudo { "sudo" } else { "apt-get" });
@@ -119,10 +116,7 @@ fn debian_packages() -> Result<()> {
     let started = Instant::now();
     check(&mut apt(&["update"]))?;
     check(apt(&["install", "-y"]).args(&missing))?;
-    println!(
-        "setup: Debian packages installed in {}",
-        secs(started.elapsed())
-    );
+    println!("setup: Debian packages installed in {}", secs(started.elapsed()));
     Ok(())
 }
 
@@ -165,43 +159,22 @@ fn tauri_driver(ctx: &Ctx) -> Result<()> {
         return Ok(());
     }
     let root = ctx.tools_root();
-    let installed = quiet_stdout(
-        ctx.cargo()
-            .arg("install")
-            .arg("--list")
-            .arg("--root")
-            .arg(&root),
-    )
-    .and_then(|list| {
-        list.lines()
-            .find_map(|l| l.strip_prefix("tauri-driver v"))
-            .map(|v| v.trim_end_matches(':').to_string())
+    let installed = quiet_stdout(ctx.cargo().arg("install").arg("--list").arg("--root").arg(&root)).and_then(|list| {
+        list.lines().find_map(|l| l.strip_prefix("tauri-driver v")).map(|v| v.trim_end_matches(':').to_string())
     });
     if ctx.tauri_driver().is_file() && installed.as_deref() == Some(TAURI_DRIVER_VERSION) {
         println!("setup: tauri-driver {TAURI_DRIVER_VERSION} present");
         return Ok(());
     }
-    println!(
-        "setup: installing tauri-driver {TAURI_DRIVER_VERSION} into {}",
-        root.display()
-    );
+    println!("setup: installing tauri-driver {TAURI_DRIVER_VERSION} into {}", root.display());
     let started = Instant::now();
     check(
         ctx.cargo()
-            .args([
-                "install",
-                "tauri-driver",
-                "--version",
-                TAURI_DRIVER_VERSION,
-                "--locked",
-            ])
+            .args(["install", "tauri-driver", "--version", TAURI_DRIVER_VERSION, "--locked"])
             .arg("--root")
             .arg(&root),
     )?;
-    println!(
-        "setup: tauri-driver installed in {}",
-        secs(started.elapsed())
-    );
+    println!("setup: tauri-driver installed in {}", secs(started.elapsed()));
     Ok(())
 }
 
@@ -222,27 +195,12 @@ pub fn peer_venv(ctx: &Ctx) -> Result<()> {
     if !python.is_file() {
         println!("setup: creating the peer venv at {}", venv.display());
         let python3 = if cfg!(windows) { "python" } else { "python3" };
-        check(
-            Command::new(python3)
-                .args(["-m", "venv", "--clear"])
-                .arg(&venv),
-        )?;
+        check(Command::new(python3).args(["-m", "venv", "--clear"]).arg(&venv))?;
     }
-    println!(
-        "setup: installing {} into the peer venv",
-        PEER_PINS.join(" ")
-    );
+    println!("setup: installing {} into the peer venv", PEER_PINS.join(" "));
     let _ = fs::remove_file(&marker);
     check(
-        Command::new(&python)
-            .args([
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-            ])
-            .args(PEER_PINS),
+        Command::new(&python).args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"]).args(PEER_PINS),
     )?;
     fs::write(&marker, pins)?;
     println!("setup: peer venv ready in {}", secs(started.elapsed()));
@@ -263,22 +221,14 @@ fn e2e_node_modules(ctx: &Ctx) -> Result<()> {
     }
     let modules = dir.join("node_modules");
     // npm writes node_modules/.package-lock.json on every install.
-    let stamp = [modules.join(".package-lock.json"), modules.clone()]
-        .into_iter()
-        .find(|p| p.exists());
+    let stamp = [modules.join(".package-lock.json"), modules.clone()].into_iter().find(|p| p.exists());
     if stamp.is_some_and(|stamp| newer_or_same(&stamp, &lock)) {
         println!("setup: tests/e2e node_modules up to date");
         return Ok(());
     }
     println!("setup: npm ci in tests/e2e");
     let started = Instant::now();
-    check(
-        util::npm()
-            .arg("ci")
-            .arg("--no-fund")
-            .arg("--no-audit")
-            .current_dir(&dir),
-    )?;
+    check(util::npm().arg("ci").arg("--no-fund").arg("--no-audit").current_dir(&dir))?;
     println!("setup: npm ci done in {}", secs(started.elapsed()));
     Ok(())
 }

@@ -32,25 +32,15 @@ pub fn cmd(ctx: &Ctx) -> Result<i32> {
     let mut layers = Vec::new();
     let mut counts = Counts::default();
     let started = Instant::now();
-    let ok = setup::setup(ctx)
-        .map_err(|e| eprintln!("xtask test: {e}"))
-        .is_ok();
+    let ok = setup::setup(ctx).map_err(|e| eprintln!("xtask test: {e}")).is_ok();
     layers.push(Layer {
         name: "setup",
         ok,
-        summary: if ok {
-            "setup: done".into()
-        } else {
-            "setup: FAILED (see above)".into()
-        },
+        summary: if ok { "setup: done".into() } else { "setup: FAILED (see above)".into() },
         seconds: secs(started.elapsed()),
     });
 
-    let nextest = ctx
-        .cargo()
-        .args(["nextest", "--version"])
-        .output()
-        .is_ok_and(|o| o.status.success());
+    let nextest = ctx.cargo().args(["nextest", "--version"]).output().is_ok_and(|o| o.status.success());
     if !nextest {
         println!("test: cargo-nextest not found; using cargo test");
     }
@@ -66,42 +56,25 @@ pub fn cmd(ctx: &Ctx) -> Result<i32> {
         println!("\n==== xtask test: {name} ====");
         let started = Instant::now();
         let (ok, summary) = step(ctx, nextest, &mut counts);
-        println!(
-            "==== {name}: {} — {summary}",
-            if ok { "PASS" } else { "FAIL" }
-        );
-        layers.push(Layer {
-            name,
-            ok,
-            summary,
-            seconds: secs(started.elapsed()),
-        });
+        println!("==== {name}: {} — {summary}", if ok { "PASS" } else { "FAIL" });
+        layers.push(Layer { name, ok, summary, seconds: secs(started.elapsed()) });
     }
 
     println!("\n==== xtask test recap ====");
     let width = layers.iter().map(|l| l.name.len()).max().unwrap_or(0);
     for l in &layers {
         let verdict = if l.ok { "PASS" } else { "FAIL" };
-        println!(
-            "{verdict}  {:width$}  {:>8}  {}",
-            l.name, l.seconds, l.summary
-        );
+        println!("{verdict}  {:width$}  {:>8}  {}", l.name, l.seconds, l.summary);
     }
     let all_ok = layers.iter().all(|l| l.ok);
-    println!(
-        "{}",
-        if all_ok {
-            "all layers passed"
-        } else {
-            "some layers FAILED"
-        }
-    );
+    println!("{}", if all_ok { "all layers passed" } else { "some layers FAILED" });
     println!("total: {} passed, {} failed", counts.passed, counts.failed);
     Ok(if all_ok { 0 } else { 1 })
 }
 
 fn fmt(ctx: &Ctx, _: bool, _: &mut Counts) -> (bool, String) {
-    let (ok, lines) = run(ctx.cargo().args(["fmt", "--all", "--", "--check"]));
+    let color = if std::io::stdout().is_terminal() { "--color=always" } else { "--color=never" };
+    let (ok, lines) = run(ctx.cargo().args(["fmt", "--all", "--", "--check", color]));
     let diffs = lines.iter().filter(|l| l.starts_with("Diff in ")).count();
     let summary = match (ok, diffs) {
         (true, _) => "cargo fmt --check: all files formatted".to_string(),
@@ -112,23 +85,13 @@ fn fmt(ctx: &Ctx, _: bool, _: &mut Counts) -> (bool, String) {
 }
 
 fn clippy(ctx: &Ctx, _: bool, _: &mut Counts) -> (bool, String) {
-    let (ok, lines) = run(ctx.cargo().args([
-        "clippy",
-        "--workspace",
-        "--all-targets",
-        "--",
-        "-D",
-        "warnings",
-    ]));
+    let (ok, lines) = run(ctx.cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]));
     if ok {
         return (true, "cargo clippy -D warnings: no warnings".into());
     }
     let errors = lines
         .iter()
-        .filter(|l| {
-            (l.starts_with("error:") || l.starts_with("error["))
-                && !l.starts_with("error: could not compile")
-        })
+        .filter(|l| (l.starts_with("error:") || l.starts_with("error[")) && !l.starts_with("error: could not compile"))
         .count();
     let crates: Vec<&str> = lines
         .iter()
@@ -144,12 +107,7 @@ fn clippy(ctx: &Ctx, _: bool, _: &mut Counts) -> (bool, String) {
 }
 
 fn core_cli(ctx: &Ctx, nextest: bool, counts: &mut Counts) -> (bool, String) {
-    cargo_tests(
-        ctx,
-        nextest,
-        &["-p", "preau-core", "-p", "preau-cli"],
-        counts,
-    )
+    cargo_tests(ctx, nextest, &["-p", "preau-core", "-p", "preau-cli"], counts)
 }
 
 fn desktop(ctx: &Ctx, nextest: bool, counts: &mut Counts) -> (bool, String) {
@@ -164,89 +122,54 @@ fn cargo_tests(ctx: &Ctx, nextest: bool, packages: &[&str], counts: &mut Counts)
     } else {
         cmd.arg("test");
     }
-    cmd.args(packages);
+    // Every test reports, not just the first failure.
+    cmd.args(packages).arg("--no-fail-fast");
     if let Some(server) = Some(ctx.venv_bin("scim2-server")).filter(|p| p.is_file()) {
         // For tests that start their own SCIM peer.
         cmd.env("PREAU_SCIM2_SERVER_BIN", server);
     }
     let (ok, lines) = run(&mut cmd);
     if nextest {
-        if let Some(line) = lines
-            .iter()
-            .rev()
-            .find(|l| l.trim_start().starts_with("Summary ["))
-        {
+        if let Some(line) = lines.iter().rev().find(|l| l.trim_start().starts_with("Summary [")) {
             counts.passed += number_before(line, " passed");
             counts.failed += number_before(line, " failed");
             return (ok, line.trim().to_string());
         }
     } else {
-        let results: Vec<&String> = lines
-            .iter()
-            .filter(|l| l.starts_with("test result:"))
-            .collect();
+        let results: Vec<&String> = lines.iter().filter(|l| l.starts_with("test result:")).collect();
         if !results.is_empty() {
             let passed: u64 = results.iter().map(|l| number_before(l, " passed")).sum();
             let failed: u64 = results.iter().map(|l| number_before(l, " failed")).sum();
             counts.passed += passed;
             counts.failed += failed;
-            return (
-                ok,
-                format!(
-                    "cargo test: {passed} passed, {failed} failed ({} test binaries)",
-                    results.len()
-                ),
-            );
+            return (ok, format!("cargo test: {passed} passed, {failed} failed ({} test binaries)", results.len()));
         }
     }
-    (
-        ok,
-        format!("no test summary: {}", first_error_or_last(&lines)),
-    )
+    (ok, format!("no test summary: {}", first_error_or_last(&lines)))
 }
 
 fn e2e(ctx: &Ctx, _: bool, counts: &mut Counts) -> (bool, String) {
     let dir = ctx.e2e_dir();
     if !dir.join("package.json").is_file() {
-        return (
-            false,
-            "tests/e2e/package.json is missing: no e2e suite".into(),
-        );
+        return (false, "tests/e2e/package.json is missing: no e2e suite".into());
     }
     if !dir.join("node_modules").is_dir() {
-        return (
-            false,
-            "tests/e2e/node_modules is missing (no package-lock.json for npm ci?)".into(),
-        );
+        return (false, "tests/e2e/node_modules is missing (no package-lock.json for npm ci?)".into());
     }
     if cfg!(target_os = "macos") {
-        return (
-            false,
-            "e2e needs Linux or Windows (macOS has no WebDriver for its WebView)".into(),
-        );
+        return (false, "e2e needs Linux or Windows (macOS has no WebDriver for its WebView)".into());
     }
-    let (built, lines) = run(ctx
-        .cargo()
-        .args(["build", "-p", "preau", "-p", "preau-cli"]));
+    let (built, lines) = run(ctx.cargo().args(["build", "-p", "preau", "-p", "preau-cli"]));
     if !built {
-        return (
-            false,
-            format!("cargo build failed: {}", first_error_or_last(&lines)),
-        );
+        return (false, format!("cargo build failed: {}", first_error_or_last(&lines)));
     }
     let driver = ctx.tauri_driver();
     if !driver.is_file() {
-        return (
-            false,
-            format!("{} is missing (setup failed?)", driver.display()),
-        );
+        return (false, format!("{} is missing (setup failed?)", driver.display()));
     }
     let mut cmd = if cfg!(target_os = "linux") {
         if which("WebKitWebDriver").is_none() {
-            return (
-                false,
-                "WebKitWebDriver not on PATH (Debian package webkit2gtk-driver)".into(),
-            );
+            return (false, "WebKitWebDriver not on PATH (Debian package webkit2gtk-driver)".into());
         }
         if which("xvfb-run").is_none() {
             return (false, "xvfb-run not on PATH (Debian package xvfb)".into());
@@ -280,15 +203,9 @@ fn e2e(ctx: &Ctx, _: bool, counts: &mut Counts) -> (bool, String) {
         (Some(tests), Some(pass), Some(fail)) => {
             counts.passed += pass;
             counts.failed += fail;
-            (
-                ok,
-                format!("node --test: {tests} tests, {pass} passed, {fail} failed"),
-            )
+            (ok, format!("node --test: {tests} tests, {pass} passed, {fail} failed"))
         }
-        _ => (
-            ok,
-            format!("no node --test summary: {}", first_error_or_last(&lines)),
-        ),
+        _ => (ok, format!("no node --test summary: {}", first_error_or_last(&lines))),
     }
 }
 
@@ -302,13 +219,7 @@ fn run(cmd: &mut Command) -> (bool, Vec<String>) {
 /// The number just before `suffix` in `line` ("12 passed" → 12), or 0.
 fn number_before(line: &str, suffix: &str) -> u64 {
     line.find(suffix)
-        .and_then(|end| {
-            line[..end]
-                .rsplit(|c: char| !c.is_ascii_digit())
-                .next()?
-                .parse()
-                .ok()
-        })
+        .and_then(|end| line[..end].rsplit(|c: char| !c.is_ascii_digit()).next()?.parse().ok())
         .unwrap_or(0)
 }
 
@@ -322,11 +233,7 @@ fn last_line(lines: &[String]) -> String {
 }
 
 fn first_error_or_last(lines: &[String]) -> String {
-    lines
-        .iter()
-        .find(|l| l.starts_with("error"))
-        .map(|l| l.trim().to_string())
-        .unwrap_or_else(|| last_line(lines))
+    lines.iter().find(|l| l.starts_with("error")).map(|l| l.trim().to_string()).unwrap_or_else(|| last_line(lines))
 }
 
 #[cfg(test)]

@@ -28,11 +28,7 @@ impl Ctx {
         // `cargo run` tells us which cargo started us; use the same one for nested calls.
         let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
         let target = target_dir(&root, &cargo)?;
-        Ok(Ctx {
-            root,
-            target,
-            cargo,
-        })
+        Ok(Ctx { root, target, cargo })
     }
 
     /// A `cargo` command run from the repository root.
@@ -87,13 +83,7 @@ pub fn npm() -> Command {
 fn target_dir(root: &Path, cargo: &OsString) -> Result<PathBuf> {
     let out = Command::new(cargo)
         .current_dir(root)
-        .args([
-            "metadata",
-            "--format-version",
-            "1",
-            "--no-deps",
-            "--offline",
-        ])
+        .args(["metadata", "--format-version", "1", "--no-deps", "--offline"])
         .stderr(Stdio::inherit())
         .output()?;
     if !out.status.success() {
@@ -144,9 +134,7 @@ pub fn describe(cmd: &Command) -> String {
 
 /// Runs a command with inherited stdio; an error when it cannot start or exits non-zero.
 pub fn check(cmd: &mut Command) -> Result<()> {
-    let status = cmd
-        .status()
-        .map_err(|e| format!("cannot run `{}`: {e}", describe(cmd)))?;
+    let status = cmd.status().map_err(|e| format!("cannot run `{}`: {e}", describe(cmd)))?;
     if status.success() {
         Ok(())
     } else {
@@ -156,14 +144,8 @@ pub fn check(cmd: &mut Command) -> Result<()> {
 
 /// Runs a command quietly; its trimmed stdout when it succeeded.
 pub fn quiet_stdout(cmd: &mut Command) -> Option<String> {
-    let out = cmd
-        .stdin(Stdio::null())
-        .stderr(Stdio::null())
-        .output()
-        .ok()?;
-    out.status
-        .success()
-        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+    let out = cmd.stdin(Stdio::null()).stderr(Stdio::null()).output().ok()?;
+    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
 
 /// Runs a command, streaming its stdout and stderr as they come, and keeps every line
@@ -186,11 +168,7 @@ pub fn run_captured(cmd: &mut Command) -> Result<(ExitStatus, Vec<String>)> {
     Ok((status, lines))
 }
 
-fn pump<R: Read + Send + 'static>(
-    src: R,
-    to_stderr: bool,
-    lines: Arc<Mutex<Vec<String>>>,
-) -> thread::JoinHandle<()> {
+fn pump<R: Read + Send + 'static>(src: R, to_stderr: bool, lines: Arc<Mutex<Vec<String>>>) -> thread::JoinHandle<()> {
     thread::spawn(move || {
         for chunk in BufReader::new(src).split(b'\n') {
             let Ok(chunk) = chunk else { break };
@@ -234,9 +212,7 @@ pub fn strip_ansi(line: &str) -> String {
 /// The executable `name` on PATH, if any.
 pub fn which(name: &str) -> Option<PathBuf> {
     let path = env::var_os("PATH")?;
-    env::split_paths(&path)
-        .map(|dir| dir.join(exe(name)))
-        .find(|p| p.is_file())
+    env::split_paths(&path).map(|dir| dir.join(exe(name))).find(|p| p.is_file())
 }
 
 /// `n` random bytes as lowercase hexadecimal.
@@ -258,19 +234,13 @@ mod tests {
     #[test]
     fn json_field_unescapes() {
         let json = r#"{"packages":[],"target_directory":"C:\\work\\target","version":1}"#;
-        assert_eq!(
-            json_string_field(json, "target_directory").as_deref(),
-            Some(r"C:\work\target")
-        );
+        assert_eq!(json_string_field(json, "target_directory").as_deref(), Some(r"C:\work\target"));
         assert_eq!(json_string_field(json, "missing"), None);
     }
 
     #[test]
     fn ansi_is_stripped() {
-        assert_eq!(
-            strip_ansi("\u{1b}[32;1m     Summary\u{1b}[0m [ 0.1s]"),
-            "     Summary [ 0.1s]"
-        );
+        assert_eq!(strip_ansi("\u{1b}[32;1m     Summary\u{1b}[0m [ 0.1s]"), "     Summary [ 0.1s]");
     }
 
     #[test]

@@ -14,6 +14,9 @@ function stat(testid, label, value) {
   );
 }
 
+// Key the store uses for current pupils in no class.
+const NO_DIVISION = 'sans_classe';
+
 function levelsTable(counts) {
   const levels = Object.entries(counts.pupils_by_level || {});
   return h(
@@ -31,7 +34,7 @@ function levelsTable(counts) {
           h(
             'tr',
             {},
-            h('th', { scope: 'row' }, level),
+            h('th', { scope: 'row' }, level === NO_DIVISION ? t('home.noDivision') : level),
             h('td', { class: 'num', dataset: { testid: `count-level-${level}`, value: String(n) } }, formatNumber(n)),
           ),
         ),

@@ -11,6 +11,20 @@ function actionLabel(code) {
   return has(`actions.${code}`) ? t(`actions.${code}`) : code;
 }
 
+/** `marie@cli` → "marie (ligne de commande)"; anything else as is. */
+function actorLabel(actor) {
+  const at = String(actor).lastIndexOf('@');
+  if (at < 0) return String(actor);
+  const via = actor.slice(at + 1);
+  return has(`interfaces.${via}`) ? t('journal.actorVia', { user: actor.slice(0, at), via: t(`interfaces.${via}`) }) : actor;
+}
+
+function detailValue(key, value) {
+  if (value !== null && typeof value === 'object') return JSON.stringify(value);
+  if (key === 'kind' && has(`kinds.${value}`)) return t(`kinds.${value}`);
+  return typeof value === 'number' ? formatNumber(value) : String(value);
+}
+
 /** The detail is JSON text: shown as "clé : valeur" lines, or as is when it is not an object. */
 function detailCell(detail) {
   let value;
@@ -21,7 +35,7 @@ function detailCell(detail) {
   }
   if (!value || typeof value !== 'object' || Array.isArray(value)) return h('td', {}, JSON.stringify(value));
   const rows = Object.entries(value).map(([k, v]) =>
-    h('div', {}, h('dt', {}, has(`detailKeys.${k}`) ? t(`detailKeys.${k}`) : k), h('dd', {}, typeof v === 'object' ? JSON.stringify(v) : String(v))),
+    h('div', {}, h('dt', {}, has(`detailKeys.${k}`) ? t(`detailKeys.${k}`) : k), h('dd', {}, detailValue(k, v))),
   );
   return h('td', {}, rows.length ? h('dl', { class: 'detail' }, rows) : '—');
 }
@@ -56,7 +70,7 @@ function entriesTable(entries) {
             { dataset: { testid: 'journal-entry', seq: String(e.seq), action: e.action } },
             h('td', { class: 'num seq' }, formatNumber(e.seq)),
             h('td', { class: 'when' }, h('time', { datetime: e.at }, formatDateTime(e.at))),
-            h('td', {}, e.actor),
+            h('td', {}, actorLabel(e.actor)),
             h('td', {}, actionLabel(e.action)),
             detailCell(e.detail),
           ),

@@ -115,9 +115,25 @@ const SPECIAL_SURNAMES: &[&str] = &[
 
 /// Second names of Portuguese double surnames ("DA SILVA FERREIRA").
 const PORTUGUESE: &[&str] = &[
-    "ALVES", "CARVALHO", "CORREIA", "COSTA", "FERNANDES", "FERREIRA", "GOMES", "GONCALVES",
-    "LOPES", "MARTINS", "MENDES", "MOREIRA", "OLIVEIRA", "PEREIRA", "PINTO", "RIBEIRO",
-    "RODRIGUES", "SOUSA", "TEIXEIRA",
+    "ALVES",
+    "CARVALHO",
+    "CORREIA",
+    "COSTA",
+    "FERNANDES",
+    "FERREIRA",
+    "GOMES",
+    "GONCALVES",
+    "LOPES",
+    "MARTINS",
+    "MENDES",
+    "MOREIRA",
+    "OLIVEIRA",
+    "PEREIRA",
+    "PINTO",
+    "RIBEIRO",
+    "RODRIGUES",
+    "SOUSA",
+    "TEIXEIRA",
 ];
 
 /// Compound and typographically rich given names for recent birth years.
@@ -158,11 +174,7 @@ struct Table {
 
 impl Table {
     fn new(text: &'static str, shift: u64) -> Table {
-        let names: Vec<&'static str> = text
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-            .collect();
+        let names: Vec<&'static str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
         let mut total = 0u64;
         let cumulative = (0..names.len() as u64)
             .map(|r| {
@@ -212,7 +224,7 @@ impl Names {
 
     /// A family name as SIECLE writes it: upper case, accents where usual.
     pub fn surname(&self, rng: &mut Rng) -> String {
-        if rng.chance(25) {
+        if rng.chance(10) {
             if let Some(s) = rng.pick(SPECIAL_SURNAMES) {
                 return typographic_apostrophe(rng, s.to_string());
             }
@@ -244,17 +256,11 @@ impl Names {
     }
 
     pub fn given(&self, rng: &mut Rng, sex: Sex, birth_year: i32) -> String {
-        self.given_table(sex, birth_year)
-            .map(|t| t.draw(rng))
-            .unwrap_or("Camille")
-            .to_string()
+        self.given_table(sex, birth_year).map(|t| t.draw(rng)).unwrap_or("Camille").to_string()
     }
 
     pub fn common_given(&self, rng: &mut Rng, sex: Sex, birth_year: i32, top: usize) -> String {
-        self.given_table(sex, birth_year)
-            .map(|t| t.common(rng, top))
-            .unwrap_or("Camille")
-            .to_string()
+        self.given_table(sex, birth_year).map(|t| t.common(rng, top)).unwrap_or("Camille").to_string()
     }
 
     /// A pupil's first given name: mostly the decade list, sometimes a compound.
@@ -273,23 +279,12 @@ impl Names {
 
     /// 1–3 given names in civil-status order, all different. Middle names often
     /// come from the grandparents' generation.
-    pub fn given_list(
-        &self,
-        rng: &mut Rng,
-        sex: Sex,
-        birth_year: i32,
-        first: String,
-        count: usize,
-    ) -> Vec<String> {
+    pub fn given_list(&self, rng: &mut Rng, sex: Sex, birth_year: i32, first: String, count: usize) -> Vec<String> {
         let mut list = vec![first];
         let mut tries = 0;
         while list.len() < count && tries < 20 {
             tries += 1;
-            let year = if rng.chance(500) {
-                birth_year - rng.range(25, 55) as i32
-            } else {
-                birth_year
-            };
+            let year = if rng.chance(500) { birth_year - rng.range(25, 55) as i32 } else { birth_year };
             let g = self.given(rng, sex, year);
             if !list.contains(&g) {
                 list.push(g);
@@ -310,11 +305,7 @@ fn typographic_apostrophe(rng: &mut Rng, name: String) -> String {
 /// The usual accented spelling of an upper-case surname, when we know one.
 pub fn accented(name: &str) -> String {
     let plain = ascii_fold(name);
-    ACCENTED
-        .iter()
-        .find(|(p, _)| *p == plain)
-        .map(|(_, a)| (*a).to_string())
-        .unwrap_or_else(|| name.to_string())
+    ACCENTED.iter().find(|(p, _)| *p == plain).map(|(_, a)| (*a).to_string()).unwrap_or_else(|| name.to_string())
 }
 
 /// "LEFÈVRE" → "Lefèvre", "LE GALL" → "Le Gall", "N'DIAYE" → "N'Diaye".
@@ -401,9 +392,7 @@ mod tests {
         let n = Names::load();
         let mut rng = Rng::new(3);
         let draws = 100_000;
-        let martin = (0..draws)
-            .filter(|_| n.surnames.draw(&mut rng) == "Martin")
-            .count();
+        let martin = (0..draws).filter(|_| n.surnames.draw(&mut rng) == "Martin").count();
         assert!((250..=450).contains(&martin), "{martin}");
     }
 

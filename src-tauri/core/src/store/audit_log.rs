@@ -58,10 +58,9 @@ pub(crate) fn append(
 
 fn read_entries(conn: &Connection, limit: Option<usize>) -> Result<Vec<AuditEntry>, StoreError> {
     let (query, limit) = match limit {
-        Some(n) => (
-            "SELECT seq, at, actor, action, detail, prev_hash, hash FROM audit ORDER BY seq DESC LIMIT ?1",
-            n as i64,
-        ),
+        Some(n) => {
+            ("SELECT seq, at, actor, action, detail, prev_hash, hash FROM audit ORDER BY seq DESC LIMIT ?1", n as i64)
+        }
         None => ("SELECT seq, at, actor, action, detail, prev_hash, hash FROM audit WHERE ?1 ORDER BY seq", 1),
     };
     let mut stmt = conn.prepare(query).map_err(sql("journal"))?;
@@ -84,7 +83,12 @@ fn read_entries(conn: &Connection, limit: Option<usize>) -> Result<Vec<AuditEntr
 impl Store {
     /// Records an action on its own (actions that change data record theirs
     /// inside their own transaction).
-    pub fn append_audit(&mut self, actor: &str, action: &str, detail: &serde_json::Value) -> Result<AuditEntry, StoreError> {
+    pub fn append_audit(
+        &mut self,
+        actor: &str,
+        action: &str,
+        detail: &serde_json::Value,
+    ) -> Result<AuditEntry, StoreError> {
         let tx = self.conn.transaction().map_err(sql("journal"))?;
         let entry = append(&tx, actor, action, detail)?;
         tx.commit().map_err(sql("journal"))?;

@@ -132,11 +132,12 @@ impl Store {
             },
             _ => StoreError::Sql { context: "ouverture", source: e },
         })?;
-        // SQLCipher logs "hmac check failed" on stderr for a wrong key; we
-        // report that ourselves, in French, with a code.
-        let _ = conn.execute_batch("PRAGMA cipher_log_level = NONE;");
         // The key is validated hex, so it cannot break out of the literal.
         conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", key.to_hex())).map_err(sql("clé"))?;
+        // SQLCipher logs "hmac check failed" on stderr for a wrong key; we report
+        // that ourselves, in French, with a code. Set after the key: activating
+        // the codec resets an unset level to WARN.
+        let _ = conn.query_row("PRAGMA cipher_log_level = NONE", [], |_| Ok(()));
         // The first read decides: a wrong key surfaces as SQLITE_NOTADB here.
         if let Err(e) = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)) {
             return Err(match e.sqlite_error_code() {
@@ -151,7 +152,11 @@ impl Store {
         schema::migrate(&mut store.conn, &store.path)?;
         store.check_uai()?;
         if create {
-            store.append_audit(&crate::audit::actor("preau"), "STORE_CREATED", &serde_json::json!({ "uai": uai.as_str() }))?;
+            store.append_audit(
+                &crate::audit::actor("preau"),
+                "STORE_CREATED",
+                &serde_json::json!({ "uai": uai.as_str() }),
+            )?;
         }
         Ok(store)
     }
@@ -164,11 +169,9 @@ impl Store {
             .or_else(|e| if matches!(e, rusqlite::Error::QueryReturnedNoRows) { Ok(None) } else { Err(e) })
             .map_err(sql("établissement"))?;
         match found {
-            Some(f) if f != self.uai.as_str() => Err(StoreError::UaiMismatch {
-                path: self.path.clone(),
-                expected: self.uai.to_string(),
-                found: f,
-            }),
+            Some(f) if f != self.uai.as_str() => {
+                Err(StoreError::UaiMismatch { path: self.path.clone(), expected: self.uai.to_string(), found: f })
+            }
             _ => Ok(()),
         }
     }
@@ -232,9 +235,13 @@ pub fn list_establishments(data_dir: &Path, key: &DbKey) -> Result<Vec<Establish
             continue;
         }
         let line = match Store::open(data_dir, &uai, key).and_then(|s| s.establishment()) {
-            Ok(Some(e)) => EstablishmentEntry { uai: uai.to_string(), name: Some(e.name), kind: Some(e.kind), error: None },
+            Ok(Some(e)) => {
+                EstablishmentEntry { uai: uai.to_string(), name: Some(e.name), kind: Some(e.kind), error: None }
+            }
             Ok(None) => EstablishmentEntry { uai: uai.to_string(), name: None, kind: None, error: None },
-            Err(e) => EstablishmentEntry { uai: uai.to_string(), name: None, kind: None, error: Some(e.code().to_string()) },
+            Err(e) => {
+                EstablishmentEntry { uai: uai.to_string(), name: None, kind: None, error: Some(e.code().to_string()) }
+            }
         };
         out.push(line);
     }

@@ -8,8 +8,8 @@ use sha2::{Digest, Sha256};
 
 use super::{audit_log, sql, Store, StoreError};
 use crate::model::{
-    Account, Division, Establishment, EstablishmentData, EstablishmentKind, Function, Group, GroupKind, Level,
-    Person, Profile, Responsibility, ResponsibilityLevel, Sex, Uai,
+    Account, Division, Establishment, EstablishmentData, EstablishmentKind, Function, Group, GroupKind, Level, Person,
+    Profile, Responsibility, ResponsibilityLevel, Sex, Uai,
 };
 
 /// Pupils per level, in level order (6e before 5e…), as a JSON object.
@@ -79,11 +79,13 @@ fn write_population(conn: &Connection, data: &EstablishmentData) -> Result<(), S
         params![e.uai.as_str(), e.name, e.kind.as_str(), e.city, e.school_year],
     )
     .map_err(sql("établissement"))?;
-    let mut st = conn.prepare("INSERT INTO level (code, mef, label, rank) VALUES (?1, ?2, ?3, ?4)").map_err(sql("niveaux"))?;
+    let mut st =
+        conn.prepare("INSERT INTO level (code, mef, label, rank) VALUES (?1, ?2, ?3, ?4)").map_err(sql("niveaux"))?;
     for l in &data.levels {
         st.execute(params![l.code, l.mef, l.label, l.rank]).map_err(sql("niveaux"))?;
     }
-    let mut st = conn.prepare("INSERT INTO division (code, label, level) VALUES (?1, ?2, ?3)").map_err(sql("divisions"))?;
+    let mut st =
+        conn.prepare("INSERT INTO division (code, label, level) VALUES (?1, ?2, ?3)").map_err(sql("divisions"))?;
     for d in &data.divisions {
         st.execute(params![d.code, d.label, d.level]).map_err(sql("divisions"))?;
     }
@@ -98,7 +100,9 @@ fn write_population(conn: &Connection, data: &EstablishmentData) -> Result<(), S
         .prepare("INSERT INTO person_division (person_id, position, division_code) VALUES (?1, ?2, ?3)")
         .map_err(sql("personnes"))?;
     let mut pfun = conn
-        .prepare("INSERT INTO person_function (person_id, position, code, discipline, label) VALUES (?1, ?2, ?3, ?4, ?5)")
+        .prepare(
+            "INSERT INTO person_function (person_id, position, code, discipline, label) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )
         .map_err(sql("personnes"))?;
     for p in &data.people {
         let sex = p.sex.map(|s| match s {
@@ -162,9 +166,8 @@ fn write_population(conn: &Connection, data: &EstablishmentData) -> Result<(), S
         ])
         .map_err(sql("comptes"))?;
     }
-    let mut grp = conn
-        .prepare("INSERT INTO grp (id, name, kind, divisions) VALUES (?1, ?2, ?3, ?4)")
-        .map_err(sql("groupes"))?;
+    let mut grp =
+        conn.prepare("INSERT INTO grp (id, name, kind, divisions) VALUES (?1, ?2, ?3, ?4)").map_err(sql("groupes"))?;
     let mut member = conn
         .prepare("INSERT INTO group_member (group_id, position, person_id) VALUES (?1, ?2, ?3)")
         .map_err(sql("groupes"))?;
@@ -233,7 +236,8 @@ fn read_people(conn: &Connection) -> Result<Vec<Person>, StoreError> {
     let rows = st.query_map([], person_from_row).map_err(sql(ctx))?;
     let mut out = Vec::new();
     for row in rows {
-        let [id, prof, sex, usage, birth, given, usual, bdate, ine, email, mobile, estabs, left] = row.map_err(sql(ctx))?;
+        let [id, prof, sex, usage, birth, given, usual, bdate, ine, email, mobile, estabs, left] =
+            row.map_err(sql(ctx))?;
         let id = id.unwrap_or_default();
         let sex = match sex.as_deref() {
             None => None,
@@ -309,16 +313,17 @@ fn read_accounts(conn: &Connection) -> Result<Vec<Account>, StoreError> {
 fn read_groups(conn: &Connection) -> Result<Vec<Group>, StoreError> {
     let ctx = "groupes";
     let mut members: std::collections::HashMap<String, Vec<String>> = Default::default();
-    let mut st = conn
-        .prepare("SELECT group_id, person_id FROM group_member ORDER BY group_id, position")
-        .map_err(sql(ctx))?;
+    let mut st =
+        conn.prepare("SELECT group_id, person_id FROM group_member ORDER BY group_id, position").map_err(sql(ctx))?;
     for row in st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))).map_err(sql(ctx))? {
         let (g, p) = row.map_err(sql(ctx))?;
         members.entry(g).or_default().push(p);
     }
     let mut st = conn.prepare("SELECT id, name, kind, divisions FROM grp ORDER BY rowid").map_err(sql(ctx))?;
     let rows = st
-        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?)))
+        .query_map([], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?))
+        })
         .map_err(sql(ctx))?;
     let mut out = Vec::new();
     for row in rows {
@@ -379,13 +384,15 @@ impl Store {
     /// Everything, as one value. `None` when the store holds no establishment yet.
     pub fn load_population(&self) -> Result<Option<EstablishmentData>, StoreError> {
         let Some(establishment) = read_establishment(&self.conn)? else { return Ok(None) };
-        let mut st = self.conn.prepare("SELECT code, mef, label, rank FROM level ORDER BY rowid").map_err(sql("niveaux"))?;
+        let mut st =
+            self.conn.prepare("SELECT code, mef, label, rank FROM level ORDER BY rowid").map_err(sql("niveaux"))?;
         let levels = st
             .query_map([], |r| Ok(Level { code: r.get(0)?, mef: r.get(1)?, label: r.get(2)?, rank: r.get(3)? }))
             .map_err(sql("niveaux"))?
             .collect::<Result<Vec<_>, _>>()
             .map_err(sql("niveaux"))?;
-        let mut st = self.conn.prepare("SELECT code, label, level FROM division ORDER BY rowid").map_err(sql("divisions"))?;
+        let mut st =
+            self.conn.prepare("SELECT code, label, level FROM division ORDER BY rowid").map_err(sql("divisions"))?;
         let divisions = st
             .query_map([], |r| Ok(Division { code: r.get(0)?, label: r.get(1)?, level: r.get(2)? }))
             .map_err(sql("divisions"))?
@@ -396,7 +403,9 @@ impl Store {
             .prepare("SELECT responsable_id, pupil_id, level, relationship FROM responsibility ORDER BY rowid")
             .map_err(sql("responsables"))?;
         let raw = st
-            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?)))
+            .query_map([], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?))
+            })
             .map_err(sql("responsables"))?
             .collect::<Result<Vec<_>, _>>()
             .map_err(sql("responsables"))?;

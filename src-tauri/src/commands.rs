@@ -1,0 +1,80 @@
+//! Thin IPC adapters over preau-core: parse the arguments, open the store,
+//! return the core's values. No domain logic here.
+
+use preau_core::audit::{AuditEntry, AuditVerdict};
+use preau_core::model::Uai;
+use preau_core::store::{self, Counts, EstablishmentEntry, Store};
+use serde::Serialize;
+use tauri::State;
+
+use crate::error::IpcError;
+use crate::state::AppState;
+
+/// Journal page size when the UI does not say, and the most it may ask for.
+const AUDIT_DEFAULT_LIMIT: usize = 200;
+const AUDIT_MAX_LIMIT: usize = 10_000;
+
+/// Runs store work off the IPC thread so the window never freezes on disk or keychain access.
+async fn blocking<T, F>(state: &AppState, work: F) -> Result<T, IpcError>
+where
+    T: Send + 'static,
+    F: FnOnce(&AppState) -> Result<T, IpcError> + Send + 'static,
+{
+    let state = state.clone();
+    tauri::async_runtime::spawn_blocking(move || work(&state))
+        .await
+        .map_err(|e| IpcError::new("INTERNAL", e.to_string()))?
+}
+
+fn open(state: &AppState, raw_uai: &str) -> Result<Store, IpcError> {
+    let uai = Uai::parse(raw_uai)?;
+    let key = state.db_key()?;
+    Ok(Store::open(state.data_dir()?, &uai, &key)?)
+}
+
+#[derive(Debug, Serialize)]
+pub struct AppInfo {
+    pub version: &'static str,
+    pub data_dir: Option<String>,
+    pub data_dir_error: Option<IpcError>,
+    pub key_source: &'static str,
+}
+
+#[tauri::command]
+pub fn app_info(state: State<'_, AppState>) -> AppInfo {
+    AppInfo {
+        version: env!("CARGO_PKG_VERSION"),
+        data_dir: state.data_dir().ok().map(|d| d.display().to_string()),
+        data_dir_error: state.data_dir_error(),
+        key_source: state.key_source(),
+    }
+}
+
+#[tauri::command]
+pub async fn list_establishments(state: State<'_, AppState>) -> Result<Vec<EstablishmentEntry>, IpcError> {
+    blocking(&state, |st| {
+        let key = st.db_key()?;
+        Ok(store::list_establishments(st.data_dir()?, &key)?)
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn establishment_status(state: State<'_, AppState>, uai: String) -> Result<Counts, IpcError> {
+    blocking(&state, move |st| Ok(open(st, &uai)?.counts()?)).await
+}
+
+#[tauri::command]
+pub async fn audit_log(
+    state: State<'_, AppState>,
+    uai: String,
+    limit: Option<usize>,
+) -> Result<Vec<AuditEntry>, IpcError> {
+    let limit = limit.unwrap_or(AUDIT_DEFAULT_LIMIT).clamp(1, AUDIT_MAX_LIMIT);
+    blocking(&state, move |st| Ok(open(st, &uai)?.audit_entries(limit)?)).await
+}
+
+#[tauri::command]
+pub async fn audit_verify(state: State<'_, AppState>, uai: String) -> Result<AuditVerdict, IpcError> {
+    blocking(&state, move |st| Ok(open(st, &uai)?.audit_verify()?)).await
+}

@@ -1,0 +1,71 @@
+//! The one error shape that crosses IPC: `{code, message, params}`. The UI
+//! translates `code` (and may use `params`); `message` is the core's French
+//! text, shown only when the UI does not know the code.
+
+use std::fmt::Display;
+
+use preau_core::model::UaiError;
+use preau_core::secrets::SecretError;
+use preau_core::store::StoreError;
+use preau_core::ErrorCode;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IpcError {
+    pub code: String,
+    pub message: String,
+    pub params: Map<String, Value>,
+}
+
+impl IpcError {
+    pub fn new(code: &str, message: impl Into<String>) -> IpcError {
+        IpcError { code: code.to_string(), message: message.into(), params: Map::new() }
+    }
+
+    /// Any core error: its stable code and its message, no params.
+    pub fn from_error<E: ErrorCode + Display + ?Sized>(e: &E) -> IpcError {
+        IpcError::new(e.code(), e.to_string())
+    }
+
+    pub fn with(mut self, name: &str, value: impl Into<Value>) -> IpcError {
+        self.params.insert(name.to_string(), value.into());
+        self
+    }
+}
+
+impl Display for IpcError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "[{}] {}", self.code, self.message)
+    }
+}
+
+impl From<UaiError> for IpcError {
+    fn from(e: UaiError) -> IpcError {
+        let base = IpcError::from_error(&e);
+        match e {
+            UaiError::Shape(value) => base.with("value", value),
+            UaiError::CheckLetter { value, expected } => {
+                base.with("value", value).with("expected", expected.to_string())
+            }
+        }
+    }
+}
+
+impl From<SecretError> for IpcError {
+    fn from(e: SecretError) -> IpcError {
+        IpcError::from_error(&e)
+    }
+}
+
+impl From<StoreError> for IpcError {
+    fn from(e: StoreError) -> IpcError {
+        let base = IpcError::from_error(&e);
+        match e {
+            StoreError::NotFound { uai, .. } => base.with("uai", uai),
+            StoreError::NewerVersion { found, supported, .. } => base.with("found", found).with("supported", supported),
+            StoreError::UaiMismatch { expected, found, .. } => base.with("expected", expected).with("found", found),
+            _ => base,
+        }
+    }
+}
