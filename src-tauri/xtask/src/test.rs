@@ -45,8 +45,9 @@ pub fn cmd(ctx: &Ctx) -> Result<i32> {
         println!("test: cargo-nextest not found; using cargo test");
     }
     type Step = fn(&Ctx, bool, &mut Counts) -> (bool, String);
-    let steps: [(&str, Step); 5] = [
+    let steps: [(&str, Step); 6] = [
         ("fmt", fmt),
+        ("core has no GUI", core_deps),
         ("clippy", clippy),
         ("core + cli + xtask", core_cli),
         ("desktop (mock runtime)", desktop),
@@ -82,6 +83,27 @@ fn fmt(ctx: &Ctx, _: bool, _: &mut Counts) -> (bool, String) {
         (false, n) => format!("cargo fmt --check: {n} places need `cargo fmt --all`"),
     };
     (ok, summary)
+}
+
+/// `preau-core` must build without any GUI crate: the tree of its normal and
+/// build dependencies (all features) names none.
+fn core_deps(ctx: &Ctx, _: bool, _: &mut Counts) -> (bool, String) {
+    let (ok, lines) =
+        run(ctx.cargo().args(["tree", "-p", "preau-core", "--all-features", "-e", "normal,build", "--prefix", "none"]));
+    if !ok {
+        return (false, format!("cargo tree failed: {}", first_error_or_last(&lines)));
+    }
+    let gui: Vec<&str> = lines
+        .iter()
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|name| ["tauri", "wry", "gtk", "webkit", "rfd"].iter().any(|g| name.starts_with(g)))
+        .collect();
+    let crates = lines.len();
+    if gui.is_empty() {
+        (true, format!("cargo tree -p preau-core: {crates} lines, no tauri/wry/gtk/webkit/rfd"))
+    } else {
+        (false, format!("cargo tree -p preau-core names GUI crates: {}", gui.join(", ")))
+    }
 }
 
 fn clippy(ctx: &Ctx, _: bool, _: &mut Counts) -> (bool, String) {
