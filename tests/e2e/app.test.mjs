@@ -94,6 +94,9 @@ function stopDriver() {
   }
 }
 
+// Safety net: never leave the driver (and the app under it) running if the run is cut short.
+process.on('exit', stopDriver);
+
 before(async () => {
   for (const [name, path] of [['PREAU_APP_BIN', APP_BIN], ['PREAU_CLI_BIN', CLI_BIN]]) {
     assert.ok(existsSync(path), `${name}: ${path} not found (build with cargo build first)`);
@@ -129,6 +132,13 @@ before(async () => {
     waitforTimeout: 15000,
     capabilities: { 'tauri:options': { application: APP_BIN } },
   });
+  // The webview keeps localStorage between runs: make sure the UI is in French.
+  await (await byTestId('establishment-select')).waitForEnabled();
+  const lang = await browser.$('#lang-select');
+  if ((await lang.getValue()) !== 'fr') {
+    await lang.selectByAttribute('value', 'fr');
+    await browser.waitUntil(async () => (await browser.execute(() => document.documentElement.lang)) === 'fr');
+  }
 });
 
 after(async () => {

@@ -1,7 +1,7 @@
 // Start-up and routing: hash routes (#/accueil, #/journal…), one view module
 // per area, the establishment selector in the header, the footer facts.
 import { api } from './ipc.js';
-import { initI18n, setLang, currentLang, t, translateDocument } from './i18n.js';
+import { initI18n, setLang, currentLang, t, tn, translateDocument } from './i18n.js';
 import { h, clear } from './components/dom.js';
 import { announce, announceError, clearAnnouncement, errorBox } from './components/notice.js';
 import { fillEstablishmentSelect, optionLabel } from './components/establishment-select.js';
@@ -45,6 +45,11 @@ function context(seq) {
     listError: state.listError,
     entry: () => state.establishments.find((e) => e.uai === state.uai) || null,
     isCurrent: () => seq === state.renderSeq,
+    refresh: async () => {
+      await loadEstablishments();
+      announce(tn('establishment.refreshed', state.establishments.length));
+      await render({ focus: true });
+    },
   };
 }
 
@@ -83,8 +88,8 @@ async function loadEstablishments() {
     state.listError = null;
   } catch (err) {
     state.establishments = [];
+    // The views show it (role="alert"); announcing it here too would say it twice.
     state.listError = err;
-    announceError(err);
   }
   state.uai = fillEstablishmentSelect(select, state.establishments, {
     selected: state.uai,

@@ -26,11 +26,11 @@ export function clearAnnouncement() {
   if (el) clear(el);
 }
 
-/** An error box with its translated message and, for support, the code. */
+/** An error box with its translated message and, for support, the code. Announced when inserted. */
 export function errorBox(err, testid = 'error') {
   return h(
     'div',
-    { class: 'notice notice--error', dataset: { testid, code: (err && err.code) || 'UNKNOWN' } },
+    { class: 'notice notice--error', role: 'alert', dataset: { testid, code: (err && err.code) || 'UNKNOWN' } },
     h('p', { class: 'notice__title' }, t('notice.error')),
     h('p', {}, errorMessage(err)),
     h('p', { class: 'notice__code' }, t('notice.code', { code: (err && err.code) || 'UNKNOWN' })),

@@ -9,8 +9,8 @@ function stat(testid, label, value) {
   return h(
     'li',
     { class: 'stat' },
-    h('span', { class: 'stat__label', id: `${testid}-label` }, label),
-    h('span', { class: 'stat__value', dataset: { testid, value: String(value) }, 'aria-describedby': `${testid}-label` }, formatNumber(value)),
+    h('span', { class: 'stat__label' }, label),
+    h('span', { class: 'stat__value', dataset: { testid, value: String(value) } }, formatNumber(value)),
   );
 }
 

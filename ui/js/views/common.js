@@ -2,16 +2,25 @@
 import { h } from '../components/dom.js';
 import { t } from '../i18n.js';
 
+function quoted(path) {
+  return /\s/.test(path) ? `"${path}"` : path;
+}
+
 /** No establishment in the data folder yet: say why and what to do. */
 export function emptyState(ctx) {
   const dir = ctx.appInfo && ctx.appInfo.data_dir;
+  const command = `preau-cli ${dir ? `--data-dir ${quoted(dir)} ` : ''}demo --uai 0999001W --kind college --seed 1`;
+  const refresh = h('button', { type: 'button', class: 'btn btn--secondary', dataset: { testid: 'refresh-establishments' } }, t('empty.refresh'));
+  refresh.addEventListener('click', () => ctx.refresh());
   return h(
     'section',
     { class: 'empty', 'aria-labelledby': 'empty-title', dataset: { testid: 'empty-state' } },
     h('h2', { id: 'empty-title' }, t('empty.title')),
     h('p', {}, dir ? t('empty.where', { dir }) : t('empty.whereUnknown')),
     h('p', {}, t('empty.demo')),
-    h('p', {}, h('code', {}, 'preau-cli demo --uai 0999001W --kind college --seed 1')),
+    h('p', {}, h('code', { dataset: { testid: 'demo-command' } }, command)),
+    h('p', {}, t('empty.refreshHint')),
+    h('p', {}, refresh),
     h('p', {}, t('empty.imports')),
   );
 }

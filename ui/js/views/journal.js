@@ -114,6 +114,10 @@ export default {
       root.append(emptyState(ctx));
       return;
     }
+    if (entry.error) {
+      root.append(errorBox({ code: entry.error, message: '', params: { uai: entry.uai } }, 'journal-error'));
+      return;
+    }
     const verdict = h('div', { class: 'verdict', 'aria-live': 'polite', dataset: { testid: 'verify-result' } });
     const button = h('button', { type: 'button', class: 'btn', dataset: { testid: 'verify-integrity' } }, t('journal.verify'));
     button.addEventListener('click', async () => {
