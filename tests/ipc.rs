@@ -94,7 +94,7 @@ struct Fixture {
 fn fixture() -> Fixture {
     let dir = tempfile::tempdir().expect("temp dir");
     let key = DbKey::random().expect("random key");
-    let mut store = Store::open_or_create(dir.path(), &uai(), &key).expect("create store");
+    let mut store = Store::open_or_create(dir.path(), &uai(), &key, "test@cli").expect("create store");
     store
         .replace_population(&tiny_college(), "test@ipc", "DEMO_GENERATED", &json!({ "uai": uai().as_str(), "seed": 0 }))
         .expect("fill store");

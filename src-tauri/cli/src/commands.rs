@@ -49,7 +49,7 @@ pub fn demo(dir: Option<PathBuf>, raw_uai: &str, kind: EstablishmentKind, seed: 
     let uai = uai(raw_uai)?;
     let dir = data_dir(dir)?;
     let key = key()?;
-    let mut store = Store::open_or_create(&dir, &uai, &key)?;
+    let mut store = Store::open_or_create(&dir, &uai, &key, &preau_core::audit::actor("cli"))?;
     if store.establishment()?.is_some() && store.population_origin()?.as_deref() != Some("DEMO_GENERATED") {
         return Err(Failure {
             exit: 2,

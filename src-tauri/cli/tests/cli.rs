@@ -112,7 +112,7 @@ fn demo_never_overwrites_real_data() {
     let dir = tempfile::tempdir().unwrap();
     let uai = Uai::parse(UAI).unwrap();
     let key = DbKey::from_hex(KEY).unwrap();
-    let mut store = Store::open_or_create(dir.path(), &uai, &key).unwrap();
+    let mut store = Store::open_or_create(dir.path(), &uai, &key, "test@cli").unwrap();
     let data = preau_core::demo::generate(&uai, EstablishmentKind::College, 9);
     store.replace_population(&data, "test@cli", "IMPORT", &serde_json::json!({})).unwrap();
     let digest = store.content_digest().unwrap();

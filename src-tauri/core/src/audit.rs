@@ -101,9 +101,16 @@ pub fn next_entry(prev: Option<&AuditHead>, at: String, actor: &str, action: &st
     AuditEntry { seq, at, actor: actor.to_string(), action: action.to_string(), detail, prev_hash, hash }
 }
 
-/// `user@interface`, from the OS user name.
+/// `user@interface`, from the OS user name (the home folder's name when the
+/// environment does not say).
 pub fn actor(interface: &str) -> String {
-    let user = std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_else(|_| "inconnu".to_string());
+    let from_env = ["USER", "LOGNAME", "USERNAME"].iter().find_map(|v| std::env::var(v).ok().filter(|u| !u.is_empty()));
+    let user = from_env
+        .or_else(|| {
+            let home = std::env::var_os("HOME").or_else(|| std::env::var_os("USERPROFILE"))?;
+            std::path::Path::new(&home).file_name()?.to_str().map(str::to_string)
+        })
+        .unwrap_or_else(|| "inconnu".to_string());
     format!("{user}@{interface}")
 }
 

@@ -103,7 +103,7 @@ fn sample() -> EstablishmentData {
 }
 
 fn filled(dir: &std::path::Path) -> Store {
-    let mut s = Store::open_or_create(dir, &uai(), &key(7)).unwrap();
+    let mut s = Store::open_or_create(dir, &uai(), &key(7), "test@cli").unwrap();
     s.replace_population(&sample(), "test@cli", "TEST_LOAD", &serde_json::json!({"n": 1})).unwrap();
     s
 }
@@ -153,7 +153,7 @@ fn wrong_key_is_a_clear_error_and_nothing_is_created_or_changed() {
     let before = std::fs::read(&path).unwrap();
     let err = Store::open(dir.path(), &uai(), &key(8)).unwrap_err();
     assert_eq!(err.code(), "STORE_WRONG_KEY");
-    let err = Store::open_or_create(dir.path(), &uai(), &key(8)).unwrap_err();
+    let err = Store::open_or_create(dir.path(), &uai(), &key(8), "test@cli").unwrap_err();
     assert_eq!(err.code(), "STORE_WRONG_KEY", "never a new empty store");
     assert_eq!(std::fs::read(&path).unwrap(), before);
     let listed = store::list_establishments(dir.path(), &key(8)).unwrap();
@@ -205,7 +205,7 @@ fn store_of_another_establishment_is_refused() {
     let other = Uai::from_digits("0999002").unwrap();
     std::fs::rename(store::store_path(dir.path(), &uai()), store::store_path(dir.path(), &other)).unwrap();
     assert_eq!(Store::open(dir.path(), &other, &key(7)).unwrap_err().code(), "STORE_UAI_MISMATCH");
-    let mut s = Store::open_or_create(dir.path(), &uai(), &key(7)).unwrap();
+    let mut s = Store::open_or_create(dir.path(), &uai(), &key(7), "test@cli").unwrap();
     let mut data = sample();
     data.establishment.uai = other;
     assert_eq!(s.replace_population(&data, "t", "X", &serde_json::json!({})).unwrap_err().code(), "STORE_UAI_MISMATCH");

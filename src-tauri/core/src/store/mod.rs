@@ -106,18 +106,19 @@ impl Store {
         if !path.exists() {
             return Err(StoreError::NotFound { uai: uai.to_string(), path });
         }
-        Self::open_at(path, uai, key, false)
+        Self::open_at(path, uai, key, None)
     }
 
     /// Opens the store, creating it (and the data directory) when absent.
-    pub fn open_or_create(data_dir: &Path, uai: &Uai, key: &DbKey) -> Result<Store, StoreError> {
+    pub fn open_or_create(data_dir: &Path, uai: &Uai, key: &DbKey, actor: &str) -> Result<Store, StoreError> {
         std::fs::create_dir_all(data_dir).map_err(|source| StoreError::Io { path: data_dir.to_path_buf(), source })?;
         let path = store_path(data_dir, uai);
         let create = !path.exists();
-        Self::open_at(path, uai, key, create)
+        Self::open_at(path, uai, key, create.then_some(actor))
     }
 
-    fn open_at(path: PathBuf, uai: &Uai, key: &DbKey, create: bool) -> Result<Store, StoreError> {
+    fn open_at(path: PathBuf, uai: &Uai, key: &DbKey, creator: Option<&str>) -> Result<Store, StoreError> {
+        let create = creator.is_some();
         if !create {
             refuse_plain_sqlite(&path)?;
         }
