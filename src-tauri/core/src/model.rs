@@ -383,6 +383,26 @@ mod tests {
     }
 
     #[test]
+    fn uai_parse_never_panics_and_accepts_exactly_one_letter() {
+        // Arbitrary byte strings (lossily decoded) from a fixed LCG: no panic, ever.
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..20_000 {
+            let len = (x % 12) as usize;
+            let bytes: Vec<u8> = (0..len)
+                .map(|_| {
+                    x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                    (x >> 33) as u8
+                })
+                .collect();
+            let _ = Uai::parse(&String::from_utf8_lossy(&bytes));
+        }
+        for body in ["0000000", "0999001", "9999999", "0011068"] {
+            let valid: Vec<char> = ('A'..='Z').filter(|c| Uai::parse(&format!("{body}{c}")).is_ok()).collect();
+            assert_eq!(valid.len(), 1, "{body}: {valid:?}");
+        }
+    }
+
+    #[test]
     fn uai_from_digits_round_trips() {
         let u = Uai::from_digits("0999001").unwrap();
         assert_eq!(Uai::parse(u.as_str()), Ok(u));

@@ -3,7 +3,7 @@ import { h } from '../components/dom.js';
 import { errorBox } from '../components/notice.js';
 import { t, formatNumber } from '../i18n.js';
 import { viewTitle } from '../components/view-title.js';
-import { emptyState } from './common.js';
+import { usableEstablishment } from './common.js';
 
 function stat(testid, label, value) {
   return h(
@@ -78,19 +78,8 @@ export default {
   titleKey: 'nav.accueil',
   async render(root, ctx) {
     root.append(viewTitle(t('nav.accueil')));
-    if (ctx.listError) {
-      root.append(errorBox(ctx.listError, 'home-error'));
-      return;
-    }
-    const entry = ctx.entry();
-    if (!entry) {
-      root.append(emptyState(ctx));
-      return;
-    }
-    if (entry.error) {
-      root.append(errorBox({ code: entry.error, message: '', params: { uai: entry.uai } }, 'home-error'));
-      return;
-    }
+    const entry = usableEstablishment(root, ctx, 'home-error');
+    if (!entry) return;
     const loading = h('p', { class: 'loading' }, t('app.loading'));
     root.append(loading);
     try {

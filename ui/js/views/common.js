@@ -1,6 +1,7 @@
 // Pieces shared by several views.
 import { h } from '../components/dom.js';
 import { t } from '../i18n.js';
+import { errorBox } from '../components/notice.js';
 
 function quoted(path) {
   return /\s/.test(path) ? `"${path}"` : path;
@@ -23,4 +24,26 @@ export function emptyState(ctx) {
     h('p', {}, refresh),
     h('p', {}, t('empty.imports')),
   );
+}
+
+/**
+ * The selected establishment when its store can be read; otherwise appends
+ * what stands in the way (listing error, empty folder, unreadable store) and
+ * returns null.
+ */
+export function usableEstablishment(root, ctx, errorTestId) {
+  if (ctx.listError) {
+    root.append(errorBox(ctx.listError, errorTestId));
+    return null;
+  }
+  const entry = ctx.entry();
+  if (!entry) {
+    root.append(emptyState(ctx));
+    return null;
+  }
+  if (entry.error) {
+    root.append(errorBox({ code: entry.error, message: '', params: { uai: entry.uai } }, errorTestId));
+    return null;
+  }
+  return entry;
 }

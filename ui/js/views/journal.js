@@ -3,7 +3,7 @@ import { h, clear } from '../components/dom.js';
 import { errorBox } from '../components/notice.js';
 import { t, tn, has, formatDateTime, formatNumber } from '../i18n.js';
 import { viewTitle } from '../components/view-title.js';
-import { emptyState } from './common.js';
+import { usableEstablishment } from './common.js';
 
 const LIMIT = 500;
 
@@ -105,19 +105,8 @@ export default {
   titleKey: 'nav.journal',
   async render(root, ctx) {
     root.append(viewTitle(t('nav.journal')), h('p', { class: 'lead' }, t('journal.lead')));
-    if (ctx.listError) {
-      root.append(errorBox(ctx.listError, 'journal-error'));
-      return;
-    }
-    const entry = ctx.entry();
-    if (!entry) {
-      root.append(emptyState(ctx));
-      return;
-    }
-    if (entry.error) {
-      root.append(errorBox({ code: entry.error, message: '', params: { uai: entry.uai } }, 'journal-error'));
-      return;
-    }
+    const entry = usableEstablishment(root, ctx, 'journal-error');
+    if (!entry) return;
     const verdict = h('div', { class: 'verdict', 'aria-live': 'polite', dataset: { testid: 'verify-result' } });
     const button = h('button', { type: 'button', class: 'btn', dataset: { testid: 'verify-integrity' } }, t('journal.verify'));
     button.addEventListener('click', async () => {
