@@ -3,7 +3,9 @@
 
 pub mod audit;
 pub mod demo;
+pub mod formats;
 pub mod model;
+pub mod progress;
 pub mod secrets;
 pub mod store;
 
