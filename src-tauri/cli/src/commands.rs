@@ -124,3 +124,78 @@ pub fn audit_verify(dir: Option<PathBuf>, raw_uai: &str, json: bool) -> Result<u
         }
     }
 }
+
+fn json_line<T: serde::Serialize>(value: &T) -> Result<(), Failure> {
+    let text = serde_json::to_string(value).map_err(|e| Failure { exit: 2, code: "JSON", message: e.to_string() })?;
+    print_line(&text)
+}
+
+pub fn import(dir: Option<PathBuf>, raw_uai: &str, files: &[PathBuf], json: bool) -> Result<u8, Failure> {
+    use preau_core::formats::source::Input;
+    let uai = uai(raw_uai)?;
+    let mut store = Store::open(&data_dir(dir)?, &uai, &key()?)?;
+    let inputs: Vec<Input> = files.iter().map(Input::file).collect();
+    let cancel = preau_core::progress::CancelToken::new();
+    let outcome =
+        preau_core::import::import_files(&mut store, &inputs, &preau_core::audit::actor("cli"), &cancel, &mut |_| {})?;
+    for r in &outcome.files {
+        if json {
+            if let Some(code) = &r.error {
+                json_line(&serde_json::json!({ "file": r.file, "error": code, "message": r.message }))?;
+            } else {
+                json_line(r)?;
+            }
+        } else {
+            match (&r.error, r.format) {
+                (Some(code), _) => print_line(&format!(
+                    "{} : inutilisable — {} [{code}]",
+                    r.file,
+                    r.message.as_deref().unwrap_or("")
+                ))?,
+                (None, Some(f)) => print_line(&format!(
+                    "{} : {} — {} enregistrements lus, {} rejetés{}",
+                    r.file,
+                    f.as_str(),
+                    r.read,
+                    r.rejected,
+                    if outcome.committed { "" } else { " (non importé)" }
+                ))?,
+                (None, None) => {}
+            }
+            for rej in r.rejects.iter().take(20) {
+                print_line(&format!("    {} — {} = « {} » : {}", rej.location, rej.field, rej.value, rej.reason))?;
+            }
+            if r.rejects.len() > 20 {
+                print_line(&format!("    … et {} autres rejets", r.rejected.saturating_sub(20)))?;
+            }
+        }
+    }
+    if outcome.committed {
+        return Ok(0);
+    }
+    let bad: Vec<&str> = outcome.files.iter().filter(|r| r.error.is_some()).map(|r| r.file.as_str()).collect();
+    eprintln!("preau-cli : import refusé ({}) : la base n'a pas été modifiée", bad.join(", "));
+    Ok(2)
+}
+
+pub fn findings(dir: Option<PathBuf>, raw_uai: &str, json: bool) -> Result<u8, Failure> {
+    let uai = uai(raw_uai)?;
+    let store = Store::open(&data_dir(dir)?, &uai, &key()?)?;
+    let found = store.findings()?;
+    for f in &found {
+        if json {
+            json_line(f)?;
+        } else {
+            let label = preau_core::import::FINDING_CODES
+                .iter()
+                .find(|(c, _)| *c == f.code)
+                .map(|(_, l)| *l)
+                .unwrap_or(f.code.as_str());
+            print_line(&format!("{label} : {}", f.count))?;
+        }
+    }
+    if found.is_empty() && !json {
+        print_line("aucun constat (aucun import, ou des données sans défaut)")?;
+    }
+    Ok(0)
+}

@@ -37,6 +37,23 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Importe des exports (SIECLE, STS-Web, EDT, UDT, AAF, annuaire ENT, identifiants Pronote).
+    Import {
+        #[arg(long)]
+        uai: String,
+        #[arg(long)]
+        json: bool,
+        /// Les fichiers ; leur format est reconnu à leur contenu.
+        #[arg(required = true, value_name = "FICHIER")]
+        files: Vec<PathBuf>,
+    },
+    /// Les constats de qualité des données issus des imports.
+    Findings {
+        #[arg(long)]
+        uai: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// Le journal d'audit.
     Audit {
         #[command(subcommand)]
@@ -103,6 +120,8 @@ fn main() -> ExitCode {
             commands::demo(cli.data_dir, &uai, kind, seed)
         }
         Command::Status { uai, json } => commands::status(cli.data_dir, &uai, json),
+        Command::Import { uai, json, files } => commands::import(cli.data_dir, &uai, &files, json),
+        Command::Findings { uai, json } => commands::findings(cli.data_dir, &uai, json),
         Command::Audit { command: AuditCommand::Verify { uai, json } } => {
             commands::audit_verify(cli.data_dir, &uai, json)
         }

@@ -20,7 +20,7 @@ impl CancelToken {
 }
 
 /// Where long work reports how far it got: bytes done out of bytes total.
-pub trait Progress: Send {
+pub trait Progress {
     fn update(&mut self, done: u64, total: u64);
 }
 
@@ -31,7 +31,7 @@ impl Progress for NoProgress {
     fn update(&mut self, _done: u64, _total: u64) {}
 }
 
-impl<F: FnMut(u64, u64) + Send> Progress for F {
+impl<F: FnMut(u64, u64)> Progress for F {
     fn update(&mut self, done: u64, total: u64) {
         self(done, total)
     }

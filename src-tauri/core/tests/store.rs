@@ -177,7 +177,7 @@ fn migration_from_an_empty_file() {
     let path = store::store_path(dir.path(), &uai());
     std::fs::write(&path, b"").unwrap();
     let s = Store::open(dir.path(), &uai(), &key(7)).unwrap();
-    assert_eq!(s.schema_version().unwrap(), 1);
+    assert_eq!(s.schema_version().unwrap(), store::SCHEMA_VERSION);
     assert_eq!(s.load_population().unwrap(), None);
     drop(s);
     let bytes = std::fs::read(&path).unwrap();

@@ -6,6 +6,7 @@
 //! (what a file is, by content only).
 
 pub mod aaf;
+pub mod any;
 pub mod csvtable;
 pub mod detect;
 pub mod edt;

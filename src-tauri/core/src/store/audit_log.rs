@@ -8,7 +8,7 @@ use crate::audit::{self, AuditEntry, AuditHead, AuditVerdict};
 const HEAD_SEQ: &str = "audit_head_seq";
 const HEAD_HASH: &str = "audit_head_hash";
 
-fn now() -> String {
+pub(crate) fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 

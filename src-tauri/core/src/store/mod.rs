@@ -3,6 +3,7 @@
 //! `secrets` module; a wrong key is an error, never a fresh empty store.
 
 mod audit_log;
+mod imports;
 mod population;
 mod schema;
 
@@ -15,7 +16,9 @@ use crate::model::{EstablishmentKind, Uai};
 use crate::secrets::DbKey;
 use crate::ErrorCode;
 
+pub use imports::{BatchSummary, ColumnPresetRow, Finding, ImportTx, NewBatch};
 pub use population::{Counts, LevelCounts, NO_DIVISION};
+pub use schema::LATEST as SCHEMA_VERSION;
 
 /// Store files are `<UAI>.preau` in the data directory.
 pub const EXTENSION: &str = "preau";

@@ -65,7 +65,7 @@ fn profile(table: &'static str, row: &str, text: &str) -> Result<Profile, StoreE
     Profile::parse(text).ok_or_else(|| bad(table, row, "profile", text))
 }
 
-fn write_population(conn: &Connection, data: &EstablishmentData) -> Result<(), StoreError> {
+pub(crate) fn write_population(conn: &Connection, data: &EstablishmentData) -> Result<(), StoreError> {
     let ctx = sql("écriture de la population");
     conn.execute_batch(
         "DELETE FROM group_member; DELETE FROM grp; DELETE FROM account; DELETE FROM responsibility;
@@ -180,7 +180,7 @@ fn write_population(conn: &Connection, data: &EstablishmentData) -> Result<(), S
     Ok(())
 }
 
-fn read_establishment(conn: &Connection) -> Result<Option<Establishment>, StoreError> {
+pub(crate) fn read_establishment(conn: &Connection) -> Result<Option<Establishment>, StoreError> {
     let row = conn
         .query_row("SELECT uai, name, kind, city, school_year FROM establishment", [], |r| {
             Ok((r.get::<_, String>(0)?, r.get(1)?, r.get::<_, String>(2)?, r.get(3)?, r.get(4)?))
@@ -339,6 +339,51 @@ fn read_groups(conn: &Connection) -> Result<Vec<Group>, StoreError> {
     Ok(out)
 }
 
+/// Everything, as one value. `None` when the store holds no establishment yet.
+pub(crate) fn load(conn: &Connection) -> Result<Option<EstablishmentData>, StoreError> {
+    let Some(establishment) = read_establishment(conn)? else { return Ok(None) };
+    let mut st =
+        conn.prepare("SELECT code, mef, label, rank FROM level ORDER BY rowid").map_err(sql("niveaux"))?;
+    let levels = st
+        .query_map([], |r| Ok(Level { code: r.get(0)?, mef: r.get(1)?, label: r.get(2)?, rank: r.get(3)? }))
+        .map_err(sql("niveaux"))?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(sql("niveaux"))?;
+    let mut st =
+        conn.prepare("SELECT code, label, level FROM division ORDER BY rowid").map_err(sql("divisions"))?;
+    let divisions = st
+        .query_map([], |r| Ok(Division { code: r.get(0)?, label: r.get(1)?, level: r.get(2)? }))
+        .map_err(sql("divisions"))?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(sql("divisions"))?;
+    let mut st = conn
+        .prepare("SELECT responsable_id, pupil_id, level, relationship FROM responsibility ORDER BY rowid")
+        .map_err(sql("responsables"))?;
+    let raw = st
+        .query_map([], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?))
+        })
+        .map_err(sql("responsables"))?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(sql("responsables"))?;
+    let mut responsibilities = Vec::with_capacity(raw.len());
+    for (responsable_id, pupil_id, level, relationship) in raw {
+        let level = ResponsibilityLevel::parse(&level)
+            .ok_or_else(|| bad("responsibility", &format!("{responsable_id}/{pupil_id}"), "level", &level))?;
+        responsibilities.push(Responsibility { responsable_id, pupil_id, level, relationship });
+    }
+    Ok(Some(EstablishmentData {
+        establishment,
+        levels,
+        divisions,
+        people: read_people(conn)?,
+        responsibilities,
+        accounts: read_accounts(conn)?,
+        groups: read_groups(conn)?,
+    }))
+}
+
+
 impl Store {
     /// Replaces the whole population in one transaction, with its audit entry:
     /// either all of it lands or the store is left exactly as it was.
@@ -383,47 +428,7 @@ impl Store {
 
     /// Everything, as one value. `None` when the store holds no establishment yet.
     pub fn load_population(&self) -> Result<Option<EstablishmentData>, StoreError> {
-        let Some(establishment) = read_establishment(&self.conn)? else { return Ok(None) };
-        let mut st =
-            self.conn.prepare("SELECT code, mef, label, rank FROM level ORDER BY rowid").map_err(sql("niveaux"))?;
-        let levels = st
-            .query_map([], |r| Ok(Level { code: r.get(0)?, mef: r.get(1)?, label: r.get(2)?, rank: r.get(3)? }))
-            .map_err(sql("niveaux"))?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(sql("niveaux"))?;
-        let mut st =
-            self.conn.prepare("SELECT code, label, level FROM division ORDER BY rowid").map_err(sql("divisions"))?;
-        let divisions = st
-            .query_map([], |r| Ok(Division { code: r.get(0)?, label: r.get(1)?, level: r.get(2)? }))
-            .map_err(sql("divisions"))?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(sql("divisions"))?;
-        let mut st = self
-            .conn
-            .prepare("SELECT responsable_id, pupil_id, level, relationship FROM responsibility ORDER BY rowid")
-            .map_err(sql("responsables"))?;
-        let raw = st
-            .query_map([], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?))
-            })
-            .map_err(sql("responsables"))?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(sql("responsables"))?;
-        let mut responsibilities = Vec::with_capacity(raw.len());
-        for (responsable_id, pupil_id, level, relationship) in raw {
-            let level = ResponsibilityLevel::parse(&level)
-                .ok_or_else(|| bad("responsibility", &format!("{responsable_id}/{pupil_id}"), "level", &level))?;
-            responsibilities.push(Responsibility { responsable_id, pupil_id, level, relationship });
-        }
-        Ok(Some(EstablishmentData {
-            establishment,
-            levels,
-            divisions,
-            people: read_people(&self.conn)?,
-            responsibilities,
-            accounts: read_accounts(&self.conn)?,
-            groups: read_groups(&self.conn)?,
-        }))
+        load(&self.conn)
     }
 
     /// SHA-256 of the population's canonical JSON: equal digests, equal content,

@@ -53,6 +53,30 @@ CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
 CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
     BEGIN SELECT RAISE(ABORT, 'le journal est en ajout seul'); END;
 "#,
+    // 2: import batches, their rejects and records, data-quality findings, column presets.
+    r#"
+CREATE TABLE import_batch (
+    id INTEGER PRIMARY KEY, operation INTEGER NOT NULL, file_name TEXT NOT NULL, sha256 TEXT NOT NULL,
+    format TEXT NOT NULL, zip_entry TEXT, encoding TEXT NOT NULL, imported_at TEXT NOT NULL,
+    actor TEXT NOT NULL, file_uai TEXT, school_year INTEGER, exported_at TEXT, software TEXT,
+    version TEXT, bytes INTEGER NOT NULL, read INTEGER NOT NULL, rejected INTEGER NOT NULL);
+CREATE UNIQUE INDEX import_batch_sha256 ON import_batch(sha256);
+CREATE INDEX import_batch_format ON import_batch(format, id);
+CREATE TABLE import_reject (
+    batch_id INTEGER NOT NULL REFERENCES import_batch(id), seq INTEGER NOT NULL,
+    location TEXT NOT NULL, field TEXT NOT NULL, value TEXT NOT NULL, reason TEXT NOT NULL,
+    PRIMARY KEY (batch_id, seq));
+CREATE TABLE import_record (
+    batch_id INTEGER NOT NULL REFERENCES import_batch(id), seq INTEGER NOT NULL,
+    kind TEXT NOT NULL, location TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (batch_id, seq));
+CREATE INDEX import_record_kind ON import_record(batch_id, kind);
+CREATE TABLE finding (
+    code TEXT NOT NULL, seq INTEGER NOT NULL, item TEXT NOT NULL, PRIMARY KEY (code, seq));
+CREATE TABLE finding_count (
+    operation INTEGER NOT NULL, code TEXT NOT NULL, count INTEGER NOT NULL, PRIMARY KEY (operation, code));
+CREATE TABLE column_preset (
+    name TEXT PRIMARY KEY, format TEXT NOT NULL, columns TEXT NOT NULL, saved_at TEXT NOT NULL);
+"#,
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;
