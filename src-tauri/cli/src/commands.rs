@@ -45,7 +45,13 @@ fn print_line(line: &str) -> Result<(), Failure> {
     })
 }
 
-pub fn demo(dir: Option<PathBuf>, raw_uai: &str, kind: EstablishmentKind, seed: u64) -> Result<u8, Failure> {
+pub fn demo(
+    dir: Option<PathBuf>,
+    raw_uai: &str,
+    kind: EstablishmentKind,
+    seed: u64,
+    out: Option<PathBuf>,
+) -> Result<u8, Failure> {
     let uai = uai(raw_uai)?;
     let dir = data_dir(dir)?;
     let key = key()?;
@@ -60,6 +66,14 @@ pub fn demo(dir: Option<PathBuf>, raw_uai: &str, kind: EstablishmentKind, seed: 
         });
     }
     let data = preau_core::demo::generate(&uai, kind, seed);
+    if let Some(out) = &out {
+        let written = preau_core::demo::write_demo_files(&data, out).map_err(|e| Failure {
+            exit: 2,
+            code: "DEMO_OUT_IO",
+            message: format!("écriture dans {} impossible : {e}", out.display()),
+        })?;
+        print_line(&format!("{} fichiers d'export écrits dans {}", written.len(), out.display()))?;
+    }
     let detail = serde_json::json!({ "uai": uai.as_str(), "kind": kind.as_str(), "seed": seed });
     store.replace_population(&data, &preau_core::audit::actor("cli"), "DEMO_GENERATED", &detail)?;
     let c = store.counts()?;
@@ -133,7 +147,8 @@ fn json_line<T: serde::Serialize>(value: &T) -> Result<(), Failure> {
 pub fn import(dir: Option<PathBuf>, raw_uai: &str, files: &[PathBuf], json: bool) -> Result<u8, Failure> {
     use preau_core::formats::source::Input;
     let uai = uai(raw_uai)?;
-    let mut store = Store::open(&data_dir(dir)?, &uai, &key()?)?;
+    // Importing is how an establishment's store comes to exist.
+    let mut store = Store::open_or_create(&data_dir(dir)?, &uai, &key()?, &preau_core::audit::actor("cli"))?;
     let inputs: Vec<Input> = files.iter().map(Input::file).collect();
     let cancel = preau_core::progress::CancelToken::new();
     let outcome =
@@ -147,11 +162,9 @@ pub fn import(dir: Option<PathBuf>, raw_uai: &str, files: &[PathBuf], json: bool
             }
         } else {
             match (&r.error, r.format) {
-                (Some(code), _) => print_line(&format!(
-                    "{} : inutilisable — {} [{code}]",
-                    r.file,
-                    r.message.as_deref().unwrap_or("")
-                ))?,
+                (Some(code), _) => {
+                    print_line(&format!("{} : inutilisable — {} [{code}]", r.file, r.message.as_deref().unwrap_or("")))?
+                }
                 (None, Some(f)) => print_line(&format!(
                     "{} : {} — {} enregistrements lus, {} rejetés{}",
                     r.file,

@@ -29,6 +29,9 @@ enum Command {
         kind: Kind,
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Écrit aussi l'établissement dans tous les formats d'export, avec truth.json.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
     },
     /// Les effectifs de l'établissement.
     Status {
@@ -112,12 +115,12 @@ fn main() -> ExitCode {
         }
     };
     let outcome = match cli.command {
-        Command::Demo { uai, kind, seed } => {
+        Command::Demo { uai, kind, seed, out } => {
             let kind = match kind {
                 Kind::College => preau_core::model::EstablishmentKind::College,
                 Kind::Lycee => preau_core::model::EstablishmentKind::Lycee,
             };
-            commands::demo(cli.data_dir, &uai, kind, seed)
+            commands::demo(cli.data_dir, &uai, kind, seed, out)
         }
         Command::Status { uai, json } => commands::status(cli.data_dir, &uai, json),
         Command::Import { uai, json, files } => commands::import(cli.data_dir, &uai, &files, json),

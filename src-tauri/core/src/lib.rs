@@ -9,6 +9,7 @@ pub mod model;
 pub mod progress;
 pub mod secrets;
 pub mod store;
+pub mod text;
 
 /// Every error that crosses a boundary (IPC, CLI, logs) carries a stable code;
 /// the UI translates codes, tests assert them.

@@ -6,6 +6,8 @@
 //! Names come from INSEE frequency ranks (see `data/names/README.md`); the
 //! population follows `reference/formats.md` §"A. Population model".
 
+mod files;
+pub use files::{demo_files, write_demo_files, Truth, TruthPerson};
 mod accounts;
 mod groups;
 mod names;

@@ -1,17 +1,95 @@
 //! One entry point over every reader: records as JSON values, for the
 //! importer (which stores them per batch) and the fuzz targets.
 
+use serde::Serialize;
+
 use super::detect::Detected;
 use super::source::{Ctl, Input};
-use super::{FormatError, Item};
+use super::{aaf, edt, ent_directory, pronote_ids, siecle, sts, udt, Format, FormatError, Item};
+
+/// What the importer receives: the record's kind and its JSON.
+pub type JsonItem = Item<(String, serde_json::Value)>;
+
+/// The kind of a record: its `record` tag, or the variant name of an
+/// externally tagged enum (`{"Teacher": {…}}` → `teacher`), else `fallback`.
+fn kind_of(value: &serde_json::Value, fallback: &str) -> String {
+    if let Some(tag) = value.get("record").and_then(|k| k.as_str()) {
+        return tag.to_string();
+    }
+    match value.as_object() {
+        Some(map) if map.len() == 1 => map.keys().next().map(|k| k.to_lowercase()).unwrap_or_else(|| fallback.into()),
+        _ => fallback.to_string(),
+    }
+}
+
+fn to_json<R: Serialize>(
+    item: Item<R>,
+    kind: impl Fn(&R, &serde_json::Value) -> String,
+) -> Result<JsonItem, FormatError> {
+    Ok(match item {
+        Item::Header(h) => Item::Header(h),
+        Item::Reject(r) => Item::Reject(r),
+        Item::Record(r, loc) => {
+            let value = serde_json::to_value(&r).map_err(|e| FormatError::Xml {
+                file: String::new(),
+                location: loc.clone(),
+                message: e.to_string(),
+            })?;
+            Item::Record((kind(&r, &value), value), loc)
+        }
+    })
+}
 
 /// Reads `input` as `detected` says, handing each record to `sink` as
-/// `(kind, JSON)`: the kind is the record's variant name.
+/// `(kind, JSON)`.
 pub fn read_json(
     input: &Input,
     detected: &Detected,
-    _ctl: &mut Ctl<'_>,
-    _sink: &mut dyn FnMut(Item<(String, serde_json::Value)>) -> Result<(), FormatError>,
+    ctl: &mut Ctl<'_>,
+    sink: &mut dyn FnMut(JsonItem) -> Result<(), FormatError>,
 ) -> Result<(), FormatError> {
-    Err(FormatError::Unknown { file: input.name(), hint: format!("lecteur {} pas encore branché", detected.format.as_str()) })
+    match detected.format {
+        Format::SiecleEleves | Format::SiecleResponsables | Format::SiecleStructures | Format::SiecleNomenclature => {
+            siecle::read(input, detected, ctl, &mut |item| {
+                sink(to_json(item, |r: &siecle::SiecleRecord, _| r.kind().to_string())?)
+            })
+        }
+        Format::Sts => sts::read(input, detected, ctl, &mut |item| sink(to_json(item, |_, v| kind_of(v, "sts"))?)),
+        Format::Aaf => aaf::read(input, detected, ctl, &mut |item| {
+            sink(to_json(item, |r: &aaf::AafRequest, _| {
+                let category = serde_json::to_value(&r.category)
+                    .ok()
+                    .and_then(|c| c.as_str().map(str::to_string))
+                    .unwrap_or_else(|| "autre".into());
+                format!("{}:{}", r.kind.element(), category)
+            })?)
+        }),
+        Format::EntDirectory => {
+            ent_directory::read(input, detected, ctl, &mut |item| sink(to_json(item, |_, _| "account".to_string())?))
+        }
+        Format::PronoteIds => {
+            pronote_ids::read(input, detected, ctl, &mut |item| sink(to_json(item, |_, _| "user".to_string())?))
+        }
+        Format::Edt => edt::read(input, detected, ctl, &mut |item| sink(to_json(item, |_, v| kind_of(v, "edt"))?)),
+        Format::Udt => udt::read(input, detected, ctl, &mut |item| sink(to_json(item, |_, v| kind_of(v, "udt"))?)),
+    }
+}
+
+/// Detects and reads a whole input, counting records and rejects (fuzzing,
+/// smoke tests).
+pub fn read_any(input: &Input) -> Result<(usize, usize), FormatError> {
+    let detected = super::detect::detect(input)?;
+    let cancel = crate::progress::CancelToken::new();
+    let mut progress = crate::progress::NoProgress;
+    let mut ctl = Ctl { cancel: &cancel, progress: &mut progress };
+    let (mut records, mut rejects) = (0, 0);
+    read_json(input, &detected, &mut ctl, &mut |item| {
+        match item {
+            Item::Record(..) => records += 1,
+            Item::Reject(_) => rejects += 1,
+            Item::Header(_) => {}
+        }
+        Ok(())
+    })?;
+    Ok((records, rejects))
 }

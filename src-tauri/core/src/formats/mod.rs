@@ -188,9 +188,9 @@ pub enum FormatError {
     #[error("colonnes obligatoires absentes de {file} : {columns}")]
     MissingColumns { file: String, columns: String },
     #[error(
-        "{file} est un export EDT chiffré pour l'ENT (UAI {uai}, {date}, {software}) : Préau ne peut pas le lire. \
-         Dans EDT ou Pronote, faites un export « en clair » (Fichier > Autres imports/exports > Exporter un fichier \
-         texte / XML) ou demandez-le à l'éditeur."
+        "{file} est un export EDT chiffré pour l'ENT (UAI {uai}, {date}, {software}) : seul l'ENT destinataire peut \
+         le déchiffrer ; Préau n'en lit que l'en-tête. Pour l'importer dans Préau, il faut la version « en clair » de \
+         cet export (fichier …_Enclair.xml), à demander à Index Éducation ou à l'éditeur de l'ENT."
     )]
     EncryptedEdt { file: String, uai: String, date: String, software: String },
 }

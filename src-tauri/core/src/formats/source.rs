@@ -274,6 +274,8 @@ pub struct TextStream<'r> {
     raw_end: usize,
     raw_offset: u64,
     raw_eof: bool,
+    /// The decoder has seen the end; it must not be called again.
+    finished: bool,
     out: Vec<u8>,
     out_pos: usize,
     budget: Rc<Cell<u64>>,
@@ -300,6 +302,7 @@ impl<'r> TextStream<'r> {
             raw_end: 0,
             raw_offset: 0,
             raw_eof: false,
+            finished: false,
             out: Vec::with_capacity(128 * 1024),
             out_pos: 0,
             budget: Rc::new(Cell::new(MAX_EVENT_BYTES)),
@@ -321,7 +324,7 @@ impl<'r> TextStream<'r> {
     fn decode_more(&mut self) -> std::io::Result<()> {
         self.out.clear();
         self.out_pos = 0;
-        while self.out.is_empty() {
+        while self.out.is_empty() && !self.finished {
             if self.raw_start == self.raw_end && !self.raw_eof {
                 let n = self.raw.read(&mut self.raw_buf)?;
                 self.raw_start = 0;
@@ -346,7 +349,7 @@ impl<'r> TextStream<'r> {
                 return Err(std::io::Error::other(Stop::Malformed { encoding: self.encoding.name(), offset }));
             }
             if last && self.raw_start == self.raw_end {
-                break;
+                self.finished = true;
             }
         }
         Ok(())
@@ -499,6 +502,25 @@ mod tests {
         assert_eq!(crate::ErrorCode::code(&err), "FORMAT_ENCODING_INVALID");
         let input = Input::bytes("a.xml", "\u{feff}Prénom".as_bytes().to_vec());
         assert_eq!(read_to_string(&input, None, encoding_rs::UTF_8).unwrap(), "Prénom");
+    }
+
+    #[test]
+    fn reading_past_the_end_is_harmless() {
+        let input = Input::bytes("a.csv", b"abc".to_vec());
+        let cancel = CancelToken::new();
+        let mut progress = crate::progress::NoProgress;
+        let mut ctl = Ctl { cancel: &cancel, progress: &mut progress };
+        let n = input
+            .with_text(None, encoding_rs::ISO_8859_15, &mut ctl, |t| {
+                let mut buf = [0u8; 8];
+                let mut total = 0;
+                for _ in 0..4 {
+                    total += t.read(&mut buf).map_err(|e| input.read_error(&e, "x"))?;
+                }
+                Ok(total)
+            })
+            .unwrap();
+        assert_eq!(n, 3);
     }
 
     #[test]

@@ -8,6 +8,7 @@
 mod checks;
 mod findings;
 mod project;
+mod timetable;
 
 use serde::Serialize;
 
@@ -18,6 +19,7 @@ use crate::progress::{CancelToken, Progress};
 use crate::store::{Finding, NewBatch, Store, StoreError};
 use crate::ErrorCode;
 
+pub use checks::IMPORT_REJECT_REASONS;
 pub use findings::FINDING_CODES;
 
 /// How many rejects a report carries per file (all are stored).
@@ -156,7 +158,14 @@ pub fn import_files(
     // 1. Detection and refusals, before anything is written.
     let mut seen_hashes: Vec<String> = Vec::new();
     for (index, input) in inputs.iter().enumerate() {
-        progress(ImportProgress { file_index: index, file_count: count, file: input.name(), phase: "detection", done: 0, total: 0 });
+        progress(ImportProgress {
+            file_index: index,
+            file_count: count,
+            file: input.name(),
+            phase: "detection",
+            done: 0,
+            total: 0,
+        });
         if cancel.is_cancelled() {
             return Err(ImportError::Cancelled);
         }
@@ -185,7 +194,11 @@ pub fn import_files(
         if let Some(previous) = store.batch_by_hash(&hash)? {
             report.fail(
                 "IMPORT_ALREADY_IMPORTED",
-                format!("fichier déjà importé le {} (sous le nom {})", french_date(&previous.imported_at), previous.file_name),
+                format!(
+                    "fichier déjà importé le {} (sous le nom {})",
+                    french_date(&previous.imported_at),
+                    previous.file_name
+                ),
             );
             detected.push(None);
             continue;
@@ -272,7 +285,14 @@ pub fn import_files(
             }
             batches.push((index, batch, d.format));
         }
-        progress(ImportProgress { file_index: count, file_count: count, file: String::new(), phase: "controles", done: 0, total: 0 });
+        progress(ImportProgress {
+            file_index: count,
+            file_count: count,
+            file: String::new(),
+            phase: "controles",
+            done: 0,
+            total: 0,
+        });
         for (index, batch, format) in &batches {
             let extra = checks::records(&mut tx, *batch, *format)?;
             let report = &mut reports[*index];
@@ -286,7 +306,14 @@ pub fn import_files(
             tx.finish_batch(*batch, report.read, report.rejected)?;
         }
         project::apply(&mut tx, &uai, &batches.iter().map(|(_, b, f)| (*b, *f)).collect::<Vec<_>>())?;
-        progress(ImportProgress { file_index: count, file_count: count, file: String::new(), phase: "constats", done: 0, total: 0 });
+        progress(ImportProgress {
+            file_index: count,
+            file_count: count,
+            file: String::new(),
+            phase: "constats",
+            done: 0,
+            total: 0,
+        });
         let found = findings::compute(&tx)?;
         tx.replace_findings(&found)?;
         Ok(found)

@@ -154,7 +154,13 @@ impl Store {
         rows.collect::<Result<Vec<_>, _>>().map_err(sql("constats"))
     }
 
-    pub fn save_column_preset(&mut self, name: &str, format: &str, columns: &str, actor: &str) -> Result<(), StoreError> {
+    pub fn save_column_preset(
+        &mut self,
+        name: &str,
+        format: &str,
+        columns: &str,
+        actor: &str,
+    ) -> Result<(), StoreError> {
         let tx = self.conn.transaction().map_err(sql("préréglages"))?;
         tx.execute(
             "INSERT INTO column_preset (name, format, columns, saved_at) VALUES (?1, ?2, ?3, ?4)
@@ -172,15 +178,18 @@ impl Store {
             .prepare("SELECT name, format, columns, saved_at FROM column_preset ORDER BY name")
             .map_err(sql("préréglages"))?;
         let rows = st
-            .query_map([], |r| Ok(ColumnPresetRow { name: r.get(0)?, format: r.get(1)?, columns: r.get(2)?, saved_at: r.get(3)? }))
+            .query_map([], |r| {
+                Ok(ColumnPresetRow { name: r.get(0)?, format: r.get(1)?, columns: r.get(2)?, saved_at: r.get(3)? })
+            })
             .map_err(sql("préréglages"))?;
         rows.collect::<Result<Vec<_>, _>>().map_err(sql("préréglages"))
     }
 }
 
 fn records(conn: &rusqlite::Connection, batch_id: i64) -> Result<Vec<(String, serde_json::Value)>, StoreError> {
-    let mut st =
-        conn.prepare("SELECT kind, data FROM import_record WHERE batch_id = ?1 ORDER BY seq").map_err(sql("données importées"))?;
+    let mut st = conn
+        .prepare("SELECT kind, data FROM import_record WHERE batch_id = ?1 ORDER BY seq")
+        .map_err(sql("données importées"))?;
     let rows = st
         .query_map([batch_id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
         .map_err(sql("données importées"))?;
@@ -276,10 +285,19 @@ impl ImportTx<'_> {
         Ok(())
     }
 
-    pub fn add_record(&mut self, batch: i64, seq: u64, kind: &str, location: &str, data: &str) -> Result<(), StoreError> {
+    pub fn add_record(
+        &mut self,
+        batch: i64,
+        seq: u64,
+        kind: &str,
+        location: &str,
+        data: &str,
+    ) -> Result<(), StoreError> {
         let mut st = self
             .tx
-            .prepare_cached("INSERT INTO import_record (batch_id, seq, kind, location, data) VALUES (?1, ?2, ?3, ?4, ?5)")
+            .prepare_cached(
+                "INSERT INTO import_record (batch_id, seq, kind, location, data) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )
             .map_err(sql("données importées"))?;
         st.execute(params![batch, seq as i64, kind, location, data]).map_err(sql("données importées"))?;
         Ok(())
@@ -322,7 +340,12 @@ impl ImportTx<'_> {
             .map_err(sql("données importées"))?;
         let rows = st
             .query_map([batch], |r| {
-                Ok((r.get::<_, i64>(0)?.max(0) as u64, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?))
+                Ok((
+                    r.get::<_, i64>(0)?.max(0) as u64,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                ))
             })
             .map_err(sql("données importées"))?;
         let mut out = Vec::new();
@@ -368,7 +391,8 @@ impl ImportTx<'_> {
     /// Replaces the current findings and records their counts for this operation.
     pub fn replace_findings(&mut self, findings: &[Finding]) -> Result<(), StoreError> {
         self.tx.execute("DELETE FROM finding", []).map_err(sql("constats"))?;
-        let mut st = self.tx.prepare("INSERT INTO finding (code, seq, item) VALUES (?1, ?2, ?3)").map_err(sql("constats"))?;
+        let mut st =
+            self.tx.prepare("INSERT INTO finding (code, seq, item) VALUES (?1, ?2, ?3)").map_err(sql("constats"))?;
         let mut count = self
             .tx
             .prepare("INSERT OR REPLACE INTO finding_count (operation, code, count) VALUES (?1, ?2, ?3)")

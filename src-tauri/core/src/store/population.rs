@@ -342,15 +342,13 @@ fn read_groups(conn: &Connection) -> Result<Vec<Group>, StoreError> {
 /// Everything, as one value. `None` when the store holds no establishment yet.
 pub(crate) fn load(conn: &Connection) -> Result<Option<EstablishmentData>, StoreError> {
     let Some(establishment) = read_establishment(conn)? else { return Ok(None) };
-    let mut st =
-        conn.prepare("SELECT code, mef, label, rank FROM level ORDER BY rowid").map_err(sql("niveaux"))?;
+    let mut st = conn.prepare("SELECT code, mef, label, rank FROM level ORDER BY rowid").map_err(sql("niveaux"))?;
     let levels = st
         .query_map([], |r| Ok(Level { code: r.get(0)?, mef: r.get(1)?, label: r.get(2)?, rank: r.get(3)? }))
         .map_err(sql("niveaux"))?
         .collect::<Result<Vec<_>, _>>()
         .map_err(sql("niveaux"))?;
-    let mut st =
-        conn.prepare("SELECT code, label, level FROM division ORDER BY rowid").map_err(sql("divisions"))?;
+    let mut st = conn.prepare("SELECT code, label, level FROM division ORDER BY rowid").map_err(sql("divisions"))?;
     let divisions = st
         .query_map([], |r| Ok(Division { code: r.get(0)?, label: r.get(1)?, level: r.get(2)? }))
         .map_err(sql("divisions"))?
@@ -382,7 +380,6 @@ pub(crate) fn load(conn: &Connection) -> Result<Option<EstablishmentData>, Store
         groups: read_groups(conn)?,
     }))
 }
-
 
 impl Store {
     /// Replaces the whole population in one transaction, with its audit entry:
