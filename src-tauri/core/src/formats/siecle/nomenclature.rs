@@ -5,8 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::super::xml::Element;
-use super::reader::Ids;
-use super::reader::State;
+use super::reader::{Ids, State};
 use super::{key, reason, text, Outcome, Rec, SiecleRecord};
 
 /// A « module élémentaire de formation » (`MEF`): a level and its variant.
