@@ -430,8 +430,20 @@ pub fn xml_encoding(head: &[u8], file: &str) -> Result<&'static Encoding, Format
         Some(q) => rest[1..].split(q).next().unwrap_or(""),
         None => rest.split_whitespace().next().unwrap_or(""),
     };
-    Encoding::for_label(name.trim().as_bytes())
-        .ok_or_else(|| FormatError::UnsupportedEncoding { file: file.to_string(), encoding: name.to_string() })
+    let declared = Encoding::for_label(name.trim().as_bytes())
+        .ok_or_else(|| FormatError::UnsupportedEncoding { file: file.to_string(), encoding: name.to_string() })?;
+    // A Latin-9 export re-saved as UTF-8 (without BOM) keeps its old
+    // declaration: valid multi-byte UTF-8 cannot be real Latin text.
+    if declared.is_single_byte() && head.iter().any(|b| *b >= 0x80) {
+        let valid = match std::str::from_utf8(head) {
+            Ok(_) => true,
+            Err(e) => e.error_len().is_none(),
+        };
+        if valid {
+            return Ok(encoding_rs::UTF_8);
+        }
+    }
+    Ok(declared)
 }
 
 /// Encoding of a CSV table, which declares none: a BOM, else valid UTF-8,
@@ -483,6 +495,12 @@ mod tests {
         assert_eq!(xml_encoding(b"<?xml version='1.0' encoding='utf-8'?>", f).unwrap(), encoding_rs::UTF_8);
         assert_eq!(xml_encoding(b"\xef\xbb\xbf<?xml version=\"1.0\"?>", f).unwrap(), encoding_rs::UTF_8);
         assert_eq!(xml_encoding(b"<a/>", f).unwrap(), encoding_rs::UTF_8);
+        let resaved = "<?xml version=\"1.0\" encoding=\"ISO-8859-15\"?><A>Élodie</A>";
+        assert_eq!(xml_encoding(resaved.as_bytes(), f).unwrap(), encoding_rs::UTF_8);
+        assert_eq!(
+            xml_encoding(b"<?xml version=\"1.0\" encoding=\"ISO-8859-15\"?><A>\xc9lodie</A>", f).unwrap(),
+            encoding_rs::ISO_8859_15
+        );
         assert!(xml_encoding(b"<?xml version=\"1.0\" encoding=\"KLINGON\"?>", f)
             .unwrap_err()
             .to_string()
