@@ -4,9 +4,11 @@
 use preau_core::model::{
     Division, Establishment, EstablishmentData, EstablishmentKind, Group, GroupKind, Level, Person, Profile, Uai,
 };
+use std::sync::{Arc, Mutex};
+
 use preau_core::secrets::{DbKey, MemorySecrets, SecretError, SecretStore, DB_KEY_NAME};
 use preau_core::store::Store;
-use preau_shell::AppState;
+use preau_shell::{AppState, DialogOverride};
 use serde_json::{json, Value};
 use tauri::ipc::{CallbackFn, InvokeBody, InvokeResponseBody};
 use tauri::test::{get_ipc_response, mock_builder, noop_assets, MockRuntime, INVOKE_KEY};
@@ -107,7 +109,11 @@ struct Shell {
 }
 
 fn shell(state: AppState) -> Shell {
-    let app = preau_shell::builder(mock_builder(), state)
+    shell_on(mock_builder(), state)
+}
+
+fn shell_on(builder: tauri::Builder<MockRuntime>, state: AppState) -> Shell {
+    let app = preau_shell::builder(builder, state)
         .build(tauri::generate_context!("tauri.conf.json", assets = noop_assets(), test = true))
         .expect("mock app");
     let window = match app.get_webview_window("main") {
@@ -285,4 +291,340 @@ fn missing_keychain_is_an_error_the_ui_can_explain() {
     assert!(sh.invoke("app_info", json!({})).is_ok());
     assert_eq!(error_code(sh.invoke("list_establishments", json!({}))), "KEYCHAIN_UNAVAILABLE");
     assert_eq!(error_code(sh.invoke("establishment_status", json!({ "uai": "0999001W" }))), "KEYCHAIN_UNAVAILABLE");
+}
+
+// ---- Imports ---------------------------------------------------------------
+
+/// What a channel received, as the webview would (one JSON text per message).
+type Received = Arc<Mutex<Vec<String>>>;
+
+/// A shell whose channels are captured; `on_message` runs on each message
+/// (with the app state, e.g. to cancel the import from the "UI").
+fn shell_with_channels(state: AppState, on_message: impl Fn(&AppState) + Send + Sync + 'static) -> (Shell, Received) {
+    let received: Received = Arc::default();
+    let sink = received.clone();
+    let builder = mock_builder().channel_interceptor(move |webview, _, _, body| {
+        if let InvokeResponseBody::Json(text) = body {
+            sink.lock().expect("channel sink").push(text.clone());
+        }
+        on_message(&webview.state::<AppState>());
+        true
+    });
+    (shell_on(builder, state), received)
+}
+
+/// The tiny collège's SIECLE exports (plain XML; the ZIP copies left out),
+/// written by the core's own writer, in `dir`.
+fn siecle_files(dir: &std::path::Path) -> Vec<String> {
+    preau_core::formats::siecle::demo_files(&tiny_college())
+        .files
+        .into_iter()
+        .filter(|(name, _)| name.ends_with(".xml"))
+        .map(|(name, bytes)| {
+            let path = dir.join(name);
+            std::fs::write(&path, bytes).expect("write SIECLE file");
+            path.display().to_string()
+        })
+        .collect()
+}
+
+fn audit_len(f: &Fixture) -> usize {
+    Store::open(f.dir.path(), &uai(), &f.key).and_then(|s| s.audit_entries(10_000)).expect("audit").len()
+}
+
+const CHANNEL: &str = "__CHANNEL__:7";
+
+#[test]
+fn reject_reasons_are_french_texts_per_format() {
+    let f = fixture();
+    let sh = shell(AppState::new(f.dir.path().to_path_buf(), secrets_with(&f.key)));
+    let reasons = sh.invoke("reject_reasons", json!({})).expect("reject_reasons");
+    let reasons = reasons.as_array().expect("array");
+    assert!(!reasons.is_empty());
+    for r in reasons {
+        for field in ["code", "text"] {
+            assert!(r[field].as_str().is_some_and(|v| !v.is_empty()), "{field} in {r}");
+        }
+        assert!(r["format"].is_null() || r["format"].as_str().is_some_and(|f| !f.is_empty()), "{r}");
+    }
+    // The importer's own checks across records, for any format.
+    assert!(reasons.iter().any(|r| r["format"].is_null() && r["code"] == "INE_DUPLICATE"));
+    let text = |format: &str, code: &str| {
+        reasons.iter().find(|r| r["format"] == format && r["code"] == code).map(|r| r["text"].as_str().unwrap_or(""))
+    };
+    // The same code says what it means in each format.
+    assert!(text("siecle-eleves", "DATE_INVALID").is_some_and(|t| t.contains("date")));
+    assert!(text("ent-directory", "PROFILE_UNKNOWN").is_some_and(|t| t.contains("profil")));
+    assert_ne!(text("siecle-eleves", "REQUIRED_MISSING"), text("ent-directory", "REQUIRED_MISSING"));
+}
+
+#[test]
+fn a_store_without_imports_has_no_history_and_no_findings() {
+    let f = fixture();
+    let sh = shell(AppState::new(f.dir.path().to_path_buf(), secrets_with(&f.key)));
+    assert_eq!(sh.invoke("import_history", json!({ "uai": "0999001W" })).expect("history"), json!([]));
+    assert_eq!(sh.invoke("findings", json!({ "uai": "0999001W" })).expect("findings"), json!([]));
+    let err = sh.invoke("batch_rejects", json!({ "uai": "0999001W", "batchId": 42 })).expect_err("no batch");
+    assert_eq!(err["code"], "IMPORT_BATCH_NOT_FOUND");
+    assert_eq!(err["params"]["batchId"], 42);
+    // Arguments are camelCase, as the UI sends them.
+    let misnamed = sh.invoke("batch_rejects", json!({ "uai": "0999001W", "batch_id": 42 })).expect_err("misnamed");
+    assert!(misnamed.to_string().contains("batchId"), "{misnamed}");
+    assert_eq!(error_code(sh.invoke("import_history", json!({ "uai": "0999002A" }))), "UAI_CHECK_LETTER");
+    let other = Uai::from_digits("0999002").expect("valid digits");
+    assert_eq!(error_code(sh.invoke("findings", json!({ "uai": other.as_str() }))), "STORE_NOT_FOUND");
+}
+
+#[test]
+fn import_needs_files_and_a_channel() {
+    let f = fixture();
+    let sh = shell(AppState::new(f.dir.path().to_path_buf(), secrets_with(&f.key)));
+    let args = json!({ "uai": "0999001W", "paths": [], "channel": CHANNEL });
+    assert_eq!(error_code(sh.invoke("import_files", args)), "IMPORT_NO_FILES");
+    let no_channel = sh.invoke("import_files", json!({ "uai": "0999001W", "paths": ["a.xml"] })).expect_err("channel");
+    assert!(no_channel.to_string().contains("channel"), "{no_channel}");
+    // Nothing runs, so there is nothing to cancel.
+    assert_eq!(sh.invoke("cancel_import", json!({})).expect("cancel"), json!(false));
+}
+
+#[test]
+fn an_unreadable_file_is_reported_and_the_store_is_unchanged() {
+    let f = fixture();
+    let sh = shell(AppState::new(f.dir.path().to_path_buf(), secrets_with(&f.key)));
+    let files = tempfile::tempdir().expect("temp dir");
+    let bad = files.path().join("notes.txt");
+    std::fs::write(&bad, "Liste des élèves à revoir\nrien d'autre\n").expect("write");
+    let before = audit_len(&f);
+    let outcome = sh
+        .invoke("import_files", json!({ "uai": "0999001W", "paths": [bad.display().to_string()], "channel": CHANNEL }))
+        .expect("a report, not an error");
+    assert_eq!(outcome["committed"], false);
+    let report = &outcome["files"][0];
+    assert_eq!(report["file"], "notes.txt");
+    assert!(report["error"].as_str().is_some_and(|c| c.starts_with("FORMAT_")), "{report}");
+    assert!(report["message"].as_str().is_some_and(|m| m.contains("notes.txt")), "{report}");
+    assert_eq!(report["applied"], false);
+    assert_eq!(audit_len(&f), before, "nothing journaled");
+    assert_eq!(sh.invoke("import_history", json!({ "uai": "0999001W" })).expect("history"), json!([]));
+    // A missing file is a report too, with its own code.
+    let gone = files.path().join("absent.xml").display().to_string();
+    let outcome =
+        sh.invoke("import_files", json!({ "uai": "0999001W", "paths": [gone], "channel": CHANNEL })).expect("report");
+    assert_eq!(outcome["files"][0]["error"], "FORMAT_IO");
+}
+
+#[test]
+fn siecle_files_are_imported_with_progress_then_refused_the_second_time() {
+    let f = fixture();
+    let (sh, received) = shell_with_channels(AppState::new(f.dir.path().to_path_buf(), secrets_with(&f.key)), |_| {});
+    let files = tempfile::tempdir().expect("temp dir");
+    let paths = siecle_files(files.path());
+    assert!(!paths.is_empty());
+    let outcome =
+        sh.invoke("import_files", json!({ "uai": "0999001W", "paths": paths, "channel": CHANNEL })).expect("import");
+    assert_eq!(outcome["committed"], true, "{outcome}");
+    let reports = outcome["files"].as_array().expect("files");
+    assert_eq!(reports.len(), paths.len());
+    for r in reports {
+        assert!(r["format"].as_str().is_some_and(|f| f.starts_with("siecle-")), "{r}");
+        assert_eq!(r["applied"], true, "{r}");
+        assert!(r["error"].is_null(), "{r}");
+        assert!(r["batch_id"].is_i64(), "{r}");
+    }
+    assert!(reports.iter().any(|r| r["format"] == "siecle-eleves" && r["read"].as_u64() > Some(0)), "{outcome}");
+    assert!(outcome["findings"].is_array());
+
+    // Progress reached the channel, in the shape the UI reads.
+    let messages: Vec<Value> =
+        received.lock().expect("sink").iter().map(|m| serde_json::from_str(m).expect("JSON")).collect();
+    let phases: Vec<&str> = messages.iter().filter_map(|m| m["phase"].as_str()).collect();
+    assert!(phases.contains(&"detection") && phases.contains(&"lecture"), "{phases:?}");
+    for m in &messages {
+        for field in ["file_index", "file_count", "file", "phase", "done", "total"] {
+            assert!(!m[field].is_null(), "{field} in {m}");
+        }
+    }
+
+    // The history lists the batches; each batch's rejects can be read.
+    let history = sh.invoke("import_history", json!({ "uai": "0999001W" })).expect("history");
+    let batches = history.as_array().expect("batches");
+    assert_eq!(batches.len(), paths.len());
+    for b in batches {
+        let rejects = sh.invoke("batch_rejects", json!({ "uai": "0999001W", "batchId": b["id"] })).expect("rejects");
+        assert_eq!(rejects.as_array().map(Vec::len), b["rejected"].as_u64().map(|n| n as usize), "{b}");
+        assert_eq!(b["file_uai"], "0999001W", "{b}");
+    }
+    let findings = sh.invoke("findings", json!({ "uai": "0999001W" })).expect("findings");
+    assert_eq!(findings, outcome["findings"]);
+
+    // The same file again: refused, nothing written.
+    let before = audit_len(&f);
+    let again = sh
+        .invoke("import_files", json!({ "uai": "0999001W", "paths": [paths[0].clone()], "channel": CHANNEL }))
+        .expect("report");
+    assert_eq!(again["committed"], false);
+    assert_eq!(again["files"][0]["error"], "IMPORT_ALREADY_IMPORTED");
+    assert!(again["files"][0]["message"].as_str().is_some_and(|m| m.contains("déjà importé")), "{again}");
+    assert_eq!(audit_len(&f), before);
+}
+
+#[test]
+fn a_cancelled_import_writes_nothing_and_frees_the_slot() {
+    let f = fixture();
+    // The "UI" cancels as soon as the first progress message arrives.
+    let (sh, _) = shell_with_channels(AppState::new(f.dir.path().to_path_buf(), secrets_with(&f.key)), |state| {
+        state.cancel_import();
+    });
+    let files = tempfile::tempdir().expect("temp dir");
+    let paths = siecle_files(files.path());
+    let before = audit_len(&f);
+    let err = sh
+        .invoke("import_files", json!({ "uai": "0999001W", "paths": paths, "channel": CHANNEL }))
+        .expect_err("cancelled");
+    assert_eq!(err["code"], "IMPORT_CANCELLED");
+    assert!(err["params"].is_object());
+    assert_eq!(audit_len(&f), before);
+    assert_eq!(sh.invoke("import_history", json!({ "uai": "0999001W" })).expect("history"), json!([]));
+    // The slot is free again: the next import runs (and is cancelled the same way).
+    let err = sh
+        .invoke("import_files", json!({ "uai": "0999001W", "paths": paths, "channel": CHANNEL }))
+        .expect_err("cancelled again");
+    assert_eq!(err["code"], "IMPORT_CANCELLED");
+}
+
+#[test]
+fn one_import_at_a_time() {
+    let f = fixture();
+    let state = AppState::new(f.dir.path().to_path_buf(), secrets_with(&f.key));
+    let sh = shell(state.clone());
+    let running = state.begin_import().expect("first import");
+    let args = json!({ "uai": "0999001W", "paths": ["a.xml"], "channel": CHANNEL });
+    assert_eq!(error_code(sh.invoke("import_files", args.clone())), "IMPORT_RUNNING");
+    assert_eq!(sh.invoke("cancel_import", json!({})).expect("cancel"), json!(true));
+    drop(running);
+    assert_eq!(sh.invoke("cancel_import", json!({})).expect("cancel"), json!(false));
+}
+
+#[test]
+fn dialogs_answer_from_the_test_override() {
+    let f = fixture();
+    let out = tempfile::tempdir().expect("temp dir");
+    let picked = vec![out.path().join("ElevesSansAdresses.xml"), out.path().join("sts_emp_0999001W_2026.xml")];
+    let state = AppState::new(f.dir.path().to_path_buf(), secrets_with(&f.key))
+        .with_dialogs(DialogOverride { pick: Some(picked.clone()), save_dir: Some(out.path().to_path_buf()) });
+    let sh = shell(state);
+    let paths = sh.invoke("pick_import_files", json!({})).expect("pick");
+    assert_eq!(paths, json!(picked.iter().map(|p| p.display().to_string()).collect::<Vec<_>>()));
+
+    let csv = "\u{feff}Fichier;Motif\r\nélèves.xml;date invalide\r\n";
+    let saved = sh
+        .invoke("save_text_file", json!({ "suggestedName": "../rejets 0999001W.csv", "contents": csv }))
+        .expect("save");
+    let written = out.path().join("rejets 0999001W.csv");
+    assert_eq!(saved, json!(written.display().to_string()), "the name cannot climb out of the folder");
+    let bytes = std::fs::read(&written).expect("written file");
+    assert!(bytes.starts_with(&[0xef, 0xbb, 0xbf]), "UTF-8 BOM kept for Excel");
+    assert_eq!(String::from_utf8(bytes).expect("UTF-8"), csv);
+
+    let missing = sh.invoke("save_text_file", json!({ "suggested_name": "x.csv", "contents": "" })).expect_err("name");
+    assert!(missing.to_string().contains("suggestedName"), "{missing}");
+    let unwritable = AppState::new(f.dir.path().to_path_buf(), secrets_with(&f.key))
+        .with_dialogs(DialogOverride { pick: None, save_dir: Some(out.path().join("absent")) });
+    let sh = shell(unwritable);
+    let err = sh.invoke("save_text_file", json!({ "suggestedName": "x.csv", "contents": "a" })).expect_err("no dir");
+    assert_eq!(err["code"], "FILE_WRITE");
+    assert!(err["params"]["path"].as_str().is_some_and(|p| p.ends_with("x.csv")));
+}
+
+/// Every code the Imports view may receive has a French text in ui/i18n/fr.json (and en.json).
+#[test]
+fn import_codes_are_translated() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("ui").join("i18n");
+    for lang in ["fr", "en"] {
+        let text = std::fs::read_to_string(root.join(format!("{lang}.json"))).expect("i18n file");
+        let messages: Value = serde_json::from_str(&text).expect("i18n JSON");
+        for (code, _) in preau_core::import::FINDING_CODES {
+            assert!(messages["findingCodes"][code].is_string(), "{lang}: findingCodes.{code}");
+        }
+        for format in preau_core::formats::Format::ALL {
+            assert!(messages["formats"][format.as_str()].is_string(), "{lang}: formats.{}", format.as_str());
+        }
+        for code in [
+            "IMPORT_CANCELLED",
+            "IMPORT_RUNNING",
+            "IMPORT_NO_FILES",
+            "IMPORT_BATCH_NOT_FOUND",
+            "IMPORT_ALREADY_IMPORTED",
+            "IMPORT_WRONG_UAI",
+            "IMPORT_WRONG_YEAR",
+            "IMPORT_SAME_FILE_TWICE",
+            "FILE_WRITE",
+            "FORMAT_IO",
+            "FORMAT_EMPTY",
+            "FORMAT_BINARY",
+            "FORMAT_UNKNOWN",
+            "FORMAT_XML_MALFORMED",
+            "FORMAT_XML_TRUNCATED",
+            "FORMAT_XML_TOO_DEEP",
+            "FORMAT_TOO_LARGE",
+            "FORMAT_XML_ENTITIES",
+            "FORMAT_ENCODING_UNSUPPORTED",
+            "FORMAT_ENCODING_INVALID",
+            "FORMAT_ZIP",
+            "FORMAT_ZIP_NOTHING_USABLE",
+            "FORMAT_MISSING_ELEMENT",
+            "FORMAT_MISSING_COLUMNS",
+            "FORMAT_EDT_ENCRYPTED",
+        ] {
+            assert!(messages["errors"][code].is_string(), "{lang}: errors.{code}");
+        }
+        let sh_codes: Vec<String> = {
+            let f = fixture();
+            let sh = shell(AppState::new(f.dir.path().to_path_buf(), secrets_with(&f.key)));
+            let reasons = sh.invoke("reject_reasons", json!({})).expect("reasons");
+            reasons.as_array().expect("array").iter().filter_map(|r| r["code"].as_str().map(str::to_string)).collect()
+        };
+        for code in sh_codes {
+            assert!(messages["rejectReasons"][&code].is_string(), "{lang}: rejectReasons.{code}");
+        }
+    }
+}
+
+#[test]
+fn files_of_another_establishment_or_year_are_refused() {
+    let f = fixture();
+    let sh = shell(AppState::new(f.dir.path().to_path_buf(), secrets_with(&f.key)));
+    let write = |dir: &std::path::Path, data: &EstablishmentData| -> String {
+        let (name, bytes) = preau_core::formats::siecle::demo_files(data)
+            .files
+            .into_iter()
+            .find(|(name, _)| name == "Structures.xml")
+            .expect("a structures file");
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).expect("write");
+        path.display().to_string()
+    };
+    let before = audit_len(&f);
+
+    let other_school = tempfile::tempdir().expect("temp dir");
+    let mut data = tiny_college();
+    data.establishment.uai = Uai::from_digits("0999002").expect("valid digits");
+    let path = write(other_school.path(), &data);
+    let outcome =
+        sh.invoke("import_files", json!({ "uai": "0999001W", "paths": [path], "channel": CHANNEL })).expect("report");
+    assert_eq!(outcome["committed"], false);
+    assert_eq!(outcome["files"][0]["error"], "IMPORT_WRONG_UAI", "{outcome}");
+    assert!(outcome["files"][0]["message"].as_str().is_some_and(|m| m.contains("0999002")), "{outcome}");
+
+    let last_year = tempfile::tempdir().expect("temp dir");
+    let mut data = tiny_college();
+    data.establishment.school_year = 2025;
+    let path = write(last_year.path(), &data);
+    let outcome =
+        sh.invoke("import_files", json!({ "uai": "0999001W", "paths": [path], "channel": CHANNEL })).expect("report");
+    assert_eq!(outcome["files"][0]["error"], "IMPORT_WRONG_YEAR", "{outcome}");
+    assert!(outcome["files"][0]["message"].as_str().is_some_and(|m| m.contains("2025-2026")), "{outcome}");
+
+    assert_eq!(audit_len(&f), before, "nothing journaled");
+    assert_eq!(sh.invoke("import_history", json!({ "uai": "0999001W" })).expect("history"), json!([]));
 }

@@ -1,5 +1,9 @@
 //! Thin IPC adapters over preau-core: parse the arguments, open the store,
-//! return the core's values. No domain logic here.
+//! return the core's values. No domain logic here. Imports are in `imports`,
+//! the native file dialogs in `files`.
+
+pub mod files;
+pub mod imports;
 
 use preau_core::audit::{AuditEntry, AuditVerdict};
 use preau_core::model::Uai;

@@ -4,6 +4,7 @@
 
 use std::fmt::Display;
 
+use preau_core::import::ImportError;
 use preau_core::model::UaiError;
 use preau_core::secrets::SecretError;
 use preau_core::store::StoreError;
@@ -66,6 +67,15 @@ impl From<StoreError> for IpcError {
             StoreError::NewerVersion { found, supported, .. } => base.with("found", found).with("supported", supported),
             StoreError::UaiMismatch { expected, found, .. } => base.with("expected", expected).with("found", found),
             _ => base,
+        }
+    }
+}
+
+impl From<ImportError> for IpcError {
+    fn from(e: ImportError) -> IpcError {
+        match e {
+            ImportError::Store(e) => IpcError::from(e),
+            ImportError::Cancelled => IpcError::from_error(&e),
         }
     }
 }

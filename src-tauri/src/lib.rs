@@ -6,16 +6,26 @@ mod error;
 mod state;
 
 pub use error::IpcError;
-pub use state::AppState;
+pub use state::{AppState, DialogOverride};
 
-/// Registers the state and the commands on any runtime, so tests can use the mock one.
+/// Registers the state, the dialog plugin (used from Rust only: the webview
+/// gets no dialog permission) and the commands on any runtime, so tests can
+/// use the mock one.
 pub fn builder<R: tauri::Runtime>(b: tauri::Builder<R>, state: AppState) -> tauri::Builder<R> {
-    b.manage(state).invoke_handler(tauri::generate_handler![
+    b.plugin(tauri_plugin_dialog::init()).manage(state).invoke_handler(tauri::generate_handler![
         commands::app_info,
         commands::list_establishments,
         commands::establishment_status,
         commands::audit_log,
         commands::audit_verify,
+        commands::files::pick_import_files,
+        commands::files::save_text_file,
+        commands::imports::import_files,
+        commands::imports::cancel_import,
+        commands::imports::import_history,
+        commands::imports::batch_rejects,
+        commands::imports::findings,
+        commands::imports::reject_reasons,
     ])
 }
 

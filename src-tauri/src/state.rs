@@ -1,8 +1,10 @@
-//! What every command needs: where the stores are and how to get their key.
+//! What every command needs: where the stores are and how to get their key;
+//! the running import's cancel token; the test stand-ins for native dialogs.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use preau_core::progress::CancelToken;
 use preau_core::secrets::{self, DbKey, SecretError, SecretStore};
 use preau_core::store;
 
@@ -40,12 +42,57 @@ struct Inner {
     keychain_ok: bool,
     /// The key, once read: one keychain round-trip per session, not per command.
     key: Mutex<Option<DbKey>>,
+    /// The import under way, if any: one at a time, cancellable from the UI.
+    import: Mutex<Option<CancelToken>>,
+}
+
+/// Answers that replace the native file dialogs, which WebDriver cannot drive.
+#[derive(Debug, Clone, Default)]
+pub struct DialogOverride {
+    /// What "choose files" returns (`PREAU_TEST_PICK`, paths joined by the OS path-list separator).
+    pub pick: Option<Vec<PathBuf>>,
+    /// The folder where "save" writes, under the suggested name (`PREAU_TEST_SAVE`).
+    pub save_dir: Option<PathBuf>,
+}
+
+pub const TEST_PICK_ENV: &str = "PREAU_TEST_PICK";
+pub const TEST_SAVE_ENV: &str = "PREAU_TEST_SAVE";
+
+impl DialogOverride {
+    fn from_env() -> DialogOverride {
+        DialogOverride {
+            pick: std::env::var_os(TEST_PICK_ENV).map(|v| std::env::split_paths(&v).collect()),
+            save_dir: std::env::var_os(TEST_SAVE_ENV).map(PathBuf::from),
+        }
+    }
 }
 
 /// Managed state; cheap to clone so commands can move it onto a blocking thread.
 #[derive(Clone)]
 pub struct AppState {
     inner: Arc<Inner>,
+    dialogs: Arc<DialogOverride>,
+}
+
+/// The running import's claim on the state: dropping it (work done, failed
+/// or panicked) lets the next import start.
+pub struct ImportRun {
+    state: AppState,
+    cancel: CancelToken,
+}
+
+impl ImportRun {
+    pub fn cancel_token(&self) -> &CancelToken {
+        &self.cancel
+    }
+}
+
+impl Drop for ImportRun {
+    fn drop(&mut self) {
+        if let Ok(mut slot) = self.state.inner.import.lock() {
+            *slot = None;
+        }
+    }
 }
 
 impl AppState {
@@ -66,6 +113,7 @@ impl AppState {
             }
         };
         AppState::build(data_dir, secrets, KeySource::EnvironmentThenKeychain, keychain_ok)
+            .with_dialogs(DialogOverride::from_env())
     }
 
     /// Tests and embedding: a given data directory and secret store; the
@@ -80,7 +128,37 @@ impl AppState {
         source: KeySource,
         keychain_ok: bool,
     ) -> AppState {
-        AppState { inner: Arc::new(Inner { data_dir, secrets, source, keychain_ok, key: Mutex::new(None) }) }
+        let inner = Inner { data_dir, secrets, source, keychain_ok, key: Mutex::new(None), import: Mutex::new(None) };
+        AppState { inner: Arc::new(inner), dialogs: Arc::new(DialogOverride::default()) }
+    }
+
+    /// Tests: answers for the file dialogs instead of showing them.
+    pub fn with_dialogs(mut self, dialogs: DialogOverride) -> AppState {
+        self.dialogs = Arc::new(dialogs);
+        self
+    }
+
+    pub fn dialogs(&self) -> &DialogOverride {
+        &self.dialogs
+    }
+
+    /// Claims the import slot; `IMPORT_RUNNING` when another import is under way.
+    pub fn begin_import(&self) -> Result<ImportRun, IpcError> {
+        let mut slot = self.inner.import.lock().map_err(|_| IpcError::new("INTERNAL", "verrou de l'import"))?;
+        if slot.is_some() {
+            return Err(IpcError::new("IMPORT_RUNNING", "un import est déjà en cours"));
+        }
+        let cancel = CancelToken::new();
+        *slot = Some(cancel.clone());
+        Ok(ImportRun { state: self.clone(), cancel })
+    }
+
+    /// Asks the running import to stop; false when none is running.
+    pub fn cancel_import(&self) -> bool {
+        match self.inner.import.lock() {
+            Ok(slot) => slot.as_ref().map(CancelToken::cancel).is_some(),
+            Err(_) => false,
+        }
     }
 
     pub fn data_dir(&self) -> Result<&Path, IpcError> {

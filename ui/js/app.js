@@ -6,6 +6,7 @@ import { h, clear } from './components/dom.js';
 import { announce, announceError, clearAnnouncement, errorBox } from './components/notice.js';
 import { fillEstablishmentSelect, optionLabel } from './components/establishment-select.js';
 import accueil from './views/accueil.js';
+import imports from './views/imports.js';
 import rentree from './views/rentree.js';
 import rapprochement from './views/rapprochement.js';
 import quiVoitQui from './views/qui-voit-qui.js';
@@ -13,7 +14,7 @@ import groupes from './views/groupes.js';
 import synchronisation from './views/synchronisation.js';
 import journal from './views/journal.js';
 
-const VIEWS = [accueil, rentree, rapprochement, quiVoitQui, groupes, synchronisation, journal];
+const VIEWS = [accueil, imports, rentree, rapprochement, quiVoitQui, groupes, synchronisation, journal];
 const BY_ID = new Map(VIEWS.map((v) => [v.id, v]));
 const DEFAULT_ROUTE = 'accueil';
 

@@ -93,6 +93,14 @@ export function formatDateTime(iso) {
   return Number.isNaN(d.getTime()) ? String(iso) : dateTimeFormat.format(d).replace(',', '');
 }
 
+/** ISO "aaaa-mm-jj" (a calendar date, no time zone) → "jj/mm/aaaa"; the raw text when it is not one. */
+export function formatDate(isoDate) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(String(isoDate));
+  if (!m) return String(isoDate);
+  const d = new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
+  return new Intl.DateTimeFormat(LOCALES[lang], { day: '2-digit', month: '2-digit', year: 'numeric' }).format(d);
+}
+
 /** A French sentence for an IPC error; unknown codes get a generic one that still names the code. */
 export function errorMessage(err) {
   const code = err && err.code ? err.code : 'UNKNOWN';

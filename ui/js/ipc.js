@@ -2,9 +2,22 @@
 // command goes through `call`, and every failure comes out as
 // { code, message, params } so views only ever translate codes.
 
+function tauriCore() {
+  return (window.__TAURI__ && window.__TAURI__.core) || null;
+}
+
 function tauriInvoke() {
-  const core = window.__TAURI__ && window.__TAURI__.core;
+  const core = tauriCore();
   return core && typeof core.invoke === 'function' ? core.invoke : null;
+}
+
+/** A Tauri channel whose messages go to `onMessage`; null outside the app (call() then fails with IPC_UNAVAILABLE). */
+function channel(onMessage) {
+  const core = tauriCore();
+  if (!core || typeof core.Channel !== 'function') return null;
+  const ch = new core.Channel();
+  ch.onmessage = onMessage;
+  return ch;
 }
 
 /** Normalises whatever the shell rejected with into { code, message, params }. */
@@ -41,4 +54,15 @@ export const api = {
   establishmentStatus: (uai) => call('establishment_status', { uai }),
   auditLog: (uai, limit) => call('audit_log', { uai, limit }),
   auditVerify: (uai) => call('audit_verify', { uai }),
+  /** Native multi-file dialog; [] when closed. */
+  pickImportFiles: () => call('pick_import_files'),
+  /** Native save dialog for an export the UI built; the path written, or null when closed. */
+  saveTextFile: (suggestedName, contents) => call('save_text_file', { suggestedName, contents }),
+  /** Imports `paths` as one operation; `onProgress` receives { file_index, file_count, file, phase, done, total }. */
+  importFiles: (uai, paths, onProgress) => call('import_files', { uai, paths, channel: channel(onProgress) }),
+  cancelImport: () => call('cancel_import'),
+  importHistory: (uai) => call('import_history', { uai }),
+  batchRejects: (uai, batchId) => call('batch_rejects', { uai, batchId }),
+  findings: (uai) => call('findings', { uai }),
+  rejectReasons: () => call('reject_reasons'),
 };

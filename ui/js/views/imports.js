@@ -1,0 +1,276 @@
+// Imports: choose the school's export files, import them together with a
+// progress bar and a cancel button, read the result per file and every
+// rejected row, then the history of batches and the data-quality findings.
+// The chosen files, a running import and the last result survive a visit to
+// another view (they belong to the establishment, not to the page).
+import { h, clear } from '../components/dom.js';
+import { announce, announceError, clearAnnouncement, errorBox } from '../components/notice.js';
+import { t, tn, has, formatNumber } from '../i18n.js';
+import { viewTitle } from '../components/view-title.js';
+import { usableEstablishment } from './common.js';
+import { loadReasons } from './imports/labels.js';
+import { importReport } from './imports/report.js';
+import { historySection } from './imports/history.js';
+import { findingsSection } from './imports/findings.js';
+
+/** One per establishment: { files, running, cancelling, progress, outcome, fullRejects, cancelled, error, view }. */
+const sessions = new Map();
+
+function sessionFor(uai) {
+  if (!sessions.has(uai)) {
+    sessions.set(uai, { files: [], running: false, cancelling: false, progress: null, outcome: null, fullRejects: new Map(), cancelled: false, error: null, view: null });
+  }
+  return sessions.get(uai);
+}
+
+function baseName(path) {
+  return String(path).split(/[\\/]/).pop();
+}
+
+/** Where the bar stands: checking the files is the first tenth, reading most of the rest. */
+function fraction(p) {
+  const n = Math.max(1, p.file_count);
+  const within = p.total > 0 ? Math.min(1, p.done / p.total) : 0;
+  switch (p.phase) {
+    case 'detection':
+      return 0.1 * (p.file_index / n);
+    case 'lecture':
+      return 0.1 + 0.8 * ((p.file_index + within) / n);
+    case 'controles':
+      return 0.92;
+    case 'constats':
+      return 0.97;
+    default:
+      return 0;
+  }
+}
+
+function progressText(p) {
+  if (!p || !has(`imports.phase.${p.phase}`)) return t('imports.starting');
+  return t(`imports.phase.${p.phase}`, { index: formatNumber(p.file_index + 1), count: formatNumber(p.file_count), file: p.file });
+}
+
+function chooser(ctx, uai, s) {
+  const list = h('ul', { class: 'file-list', 'aria-label': t('imports.listLabel'), dataset: { testid: 'import-file-list' } });
+  const choose = h('button', { type: 'button', class: 'btn btn--secondary', dataset: { testid: 'import-choose' } }, t('imports.choose'));
+  const start = h('button', { type: 'button', class: 'btn', dataset: { testid: 'import-start' } }, t('imports.start'));
+  const clearAll = h('button', { type: 'button', class: 'btn btn--secondary', dataset: { testid: 'import-clear' } }, t('imports.clear'));
+
+  function draw() {
+    clear(list);
+    s.files.forEach((path, index) => {
+      const name = baseName(path);
+      const remove = h('button', { type: 'button', class: 'btn btn--secondary btn--small', 'aria-label': t('imports.removeLabel', { file: name }), dataset: { testid: 'import-remove' } }, t('imports.remove'));
+      remove.disabled = s.running;
+      remove.addEventListener('click', () => {
+        s.files.splice(index, 1);
+        draw();
+        announce(t('imports.removed', { file: name }));
+        // Keep the keyboard where it was: the next row's button, else the chooser.
+        const buttons = list.querySelectorAll('button');
+        (buttons[Math.min(index, buttons.length - 1)] || choose).focus();
+      });
+      list.append(h('li', { dataset: { testid: 'import-file', path } }, h('span', { class: 'file-name' }, name), h('span', { class: 'file-meta' }, path), remove));
+    });
+    if (!s.files.length) list.append(h('li', { class: 'muted', dataset: { testid: 'import-no-file' } }, t('imports.noFiles')));
+    choose.disabled = s.running;
+    start.disabled = s.running || !s.files.length;
+    clearAll.disabled = s.running || !s.files.length;
+  }
+
+  choose.addEventListener('click', async () => {
+    choose.disabled = true;
+    try {
+      const picked = await ctx.api.pickImportFiles();
+      const fresh = picked.filter((p) => !s.files.includes(p));
+      s.files.push(...fresh);
+      if (picked.length) announce(fresh.length ? tn('imports.added', fresh.length) : t('imports.alreadyListed'));
+    } catch (err) {
+      announceError(err);
+    } finally {
+      draw();
+      choose.focus();
+    }
+  });
+  clearAll.addEventListener('click', () => {
+    s.files = [];
+    draw();
+    announce(t('imports.cleared'));
+    choose.focus();
+  });
+  start.addEventListener('click', () => runImport(ctx, uai, s));
+
+  draw();
+  return {
+    element: h(
+      'section',
+      { class: 'imports-section', 'aria-labelledby': 'choose-title', dataset: { testid: 'import-chooser' } },
+      h('h2', { id: 'choose-title' }, t('imports.chooseTitle')),
+      h('p', { class: 'muted' }, t('imports.formatsHint')),
+      h('div', { class: 'toolbar' }, choose, start, clearAll),
+      list,
+      h('p', { class: 'muted' }, t('imports.togetherHint')),
+    ),
+    draw,
+  };
+}
+
+function progressPanel(ctx, s) {
+  const bar = h('progress', { id: 'import-progress-bar', max: '100', 'aria-labelledby': 'import-progress-label', 'aria-describedby': 'import-progress-text', dataset: { testid: 'import-progress-bar' } });
+  const percent = h('span', { class: 'progress__percent', 'aria-hidden': 'true', dataset: { testid: 'import-progress-percent' } });
+  const text = h('p', { id: 'import-progress-text', class: 'progress__text', 'aria-live': 'polite', dataset: { testid: 'import-progress-text' } });
+  const cancel = h('button', { type: 'button', class: 'btn btn--secondary', dataset: { testid: 'import-cancel' } }, t('imports.cancel'));
+  const heading = h('h2', { id: 'import-progress-title', tabindex: '-1' }, t('imports.progressTitle'));
+  cancel.addEventListener('click', async () => {
+    s.cancelling = true;
+    update();
+    try {
+      await ctx.api.cancelImport();
+    } catch (err) {
+      announceError(err);
+    }
+  });
+  const element = h(
+    'section',
+    { class: 'imports-section import-progress', 'aria-labelledby': 'import-progress-title', dataset: { testid: 'import-progress' } },
+    heading,
+    h('p', { id: 'import-progress-label', class: 'visually-hidden' }, t('imports.progressLabel')),
+    h('div', { class: 'progress' }, bar, percent),
+    text,
+    cancel,
+  );
+
+  function update() {
+    element.hidden = !s.running;
+    if (!s.running) return;
+    const p = s.progress;
+    if (p && p.phase) {
+      const value = Math.round(fraction(p) * 100);
+      bar.value = value;
+      percent.textContent = t('imports.percent', { percent: formatNumber(value) });
+    } else {
+      bar.removeAttribute('value'); // indeterminate until the first message
+      percent.textContent = '';
+    }
+    // The live region speaks only when the sentence changes, not at every percent.
+    const sentence = s.cancelling ? t('imports.cancelling') : progressText(p);
+    if (text.textContent !== sentence) text.textContent = sentence;
+    cancel.disabled = s.cancelling;
+    cancel.textContent = s.cancelling ? t('imports.cancelling') : t('imports.cancel');
+  }
+  update();
+  return {
+    element,
+    update,
+    focus() {
+      heading.focus();
+      // The whole panel in view, cancel button included.
+      element.scrollIntoView({ block: 'nearest' });
+    },
+  };
+}
+
+async function runImport(ctx, uai, s) {
+  if (s.running || !s.files.length) return;
+  Object.assign(s, { running: true, cancelling: false, progress: null, outcome: null, fullRejects: new Map(), cancelled: false, error: null });
+  const paths = s.files.slice();
+  if (s.view && s.view.isCurrent()) s.view.started();
+  try {
+    const outcome = await ctx.api.importFiles(uai, paths, (p) => {
+      s.progress = p;
+      if (s.view && s.view.isCurrent()) s.view.progress();
+    });
+    // The report carries the first rejects of each file; the store has them all.
+    if (outcome.committed) {
+      await Promise.all(
+        outcome.files.map(async (f, index) => {
+          if (f.batch_id != null && (f.rejects || []).length < f.rejected) {
+            try {
+              s.fullRejects.set(index, await ctx.api.batchRejects(uai, f.batch_id));
+            } catch {
+              // The report's first rejects still show, with a note that there are more.
+            }
+          }
+        }),
+      );
+      s.files = [];
+    }
+    s.outcome = outcome;
+  } catch (err) {
+    if (err && err.code === 'IMPORT_CANCELLED') s.cancelled = true;
+    else s.error = err;
+  } finally {
+    s.running = false;
+    s.cancelling = false;
+  }
+  if (s.view && s.view.isCurrent()) s.view.finished();
+  else announce(t('imports.done'));
+}
+
+function resultBlock(ctx, uai, s) {
+  if (s.cancelled) {
+    return h('div', { class: 'notice', dataset: { testid: 'import-cancelled' } }, h('p', {}, t('imports.cancelled')));
+  }
+  if (s.error) return errorBox(s.error, 'import-error');
+  if (s.outcome) return importReport(ctx.api, s.outcome, { uai, fullRejects: s.fullRejects });
+  return null;
+}
+
+export default {
+  id: 'imports',
+  titleKey: 'nav.imports',
+  async render(root, ctx) {
+    root.append(viewTitle(t('nav.imports')), h('p', { class: 'lead' }, t('imports.lead')));
+    const entry = usableEstablishment(root, ctx, 'imports-error');
+    if (!entry) return;
+    const uai = entry.uai;
+    const s = sessionFor(uai);
+    const reasons = loadReasons(ctx.api);
+
+    const pick = chooser(ctx, uai, s);
+    const progress = progressPanel(ctx, s);
+    const resultHeading = h('h2', { id: 'import-result-title', tabindex: '-1' }, t('imports.resultTitle'));
+    const result = h('section', { class: 'imports-section', 'aria-labelledby': 'import-result-title', dataset: { testid: 'import-result' } }, resultHeading);
+    const resultBody = h('div');
+    // The verdict in one sentence for screen readers; the report itself is read after the heading gets focus.
+    const said = h('p', { class: 'visually-hidden', 'aria-live': 'polite', dataset: { testid: 'import-said' } });
+    result.append(resultBody);
+    const history = historySection(ctx.api, uai);
+    const findings = findingsSection(ctx.api, uai);
+    root.append(pick.element, progress.element, said, result, history.element, findings.element);
+
+    async function drawResult() {
+      await reasons;
+      clear(resultBody);
+      const block = resultBlock(ctx, uai, s);
+      result.hidden = !block;
+      if (block) resultBody.append(block);
+      return block;
+    }
+
+    s.view = {
+      isCurrent: ctx.isCurrent,
+      started() {
+        said.textContent = '';
+        clearAnnouncement();
+        pick.draw();
+        progress.update();
+        result.hidden = true;
+        progress.focus();
+      },
+      progress: () => progress.update(),
+      async finished() {
+        pick.draw();
+        progress.update();
+        const block = await drawResult();
+        const verdict = block && (block.querySelector('[data-testid="import-verdict"]') || block);
+        said.textContent = verdict ? verdict.textContent : '';
+        resultHeading.focus();
+        await Promise.all([history.refresh(), findings.refresh()]);
+      },
+    };
+
+    await drawResult();
+    await Promise.all([history.refresh(), findings.refresh()]);
+  },
+};

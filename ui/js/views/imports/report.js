@@ -1,0 +1,127 @@
+// The result of one import: a verdict (saved, or nothing written and why),
+// one row per file (format, ZIP entry, encoding, counts or refusal), then
+// every rejected row.
+import { h } from '../../components/dom.js';
+import { t, tn, formatNumber } from '../../i18n.js';
+import { formatLabel, refusalTitle } from './labels.js';
+import { rejectsPanel } from './rejects.js';
+
+function verdict(outcome) {
+  const files = outcome.files;
+  if (outcome.committed) {
+    const read = files.reduce((n, f) => n + f.read, 0);
+    const rejected = files.reduce((n, f) => n + f.rejected, 0);
+    return h(
+      'div',
+      { class: 'notice notice--ok', dataset: { testid: 'import-verdict', committed: 'true' } },
+      h('p', { class: 'notice__title' }, `✓ ${t('imports.committedTitle')}`),
+      h('p', {}, tn('imports.committed', files.length, { read: formatNumber(read), rejected: formatNumber(rejected) })),
+    );
+  }
+  const refused = files.filter((f) => f.error).length;
+  return h(
+    'div',
+    { class: 'notice notice--error', dataset: { testid: 'import-verdict', committed: 'false' } },
+    h('p', { class: 'notice__title' }, `✗ ${t('imports.notCommittedTitle')}`),
+    h('p', {}, tn('imports.notCommitted', refused)),
+  );
+}
+
+function fileCell(f) {
+  return h(
+    'th',
+    { scope: 'row' },
+    h('span', { class: 'file-name' }, f.file),
+    f.zip_entry ? h('span', { class: 'file-meta' }, t('imports.zipEntry', { entry: f.zip_entry })) : null,
+    f.encoding ? h('span', { class: 'file-meta' }, t('imports.encoding', { encoding: f.encoding })) : null,
+  );
+}
+
+function outcomeCell(f) {
+  if (f.error) {
+    return h(
+      'td',
+      { class: 'outcome outcome--refused' },
+      h('span', { class: 'outcome__label' }, `✗ ${t('imports.refused', { reason: refusalTitle(f.error) })}`),
+      f.message ? h('span', { class: 'outcome__detail', dataset: { testid: 'import-file-message' } }, f.message) : null,
+      h('span', { class: 'code-hint' }, `(${f.error})`),
+    );
+  }
+  if (f.applied) return h('td', { class: 'outcome outcome--ok' }, h('span', { class: 'outcome__label' }, `✓ ${t('imports.applied')}`));
+  return h('td', { class: 'outcome' }, h('span', { class: 'outcome__label' }, `○ ${t('imports.notApplied')}`));
+}
+
+function filesTable(files) {
+  // A file refused, or never read because another was refused, has no counts to show.
+  const num = (f, n) => (!f.applied && !f.read && !f.rejected ? '—' : formatNumber(n));
+  return h(
+    'div',
+    { class: 'table-wrap' },
+    h(
+      'table',
+      { class: 'import-files', dataset: { testid: 'import-files-table' } },
+      h('caption', {}, t('imports.resultCaption')),
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          h('th', { scope: 'col' }, t('imports.file')),
+          h('th', { scope: 'col' }, t('imports.format')),
+          h('th', { scope: 'col', class: 'num' }, t('imports.read')),
+          h('th', { scope: 'col', class: 'num' }, t('imports.rejected')),
+          h('th', { scope: 'col' }, t('imports.outcome')),
+        ),
+      ),
+      h(
+        'tbody',
+        {},
+        files.map((f) =>
+          h(
+            'tr',
+            {
+              dataset: {
+                testid: 'import-file-result',
+                file: f.file,
+                format: f.format || '',
+                read: String(f.read),
+                rejected: String(f.rejected),
+                error: f.error || '',
+                applied: String(Boolean(f.applied)),
+              },
+            },
+            fileCell(f),
+            h('td', { dataset: { testid: 'import-file-format' } }, formatLabel(f.format)),
+            h('td', { class: 'num' }, num(f, f.read)),
+            h('td', { class: 'num' }, num(f, f.rejected)),
+            outcomeCell(f),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+/**
+ * The report of `outcome`. `fullRejects` maps a file's index to all its
+ * stored rejects when the report only carried the first ones.
+ */
+export function importReport(api, outcome, { uai, fullRejects = new Map() }) {
+  const rows = [];
+  const truncated = [];
+  outcome.files.forEach((f, index) => {
+    const list = fullRejects.get(index) || f.rejects || [];
+    if (list.length < f.rejected) truncated.push(t('rejects.truncated', { file: f.file, shown: formatNumber(list.length), total: formatNumber(f.rejected) }));
+    for (const r of list) rows.push({ ...r, file: f.file, format: f.format });
+  });
+  return h(
+    'div',
+    { class: 'import-report' },
+    verdict(outcome),
+    filesTable(outcome.files),
+    h('h3', { id: 'import-rejects-title' }, t('rejects.title')),
+    truncated.map((text) => h('p', { class: 'muted' }, text)),
+    rejectsPanel(api, { rows, testid: 'import-rejects', caption: t('rejects.caption'), name: uai }),
+  );
+}
