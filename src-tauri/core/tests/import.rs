@@ -241,3 +241,66 @@ fn cross_record_checks_reject_with_reasons() {
     assert!(out.committed, "{:?}", out.files);
     assert_eq!(out.files[0].rejects.iter().filter(|r| r.reason == "RESP_LEGAL_1_DUPLICATE").count(), 1);
 }
+
+#[test]
+fn unrecognised_columns_are_mapped_then_remembered() {
+    use preau_core::formats::csvtable::ColumnPreset;
+    use preau_core::formats::mapping;
+    use preau_core::import::import_files_with;
+
+    let s = setup(EstablishmentKind::College);
+    let mut store = Store::open_or_create(&s.data_dir, &s.uai, &key(), "test@cli").unwrap();
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/csv/pronote_unmapped.csv");
+    let input = Input::file(&path);
+    // Not recognised on its own.
+    let out = run(&mut store, std::slice::from_ref(&input));
+    assert_eq!(out.files[0].error.as_deref(), Some("FORMAT_UNKNOWN"));
+    // The proposal shows the header and what Préau recognised.
+    let proposal = mapping::propose(&input).unwrap();
+    assert_eq!(proposal.header[0], "N° utilisateur");
+    let pronote = proposal.tables.iter().find(|t| t.format == Format::PronoteIds).unwrap();
+    let first_name = pronote.fields.iter().find(|f| f.field == "first_name").unwrap();
+    assert_eq!(first_name.guess, Some(3), "« Prénom* » is recognised");
+    // The user maps the rest and names the preset.
+    let mut columns = std::collections::BTreeMap::new();
+    for (field, header) in [
+        ("pronote_id", "N° utilisateur"),
+        ("category", "Population"),
+        ("last_name", "Nom de l'usager"),
+        ("first_name", "Prénom*"),
+        ("birth_date", "Jour de naissance"),
+    ] {
+        columns.insert(field.to_string(), header.to_string());
+    }
+    let preset = ColumnPreset { name: "Export Pronote du secrétariat".into(), table: Format::PronoteIds, columns };
+    // A preset for the other table does not fit.
+    let wrong = ColumnPreset { table: Format::EntDirectory, ..preset.clone() };
+    let out = import_files_with(
+        &mut store,
+        std::slice::from_ref(&input),
+        &[Some(wrong)],
+        "t",
+        &CancelToken::new(),
+        &mut |_| {},
+    )
+    .unwrap();
+    assert_eq!(out.files[0].error.as_deref(), Some("IMPORT_PRESET_DOES_NOT_FIT"));
+    let out = import_files_with(
+        &mut store,
+        std::slice::from_ref(&input),
+        &[Some(preset.clone())],
+        "t",
+        &CancelToken::new(),
+        &mut |_| {},
+    )
+    .unwrap();
+    assert!(out.committed, "{:?}", out.files);
+    assert_eq!((out.files[0].format, out.files[0].read), (Some(Format::PronoteIds), 2));
+    assert_eq!(out.files[0].preset.as_deref(), Some("Export Pronote du secrétariat"));
+    store.save_column_preset(&preset.name, "pronote-ids", &serde_json::to_string(&preset).unwrap(), "t").unwrap();
+    // Next month's file, same columns: the saved preset applies by itself.
+    let next = std::fs::read_to_string(&path).unwrap().replace("Élodie", "Élodie-Marie");
+    let out = run(&mut store, &[Input::bytes("pronote_octobre.csv", next.into_bytes())]);
+    assert!(out.committed, "{:?}", out.files);
+    assert_eq!(out.files[0].preset.as_deref(), Some("Export Pronote du secrétariat"));
+}

@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use super::csvtable::ColumnPreset;
 use super::detect::Detected;
 use super::source::{Ctl, Input};
 use super::{aaf, edt, ent_directory, pronote_ids, siecle, sts, udt, Format, FormatError, Item};
@@ -48,6 +49,17 @@ pub fn read_json(
     ctl: &mut Ctl<'_>,
     sink: &mut dyn FnMut(JsonItem) -> Result<(), FormatError>,
 ) -> Result<(), FormatError> {
+    read_json_with(input, detected, None, ctl, sink)
+}
+
+/// Like [`read_json`], with the user's column mapping for a CSV table.
+pub fn read_json_with(
+    input: &Input,
+    detected: &Detected,
+    preset: Option<&ColumnPreset>,
+    ctl: &mut Ctl<'_>,
+    sink: &mut dyn FnMut(JsonItem) -> Result<(), FormatError>,
+) -> Result<(), FormatError> {
     match detected.format {
         Format::SiecleEleves | Format::SiecleResponsables | Format::SiecleStructures | Format::SiecleNomenclature => {
             siecle::read(input, detected, ctl, &mut |item| {
@@ -64,12 +76,12 @@ pub fn read_json(
                 format!("{}:{}", r.kind.element(), category)
             })?)
         }),
-        Format::EntDirectory => {
-            ent_directory::read(input, detected, ctl, &mut |item| sink(to_json(item, |_, _| "account".to_string())?))
-        }
-        Format::PronoteIds => {
-            pronote_ids::read(input, detected, ctl, &mut |item| sink(to_json(item, |_, _| "user".to_string())?))
-        }
+        Format::EntDirectory => ent_directory::read_with(input, detected, ctl, preset, &mut |item| {
+            sink(to_json(item, |_, _| "account".to_string())?)
+        }),
+        Format::PronoteIds => pronote_ids::read_with(input, detected, ctl, preset, &mut |item| {
+            sink(to_json(item, |_, _| "user".to_string())?)
+        }),
         Format::Edt => edt::read(input, detected, ctl, &mut |item| sink(to_json(item, |_, v| kind_of(v, "edt"))?)),
         Format::Udt => udt::read(input, detected, ctl, &mut |item| sink(to_json(item, |_, v| kind_of(v, "udt"))?)),
     }

@@ -11,6 +11,7 @@ pub mod csvtable;
 pub mod detect;
 pub mod edt;
 pub mod ent_directory;
+pub mod mapping;
 pub mod pronote_ids;
 pub mod siecle;
 pub mod source;

@@ -12,9 +12,10 @@ mod timetable;
 
 use serde::Serialize;
 
+use crate::formats::csvtable::ColumnPreset;
 use crate::formats::detect::{detect, Detected};
 use crate::formats::source::{Ctl, Input};
-use crate::formats::{any, Format, FormatError, Item, Reject};
+use crate::formats::{any, mapping, Format, FormatError, Item, Reject};
 use crate::progress::{CancelToken, Progress};
 use crate::store::{Finding, NewBatch, Store, StoreError};
 use crate::ErrorCode;
@@ -45,6 +46,9 @@ pub struct FileReport {
     pub message: Option<String>,
     /// Whether the file's content is now in the store.
     pub applied: bool,
+    /// The column preset a CSV table was read with, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub preset: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub batch_id: Option<i64>,
 }
@@ -62,6 +66,7 @@ impl FileReport {
             error: None,
             message: None,
             applied: false,
+            preset: None,
             batch_id: None,
         }
     }
@@ -152,6 +157,29 @@ pub fn import_files(
     cancel: &CancelToken,
     progress: &mut dyn FnMut(ImportProgress),
 ) -> Result<ImportOutcome, ImportError> {
+    let presets = vec![None; inputs.len()];
+    import_files_with(store, inputs, &presets, actor, cancel, progress)
+}
+
+/// The stored column presets, parsed (unreadable ones are skipped).
+fn stored_presets(store: &Store) -> Result<Vec<ColumnPreset>, StoreError> {
+    Ok(store.column_presets()?.into_iter().filter_map(|row| serde_json::from_str(&row.columns).ok()).collect())
+}
+
+/// Like [`import_files`], with a column mapping for some of the files (CSV
+/// tables whose headers Préau does not recognise). A file that is not
+/// recognised and has no mapping gets the first saved preset that fits it.
+pub fn import_files_with(
+    store: &mut Store,
+    inputs: &[Input],
+    presets: &[Option<ColumnPreset>],
+    actor: &str,
+    cancel: &CancelToken,
+    progress: &mut dyn FnMut(ImportProgress),
+) -> Result<ImportOutcome, ImportError> {
+    let saved = stored_presets(store)?;
+    let mut used_presets: Vec<Option<ColumnPreset>> = presets.to_vec();
+    used_presets.resize(inputs.len(), None);
     let mut reports: Vec<FileReport> = inputs.iter().map(|i| FileReport::new(i.name())).collect();
     let mut detected: Vec<Option<(Detected, String)>> = Vec::with_capacity(inputs.len());
     let count = inputs.len();
@@ -170,13 +198,38 @@ pub fn import_files(
             return Err(ImportError::Cancelled);
         }
         let report = &mut reports[index];
-        let d = match detect(input) {
-            Ok(d) => d,
-            Err(e) => {
-                report.fail(e.code(), e.to_string());
-                detected.push(None);
-                continue;
-            }
+        let given = used_presets[index].clone();
+        let d = match (given, detect(input)) {
+            (Some(preset), _) => match mapping::fits(input, &preset) {
+                Some(d) => {
+                    report.preset = Some(preset.name.clone());
+                    d
+                }
+                None => {
+                    report.fail(
+                        "IMPORT_PRESET_DOES_NOT_FIT",
+                        format!(
+                            "le modèle de colonnes « {} » ne correspond pas aux colonnes de ce fichier",
+                            preset.name
+                        ),
+                    );
+                    detected.push(None);
+                    continue;
+                }
+            },
+            (None, Ok(d)) => d,
+            (None, Err(e)) => match saved.iter().find_map(|p| mapping::fits(input, p).map(|d| (p, d))) {
+                Some((p, d)) if matches!(e, FormatError::Unknown { .. }) => {
+                    report.preset = Some(p.name.clone());
+                    used_presets[index] = Some(p.clone());
+                    d
+                }
+                _ => {
+                    report.fail(e.code(), e.to_string());
+                    detected.push(None);
+                    continue;
+                }
+            },
         };
         let summary = d.summary(input);
         report.format = Some(d.format);
@@ -240,7 +293,7 @@ pub fn import_files(
             let mut seq: u64 = 0;
             let mut header_problem: Option<(String, String)> = None;
             let mut store_error: Option<StoreError> = None;
-            let read = any::read_json(input, d, &mut ctl, &mut |item| {
+            let read = any::read_json_with(input, d, used_presets[index].as_ref(), &mut ctl, &mut |item| {
                 seq += 1;
                 let r = match item {
                     Item::Header(h) => {

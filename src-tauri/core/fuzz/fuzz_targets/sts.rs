@@ -1,0 +1,8 @@
+//! Fuzzes STS-Web `sts_emp` exports (`sts::read_all`), plain or in a one-entry ZIP.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let _ = preau_fuzz::sts(data);
+});
