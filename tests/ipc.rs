@@ -575,6 +575,15 @@ fn import_codes_are_translated() {
             "FORMAT_MISSING_ELEMENT",
             "FORMAT_MISSING_COLUMNS",
             "FORMAT_EDT_ENCRYPTED",
+            "IMPORT_PRESET_DOES_NOT_FIT",
+            "MAPPING_NOT_A_TABLE",
+            "MAPPING_TABLE_UNKNOWN",
+            "MAPPING_NAME_EMPTY",
+            "MAPPING_HEADER_EMPTY",
+            "MAPPING_COLUMN_TWICE",
+            "MAPPING_REQUIRED_MISSING",
+            "PRESET_UNKNOWN_FIELD",
+            "PRESET_WRONG_TABLE",
         ] {
             assert!(messages["errors"][code].is_string(), "{lang}: errors.{code}");
         }
@@ -627,4 +636,217 @@ fn files_of_another_establishment_or_year_are_refused() {
 
     assert_eq!(audit_len(&f), before, "nothing journaled");
     assert_eq!(sh.invoke("import_history", json!({ "uai": "0999001W" })).expect("history"), json!([]));
+}
+
+// ---- Column mapping and new establishments ---------------------------------
+
+/// Pronote identifiers whose headers Préau does not recognise:
+/// `N° utilisateur;Population;Nom de l'usager;Prénom*;Jour de naissance`.
+fn unmapped_fixture() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src-tauri/core/tests/fixtures/csv/pronote_unmapped.csv")
+}
+
+/// The mapping a user makes for the unmapped fixture, as the UI sends it.
+fn unmapped_preset(name: &str) -> Value {
+    json!({
+        "name": name,
+        "table": "pronote-ids",
+        "columns": {
+            "pronote_id": "N° utilisateur",
+            "category": "Population",
+            "last_name": "Nom de l'usager",
+            "first_name": "Prénom*",
+            "birth_date": "Jour de naissance",
+        },
+    })
+}
+
+#[test]
+fn the_mapping_proposal_gives_the_header_and_the_guesses() {
+    let f = fixture();
+    let sh = shell(AppState::new(f.dir.path().to_path_buf(), secrets_with(&f.key)));
+    let path = unmapped_fixture().display().to_string();
+    let proposal = sh.invoke("csv_mapping_proposal", json!({ "path": path })).expect("proposal");
+    assert_eq!(proposal["file"], "pronote_unmapped.csv");
+    assert_eq!(
+        proposal["header"],
+        json!(["N° utilisateur", "Population", "Nom de l'usager", "Prénom*", "Jour de naissance"])
+    );
+    assert!(proposal["encoding"].as_str().is_some_and(|e| !e.is_empty()), "{proposal}");
+    let tables = proposal["tables"].as_array().expect("tables");
+    let formats: Vec<&str> = tables.iter().filter_map(|t| t["format"].as_str()).collect();
+    assert_eq!(formats, ["ent-directory", "pronote-ids"]);
+    let pronote = &tables[1];
+    let found = |t: &Value| t["required_found"].as_u64().unwrap_or(0);
+    assert!(found(pronote) > found(&tables[0]), "Pronote is the better guess: {proposal}");
+    let field =
+        |name: &str| pronote["fields"].as_array().and_then(|fs| fs.iter().find(|f| f["field"] == name)).cloned();
+    let category = field("category").expect("category field");
+    assert_eq!(category["guess"], 1, "« Population » is a known alias");
+    assert_eq!(category["label"], "Catégorie");
+    assert_eq!(category["required"], true);
+    assert_eq!(field("pronote_id").expect("id field")["guess"], Value::Null);
+    assert_eq!(field("birth_date").expect("birth date field")["required"], false);
+
+    // No mapping step for what is no table, nor for a file that is not there.
+    let files = tempfile::tempdir().expect("temp dir");
+    let xml = files.path().join("inconnu.xml");
+    std::fs::write(&xml, "<?xml version=\"1.0\"?>\n<Racine><a/></Racine>\n").expect("write");
+    let err = sh.invoke("csv_mapping_proposal", json!({ "path": xml.display().to_string() })).expect_err("XML");
+    assert_eq!(err["code"], "MAPPING_NOT_A_TABLE");
+    assert_eq!(err["params"]["file"], "inconnu.xml");
+    let gone = files.path().join("absent.csv").display().to_string();
+    assert_eq!(error_code(sh.invoke("csv_mapping_proposal", json!({ "path": gone }))), "FORMAT_IO");
+}
+
+#[test]
+fn column_presets_are_checked_saved_and_listed() {
+    let f = fixture();
+    let sh = shell(AppState::new(f.dir.path().to_path_buf(), secrets_with(&f.key)));
+    assert_eq!(sh.invoke("column_presets", json!({ "uai": "0999001W" })).expect("presets"), json!([]));
+    let save = |preset: Value| sh.invoke("save_column_preset", json!({ "uai": "0999001W", "preset": preset }));
+
+    let mut incomplete = unmapped_preset("Secrétariat");
+    incomplete["columns"].as_object_mut().map(|c| c.remove("last_name"));
+    let err = save(incomplete).expect_err("a required column left out");
+    assert_eq!(err["code"], "MAPPING_REQUIRED_MISSING");
+    assert_eq!(err["params"]["fields"], "Nom");
+    let mut twice = unmapped_preset("Secrétariat");
+    twice["columns"]["birth_date"] = json!("Population");
+    assert_eq!(error_code(save(twice)), "MAPPING_COLUMN_TWICE");
+    assert_eq!(error_code(save(unmapped_preset("   "))), "MAPPING_NAME_EMPTY");
+    let mut unknown = unmapped_preset("Secrétariat");
+    unknown["columns"]["shoe_size"] = json!("Pointure");
+    assert_eq!(error_code(save(unknown)), "PRESET_UNKNOWN_FIELD");
+    let mut not_a_table = unmapped_preset("Secrétariat");
+    not_a_table["table"] = json!("siecle-eleves");
+    assert_eq!(error_code(save(not_a_table)), "MAPPING_TABLE_UNKNOWN");
+    assert_eq!(sh.invoke("column_presets", json!({ "uai": "0999001W" })).expect("presets"), json!([]));
+
+    let before = audit_len(&f);
+    let list = save(unmapped_preset("  Export du secrétariat ")).expect("saved");
+    assert_eq!(list.as_array().map(Vec::len), Some(1));
+    assert_eq!(list[0]["name"], "Export du secrétariat", "name trimmed");
+    assert_eq!(list[0]["format"], "pronote-ids");
+    // The columns in the table's order, with their French names.
+    assert_eq!(
+        list[0]["columns"],
+        json!([
+            { "field": "pronote_id", "label": "Identifiant", "header": "N° utilisateur" },
+            { "field": "category", "label": "Catégorie", "header": "Population" },
+            { "field": "last_name", "label": "Nom", "header": "Nom de l'usager" },
+            { "field": "first_name", "label": "Prénom", "header": "Prénom*" },
+            { "field": "birth_date", "label": "Date de naissance", "header": "Jour de naissance" },
+        ])
+    );
+    assert!(list[0]["saved_at"].as_str().is_some_and(|d| d.starts_with("20")), "{list}");
+    assert_eq!(sh.invoke("column_presets", json!({ "uai": "0999001W" })).expect("presets"), list);
+    assert_eq!(audit_len(&f), before + 1, "saving a preset is journaled");
+    // The same name again replaces it.
+    let mut fewer = unmapped_preset("Export du secrétariat");
+    fewer["columns"].as_object_mut().map(|c| c.remove("birth_date"));
+    let list = save(fewer).expect("replaced");
+    assert_eq!(list.as_array().map(Vec::len), Some(1));
+    assert!(list[0]["columns"]
+        .as_array()
+        .is_some_and(|c| c.len() == 4 && c.iter().all(|c| c["field"] != "birth_date")));
+    // Arguments are named as the UI sends them.
+    let misnamed = sh.invoke("save_column_preset", json!({ "uai": "0999001W", "columns": {} })).expect_err("misnamed");
+    assert!(misnamed.to_string().contains("preset"), "{misnamed}");
+}
+
+#[test]
+fn a_preset_reads_an_unrecognised_table_and_once_saved_applies_by_itself() {
+    let f = fixture();
+    let sh = shell(AppState::new(f.dir.path().to_path_buf(), secrets_with(&f.key)));
+    let path = unmapped_fixture().display().to_string();
+    let import = |paths: Value, presets: Option<Value>| {
+        let mut args = json!({ "uai": "0999001W", "paths": paths, "channel": CHANNEL });
+        if let Some(p) = presets {
+            args["presets"] = p;
+        }
+        sh.invoke("import_files", args).expect("a report")
+    };
+
+    // Without a preset (the existing callers): not recognised, nothing written.
+    let outcome = import(json!([path]), None);
+    assert_eq!(outcome["committed"], false);
+    assert_eq!(outcome["files"][0]["error"], "FORMAT_UNKNOWN");
+    assert!(outcome["files"][0].get("preset").is_none(), "{outcome}");
+    // A preset naming a column the file does not have is refused, for that file.
+    let mut wrong = unmapped_preset("Autre export");
+    wrong["columns"]["last_name"] = json!("Nom de famille");
+    let outcome = import(json!([path]), Some(json!({ path.clone(): wrong })));
+    assert_eq!(outcome["files"][0]["error"], "IMPORT_PRESET_DOES_NOT_FIT");
+    assert!(outcome["files"][0]["message"].as_str().is_some_and(|m| m.contains("Autre export")), "{outcome}");
+    // A null map is no map.
+    assert_eq!(import(json!([path]), Some(Value::Null))["files"][0]["error"], "FORMAT_UNKNOWN");
+
+    // With the user's mapping: read as Pronote identifiers.
+    let preset = unmapped_preset("Export du secrétariat");
+    let outcome = import(json!([path]), Some(json!({ path.clone(): preset })));
+    assert_eq!(outcome["committed"], true, "{outcome}");
+    let report = &outcome["files"][0];
+    assert_eq!(report["format"], "pronote-ids");
+    assert_eq!(report["preset"], "Export du secrétariat");
+    assert_eq!(report["read"], 2, "{report}");
+    assert_eq!(report["rejected"], 0, "{report}");
+    let history = sh.invoke("import_history", json!({ "uai": "0999001W" })).expect("history");
+    assert_eq!(history[0]["format"], "pronote-ids");
+
+    // Saved, the preset reads next year's file (same header, columns moved) by itself.
+    sh.invoke("save_column_preset", json!({ "uai": "0999001W", "preset": preset })).expect("saved");
+    let files = tempfile::tempdir().expect("temp dir");
+    let next = files.path().join("pronote_2027.csv");
+    std::fs::write(
+        &next,
+        "Population;N° utilisateur;Nom de l'usager;Prénom*;Jour de naissance\r\n\
+         Élève;ZZZ8NTH4DPQ3SYU7;MARTIN;Léa;05/06/2013\r\n",
+    )
+    .expect("write");
+    let outcome = import(json!([next.display().to_string()]), None);
+    assert_eq!(outcome["committed"], true, "{outcome}");
+    assert_eq!(outcome["files"][0]["preset"], "Export du secrétariat");
+    assert_eq!(outcome["files"][0]["format"], "pronote-ids");
+    assert_eq!(outcome["files"][0]["read"], 1);
+}
+
+#[test]
+fn a_new_establishment_is_created_from_its_uai() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let key = DbKey::random().expect("random key");
+    let data = dir.path().join("données");
+    let sh = shell(AppState::new(data.clone(), secrets_with(&key)));
+
+    let err = sh.invoke("create_establishment", json!({ "uai": "0999001A" })).expect_err("bad letter");
+    assert_eq!(err["code"], "UAI_CHECK_LETTER");
+    assert_eq!(err["params"]["value"], "0999001A");
+    assert_eq!(error_code(sh.invoke("create_establishment", json!({ "uai": "99901W" }))), "UAI_SHAPE");
+    assert_eq!(sh.invoke("list_establishments", json!({})).expect("list"), json!([]), "nothing created");
+
+    let created = sh.invoke("create_establishment", json!({ "uai": " 0999001w " })).expect("created");
+    assert_eq!(created, json!({ "uai": "0999001W", "created": true }));
+    assert_eq!(
+        sh.invoke("list_establishments", json!({})).expect("list"),
+        json!([{ "uai": "0999001W", "name": null, "kind": null, "error": null }])
+    );
+    let status = sh.invoke("establishment_status", json!({ "uai": "0999001W" })).expect("status");
+    assert_eq!(status["name"], "");
+    assert_eq!(status["pupils"], 0);
+    assert_eq!(sh.invoke("import_history", json!({ "uai": "0999001W" })).expect("history"), json!([]));
+    let journal = sh.invoke("audit_log", json!({ "uai": "0999001W" })).expect("journal");
+    assert_eq!(journal[0]["action"], "STORE_CREATED");
+    // Asking again opens the same store, untouched.
+    let again = sh.invoke("create_establishment", json!({ "uai": "0999001W" })).expect("again");
+    assert_eq!(again, json!({ "uai": "0999001W", "created": false }));
+    assert_eq!(sh.invoke("audit_log", json!({ "uai": "0999001W" })).expect("journal"), journal);
+    // An establishment created in the app can be imported into at once.
+    let path = unmapped_fixture().display().to_string();
+    let args = json!({
+        "uai": "0999001W",
+        "paths": [path.clone()],
+        "presets": { path: unmapped_preset("Secrétariat") },
+        "channel": CHANNEL,
+    });
+    assert_eq!(sh.invoke("import_files", args).expect("import")["committed"], true);
 }

@@ -1,11 +1,12 @@
 //! Thin IPC adapters over preau-core: parse the arguments, open the store,
 //! return the core's values. No domain logic here. Imports are in `imports`,
-//! the native file dialogs in `files`.
+//! the column-mapping step in `mapping`, the native file dialogs in `files`.
 
 pub mod files;
 pub mod imports;
+pub mod mapping;
 
-use preau_core::audit::{AuditEntry, AuditVerdict};
+use preau_core::audit::{self, AuditEntry, AuditVerdict};
 use preau_core::model::Uai;
 use preau_core::store::{self, Counts, EstablishmentEntry, Store};
 use serde::Serialize;
@@ -59,6 +60,30 @@ pub async fn list_establishments(state: State<'_, AppState>) -> Result<Vec<Estab
     blocking(&state, |st| {
         let key = st.db_key()?;
         Ok(store::list_establishments(st.data_dir()?, &key)?)
+    })
+    .await
+}
+
+/// The establishment `create_establishment` opened; `created` is false when
+/// its store was already there.
+#[derive(Debug, Serialize)]
+pub struct CreatedEstablishment {
+    pub uai: String,
+    pub created: bool,
+}
+
+/// Creates an empty store for the UAI the user typed (how a real school
+/// starts: its data then comes from its own exports). An existing store is
+/// left as it is. `UAI_SHAPE` or `UAI_CHECK_LETTER` for a mistyped UAI.
+#[tauri::command]
+pub async fn create_establishment(state: State<'_, AppState>, uai: String) -> Result<CreatedEstablishment, IpcError> {
+    blocking(&state, move |st| {
+        let uai = Uai::parse(&uai)?;
+        let dir = st.data_dir()?;
+        let key = st.db_key()?;
+        let created = !store::store_path(dir, &uai).exists();
+        Store::open_or_create(dir, &uai, &key, &audit::actor("app"))?;
+        Ok(CreatedEstablishment { uai: uai.to_string(), created })
     })
     .await
 }

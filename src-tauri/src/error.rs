@@ -4,6 +4,7 @@
 
 use std::fmt::Display;
 
+use preau_core::formats::FormatError;
 use preau_core::import::ImportError;
 use preau_core::model::UaiError;
 use preau_core::secrets::SecretError;
@@ -77,5 +78,11 @@ impl From<ImportError> for IpcError {
             ImportError::Store(e) => IpcError::from(e),
             ImportError::Cancelled => IpcError::from_error(&e),
         }
+    }
+}
+
+impl From<FormatError> for IpcError {
+    fn from(e: FormatError) -> IpcError {
+        IpcError::from_error(&e)
     }
 }

@@ -16,6 +16,7 @@ pub fn builder<R: tauri::Runtime>(b: tauri::Builder<R>, state: AppState) -> taur
         commands::app_info,
         commands::list_establishments,
         commands::establishment_status,
+        commands::create_establishment,
         commands::audit_log,
         commands::audit_verify,
         commands::files::pick_import_files,
@@ -26,6 +27,9 @@ pub fn builder<R: tauri::Runtime>(b: tauri::Builder<R>, state: AppState) -> taur
         commands::imports::batch_rejects,
         commands::imports::findings,
         commands::imports::reject_reasons,
+        commands::mapping::csv_mapping_proposal,
+        commands::mapping::save_column_preset,
+        commands::mapping::column_presets,
     ])
 }
 

@@ -110,8 +110,11 @@ export async function startApp(env, logName) {
     capabilities: { 'tauri:options': { application: APP_BIN } },
   });
   const byTestId = (id) => browser.$(`[data-testid="${id}"]`);
+  // The list of establishments has loaded (the selector stays disabled when the data folder is empty).
+  await browser.waitUntil(() => browser.execute(() => !document.querySelector('#establishment-select [data-i18n]')), {
+    timeoutMsg: 'the establishment list never loaded',
+  });
   // The webview keeps localStorage between runs: make sure the UI is in French.
-  await (await byTestId('establishment-select')).waitForEnabled();
   const lang = await browser.$('#lang-select');
   if ((await lang.getValue()) !== 'fr') {
     await lang.selectByAttribute('value', 'fr');

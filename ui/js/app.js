@@ -13,8 +13,10 @@ import quiVoitQui from './views/qui-voit-qui.js';
 import groupes from './views/groupes.js';
 import synchronisation from './views/synchronisation.js';
 import journal from './views/journal.js';
+import nouvelEtablissement from './views/nouvel-etablissement.js';
 
-const VIEWS = [accueil, imports, rentree, rapprochement, quiVoitQui, groupes, synchronisation, journal];
+// The last one is reached from the establishment selector, not from the navigation.
+const VIEWS = [accueil, imports, rentree, rapprochement, quiVoitQui, groupes, synchronisation, journal, nouvelEtablissement];
 const BY_ID = new Map(VIEWS.map((v) => [v.id, v]));
 const DEFAULT_ROUTE = 'accueil';
 
@@ -24,6 +26,8 @@ const state = {
   listError: null,
   uai: null,
   renderSeq: 0,
+  /** Said in the status region once the next route has rendered (after its own clearing). */
+  pendingNotice: null,
 };
 
 function routeFromHash() {
@@ -32,7 +36,8 @@ function routeFromHash() {
 }
 
 function markNav(id) {
-  document.querySelectorAll('#nav-list a[data-route]').forEach((a) => {
+  // The navigation's tabs, and the header's "Nouvel établissement…".
+  document.querySelectorAll('a[data-route]').forEach((a) => {
     if (a.dataset.route === id) a.setAttribute('aria-current', 'page');
     else a.removeAttribute('aria-current');
   });
@@ -50,6 +55,18 @@ function context(seq) {
       await loadEstablishments();
       announce(tn('establishment.refreshed', state.establishments.length));
       await render({ focus: true });
+    },
+    /** After creating an establishment: list and select it, open `route`, then say `message`. */
+    openEstablishment: async (uai, route, message) => {
+      state.uai = uai;
+      await loadEstablishments();
+      state.pendingNotice = message;
+      if (routeFromHash() === route) {
+        await render({ focus: true });
+        sayPending();
+      } else {
+        window.location.hash = `#/${route}`;
+      }
     },
   };
 }
@@ -80,6 +97,12 @@ async function render({ focus = false } = {}) {
   } catch (err) {
     if (seq === state.renderSeq) container.append(errorBox(err));
   }
+}
+
+function sayPending() {
+  if (!state.pendingNotice) return;
+  announce(state.pendingNotice);
+  state.pendingNotice = null;
 }
 
 async function loadEstablishments() {
@@ -132,6 +155,7 @@ function wireChrome() {
   window.addEventListener('hashchange', () => {
     clearAnnouncement();
     render({ focus: true });
+    sayPending();
   });
 }
 

@@ -52,17 +52,28 @@ export const api = {
   appInfo: () => call('app_info'),
   listEstablishments: () => call('list_establishments'),
   establishmentStatus: (uai) => call('establishment_status', { uai }),
+  /** Creates an empty store for a typed UAI (UAI_SHAPE / UAI_CHECK_LETTER when mistyped); { uai, created }. */
+  createEstablishment: (uai) => call('create_establishment', { uai }),
   auditLog: (uai, limit) => call('audit_log', { uai, limit }),
   auditVerify: (uai) => call('audit_verify', { uai }),
   /** Native multi-file dialog; [] when closed. */
   pickImportFiles: () => call('pick_import_files'),
   /** Native save dialog for an export the UI built; the path written, or null when closed. */
   saveTextFile: (suggestedName, contents) => call('save_text_file', { suggestedName, contents }),
-  /** Imports `paths` as one operation; `onProgress` receives { file_index, file_count, file, phase, done, total }. */
-  importFiles: (uai, paths, onProgress) => call('import_files', { uai, paths, channel: channel(onProgress) }),
+  /**
+   * Imports `paths` as one operation; `onProgress` receives { file_index, file_count, file, phase, done, total }.
+   * `presets` (optional) maps a path to the column preset to read that CSV table with.
+   */
+  importFiles: (uai, paths, onProgress, presets) =>
+    call('import_files', { uai, paths, presets: presets || null, channel: channel(onProgress) }),
   cancelImport: () => call('cancel_import'),
   importHistory: (uai) => call('import_history', { uai }),
   batchRejects: (uai, batchId) => call('batch_rejects', { uai, batchId }),
   findings: (uai) => call('findings', { uai }),
   rejectReasons: () => call('reject_reasons'),
+  /** The header of an unrecognised CSV table and, per table, Préau's guesses; MAPPING_NOT_A_TABLE when it is none. */
+  csvMappingProposal: (path) => call('csv_mapping_proposal', { path }),
+  /** Saves a column preset { name, table, columns: { field: header } }; every saved preset. */
+  saveColumnPreset: (uai, preset) => call('save_column_preset', { uai, preset }),
+  columnPresets: (uai) => call('column_presets', { uai }),
 };

@@ -2,7 +2,10 @@
 //! channel, cancellable), the history of batches, their rejects, the
 //! data-quality findings, and the French texts of the reject reasons.
 
+use std::collections::HashMap;
+
 use preau_core::audit;
+use preau_core::formats::csvtable::ColumnPreset;
 use preau_core::formats::source::Input;
 use preau_core::formats::{self, Format, Reject};
 use preau_core::import::{self, ImportOutcome, ImportProgress};
@@ -16,13 +19,17 @@ use crate::error::IpcError;
 use crate::state::AppState;
 
 /// Imports `paths` into the establishment's store as one operation, streaming
-/// where the work stands through `channel`. A refused file is a report with
-/// its error code (nothing written); a cancel is `IMPORT_CANCELLED`.
+/// where the work stands through `channel`. `presets` optionally gives, by
+/// path, the column mapping to read a CSV table with (the saved presets
+/// apply by themselves to unrecognised files that fit them). A refused file
+/// is a report with its error code (nothing written); a cancel is
+/// `IMPORT_CANCELLED`.
 #[tauri::command]
 pub async fn import_files(
     state: State<'_, AppState>,
     uai: String,
     paths: Vec<String>,
+    presets: Option<HashMap<String, ColumnPreset>>,
     channel: Channel<ImportProgress>,
 ) -> Result<ImportOutcome, IpcError> {
     if paths.is_empty() {
@@ -32,12 +39,20 @@ pub async fn import_files(
     blocking(&state, move |st| {
         let mut store = open(st, &uai)?;
         let inputs: Vec<Input> = paths.iter().map(Input::file).collect();
+        let presets = presets.unwrap_or_default();
+        let presets: Vec<Option<ColumnPreset>> = paths.iter().map(|p| presets.get(p).cloned()).collect();
         // A closed window must not stop the import half-way: send errors are ignored.
         let mut progress = |p: ImportProgress| {
             let _ = channel.send(p);
         };
-        let outcome =
-            import::import_files(&mut store, &inputs, &audit::actor("app"), run.cancel_token(), &mut progress)?;
+        let outcome = import::import_files_with(
+            &mut store,
+            &inputs,
+            &presets,
+            &audit::actor("app"),
+            run.cancel_token(),
+            &mut progress,
+        )?;
         drop(run);
         Ok(outcome)
     })

@@ -1,5 +1,6 @@
 //! Préau's developer tasks, run as `cargo xtask <task>` (alias in .cargo/config.toml).
 
+mod fuzz;
 mod peer;
 mod run;
 mod setup;
@@ -18,6 +19,12 @@ tasks:
   test                       setup, then fmt, clippy, core+cli tests, mock-runtime tests, e2e
   peer [--port N] [--token T]
                              serve the SCIM test peer on 127.0.0.1 until Ctrl-C
+  fuzz [TARGET] [--runs N] [--reseed] [--seed-only]
+                             run the readers' cargo-fuzz targets (all by default: siecle, sts,
+                             edt, udt, aaf, ent_directory, pronote_ids, detect_any), N runs each
+                             (default 1000000), seed corpus built from the demo files when
+                             missing (or with --reseed; only that with --seed-only); one summary
+                             line per target
 ";
 
 /// Bad command-line arguments: usage on stderr, exit 2.
@@ -42,12 +49,12 @@ fn main() -> ExitCode {
         print!("{USAGE}");
         return ExitCode::SUCCESS;
     }
-    if !matches!(task, "setup" | "run" | "test" | "peer") {
+    if !matches!(task, "setup" | "run" | "test" | "peer" | "fuzz") {
         eprintln!("xtask: unknown task `{task}`");
         eprint!("{USAGE}");
         return ExitCode::from(2);
     }
-    if task != "peer" && args.len() > 1 {
+    if !matches!(task, "peer" | "fuzz") && args.len() > 1 {
         eprintln!("xtask: `{task}` takes no arguments");
         eprint!("{USAGE}");
         return ExitCode::from(2);
@@ -56,6 +63,7 @@ fn main() -> ExitCode {
         "setup" => setup::setup(&ctx).map(|()| 0),
         "run" => run::cmd(&ctx),
         "test" => test::cmd(&ctx),
+        "fuzz" => fuzz::cmd(&ctx, &args[1..]),
         _ => peer::cmd(&ctx, &args[1..]).map(|()| 0),
     });
     match result {

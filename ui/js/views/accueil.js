@@ -48,17 +48,42 @@ function levelsTable(counts) {
   );
 }
 
+function heading(counts, batches) {
+  const attrs = { id: 'establishment-heading', class: 'establishment-heading', dataset: { testid: 'establishment-name' } };
+  if (counts.name) return h('h2', attrs, counts.name, ' ', h('span', { class: 'mono' }, `(${counts.uai})`));
+  // A store created in the app has no name until an export gives one.
+  return h(
+    'h2',
+    attrs,
+    t('home.unnamed'),
+    ' ',
+    h('span', { class: 'mono mono--strong' }, counts.uai),
+    batches === 0 ? [' ', h('span', { class: 'establishment-heading__note' }, t('home.noDataNote'))] : null,
+  );
+}
+
+/** Nobody in the store yet: what fills it, and where to go. */
+function noPopulation(counts, batches) {
+  return h(
+    'section',
+    { 'aria-labelledby': 'establishment-heading', dataset: { testid: 'home-figures', empty: 'true' } },
+    heading(counts, batches),
+    h(
+      'div',
+      { class: 'notice', dataset: { testid: 'home-no-data' } },
+      h('p', {}, batches === 0 ? t('home.noData') : t('home.noPopulation')),
+      h('p', {}, h('a', { href: '#/imports', dataset: { testid: 'home-go-imports' } }, t('home.goImports'))),
+    ),
+  );
+}
+
+const PEOPLE = ['pupils', 'responsables', 'teachers', 'staff', 'groups'];
+
 function figures(counts) {
   return h(
     'section',
     { 'aria-labelledby': 'establishment-heading', dataset: { testid: 'home-figures' } },
-    h(
-      'h2',
-      { id: 'establishment-heading', class: 'establishment-heading', dataset: { testid: 'establishment-name' } },
-      counts.name || counts.uai,
-      ' ',
-      h('span', { class: 'mono' }, `(${counts.uai})`),
-    ),
+    heading(counts, null),
     h('p', { class: 'lead' }, t('home.lead')),
     h(
       'ul',
@@ -84,7 +109,12 @@ export default {
     root.append(loading);
     try {
       const counts = await ctx.api.establishmentStatus(entry.uai);
-      loading.replaceWith(figures(counts));
+      if (PEOPLE.some((key) => counts[key] > 0)) {
+        loading.replaceWith(figures(counts));
+      } else {
+        const batches = (await ctx.api.importHistory(entry.uai)).length;
+        loading.replaceWith(noPopulation(counts, batches));
+      }
     } catch (err) {
       loading.replaceWith(errorBox(err, 'home-error'));
     }

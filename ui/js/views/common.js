@@ -13,16 +13,19 @@ export function emptyState(ctx) {
   const command = `preau-cli ${dir ? `--data-dir ${quoted(dir)} ` : ''}demo --uai 0999001W --kind college --seed 1`;
   const refresh = h('button', { type: 'button', class: 'btn btn--secondary', dataset: { testid: 'refresh-establishments' } }, t('empty.refresh'));
   refresh.addEventListener('click', () => ctx.refresh());
+  const create = h('a', { href: '#/nouvel-etablissement', class: 'btn', dataset: { testid: 'empty-new-establishment' } }, t('establishment.new'));
   return h(
     'section',
     { class: 'empty', 'aria-labelledby': 'empty-title', dataset: { testid: 'empty-state' } },
     h('h2', { id: 'empty-title' }, t('empty.title')),
     h('p', {}, dir ? t('empty.where', { dir }) : t('empty.whereUnknown')),
+    h('p', {}, t('empty.create')),
+    h('p', {}, create),
+    h('h3', {}, t('empty.demoTitle')),
     h('p', {}, t('empty.demo')),
     h('p', {}, h('code', { dataset: { testid: 'demo-command' } }, command)),
     h('p', {}, t('empty.refreshHint')),
     h('p', {}, refresh),
-    h('p', {}, t('empty.imports')),
   );
 }
 

@@ -1,8 +1,10 @@
 // Imports: choose the school's export files, import them together with a
 // progress bar and a cancel button, read the result per file and every
-// rejected row, then the history of batches and the data-quality findings.
-// The chosen files, a running import and the last result survive a visit to
-// another view (they belong to the establishment, not to the page).
+// rejected row, map the columns of a CSV table Préau did not recognise (and
+// save that mapping as a preset), then the history of batches, the saved
+// presets and the data-quality findings. The chosen files, a running import,
+// the last result and an open mapping form survive a visit to another view
+// (they belong to the establishment, not to the page).
 import { h, clear } from '../components/dom.js';
 import { announce, announceError, clearAnnouncement, errorBox } from '../components/notice.js';
 import { t, tn, has, formatNumber } from '../i18n.js';
@@ -12,13 +14,36 @@ import { loadReasons } from './imports/labels.js';
 import { importReport } from './imports/report.js';
 import { historySection } from './imports/history.js';
 import { findingsSection } from './imports/findings.js';
+import { mappingForm } from './imports/mapping.js';
+import { presetsSection } from './imports/presets.js';
 
-/** One per establishment: { files, running, cancelling, progress, outcome, fullRejects, cancelled, error, view }. */
+// Refusals after which the user may say which column is which.
+const MAPPABLE = ['FORMAT_UNKNOWN', 'IMPORT_PRESET_DOES_NOT_FIT'];
+
+/**
+ * One per establishment: { files, running, cancelling, progress, outcome, fullRejects, cancelled, error, view,
+ * paths (of the last import, in its order), proposals (file index → mapping proposal), presets (path → the
+ * preset the user made for it), mapping (file index of the open mapping form, or null) }.
+ */
 const sessions = new Map();
 
 function sessionFor(uai) {
   if (!sessions.has(uai)) {
-    sessions.set(uai, { files: [], running: false, cancelling: false, progress: null, outcome: null, fullRejects: new Map(), cancelled: false, error: null, view: null });
+    sessions.set(uai, {
+      files: [],
+      running: false,
+      cancelling: false,
+      progress: null,
+      outcome: null,
+      fullRejects: new Map(),
+      cancelled: false,
+      error: null,
+      view: null,
+      paths: [],
+      proposals: new Map(),
+      presets: {},
+      mapping: null,
+    });
   }
   return sessions.get(uai);
 }
@@ -64,6 +89,7 @@ function chooser(ctx, uai, s) {
       remove.disabled = s.running;
       remove.addEventListener('click', () => {
         s.files.splice(index, 1);
+        delete s.presets[path];
         draw();
         announce(t('imports.removed', { file: name }));
         // Keep the keyboard where it was: the next row's button, else the chooser.
@@ -94,6 +120,7 @@ function chooser(ctx, uai, s) {
   });
   clearAll.addEventListener('click', () => {
     s.files = [];
+    s.presets = {};
     draw();
     announce(t('imports.cleared'));
     choose.focus();
@@ -172,14 +199,22 @@ function progressPanel(ctx, s) {
 
 async function runImport(ctx, uai, s) {
   if (s.running || !s.files.length) return;
-  Object.assign(s, { running: true, cancelling: false, progress: null, outcome: null, fullRejects: new Map(), cancelled: false, error: null });
+  Object.assign(s, { running: true, cancelling: false, progress: null, outcome: null, fullRejects: new Map(), cancelled: false, error: null, proposals: new Map(), mapping: null });
   const paths = s.files.slice();
+  s.paths = paths;
+  // Only the mappings the user made for files still in the list; saved presets apply by themselves.
+  const given = Object.fromEntries(paths.filter((p) => s.presets[p]).map((p) => [p, s.presets[p]]));
   if (s.view && s.view.isCurrent()) s.view.started();
   try {
-    const outcome = await ctx.api.importFiles(uai, paths, (p) => {
-      s.progress = p;
-      if (s.view && s.view.isCurrent()) s.view.progress();
-    });
+    const outcome = await ctx.api.importFiles(
+      uai,
+      paths,
+      (p) => {
+        s.progress = p;
+        if (s.view && s.view.isCurrent()) s.view.progress();
+      },
+      Object.keys(given).length ? given : null,
+    );
     // The report carries the first rejects of each file; the store has them all.
     if (outcome.committed) {
       await Promise.all(
@@ -194,6 +229,19 @@ async function runImport(ctx, uai, s) {
         }),
       );
       s.files = [];
+      s.presets = {};
+    } else {
+      // A CSV table Préau did not recognise gets the mapping step; anything else (no table) does not.
+      await Promise.all(
+        outcome.files.map(async (f, index) => {
+          if (!MAPPABLE.includes(f.error)) return;
+          try {
+            s.proposals.set(index, await ctx.api.csvMappingProposal(paths[index]));
+          } catch {
+            // Not a table Préau can map: the refusal stands alone.
+          }
+        }),
+      );
     }
     s.outcome = outcome;
   } catch (err) {
@@ -207,12 +255,12 @@ async function runImport(ctx, uai, s) {
   else announce(t('imports.done'));
 }
 
-function resultBlock(ctx, uai, s) {
+function resultBlock(ctx, uai, s, mapping) {
   if (s.cancelled) {
     return h('div', { class: 'notice', dataset: { testid: 'import-cancelled' } }, h('p', {}, t('imports.cancelled')));
   }
   if (s.error) return errorBox(s.error, 'import-error');
-  if (s.outcome) return importReport(ctx.api, s.outcome, { uai, fullRejects: s.fullRejects });
+  if (s.outcome) return importReport(ctx.api, s.outcome, { uai, fullRejects: s.fullRejects, mapping });
   return null;
 }
 
@@ -223,6 +271,14 @@ export default {
     root.append(viewTitle(t('nav.imports')), h('p', { class: 'lead' }, t('imports.lead')));
     const entry = usableEstablishment(root, ctx, 'imports-error');
     if (!entry) return;
+    // A store created in the app, still without data: where its data comes from.
+    const fresh = h(
+      'div',
+      { class: 'notice', hidden: true, dataset: { testid: 'imports-first-time' } },
+      h('p', { class: 'notice__title' }, t('imports.firstTitle', { uai: entry.uai })),
+      h('p', {}, t('imports.firstText')),
+    );
+    root.append(fresh);
     const uai = entry.uai;
     const s = sessionFor(uai);
     const reasons = loadReasons(ctx.api);
@@ -235,14 +291,68 @@ export default {
     // The verdict in one sentence for screen readers; the report itself is read after the heading gets focus.
     const said = h('p', { class: 'visually-hidden', 'aria-live': 'polite', dataset: { testid: 'import-said' } });
     result.append(resultBody);
+    const mappingHost = h('div', { dataset: { testid: 'import-mapping-host' } });
     const history = historySection(ctx.api, uai);
+    const presets = presetsSection(ctx.api, uai);
     const findings = findingsSection(ctx.api, uai);
-    root.append(pick.element, progress.element, said, result, history.element, findings.element);
+    root.append(pick.element, progress.element, said, result, mappingHost, history.element, presets.element, findings.element);
+
+    async function refreshHistory() {
+      const batches = await history.refresh();
+      fresh.hidden = Boolean(entry.name) || !batches || batches.length > 0;
+    }
+
+    function mapButtonFor(index) {
+      return result.querySelector(`[data-testid="import-map"][data-index="${index}"]`);
+    }
+
+    function closeMapping() {
+      const index = s.mapping;
+      s.mapping = null;
+      clear(mappingHost);
+      const button = index === null ? null : mapButtonFor(index);
+      if (button) button.focus();
+    }
+
+    function drawMapping(focus) {
+      clear(mappingHost);
+      const index = s.mapping;
+      const proposal = index === null ? null : s.proposals.get(index);
+      if (!proposal || s.running) {
+        s.mapping = null;
+        return;
+      }
+      const path = s.paths[index];
+      const form = mappingForm({
+        proposal,
+        presets: presets.list(),
+        onCancel: closeMapping,
+        async onSubmit(preset) {
+          presets.set(await ctx.api.saveColumnPreset(uai, preset));
+          // The same import again, this file read with the new preset.
+          s.presets[path] = preset;
+          if (!s.files.includes(path)) s.files.push(path);
+          s.mapping = null;
+          clear(mappingHost);
+          await runImport(ctx, uai, s);
+        },
+      });
+      mappingHost.append(form.element);
+      if (focus) form.focus();
+    }
+
+    const mapping = {
+      can: (index) => !s.running && s.proposals.has(index),
+      open(index) {
+        s.mapping = index;
+        drawMapping(true);
+      },
+    };
 
     async function drawResult() {
       await reasons;
       clear(resultBody);
-      const block = resultBlock(ctx, uai, s);
+      const block = resultBlock(ctx, uai, s, mapping);
       result.hidden = !block;
       if (block) resultBody.append(block);
       return block;
@@ -253,6 +363,7 @@ export default {
       started() {
         said.textContent = '';
         clearAnnouncement();
+        clear(mappingHost);
         pick.draw();
         progress.update();
         result.hidden = true;
@@ -266,11 +377,12 @@ export default {
         const verdict = block && (block.querySelector('[data-testid="import-verdict"]') || block);
         said.textContent = verdict ? verdict.textContent : '';
         resultHeading.focus();
-        await Promise.all([history.refresh(), findings.refresh()]);
+        await Promise.all([refreshHistory(), findings.refresh()]);
       },
     };
 
     await drawResult();
-    await Promise.all([history.refresh(), findings.refresh()]);
+    drawMapping(false);
+    await Promise.all([refreshHistory(), presets.refresh(), findings.refresh()]);
   },
 };

@@ -17,7 +17,7 @@ use preau_core::ErrorCode;
 
 /// Every target: its name (the `fuzz_targets/<name>.rs` binary) and its
 /// entry point.
-pub const TARGETS: [(&str, fn(&[u8]) -> Outcome); 8] = [
+pub const TARGETS: [(&str, Entry); 8] = [
     ("siecle", siecle),
     ("sts", sts),
     ("edt", edt),
@@ -31,25 +31,37 @@ pub const TARGETS: [(&str, fn(&[u8]) -> Outcome); 8] = [
 /// What one run gave: records and rejects, or the error's code.
 pub type Outcome = Result<(usize, usize), &'static str>;
 
+/// A target's entry point.
+pub type Entry = fn(&[u8]) -> Outcome;
+
 /// The entry point of a target by name.
-pub fn target(name: &str) -> Option<fn(&[u8]) -> Outcome> {
+pub fn target(name: &str) -> Option<Entry> {
     TARGETS.iter().find(|(n, _)| *n == name).map(|(_, f)| *f)
 }
 
-/// UDT entry names, given in turn to the pieces of a UDT input.
-const UDT_NAMES: [&str; 8] = [
+/// UDT entry names, given in turn to the pieces of a UDT input (the demo
+/// archive's order; `cargo xtask fuzz` seeds in the same order).
+const UDT_NAMES: [&str; 13] = [
+    "UDCal_24.xml",
     "UDCal_00.xml",
+    "semaines.xml",
     "UDCal_03.xml",
     "UDCal_04.xml",
+    "UDCal_05.xml",
+    "UDCal_07.xml",
+    "UDCal_08.xml",
     "UDCal_10.xml",
-    "UDCal_12_05.xml",
-    "UDCal_24.xml",
-    "semaines.xml",
     "UDCal_19.xml",
+    "UDCal_13.xml",
+    "UDCal_21.xml",
+    "UDCal_12_05.xml",
 ];
 
-/// At most this many entries in a UDT archive.
-const UDT_MAX_ENTRIES: usize = 16;
+/// The name of a UDT input that is one piece.
+const UDT_LONE: &str = "UDCal_04.xml";
+
+/// At most this many entries in a UDT archive: one name each.
+const UDT_MAX_ENTRIES: usize = UDT_NAMES.len();
 
 /// A ZIP holding `files` as stored (uncompressed) entries.
 pub fn zip_of(files: &[(&str, &[u8])]) -> Vec<u8> {
@@ -81,10 +93,9 @@ pub fn xml_input(entry_name: &str, zip_name: &str, data: &[u8]) -> Input {
 pub fn udt_input(data: &[u8]) -> Input {
     let pieces: Vec<&[u8]> = data.splitn(UDT_MAX_ENTRIES, |b| *b == 0).collect();
     if pieces.len() == 1 {
-        return Input::bytes(UDT_NAMES[2], data.to_vec());
+        return Input::bytes(UDT_LONE, data.to_vec());
     }
-    let files: Vec<(&str, &[u8])> =
-        pieces.iter().enumerate().map(|(i, piece)| (UDT_NAMES[i % UDT_NAMES.len()], *piece)).collect();
+    let files: Vec<(&str, &[u8])> = pieces.iter().enumerate().map(|(i, piece)| (UDT_NAMES[i], *piece)).collect();
     Input::bytes("UDT_0999001W.zip", zip_of(&files))
 }
 

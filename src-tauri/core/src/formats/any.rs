@@ -8,35 +8,39 @@ use super::detect::Detected;
 use super::source::{Ctl, Input};
 use super::{aaf, edt, ent_directory, pronote_ids, siecle, sts, udt, Format, FormatError, Item};
 
-/// What the importer receives: the record's kind and its JSON.
-pub type JsonItem = Item<(String, serde_json::Value)>;
+/// What the importer receives: the record's kind and its JSON text.
+pub type JsonItem = Item<(String, String)>;
 
-/// The kind of a record: its `record` tag, or the variant name of an
-/// externally tagged enum (`{"Teacher": {…}}` → `teacher`), else `fallback`.
-fn kind_of(value: &serde_json::Value, fallback: &str) -> String {
-    if let Some(tag) = value.get("record").and_then(|k| k.as_str()) {
-        return tag.to_string();
+/// The kind of a serialised record: its `record` tag (serde writes an
+/// internal tag first), or the variant name of an externally tagged enum
+/// (`{"Teacher":{…}}` → `teacher`), else `fallback`.
+fn kind_of(json: &str, fallback: &str) -> String {
+    let rest = json.trim_start_matches('{');
+    let Some(rest) = rest.strip_prefix('"') else { return fallback.to_string() };
+    let Some(end) = rest.find('"') else { return fallback.to_string() };
+    let key = &rest[..end];
+    let after = &rest[end + 1..];
+    if key == "record" {
+        let value = after.trim_start_matches(':').trim_start_matches('"');
+        return value.split('"').next().filter(|v| !v.is_empty()).unwrap_or(fallback).to_string();
     }
-    match value.as_object() {
-        Some(map) if map.len() == 1 => map.keys().next().map(|k| k.to_lowercase()).unwrap_or_else(|| fallback.into()),
-        _ => fallback.to_string(),
+    if after.starts_with(":{") {
+        return key.to_lowercase();
     }
+    fallback.to_string()
 }
 
-fn to_json<R: Serialize>(
-    item: Item<R>,
-    kind: impl Fn(&R, &serde_json::Value) -> String,
-) -> Result<JsonItem, FormatError> {
+fn to_json<R: Serialize>(item: Item<R>, kind: impl Fn(&R, &str) -> String) -> Result<JsonItem, FormatError> {
     Ok(match item {
         Item::Header(h) => Item::Header(h),
         Item::Reject(r) => Item::Reject(r),
         Item::Record(r, loc) => {
-            let value = serde_json::to_value(&r).map_err(|e| FormatError::Xml {
+            let json = serde_json::to_string(&r).map_err(|e| FormatError::Xml {
                 file: String::new(),
                 location: loc.clone(),
                 message: e.to_string(),
             })?;
-            Item::Record((kind(&r, &value), value), loc)
+            Item::Record((kind(&r, &json), json), loc)
         }
     })
 }

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde_json::json;
 
-use crate::model::{Person, Profile, ResponsibilityLevel};
+use crate::model::{EstablishmentData, Person, Profile, ResponsibilityLevel};
 use crate::store::{Finding, ImportTx, StoreError};
 use crate::text::fold;
 
@@ -36,9 +36,14 @@ fn push(out: &mut BTreeMap<&'static str, Vec<serde_json::Value>>, code: &'static
     out.entry(code).or_default().push(item);
 }
 
-pub(super) fn compute(tx: &ImportTx<'_>) -> Result<Vec<Finding>, StoreError> {
+/// `population` is the one the operation just wrote, if it wrote one.
+pub(super) fn compute(tx: &ImportTx<'_>, population: Option<EstablishmentData>) -> Result<Vec<Finding>, StoreError> {
     let mut out: BTreeMap<&'static str, Vec<serde_json::Value>> = BTreeMap::new();
-    if let Some(data) = tx.population()? {
+    let population = match population {
+        Some(p) => Some(p),
+        None => tx.population()?,
+    };
+    if let Some(data) = &population {
         let by_id: HashMap<&str, &Person> = data.people.iter().map(|p| (p.id.as_str(), p)).collect();
         let current: HashSet<&str> =
             data.people.iter().filter(|p| p.profile == Profile::Eleve && !p.left).map(|p| p.id.as_str()).collect();
@@ -123,7 +128,7 @@ pub(super) fn compute(tx: &ImportTx<'_>) -> Result<Vec<Finding>, StoreError> {
             }
         }
     }
-    super::timetable::findings(tx, &mut |code, item| push(&mut out, code, item))?;
+    super::timetable::findings(tx, population.as_ref(), &mut |code, item| push(&mut out, code, item))?;
     Ok(out
         .into_iter()
         .map(|(code, items)| Finding { code: code.to_string(), count: items.len() as u64, items })

@@ -310,7 +310,7 @@ pub fn import_files_with(
                     }
                     Item::Record((kind, json), location) => {
                         report.read += 1;
-                        tx.add_record(batch, seq, &kind, &location, &json.to_string())
+                        tx.add_record(batch, seq, &kind, &location, &json)
                     }
                     Item::Reject(rej) => {
                         report.rejected += 1;
@@ -358,7 +358,7 @@ pub fn import_files_with(
             }
             tx.finish_batch(*batch, report.read, report.rejected)?;
         }
-        project::apply(&mut tx, &uai, &batches.iter().map(|(_, b, f)| (*b, *f)).collect::<Vec<_>>())?;
+        let population = project::apply(&mut tx, &uai, &batches.iter().map(|(_, b, f)| (*b, *f)).collect::<Vec<_>>())?;
         progress(ImportProgress {
             file_index: count,
             file_count: count,
@@ -367,7 +367,7 @@ pub fn import_files_with(
             done: 0,
             total: 0,
         });
-        let found = findings::compute(&tx)?;
+        let found = findings::compute(&tx, population)?;
         tx.replace_findings(&found)?;
         Ok(found)
     })();

@@ -83,7 +83,13 @@ fn split_given(first: &str) -> Vec<String> {
     }
 }
 
-pub(super) fn apply(tx: &mut ImportTx<'_>, uai: &Uai, batches: &[(i64, Format)]) -> Result<(), StoreError> {
+/// Returns the population as written (`None` when no file of the operation
+/// feeds it).
+pub(super) fn apply(
+    tx: &mut ImportTx<'_>,
+    uai: &Uai,
+    batches: &[(i64, Format)],
+) -> Result<Option<EstablishmentData>, StoreError> {
     let formats: HashSet<Format> = batches.iter().map(|(_, f)| *f).collect();
     let touches = |f: &[Format]| f.iter().any(|x| formats.contains(x));
     if !touches(&[
@@ -94,7 +100,7 @@ pub(super) fn apply(tx: &mut ImportTx<'_>, uai: &Uai, batches: &[(i64, Format)])
         Format::Sts,
         Format::EntDirectory,
     ]) {
-        return Ok(());
+        return Ok(None);
     }
     let current = tx.population()?;
     let mut data = current.unwrap_or_else(|| EstablishmentData {
@@ -477,7 +483,8 @@ pub(super) fn apply(tx: &mut ImportTx<'_>, uai: &Uai, batches: &[(i64, Format)])
     } else if data.levels.iter().any(|l| matches!(l.code.as_str(), "6e" | "5e" | "4e" | "3e")) {
         data.establishment.kind = EstablishmentKind::College;
     }
-    tx.replace_population(&data)
+    tx.replace_population(&data)?;
+    Ok(Some(data))
 }
 
 /// `LYCEE JEAN-MOULIN` → `Lycee Jean-Moulin` (accents as given; small

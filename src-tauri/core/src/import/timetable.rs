@@ -8,17 +8,17 @@ use serde_json::json;
 
 use super::project::latest;
 use crate::formats::{edt::EdtRecord, sts::StsRecord, Format};
-use crate::model::Profile;
+use crate::model::{EstablishmentData, Profile};
 use crate::store::{ImportTx, StoreError};
 use crate::text::fold;
 
 pub(super) fn findings(
     tx: &ImportTx<'_>,
+    population: Option<&EstablishmentData>,
     push: &mut dyn FnMut(&'static str, serde_json::Value),
 ) -> Result<(), StoreError> {
     let Some(edt) = latest::<EdtRecord>(tx, Format::Edt)? else { return Ok(()) };
     let sts: Option<Vec<StsRecord>> = latest(tx, Format::Sts)?;
-    let population = tx.population()?;
     let name_key = |last: &str, first: &str| format!("{}|{}", fold(last), fold(first));
 
     let (mut sts_ids, mut sts_names) = (HashSet::new(), HashSet::new());

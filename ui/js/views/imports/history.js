@@ -97,12 +97,16 @@ export function historySection(api, uai) {
 
   return {
     element,
+    /** Redraws the history; the batches, or null when they could not be read. */
     async refresh() {
       try {
-        draw(await api.importHistory(uai));
+        const batches = await api.importHistory(uai);
+        draw(batches);
+        return batches;
       } catch (err) {
         clear(body);
         body.append(errorBox(err, 'history-error'));
+        return null;
       }
     },
   };

@@ -1,12 +1,13 @@
 // The result of one import: a verdict (saved, or nothing written and why),
-// one row per file (format, ZIP entry, encoding, counts or refusal), then
-// every rejected row.
+// one row per file (format, ZIP entry, encoding, column preset, counts or
+// refusal, with the way to map an unrecognised table's columns), then every
+// rejected row.
 import { h } from '../../components/dom.js';
 import { t, tn, formatNumber } from '../../i18n.js';
 import { formatLabel, refusalTitle } from './labels.js';
 import { rejectsPanel } from './rejects.js';
 
-function verdict(outcome) {
+function verdict(outcome, mappable) {
   const files = outcome.files;
   if (outcome.committed) {
     const read = files.reduce((n, f) => n + f.read, 0);
@@ -24,6 +25,7 @@ function verdict(outcome) {
     { class: 'notice notice--error', dataset: { testid: 'import-verdict', committed: 'false' } },
     h('p', { class: 'notice__title' }, `✗ ${t('imports.notCommittedTitle')}`),
     h('p', {}, tn('imports.notCommitted', refused)),
+    mappable ? h('p', { dataset: { testid: 'import-mapping-hint' } }, t('imports.mappingHint')) : null,
   );
 }
 
@@ -34,10 +36,27 @@ function fileCell(f) {
     h('span', { class: 'file-name' }, f.file),
     f.zip_entry ? h('span', { class: 'file-meta' }, t('imports.zipEntry', { entry: f.zip_entry })) : null,
     f.encoding ? h('span', { class: 'file-meta' }, t('imports.encoding', { encoding: f.encoding })) : null,
+    f.preset ? h('span', { class: 'file-meta file-meta--preset', dataset: { testid: 'import-file-preset' } }, t('imports.readWithPreset', { name: f.preset })) : null,
   );
 }
 
-function outcomeCell(f) {
+function mapButton(f, index, mapping) {
+  if (!mapping || !mapping.can(index)) return null;
+  const button = h(
+    'button',
+    {
+      type: 'button',
+      class: 'btn btn--secondary btn--small outcome__action',
+      'aria-label': t('imports.mapLabel', { file: f.file }),
+      dataset: { testid: 'import-map', index: String(index) },
+    },
+    t('imports.map'),
+  );
+  button.addEventListener('click', () => mapping.open(index, button));
+  return button;
+}
+
+function outcomeCell(f, index, mapping) {
   if (f.error) {
     return h(
       'td',
@@ -45,13 +64,14 @@ function outcomeCell(f) {
       h('span', { class: 'outcome__label' }, `✗ ${t('imports.refused', { reason: refusalTitle(f.error) })}`),
       f.message ? h('span', { class: 'outcome__detail', dataset: { testid: 'import-file-message' } }, f.message) : null,
       h('span', { class: 'code-hint' }, `(${f.error})`),
+      mapButton(f, index, mapping),
     );
   }
   if (f.applied) return h('td', { class: 'outcome outcome--ok' }, h('span', { class: 'outcome__label' }, `✓ ${t('imports.applied')}`));
   return h('td', { class: 'outcome' }, h('span', { class: 'outcome__label' }, `○ ${t('imports.notApplied')}`));
 }
 
-function filesTable(files) {
+function filesTable(files, mapping) {
   // A file refused, or never read because another was refused, has no counts to show.
   const num = (f, n) => (!f.applied && !f.read && !f.rejected ? '—' : formatNumber(n));
   return h(
@@ -77,7 +97,7 @@ function filesTable(files) {
       h(
         'tbody',
         {},
-        files.map((f) =>
+        files.map((f, index) =>
           h(
             'tr',
             {
@@ -89,13 +109,14 @@ function filesTable(files) {
                 rejected: String(f.rejected),
                 error: f.error || '',
                 applied: String(Boolean(f.applied)),
+                preset: f.preset || '',
               },
             },
             fileCell(f),
             h('td', { dataset: { testid: 'import-file-format' } }, formatLabel(f.format)),
             h('td', { class: 'num' }, num(f, f.read)),
             h('td', { class: 'num' }, num(f, f.rejected)),
-            outcomeCell(f),
+            outcomeCell(f, index, mapping),
           ),
         ),
       ),
@@ -105,9 +126,11 @@ function filesTable(files) {
 
 /**
  * The report of `outcome`. `fullRejects` maps a file's index to all its
- * stored rejects when the report only carried the first ones.
+ * stored rejects when the report only carried the first ones. `mapping`
+ * ({ can(index), open(index, button) }) offers the column-mapping step for
+ * the unrecognised tables.
  */
-export function importReport(api, outcome, { uai, fullRejects = new Map() }) {
+export function importReport(api, outcome, { uai, fullRejects = new Map(), mapping = null }) {
   const rows = [];
   const truncated = [];
   outcome.files.forEach((f, index) => {
@@ -118,8 +141,8 @@ export function importReport(api, outcome, { uai, fullRejects = new Map() }) {
   return h(
     'div',
     { class: 'import-report' },
-    verdict(outcome),
-    filesTable(outcome.files),
+    verdict(outcome, Boolean(mapping) && outcome.files.some((f, index) => mapping.can(index))),
+    filesTable(outcome.files, mapping),
     h('h3', { id: 'import-rejects-title' }, t('rejects.title')),
     truncated.map((text) => h('p', { class: 'muted' }, text)),
     rejectsPanel(api, { rows, testid: 'import-rejects', caption: t('rejects.caption'), name: uai }),
