@@ -28,16 +28,6 @@ pub enum XmlEvent {
     Text(String),
 }
 
-/// An event copied out of the parser's buffer.
-enum Owned {
-    Start { raw: Vec<u8>, empty: bool },
-    End(String),
-    Text { raw: Vec<u8>, text: String },
-    DocType(Vec<u8>),
-    Other(Vec<u8>),
-    Eof,
-}
-
 /// An element with its attributes, text (concatenated) and children.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Element {
@@ -158,95 +148,101 @@ impl<'t, 'r> XmlReader<'t, 'r> {
             return Ok(None);
         }
         loop {
+            // The event borrows this local buffer, not `self`, so it can be
+            // handled in place without copying.
             let mut buf = std::mem::take(&mut self.buf);
             buf.clear();
             self.budget.refill();
             self.event_line = self.lines_read;
-            let owned = match self.reader.read_event_into(&mut buf) {
-                Ok(ev) => Self::own(ev),
-                Err(e) => Err(e),
+            let step = match self.reader.read_event_into(&mut buf) {
+                Ok(ev) => self.handle(ev),
+                Err(e) => Err(self.err_at(e)),
             };
             self.buf = buf;
-            let owned = owned.map_err(|e| self.err_at(e))?;
-            match owned {
-                Owned::Start { .. } if self.stack.len() >= MAX_DEPTH => {
-                    return Err(FormatError::TooDeep {
-                        file: self.file.clone(),
-                        location: self.location(),
-                        limit: MAX_DEPTH,
-                    });
-                }
-                Owned::Start { raw, empty } => {
-                    let (name, attrs) = self.start_parts(&raw)?;
-                    self.count_lines(&raw);
-                    self.stack.push(name.clone());
-                    if empty {
-                        self.pending_end = Some(name.clone());
-                    }
-                    return Ok(Some(XmlEvent::Start { name, attrs }));
-                }
-                Owned::End(name) => {
-                    self.stack.pop();
-                    return Ok(Some(XmlEvent::End { name }));
-                }
-                Owned::Text { raw, text } => {
-                    self.count_lines(&raw);
-                    if text.trim().is_empty() {
-                        continue;
-                    }
-                    if self.stack.is_empty() {
-                        return Err(FormatError::Xml {
-                            file: self.file.clone(),
-                            location: self.location(),
-                            message: "texte hors de l'élément racine".into(),
-                        });
-                    }
-                    return Ok(Some(XmlEvent::Text(text)));
-                }
-                Owned::DocType(raw) => {
-                    // Internal entity declarations are how expansion bombs and
-                    // external entities arrive; national exports never use them.
-                    if raw.windows(8).any(|w| w.eq_ignore_ascii_case(b"<!ENTITY")) {
-                        return Err(FormatError::Entities { file: self.file.clone(), location: self.location() });
-                    }
-                    self.count_lines(&raw);
-                }
-                Owned::Other(raw) => self.count_lines(&raw),
-                Owned::Eof => {
-                    self.done = true;
-                    if !self.stack.is_empty() {
-                        return Err(FormatError::Truncated { file: self.file.clone(), location: self.location() });
-                    }
-                    return Ok(None);
-                }
+            match step? {
+                Some(event) => return Ok(event),
+                None => continue,
             }
         }
     }
 
-    fn own(ev: Event<'_>) -> Result<Owned, quick_xml::Error> {
-        Ok(match ev {
-            Event::Start(e) => Owned::Start { raw: e.to_vec(), empty: false },
-            Event::Empty(e) => Owned::Start { raw: e.to_vec(), empty: true },
-            Event::End(e) => Owned::End(String::from_utf8_lossy(e.name().as_ref()).into_owned()),
+    /// `Some(result)` to return, `None` to read on (whitespace, comments…).
+    fn handle(&mut self, ev: Event<'_>) -> Result<Option<Option<XmlEvent>>, FormatError> {
+        match ev {
+            Event::Start(_) | Event::Empty(_) if self.stack.len() >= MAX_DEPTH => {
+                Err(FormatError::TooDeep { file: self.file.clone(), location: self.location(), limit: MAX_DEPTH })
+            }
+            Event::Start(e) => {
+                let (name, attrs) = self.start_parts(&e)?;
+                self.count_lines(&e);
+                self.stack.push(name.clone());
+                Ok(Some(Some(XmlEvent::Start { name, attrs })))
+            }
+            Event::Empty(e) => {
+                let (name, attrs) = self.start_parts(&e)?;
+                self.count_lines(&e);
+                self.stack.push(name.clone());
+                self.pending_end = Some(name.clone());
+                Ok(Some(Some(XmlEvent::Start { name, attrs })))
+            }
+            Event::End(e) => {
+                let name = utf8(e.name().as_ref());
+                self.stack.pop();
+                Ok(Some(Some(XmlEvent::End { name })))
+            }
             Event::Text(e) => {
-                let text = e.unescape()?.into_owned();
-                Owned::Text { raw: e.to_vec(), text }
+                self.count_lines(&e);
+                // Whitespace between elements is most of the text events.
+                if e.iter().all(u8::is_ascii_whitespace) {
+                    return Ok(None);
+                }
+                let text = e.unescape().map_err(|err| self.err_at(err))?.into_owned();
+                if text.trim().is_empty() {
+                    return Ok(None);
+                }
+                if self.stack.is_empty() {
+                    return Err(FormatError::Xml {
+                        file: self.file.clone(),
+                        location: self.location(),
+                        message: "texte hors de l'élément racine".into(),
+                    });
+                }
+                Ok(Some(Some(XmlEvent::Text(text))))
             }
             Event::CData(e) => {
-                let raw = e.into_inner().into_owned();
-                Owned::Text { text: String::from_utf8_lossy(&raw).into_owned(), raw }
+                let raw = e.into_inner();
+                self.count_lines(&raw);
+                Ok(Some(Some(XmlEvent::Text(utf8(&raw)))))
             }
-            Event::DocType(e) => Owned::DocType(e.to_vec()),
-            Event::Comment(e) => Owned::Other(e.to_vec()),
-            Event::Decl(_) | Event::PI(_) => Owned::Other(Vec::new()),
-            Event::Eof => Owned::Eof,
-        })
+            Event::DocType(e) => {
+                // Internal entity declarations are how expansion bombs and
+                // external entities arrive; national exports never use them.
+                if e.windows(8).any(|w| w.eq_ignore_ascii_case(b"<!ENTITY")) {
+                    return Err(FormatError::Entities { file: self.file.clone(), location: self.location() });
+                }
+                self.count_lines(&e);
+                Ok(None)
+            }
+            Event::Comment(e) => {
+                self.count_lines(&e);
+                Ok(None)
+            }
+            Event::Decl(_) | Event::PI(_) => Ok(None),
+            Event::Eof => {
+                self.done = true;
+                if !self.stack.is_empty() {
+                    return Err(FormatError::Truncated { file: self.file.clone(), location: self.location() });
+                }
+                Ok(Some(None))
+            }
+        }
     }
 
-    fn start_parts(&self, raw: &[u8]) -> Result<(String, Vec<(String, String)>), FormatError> {
-        let name_len = raw.iter().position(|b| b.is_ascii_whitespace() || *b == b'/').unwrap_or(raw.len());
-        let e = quick_xml::events::BytesStart::from_content(String::from_utf8_lossy(raw), name_len);
-        let name = String::from_utf8_lossy(e.name().as_ref()).into_owned();
+    fn start_parts(
+        &self,
+        e: &quick_xml::events::BytesStart<'_>,
+    ) -> Result<(String, Vec<(String, String)>), FormatError> {
+        let name = utf8(e.name().as_ref());
         let mut attrs = Vec::new();
         for a in e.attributes() {
             let a = a.map_err(|err| FormatError::Xml {
@@ -254,7 +250,7 @@ impl<'t, 'r> XmlReader<'t, 'r> {
                 location: self.location(),
                 message: err.to_string(),
             })?;
-            let key = String::from_utf8_lossy(a.key.as_ref()).into_owned();
+            let key = utf8(a.key.as_ref());
             let value = a.unescape_value().map_err(|err| self.err_at(err))?.into_owned();
             attrs.push((key, value));
         }
@@ -312,6 +308,15 @@ impl<'t, 'r> XmlReader<'t, 'r> {
             }
         }
         Err(FormatError::Truncated { file: self.file.clone(), location: self.location() })
+    }
+}
+
+/// Text the decoding layer already guaranteed to be UTF-8 (lossy only as
+/// a fallback that cannot happen).
+fn utf8(bytes: &[u8]) -> String {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => s.to_string(),
+        Err(_) => String::from_utf8_lossy(bytes).into_owned(),
     }
 }
 
