@@ -24,7 +24,9 @@ fn imports(ctx: &Ctx, args: &[String]) -> Result<i32> {
         _ => return Err(Box::new(UsageError("usage: cargo xtask bench imports [--runs N]".into()))),
     };
     let out = ctx.root.join("target").join("bench-imports");
-    check(ctx.cargo().args(["bench", "-p", "preau-core", "--bench", "imports", "--", "--runs", &runs, "--out"]).arg(&out))?;
+    check(
+        ctx.cargo().args(["bench", "-p", "preau-core", "--bench", "imports", "--", "--runs", &runs, "--out"]).arg(&out),
+    )?;
     let venv = ctx.root.join("target").join("bench-venv");
     let python = venv.join("bin").join("python");
     let marker = venv.join(".preau-pins");

@@ -1,5 +1,6 @@
 //! Préau's developer tasks, run as `cargo xtask <task>` (alias in .cargo/config.toml).
 
+mod bench;
 mod fuzz;
 mod peer;
 mod run;
@@ -19,6 +20,7 @@ tasks:
   test                       setup, then fmt, clippy, core+cli tests, mock-runtime tests, e2e
   peer [--port N] [--token T]
                              serve the SCIM test peer on 127.0.0.1 until Ctrl-C
+  bench imports [--runs N]   import benchmark (lycée demo set, release) and lxml's bare parse
   fuzz [TARGET] [--runs N] [--reseed] [--seed-only]
                              run the readers' cargo-fuzz targets (all by default: siecle, sts,
                              edt, udt, aaf, ent_directory, pronote_ids, detect_any), N runs each
@@ -49,12 +51,12 @@ fn main() -> ExitCode {
         print!("{USAGE}");
         return ExitCode::SUCCESS;
     }
-    if !matches!(task, "setup" | "run" | "test" | "peer" | "fuzz") {
+    if !matches!(task, "setup" | "run" | "test" | "peer" | "fuzz" | "bench") {
         eprintln!("xtask: unknown task `{task}`");
         eprint!("{USAGE}");
         return ExitCode::from(2);
     }
-    if !matches!(task, "peer" | "fuzz") && args.len() > 1 {
+    if !matches!(task, "peer" | "fuzz" | "bench") && args.len() > 1 {
         eprintln!("xtask: `{task}` takes no arguments");
         eprint!("{USAGE}");
         return ExitCode::from(2);
@@ -64,6 +66,7 @@ fn main() -> ExitCode {
         "run" => run::cmd(&ctx),
         "test" => test::cmd(&ctx),
         "fuzz" => fuzz::cmd(&ctx, &args[1..]),
+        "bench" => bench::cmd(&ctx, &args[1..]),
         _ => peer::cmd(&ctx, &args[1..]).map(|()| 0),
     });
     match result {
