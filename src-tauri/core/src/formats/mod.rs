@@ -153,6 +153,35 @@ impl<R> Parsed<R> {
     }
 }
 
+/// Detects `input`, checks that `accepts` its format (else `Unknown`, saying
+/// the file is not `what`), and reads it whole with `read` (tests, fuzzing,
+/// small files).
+pub fn read_all_as<R>(
+    input: &source::Input,
+    accepts: impl Fn(Format) -> bool,
+    what: &str,
+    read: impl FnOnce(
+        &source::Input,
+        &detect::Detected,
+        &mut source::Ctl<'_>,
+        &mut dyn FnMut(Item<R>) -> Result<(), FormatError>,
+    ) -> Result<(), FormatError>,
+) -> Result<Parsed<R>, FormatError> {
+    let detected = detect::detect(input)?;
+    if !accepts(detected.format) {
+        return Err(FormatError::Unknown {
+            file: input.name(),
+            hint: format!("fichier {} et non {what}", detected.format.as_str()),
+        });
+    }
+    let cancel = crate::progress::CancelToken::new();
+    let mut progress = crate::progress::NoProgress;
+    let mut ctl = source::Ctl { cancel: &cancel, progress: &mut progress };
+    let mut parsed = Parsed::default();
+    read(input, &detected, &mut ctl, &mut |item| parsed.push(item))?;
+    Ok(parsed)
+}
+
 /// Why a file could not be read at all. Record-level problems are `Reject`s.
 #[derive(Debug, thiserror::Error)]
 pub enum FormatError {

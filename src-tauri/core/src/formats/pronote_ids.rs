@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::csvtable::{self, label_key, opt, parse_date, split_list, ColumnDef, ColumnPreset, CsvStyle, Row, TableDef};
-use super::detect::{detect, Detected};
+use super::detect::Detected;
 use super::source::{Ctl, Input};
 use super::{date_iso_to_fr, Format, FormatError, Item, Parsed, Reject};
 
@@ -251,19 +251,7 @@ fn parse_row(row: &Row<'_>, seen: &mut HashSet<String>, rejects: &mut Vec<Reject
 
 /// Detects and reads a whole file (tests, fuzzing, small files).
 pub fn read_all(input: &Input) -> Result<Parsed<PronoteUser>, FormatError> {
-    let detected = detect(input)?;
-    if detected.format != Format::PronoteIds {
-        return Err(FormatError::Unknown {
-            file: input.name(),
-            hint: format!("fichier « {} », pas un fichier d'identifiants Pronote", detected.format.as_str()),
-        });
-    }
-    let cancel = crate::progress::CancelToken::new();
-    let mut progress = crate::progress::NoProgress;
-    let mut ctl = Ctl { cancel: &cancel, progress: &mut progress };
-    let mut parsed = Parsed::default();
-    read(input, &detected, &mut ctl, &mut |item| parsed.push(item))?;
-    Ok(parsed)
+    super::read_all_as(input, |f| f == Format::PronoteIds, "un fichier d'identifiants Pronote", read)
 }
 
 /// The canonical column order (fields).

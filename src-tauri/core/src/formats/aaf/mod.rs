@@ -16,10 +16,9 @@ mod write;
 
 use serde::{Deserialize, Serialize};
 
-use super::detect::{detect, Detected};
+use super::detect::Detected;
 use super::source::{Ctl, Input};
 use super::{Format, FormatError, Item, Parsed};
-use crate::progress::{CancelToken, NoProgress};
 
 pub use demo::{
     demo_delta, demo_files, demo_requests, eleve_struct_rattach_id, export_date, person_jointure, structure_jointure,
@@ -177,17 +176,5 @@ pub fn read(
 
 /// Detects and reads a whole AAF file (tests, fuzzing, small files).
 pub fn read_all(input: &Input) -> Result<Parsed<AafRequest>, FormatError> {
-    let detected = detect(input)?;
-    if detected.format != Format::Aaf {
-        return Err(FormatError::Unknown {
-            file: input.name(),
-            hint: format!("fichier {} et non un fichier AAF (ficAlimMENESR)", detected.format.as_str()),
-        });
-    }
-    let cancel = CancelToken::new();
-    let mut progress = NoProgress;
-    let mut ctl = Ctl { cancel: &cancel, progress: &mut progress };
-    let mut parsed = Parsed::default();
-    read(input, &detected, &mut ctl, &mut |item| parsed.push(item))?;
-    Ok(parsed)
+    super::read_all_as(input, |f| f == Format::Aaf, "un fichier AAF (ficAlimMENESR)", read)
 }

@@ -11,11 +11,10 @@ mod write;
 
 use serde::{Deserialize, Serialize};
 
-use super::detect::{detect, Detected};
+use super::detect::Detected;
 use super::source::{Ctl, Input};
 use super::xml::{Element, XmlEvent, XmlReader};
 use super::{FormatError, Item, Parsed};
-use crate::progress::{CancelToken, NoProgress};
 
 pub use container::{write_container, Container};
 pub use demo::{demo_files, demo_records};
@@ -248,13 +247,7 @@ pub fn read(
 
 /// Detects and reads `input` whole, without progress (tests, fuzzing).
 pub fn read_all(input: &Input) -> Result<Parsed<EdtRecord>, FormatError> {
-    let detected = detect(input)?;
-    let cancel = CancelToken::new();
-    let mut progress = NoProgress;
-    let mut ctl = Ctl { cancel: &cancel, progress: &mut progress };
-    let mut parsed = Parsed::default();
-    read(input, &detected, &mut ctl, &mut |item| parsed.push(item))?;
-    Ok(parsed)
+    super::read_all_as(input, |f| f == super::Format::Edt, "un export EDT / Pronote vers l'ENT", read)
 }
 
 type Attrs = Vec<(String, String)>;

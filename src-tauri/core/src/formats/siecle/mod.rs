@@ -18,11 +18,10 @@ mod write;
 
 use serde::{Deserialize, Serialize};
 
-use super::detect::{detect, Detected};
+use super::detect::Detected;
 use super::source::{Ctl, Input};
 use super::xml::Element;
 use super::{date_fr_to_iso, Format, FormatError, Item, Location, Parsed, Reject};
-use crate::progress::{CancelToken, NoProgress};
 
 pub use demo::{
     demo_files, demo_header, demo_records, elenoet, eleve_id, personne_id, write_responsables_legacy,
@@ -143,19 +142,7 @@ pub fn read(
 
 /// Detects and reads a whole BEE export (tests, fuzzing, small files).
 pub fn read_all(input: &Input) -> Result<Parsed<SiecleRecord>, FormatError> {
-    let detected = detect(input)?;
-    if !is_siecle(detected.format) {
-        return Err(FormatError::Unknown {
-            file: input.name(),
-            hint: format!("fichier {} et non un export XML de SIECLE", detected.format.as_str()),
-        });
-    }
-    let cancel = CancelToken::new();
-    let mut progress = NoProgress;
-    let mut ctl = Ctl { cancel: &cancel, progress: &mut progress };
-    let mut parsed = Parsed::default();
-    read(input, &detected, &mut ctl, &mut |item| parsed.push(item))?;
-    Ok(parsed)
+    super::read_all_as(input, is_siecle, "un export XML de SIECLE", read)
 }
 
 /// What reading one record element gave: its rejects and, unless a problem

@@ -15,10 +15,9 @@ mod write;
 
 use serde::{Deserialize, Serialize};
 
-use super::detect::{detect, Detected};
+use super::detect::Detected;
 use super::source::{Ctl, Input};
 use super::{Format, FormatError, Item, Parsed};
-use crate::progress::{CancelToken, NoProgress};
 
 pub use demo::{demo_files, demo_records, individu_id, subject_for_discipline, Subject, SUBJECTS};
 pub use write::write;
@@ -225,17 +224,5 @@ pub fn read(
 
 /// Detects and reads a whole `sts_emp` export (tests, fuzzing, small files).
 pub fn read_all(input: &Input) -> Result<Parsed<StsRecord>, FormatError> {
-    let detected = detect(input)?;
-    if detected.format != Format::Sts {
-        return Err(FormatError::Unknown {
-            file: input.name(),
-            hint: format!("fichier {} et non l'export sts_emp de STS-Web", detected.format.as_str()),
-        });
-    }
-    let cancel = CancelToken::new();
-    let mut progress = NoProgress;
-    let mut ctl = Ctl { cancel: &cancel, progress: &mut progress };
-    let mut parsed = Parsed::default();
-    read(input, &detected, &mut ctl, &mut |item| parsed.push(item))?;
-    Ok(parsed)
+    super::read_all_as(input, |f| f == Format::Sts, "l'export sts_emp de STS-Web", read)
 }

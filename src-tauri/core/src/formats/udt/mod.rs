@@ -13,13 +13,12 @@ use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
 
-use super::detect::{detect, Detected};
+use super::detect::Detected;
 use super::edt::{attr, element, local};
 use super::source::{xml_encoding, Ctl, Input};
 use super::xml::{Element, XmlEvent, XmlReader};
 use super::{date_fr_to_iso, FileHeader, FormatError, Item, Parsed, Reject};
 use crate::model::Uai;
-use crate::progress::{CancelToken, NoProgress};
 
 pub use demo::{demo_files, demo_records};
 pub use write::write;
@@ -291,13 +290,7 @@ pub fn read(
 
 /// Detects and reads `input` whole, without progress (tests, fuzzing).
 pub fn read_all(input: &Input) -> Result<Parsed<UdtRecord>, FormatError> {
-    let detected = detect(input)?;
-    let cancel = CancelToken::new();
-    let mut progress = NoProgress;
-    let mut ctl = Ctl { cancel: &cancel, progress: &mut progress };
-    let mut parsed = Parsed::default();
-    read(input, &detected, &mut ctl, &mut |item| parsed.push(item))?;
-    Ok(parsed)
+    super::read_all_as(input, |f| f == super::Format::Udt, "une archive UDT", read)
 }
 
 /// Names the archive entry in an error's location.
