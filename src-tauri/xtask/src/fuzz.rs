@@ -15,7 +15,7 @@ use crate::UsageError;
 use std::collections::BTreeMap;
 use std::env;
 use std::fs;
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
@@ -382,12 +382,14 @@ fn seeds_for(target: &str, demo: &Path, fixtures: &Path) -> Result<Vec<(String, 
                 pieces.sort_by_key(|(_, p)| p.len());
                 seeds.extend(pieces.into_iter().take(6));
             }
-            // Real archives, whole when they fit.
+            // The demo archives, remade with the same entries cut to 4 KB each: whole, they
+            // inflate to megabytes and slow every run down.
             for path in files_in(demo, |n| n.ends_with(".zip")) {
-                let bytes = fs::read(&path)?;
-                if bytes.len() <= MAX_LEN {
-                    seeds.push((stem(&path), bytes));
+                let mut cut = Vec::new();
+                for (name, bytes) in zip_entries(&path)? {
+                    cut.push((name, close_prefix(&bytes, 4096)));
                 }
+                seeds.push((stem(&path), zip_of(&cut)?));
             }
             Ok(seeds)
         }
@@ -400,15 +402,7 @@ fn seeds_for(target: &str, demo: &Path, fixtures: &Path) -> Result<Vec<(String, 
 fn udt_seeds(demo: &Path, fixtures: &Path) -> Result<Vec<(String, Vec<u8>)>> {
     let mut sets: Vec<(String, BTreeMap<String, Vec<u8>>)> = Vec::new();
     for path in files_in(demo, |n| n.starts_with("UDT_") && n.ends_with(".zip")) {
-        let mut zip = zip::ZipArchive::new(fs::File::open(&path)?)?;
-        let mut files = BTreeMap::new();
-        for i in 0..zip.len() {
-            let mut entry = zip.by_index(i)?;
-            let mut bytes = Vec::new();
-            entry.read_to_end(&mut bytes)?;
-            files.insert(entry.name()?.into_owned(), bytes);
-        }
-        sets.push((stem(&path), files));
+        sets.push((stem(&path), zip_entries(&path)?.into_iter().collect()));
     }
     let archive: BTreeMap<String, Vec<u8>> = files_in(&fixtures.join("udt").join("archive"), |n| n.ends_with(".xml"))
         .into_iter()
@@ -432,6 +426,29 @@ fn udt_seeds(demo: &Path, fixtures: &Path) -> Result<Vec<(String, Vec<u8>)>> {
         seeds.push((stem(&path), fs::read(&path)?));
     }
     Ok(seeds)
+}
+
+/// A ZIP archive's files, in archive order.
+fn zip_entries(path: &Path) -> Result<Vec<(String, Vec<u8>)>> {
+    let mut zip = zip::ZipArchive::new(fs::File::open(path)?)?;
+    let mut files = Vec::new();
+    for i in 0..zip.len() {
+        let mut entry = zip.by_index(i)?;
+        let mut bytes = Vec::new();
+        entry.read_to_end(&mut bytes)?;
+        files.push((entry.name()?.into_owned(), bytes));
+    }
+    Ok(files)
+}
+
+/// A ZIP archive of `files`, deflated.
+fn zip_of(files: &[(String, Vec<u8>)]) -> Result<Vec<u8>> {
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, bytes) in files {
+        zip.start_file(name.as_str(), zip::write::SimpleFileOptions::default())?;
+        zip.write_all(bytes)?;
+    }
+    Ok(zip.finish()?.into_inner())
 }
 
 /// Well-formed pieces of an XML document: itself when small, else a closed head of 4 KB

@@ -146,10 +146,6 @@ pub fn pronote_ids(data: &[u8]) -> Outcome {
 }
 
 pub fn detect_any(data: &[u8]) -> Outcome {
-    let input = Input::bytes("import", data.to_vec());
-    // Detection alone, then detection and reading (read_any detects again).
-    if let Err(e) = preau_core::formats::detect::detect(&input) {
-        return Err(error_code(&e));
-    }
-    any::read_any(&input).map_err(|e| error_code(&e))
+    // `read_any` detects, then reads as detected.
+    any::read_any(&Input::bytes("import", data.to_vec())).map_err(|e| error_code(&e))
 }
