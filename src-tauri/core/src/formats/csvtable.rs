@@ -185,6 +185,32 @@ fn csv_error(input: &Input, e: csv::Error, line: u64) -> FormatError {
     }
 }
 
+/// Reads the table `def` into records: `parse` turns each row into a record
+/// (or `None`), pushing its rejects; `seen` lets it refuse repeated ids.
+#[allow(clippy::type_complexity)]
+pub fn read_records<R>(
+    input: &Input,
+    detected: &Detected,
+    ctl: &mut Ctl<'_>,
+    def: &TableDef,
+    preset: Option<&ColumnPreset>,
+    parse: fn(&Row<'_>, &mut std::collections::HashSet<String>, &mut Vec<super::Reject>) -> Option<R>,
+    sink: &mut dyn FnMut(super::Item<R>) -> Result<(), FormatError>,
+) -> Result<(), FormatError> {
+    let mut seen = std::collections::HashSet::new();
+    read_rows(input, detected, ctl, def, preset, &mut |row| {
+        let mut rejects = Vec::new();
+        let record = parse(row, &mut seen, &mut rejects);
+        for r in rejects {
+            sink(super::Item::Reject(r))?;
+        }
+        match record {
+            Some(rec) => sink(super::Item::Record(rec, row.location())),
+            None => Ok(()),
+        }
+    })
+}
+
 /// Reads the table `def` from `input`: resolves the columns from the header
 /// (or with `preset`), fails with `MissingColumns` when a required one is
 /// absent, then hands each non-blank row to `on_row`.

@@ -189,18 +189,7 @@ pub fn read_with(
     preset: Option<&ColumnPreset>,
     sink: &mut dyn FnMut(Item<PronoteUser>) -> Result<(), FormatError>,
 ) -> Result<(), FormatError> {
-    let mut seen: HashSet<String> = HashSet::new();
-    csvtable::read_rows(input, detected, ctl, &TABLE, preset, &mut |row| {
-        let mut rejects = Vec::new();
-        let record = parse_row(row, &mut seen, &mut rejects);
-        for r in rejects {
-            sink(Item::Reject(r))?;
-        }
-        match record {
-            Some(rec) => sink(Item::Record(rec, row.location())),
-            None => Ok(()),
-        }
-    })
+    csvtable::read_records(input, detected, ctl, &TABLE, preset, parse_row, sink)
 }
 
 /// One row to a record. A missing id or name, an unknown category and a
