@@ -2,7 +2,7 @@
 //! responsables, structures, nomenclature, STS-Web, EDT) read, then read and
 //! stored, in release mode. Prints ms and MB/s per file and for the whole
 //! set (medians over several runs), and writes the file list for the lxml
-//! comparison. Usage: `imports [--runs N] [--out DIR]`.
+//! comparison. Usage: `imports [--runs N] [--out DIR] [--only set|read]`.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -36,11 +36,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     let arg = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
     let runs: usize = arg("--runs").and_then(|r| r.parse().ok()).unwrap_or(15);
+    // `--only set|read`: just the whole-set operation, or just the reads (for profiling).
+    let only_set = arg("--only").as_deref() == Some("set");
+    let only_read = arg("--only").as_deref() == Some("read");
     let work = tempfile::tempdir()?;
     let out = arg("--out").map(PathBuf::from).unwrap_or_else(|| work.path().join("files"));
     let uai = Uai::parse("0999002X")?;
     let data = preau_core::demo::generate(&uai, EstablishmentKind::Lycee, 1);
     preau_core::demo::write_demo_files(&data, &out)?;
+    // The demo files' pages are flushed now, not during the timed stores.
+    for entry in std::fs::read_dir(&out)? {
+        std::fs::File::open(entry?.path())?.sync_all()?;
+    }
     let inputs: Vec<Input> = FILES.iter().map(|f| Input::file(out.join(f))).collect();
     let sizes: Vec<u64> = inputs.iter().map(|i| i.len().unwrap_or(0)).collect();
     let total_bytes: u64 = sizes.iter().sum();
@@ -49,7 +56,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // Read only: parse every record, no store.
     let mut read_times = vec![Vec::new(); FILES.len()];
-    for _ in 0..runs {
+    for _ in 0..if only_set { 0 } else { runs } {
         for (i, input) in inputs.iter().enumerate() {
             let t = Instant::now();
             let (records, _) = preau_core::formats::any::read_any(input)?;
@@ -60,10 +67,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Read and store, one operation per file, in a fresh store each run.
     let mut store_times = vec![Vec::new(); FILES.len()];
     let mut set_times = Vec::new();
-    for run in 0..runs {
+    for run in 0..if only_read { 0 } else { runs } {
         let dir = work.path().join(format!("store-{run}"));
         let mut store = Store::open_or_create(&dir, &uai, &key, "bench@xtask")?;
-        for (i, input) in inputs.iter().enumerate() {
+        for (i, input) in inputs.iter().enumerate().filter(|_| !only_set) {
             let t = Instant::now();
             let outcome = import_files(&mut store, std::slice::from_ref(input), "bench@xtask", &cancel, &mut |_| {})?;
             store_times[i].push(t.elapsed());

@@ -125,6 +125,34 @@ fn timetable_findings() {
     assert!(findings.iter().any(|f| f.code == "PARTIES_GROUP_NOT_EXPORTED" && f.count > 0));
 }
 
+/// A batch keeps its file byte for byte, and a later operation that needs an
+/// earlier format reads it again from there: importing STS-Web and the
+/// directory first, then the timetable alone, finds what importing all three
+/// together finds.
+#[test]
+fn kept_files_serve_later_operations() {
+    let s = setup(EstablishmentKind::College);
+    let names =
+        ["sts_emp_0999001W_2026.xml", "export_annuaire_ENT_0999001W.csv", "Edt_To_TESTENT_0999001W_Enclair.xml"];
+    let mut together = Store::open_or_create(&s.data_dir.join("together"), &s.uai, &key(), "test@cli").unwrap();
+    assert!(run(&mut together, &inputs(&s, &names)).committed);
+    let expected = together.findings().unwrap();
+
+    let mut apart = Store::open_or_create(&s.data_dir.join("apart"), &s.uai, &key(), "test@cli").unwrap();
+    let first = run(&mut apart, &inputs(&s, &names[..2]));
+    assert!(first.committed, "{:?}", first.files);
+    for (report, name) in first.files.iter().zip(&names[..2]) {
+        let kept = apart.batch_file(report.batch_id.unwrap()).unwrap().unwrap();
+        assert_eq!(kept, std::fs::read(s.files.join(name)).unwrap(), "{name}");
+    }
+    assert!(run(&mut apart, &inputs(&s, &names[2..])).committed);
+    let found = apart.findings().unwrap();
+    let codes = |f: &[preau_core::store::Finding]| f.iter().map(|f| (f.code.clone(), f.count)).collect::<Vec<_>>();
+    assert!(found.iter().any(|f| f.code == "TIMETABLE_TEACHER_UNKNOWN"));
+    assert_eq!(codes(&found), codes(&expected));
+    assert_eq!(found, expected);
+}
+
 fn snapshot(store: &Store) -> (String, usize, usize) {
     (store.content_digest().unwrap(), store.batches().unwrap().len(), store.audit_entries(1000).unwrap().len())
 }

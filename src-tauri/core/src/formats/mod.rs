@@ -249,23 +249,40 @@ impl ErrorCode for FormatError {
     }
 }
 
+/// `aaaa-mm-jj` from checked parts; `None` when not a real calendar date.
+/// (Built by hand: readers call this for every date of every record.)
+fn iso_of(y: &str, m: &str, d: &str) -> Option<String> {
+    let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
+    if !(digits(y, 4) && digits(m, 2) && digits(d, 2)) {
+        return None;
+    }
+    chrono::NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?)?;
+    let mut out = String::with_capacity(10);
+    for part in [y, "-", m, "-", d] {
+        out.push_str(part);
+    }
+    Some(out)
+}
+
 /// French dates as exports write them (`jj/mm/aaaa`) to ISO `aaaa-mm-jj`;
 /// `None` when the text is not a real calendar date.
 pub fn date_fr_to_iso(text: &str) -> Option<String> {
-    let t = text.trim();
-    let mut parts = t.split('/');
+    let mut parts = text.trim().split('/');
     let (d, m, y) = (parts.next()?, parts.next()?, parts.next()?);
-    if parts.next().is_some() || d.len() != 2 || m.len() != 2 || y.len() != 4 {
+    if parts.next().is_some() {
         return None;
     }
-    let date = chrono::NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?)?;
-    Some(date.format("%Y-%m-%d").to_string())
+    iso_of(y, m, d)
 }
 
 /// ISO `aaaa-mm-jj` (STS, EDT) checked; `None` when not a real date.
 pub fn date_iso(text: &str) -> Option<String> {
-    let date = chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").ok()?;
-    Some(date.format("%Y-%m-%d").to_string())
+    let mut parts = text.trim().split('-');
+    let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() {
+        return None;
+    }
+    iso_of(y, m, d)
 }
 
 /// ISO `aaaa-mm-jj` to the exports' `jj/mm/aaaa` (writers).
@@ -288,6 +305,12 @@ mod tests {
         assert_eq!(date_fr_to_iso("2/4/2013"), None);
         assert_eq!(date_iso("2013-04-02").as_deref(), Some("2013-04-02"));
         assert_eq!(date_iso("2013-13-02"), None);
+        assert_eq!(date_iso(" 2013-04-02 ").as_deref(), Some("2013-04-02"));
+        assert_eq!(date_iso("2013-4-02"), None);
+        assert_eq!(date_iso("+013-04-02"), None);
+        assert_eq!(date_fr_to_iso("29/02/2024").as_deref(), Some("2024-02-29"));
+        assert_eq!(date_fr_to_iso("29/02/2023"), None);
+        assert_eq!(date_fr_to_iso("02/04/2013/1"), None);
         assert_eq!(date_iso_to_fr("2013-04-02"), "02/04/2013");
         for f in Format::ALL {
             assert_eq!(Format::parse(f.as_str()), Some(f));

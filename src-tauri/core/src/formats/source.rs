@@ -103,20 +103,45 @@ impl Input {
 
     /// SHA-256 of the file's bytes, as stored in the import batches.
     pub fn sha256(&self, cancel: &CancelToken) -> Result<String, FormatError> {
-        let mut raw = self.open_raw()?;
         let mut hasher = Sha256::new();
-        let mut buf = vec![0u8; 1 << 16];
+        self.for_each_chunk(cancel, 1 << 16, &mut |chunk| {
+            hasher.update(chunk);
+            Ok(())
+        })?;
+        Ok(hex::encode(hasher.finalize()))
+    }
+
+    /// Hands the file's raw bytes (the archive itself for a ZIP) to `f` in
+    /// chunks of at most `size` bytes; `f` may stop the walk with an error.
+    pub fn for_each_chunk(
+        &self,
+        cancel: &CancelToken,
+        size: usize,
+        f: &mut dyn FnMut(&[u8]) -> Result<(), FormatError>,
+    ) -> Result<(), FormatError> {
+        let mut raw = self.open_raw()?;
+        let mut buf = vec![0u8; size.max(1)];
         loop {
             if cancel.is_cancelled() {
                 return Err(FormatError::Cancelled);
             }
-            let n = raw.read(&mut buf).map_err(|e| self.io_err(e))?;
-            if n == 0 {
-                break;
+            // Fill the chunk so that chunks are full-sized except the last.
+            let mut filled = 0;
+            while filled < buf.len() {
+                let n = raw.read(&mut buf[filled..]).map_err(|e| self.io_err(e))?;
+                if n == 0 {
+                    break;
+                }
+                filled += n;
             }
-            hasher.update(&buf[..n]);
+            if filled == 0 {
+                return Ok(());
+            }
+            f(&buf[..filled])?;
+            if filled < buf.len() {
+                return Ok(());
+            }
         }
-        Ok(hex::encode(hasher.finalize()))
     }
 
     /// The first bytes of the file (of the entry when given), not decoded.

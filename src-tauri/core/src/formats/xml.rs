@@ -17,13 +17,9 @@ pub const MAX_ELEMENT_NODES: usize = 200_000;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum XmlEvent {
     /// An opening tag (an empty element `<a/>` gives `Start` then `End`).
-    Start {
-        name: String,
-        attrs: Vec<(String, String)>,
-    },
-    End {
-        name: String,
-    },
+    Start { name: String, attrs: Vec<(String, String)> },
+    /// The end of the innermost open element.
+    End,
     /// Character data, unescaped; whitespace-only text is dropped.
     Text(String),
 }
@@ -65,11 +61,13 @@ pub struct XmlReader<'t, 'r> {
     reader: quick_xml::Reader<Guarded<'t, 'r>>,
     budget: super::source::Budget,
     buf: Vec<u8>,
-    stack: Vec<String>,
+    /// The open elements' names joined by `/`, and where each one starts.
+    path: String,
+    starts: Vec<usize>,
     lines_read: u64,
     /// Line where the last returned event started.
     event_line: u64,
-    pending_end: Option<String>,
+    pending_end: bool,
     file: String,
     done: bool,
 }
@@ -86,22 +84,23 @@ impl<'t, 'r> XmlReader<'t, 'r> {
             reader,
             budget,
             buf: Vec::with_capacity(4096),
-            stack: Vec::new(),
+            path: String::new(),
+            starts: Vec::new(),
             lines_read: 1,
             event_line: 1,
-            pending_end: None,
+            pending_end: false,
             file: input.name(),
             done: false,
         }
     }
 
     /// The open elements, outermost first: `BEE_ELEVES/DONNEES/ELEVES/ELEVE`.
-    pub fn path(&self) -> String {
-        self.stack.join("/")
+    pub fn path(&self) -> &str {
+        &self.path
     }
 
     pub fn depth(&self) -> usize {
-        self.stack.len()
+        self.starts.len()
     }
 
     pub fn line(&self) -> u64 {
@@ -110,7 +109,7 @@ impl<'t, 'r> XmlReader<'t, 'r> {
 
     /// `ligne N, A/B/C` for reports.
     pub fn location(&self) -> String {
-        if self.stack.is_empty() {
+        if self.starts.is_empty() {
             format!("ligne {}", self.event_line)
         } else {
             format!("ligne {}, {}", self.event_line, self.path())
@@ -134,15 +133,30 @@ impl<'t, 'r> XmlReader<'t, 'r> {
         }
     }
 
+    fn push(&mut self, name: &str) {
+        self.starts.push(self.path.len());
+        if !self.path.is_empty() {
+            self.path.push('/');
+        }
+        self.path.push_str(name);
+    }
+
+    fn pop(&mut self) {
+        if let Some(start) = self.starts.pop() {
+            self.path.truncate(start);
+        }
+    }
+
     fn count_lines(&mut self, bytes: &[u8]) {
-        self.lines_read += bytes.iter().filter(|b| **b == b'\n').count() as u64;
+        self.lines_read += memchr::memchr_iter(b'\n', bytes).count() as u64;
     }
 
     /// The next event; `None` at the end of a complete document.
     pub fn next_event(&mut self) -> Result<Option<XmlEvent>, FormatError> {
-        if let Some(name) = self.pending_end.take() {
-            self.stack.pop();
-            return Ok(Some(XmlEvent::End { name }));
+        if self.pending_end {
+            self.pending_end = false;
+            self.pop();
+            return Ok(Some(XmlEvent::End));
         }
         if self.done {
             return Ok(None);
@@ -169,26 +183,26 @@ impl<'t, 'r> XmlReader<'t, 'r> {
     /// `Some(result)` to return, `None` to read on (whitespace, comments…).
     fn handle(&mut self, ev: Event<'_>) -> Result<Option<Option<XmlEvent>>, FormatError> {
         match ev {
-            Event::Start(_) | Event::Empty(_) if self.stack.len() >= MAX_DEPTH => {
+            Event::Start(_) | Event::Empty(_) if self.starts.len() >= MAX_DEPTH => {
                 Err(FormatError::TooDeep { file: self.file.clone(), location: self.location(), limit: MAX_DEPTH })
             }
             Event::Start(e) => {
                 let (name, attrs) = self.start_parts(&e)?;
                 self.count_lines(&e);
-                self.stack.push(name.clone());
+                self.push(&name);
                 Ok(Some(Some(XmlEvent::Start { name, attrs })))
             }
             Event::Empty(e) => {
                 let (name, attrs) = self.start_parts(&e)?;
                 self.count_lines(&e);
-                self.stack.push(name.clone());
-                self.pending_end = Some(name.clone());
+                self.push(&name);
+                self.pending_end = true;
                 Ok(Some(Some(XmlEvent::Start { name, attrs })))
             }
-            Event::End(e) => {
-                let name = utf8(e.name().as_ref());
-                self.stack.pop();
-                Ok(Some(Some(XmlEvent::End { name })))
+            Event::End(_) => {
+                // quick-xml checked that the name matches the open element.
+                self.pop();
+                Ok(Some(Some(XmlEvent::End)))
             }
             Event::Text(e) => {
                 self.count_lines(&e);
@@ -200,7 +214,7 @@ impl<'t, 'r> XmlReader<'t, 'r> {
                 if text.trim().is_empty() {
                     return Ok(None);
                 }
-                if self.stack.is_empty() {
+                if self.starts.is_empty() {
                     return Err(FormatError::Xml {
                         file: self.file.clone(),
                         location: self.location(),
@@ -230,7 +244,7 @@ impl<'t, 'r> XmlReader<'t, 'r> {
             Event::Decl(_) | Event::PI(_) => Ok(None),
             Event::Eof => {
                 self.done = true;
-                if !self.stack.is_empty() {
+                if !self.starts.is_empty() {
                     return Err(FormatError::Truncated { file: self.file.clone(), location: self.location() });
                 }
                 Ok(Some(None))
@@ -277,10 +291,14 @@ impl<'t, 'r> XmlReader<'t, 'r> {
                 }
                 XmlEvent::Text(t) => {
                     if let Some(top) = open.last_mut() {
-                        top.text.push_str(&t);
+                        if top.text.is_empty() {
+                            top.text = t;
+                        } else {
+                            top.text.push_str(&t);
+                        }
                     }
                 }
-                XmlEvent::End { .. } => {
+                XmlEvent::End => {
                     let Some(done) = open.pop() else { break };
                     match open.last_mut() {
                         Some(parent) => parent.children.push(done),
@@ -298,7 +316,7 @@ impl<'t, 'r> XmlReader<'t, 'r> {
         while let Some(ev) = self.next_event()? {
             match ev {
                 XmlEvent::Start { .. } => depth += 1,
-                XmlEvent::End { .. } => {
+                XmlEvent::End => {
                     depth -= 1;
                     if depth == 0 {
                         return Ok(());
@@ -377,10 +395,10 @@ mod tests {
                 XmlEvent::Start { name: "A".into(), attrs: vec![("x".into(), "Cœur & co".into())] },
                 XmlEvent::Start { name: "B".into(), attrs: vec![] },
                 XmlEvent::Text("été <1>".into()),
-                XmlEvent::End { name: "B".into() },
+                XmlEvent::End,
                 XmlEvent::Start { name: "C".into(), attrs: vec![] },
-                XmlEvent::End { name: "C".into() },
-                XmlEvent::End { name: "A".into() },
+                XmlEvent::End,
+                XmlEvent::End,
             ]
         );
     }

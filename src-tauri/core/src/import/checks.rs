@@ -3,9 +3,10 @@
 
 use std::collections::HashMap;
 
+use crate::formats::any::AnyRecord;
+use crate::formats::siecle::SiecleRecord;
 use crate::formats::{FileHeader, Format, Reject};
 use crate::model::{Establishment, Uai};
-use crate::store::{ImportTx, StoreError};
 
 /// A refusal (code, French message) when the header shows the file is not
 /// for this establishment or this school year.
@@ -35,73 +36,55 @@ pub(super) fn header(h: &FileHeader, uai: &Uai, establishment: Option<&Establish
     None
 }
 
-/// Checks across a batch's records; the records found at fault are taken
-/// out of the batch and returned as rejects (already stored).
-pub(super) fn records(tx: &mut ImportTx<'_>, batch: i64, format: Format) -> Result<Vec<Reject>, StoreError> {
-    let mut faults: Vec<(u64, Reject)> = Vec::new();
-    match format {
-        Format::SiecleEleves => {
+/// Checks across the records of one batch, as they arrive: a record at
+/// fault against an earlier one becomes a reject instead of a record.
+#[derive(Default)]
+pub(super) struct CrossChecks {
+    /// INE → the pupil that carries it first.
+    ine: HashMap<String, String>,
+    /// Pupil → their first « responsable légal 1 » (old layout).
+    legal_1: HashMap<String, String>,
+}
+
+impl CrossChecks {
+    pub fn check(&mut self, format: Format, record: &AnyRecord, location: &str) -> Option<Reject> {
+        match (format, record) {
             // Same INE twice: the first keeps it, the others are rejected.
-            let mut seen: HashMap<String, String> = HashMap::new();
-            for (seq, kind, location, value) in tx.records(batch)? {
-                if kind != "eleve" {
-                    continue;
-                }
-                let Some(ine) = value.get("ine").and_then(|v| v.as_str()).map(str::trim).filter(|i| !i.is_empty())
-                else {
-                    continue;
-                };
-                let id = value.get("eleve_id").and_then(|v| v.as_str()).unwrap_or("").to_string();
-                match seen.get(ine) {
-                    Some(first) => faults.push((
-                        seq,
-                        Reject::new(
-                            location,
-                            "ID_NATIONAL",
-                            &format!("{ine} (déjà porté par l'élève {first})"),
-                            "INE_DUPLICATE",
-                        ),
+            (Format::SiecleEleves, AnyRecord::Siecle(SiecleRecord::Eleve(e))) => {
+                let ine = e.ine.as_deref().map(str::trim).filter(|i| !i.is_empty())?;
+                match self.ine.get(ine) {
+                    Some(first) => Some(Reject::new(
+                        location,
+                        "ID_NATIONAL",
+                        &format!("{ine} (déjà porté par l'élève {first})"),
+                        "INE_DUPLICATE",
                     )),
                     None => {
-                        seen.insert(ine.to_string(), id);
+                        self.ine.insert(ine.to_string(), e.eleve_id.clone());
+                        None
                     }
                 }
             }
-        }
-        Format::SiecleResponsables => {
             // Old layout: one « responsable légal 1 » per pupil.
-            let mut first: HashMap<String, String> = HashMap::new();
-            for (seq, kind, location, value) in tx.records(batch)? {
-                if kind != "responsable" || value.get("resp_legal").and_then(|v| v.as_str()) != Some("1") {
-                    continue;
-                }
-                let pupil = value.get("eleve_id").and_then(|v| v.as_str()).unwrap_or("").to_string();
-                let person = value.get("personne_id").and_then(|v| v.as_str()).unwrap_or("").to_string();
-                match first.get(&pupil) {
-                    Some(other) => faults.push((
-                        seq,
-                        Reject::new(
-                            location,
-                            "RESP_LEGAL",
-                            &format!("élève {pupil} : {person} et {other}"),
-                            "RESP_LEGAL_1_DUPLICATE",
-                        ),
+            (Format::SiecleResponsables, AnyRecord::Siecle(SiecleRecord::Responsable(r)))
+                if r.resp_legal.as_deref() == Some("1") =>
+            {
+                match self.legal_1.get(&r.eleve_id) {
+                    Some(other) => Some(Reject::new(
+                        location,
+                        "RESP_LEGAL",
+                        &format!("élève {} : {} et {other}", r.eleve_id, r.personne_id),
+                        "RESP_LEGAL_1_DUPLICATE",
                     )),
                     None => {
-                        first.insert(pupil, person);
+                        self.legal_1.insert(r.eleve_id.clone(), r.personne_id.clone());
+                        None
                     }
                 }
             }
+            _ => None,
         }
-        _ => {}
     }
-    let mut out = Vec::with_capacity(faults.len());
-    for (seq, reject) in faults {
-        tx.remove_record(batch, seq)?;
-        tx.add_reject(batch, seq, &reject)?;
-        out.push(reject);
-    }
-    Ok(out)
 }
 
 /// Reasons the importer itself gives (the readers' are in each format module).

@@ -37,7 +37,11 @@ fn push(out: &mut BTreeMap<&'static str, Vec<serde_json::Value>>, code: &'static
 }
 
 /// `population` is the one the operation just wrote, if it wrote one.
-pub(super) fn compute(tx: &ImportTx<'_>, population: Option<EstablishmentData>) -> Result<Vec<Finding>, StoreError> {
+pub(super) fn compute(
+    tx: &ImportTx<'_>,
+    fresh: &super::fresh::Fresh,
+    population: Option<EstablishmentData>,
+) -> Result<Vec<Finding>, StoreError> {
     let mut out: BTreeMap<&'static str, Vec<serde_json::Value>> = BTreeMap::new();
     let population = match population {
         Some(p) => Some(p),
@@ -128,7 +132,7 @@ pub(super) fn compute(tx: &ImportTx<'_>, population: Option<EstablishmentData>) 
             }
         }
     }
-    super::timetable::findings(tx, population.as_ref(), &mut |code, item| push(&mut out, code, item))?;
+    super::timetable::findings(tx, fresh, population.as_ref(), &mut |code, item| push(&mut out, code, item))?;
     Ok(out
         .into_iter()
         .map(|(code, items)| Finding { code: code.to_string(), count: items.len() as u64, items })

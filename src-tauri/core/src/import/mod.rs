@@ -7,21 +7,26 @@
 
 mod checks;
 mod findings;
+mod fresh;
 mod project;
+mod read;
 mod timetable;
 
 use serde::Serialize;
 
 use crate::formats::csvtable::ColumnPreset;
 use crate::formats::detect::{detect, Detected};
-use crate::formats::source::{Ctl, Input};
-use crate::formats::{any, mapping, Format, FormatError, Item, Reject};
-use crate::progress::{CancelToken, Progress};
+use crate::formats::source::Input;
+use crate::formats::{mapping, Format, FormatError, Item, Reject};
+use crate::progress::CancelToken;
 use crate::store::{Finding, NewBatch, Store, StoreError};
 use crate::ErrorCode;
 
 pub use checks::IMPORT_REJECT_REASONS;
 pub use findings::FINDING_CODES;
+
+/// Size of the pieces a file is kept in.
+const FILE_CHUNK: usize = 1 << 20;
 
 /// How many rejects a report carries per file (all are stored).
 pub const REPORT_REJECTS: usize = 1000;
@@ -126,26 +131,6 @@ impl ErrorCode for ImportError {
             ImportError::Store(e) => e.code(),
             ImportError::Cancelled => "IMPORT_CANCELLED",
         }
-    }
-}
-
-struct ProgressAdapter<'p> {
-    inner: &'p mut dyn FnMut(ImportProgress),
-    index: usize,
-    count: usize,
-    file: String,
-}
-
-impl Progress for ProgressAdapter<'_> {
-    fn update(&mut self, done: u64, total: u64) {
-        (self.inner)(ImportProgress {
-            file_index: self.index,
-            file_count: self.count,
-            file: self.file.clone(),
-            phase: "lecture",
-            done,
-            total,
-        })
     }
 }
 
@@ -272,11 +257,15 @@ pub fn import_files_with(
     let uai = store.uai().clone();
     let mut tx = store.begin_import()?;
     let result = (|| -> Result<Vec<Finding>, Abort> {
-        let mut batches = Vec::new();
+        // Every batch row first, in file order; then the files are read side
+        // by side and stored here as their items arrive.
+        let mut files: Vec<FileState> = Vec::new();
+        let mut jobs: Vec<read::Job<'_>> = Vec::new();
+        let mut fresh = fresh::Fresh::default();
         for (index, input) in inputs.iter().enumerate() {
             let Some((d, hash)) = &detected[index] else { continue };
             let report = &mut reports[index];
-            let mut batch_meta = NewBatch {
+            let meta = NewBatch {
                 file_name: input.name(),
                 sha256: hash.clone(),
                 format: d.format.as_str().to_string(),
@@ -284,59 +273,125 @@ pub fn import_files_with(
                 encoding: d.encoding.name().to_string(),
                 actor: actor.to_string(),
                 bytes: input.len().unwrap_or(0),
+                preset: used_presets[index].as_ref().and_then(|p| serde_json::to_string(p).ok()),
                 ..NewBatch::default()
             };
-            let batch = tx.add_batch(&batch_meta)?;
+            let batch = tx.add_batch(&meta)?;
             report.batch_id = Some(batch);
-            let mut adapter = ProgressAdapter { inner: progress, index, count, file: input.name() };
-            let mut ctl = Ctl { cancel, progress: &mut adapter };
-            let mut seq: u64 = 0;
-            let mut header_problem: Option<(String, String)> = None;
-            let mut store_error: Option<StoreError> = None;
-            let read = any::read_json_with(input, d, used_presets[index].as_ref(), &mut ctl, &mut |item| {
-                seq += 1;
-                let r = match item {
-                    Item::Header(h) => {
-                        header_problem = checks::header(&h, &uai, establishment.as_ref());
-                        batch_meta.file_uai = h.uai;
-                        batch_meta.school_year = h.school_year;
-                        batch_meta.exported_at = h.exported_at;
-                        batch_meta.software = h.software;
-                        batch_meta.version = h.version;
-                        if header_problem.is_some() {
-                            return Err(FormatError::Cancelled);
-                        }
-                        tx.set_batch_header(batch, &batch_meta)
+            fresh.open(batch, d.format);
+            files.push(FileState {
+                index,
+                batch,
+                format: d.format,
+                meta,
+                seq: 0,
+                checks: checks::CrossChecks::default(),
+                done: 0,
+                total: input.len().unwrap_or(0),
+            });
+            jobs.push(read::Job {
+                input,
+                detected: d,
+                preset: used_presets[index].as_ref(),
+                keep: fresh::kept(d.format),
+            });
+        }
+        let read = read::read_all(&jobs, cancel, &mut |event| match event {
+            // While the workers parse, this thread keeps the files themselves.
+            read::Event::Started => {
+                for file in &files {
+                    let mut chunk = 0u64;
+                    let mut failed: Option<StoreError> = None;
+                    let copied = inputs[file.index].for_each_chunk(cancel, FILE_CHUNK, &mut |bytes| {
+                        let packed = lz4_flex::block::compress_prepend_size(bytes);
+                        tx.add_file_chunk(file.batch, chunk, &packed).map_err(|e| {
+                            failed = Some(e);
+                            FormatError::Cancelled
+                        })?;
+                        chunk += 1;
+                        Ok(())
+                    });
+                    if let Some(e) = failed {
+                        return Err(Abort::Store(e));
                     }
-                    Item::Record((kind, json), location) => {
-                        report.read += 1;
-                        tx.add_record(batch, seq, &kind, &location, &json)
+                    match copied {
+                        Ok(()) => {}
+                        Err(FormatError::Cancelled) => return Err(Abort::Cancelled),
+                        Err(e) => {
+                            let (code, message) = (e.code().to_string(), e.to_string());
+                            return Err(Abort::File { index: file.index, code, message });
+                        }
+                    }
+                }
+                Ok(())
+            }
+            read::Event::Progress { job, done, total } => {
+                let file = &mut files[job];
+                file.done = done;
+                file.total = total.max(done);
+                progress(ImportProgress {
+                    file_index: file.index,
+                    file_count: count,
+                    file: inputs[file.index].name(),
+                    phase: "lecture",
+                    done: files.iter().map(|f| f.done).sum(),
+                    total: files.iter().map(|f| f.total).sum(),
+                });
+                Ok(())
+            }
+            read::Event::Item { job, item } => {
+                let file = &mut files[job];
+                let report = &mut reports[file.index];
+                file.seq += 1;
+                match item {
+                    Item::Header(h) => {
+                        if let Some((code, message)) = checks::header(&h, &uai, establishment.as_ref()) {
+                            return Err(Abort::File { index: file.index, code, message });
+                        }
+                        file.meta.file_uai = h.uai;
+                        file.meta.school_year = h.school_year;
+                        file.meta.exported_at = h.exported_at;
+                        file.meta.software = h.software;
+                        file.meta.version = h.version;
+                        tx.set_batch_header(file.batch, &file.meta)?;
+                    }
+                    Item::Record(record, location) => {
+                        let fault = record.as_ref().and_then(|r| file.checks.check(file.format, r, &location));
+                        match fault {
+                            Some(rej) => {
+                                report.rejected += 1;
+                                tx.add_reject(file.batch, file.seq, &rej)?;
+                                if report.rejects.len() < REPORT_REJECTS {
+                                    report.rejects.push(rej);
+                                }
+                            }
+                            None => {
+                                report.read += 1;
+                                if let Some(record) = record {
+                                    fresh.push(file.batch, record);
+                                }
+                            }
+                        }
                     }
                     Item::Reject(rej) => {
                         report.rejected += 1;
+                        tx.add_reject(file.batch, file.seq, &rej)?;
                         if report.rejects.len() < REPORT_REJECTS {
-                            report.rejects.push(rej.clone());
+                            report.rejects.push(rej);
                         }
-                        tx.add_reject(batch, seq, &rej)
                     }
-                };
-                r.map_err(|e| {
-                    store_error = Some(e);
-                    FormatError::Cancelled
-                })
-            });
-            if let Some(e) = store_error {
-                return Err(Abort::Store(e));
+                }
+                Ok(())
             }
-            if let Some((code, message)) = header_problem {
-                return Err(Abort::File { index, code, message });
+        });
+        match read {
+            Ok(()) => {}
+            Err(read::Stopped::Handler(abort)) => return Err(abort),
+            Err(read::Stopped::Cancelled) => return Err(Abort::Cancelled),
+            Err(read::Stopped::Failed { job, error }) => {
+                let index = files.get(job).map_or(0, |f| f.index);
+                return Err(Abort::File { index, code: error.code().to_string(), message: error.to_string() });
             }
-            match read {
-                Ok(()) => {}
-                Err(FormatError::Cancelled) => return Err(Abort::Cancelled),
-                Err(e) => return Err(Abort::File { index, code: e.code().to_string(), message: e.to_string() }),
-            }
-            batches.push((index, batch, d.format));
         }
         progress(ImportProgress {
             file_index: count,
@@ -346,19 +401,12 @@ pub fn import_files_with(
             done: 0,
             total: 0,
         });
-        for (index, batch, format) in &batches {
-            let extra = checks::records(&mut tx, *batch, *format)?;
-            let report = &mut reports[*index];
-            report.read = report.read.saturating_sub(extra.len() as u64);
-            report.rejected += extra.len() as u64;
-            for rej in extra {
-                if report.rejects.len() < REPORT_REJECTS {
-                    report.rejects.push(rej);
-                }
-            }
-            tx.finish_batch(*batch, report.read, report.rejected)?;
+        for file in &files {
+            let report = &reports[file.index];
+            tx.finish_batch(file.batch, report.read, report.rejected)?;
         }
-        let population = project::apply(&mut tx, &uai, &batches.iter().map(|(_, b, f)| (*b, *f)).collect::<Vec<_>>())?;
+        let batches: Vec<(i64, Format)> = files.iter().map(|f| (f.batch, f.format)).collect();
+        let population = project::apply(&mut tx, &uai, &batches, &fresh)?;
         progress(ImportProgress {
             file_index: count,
             file_count: count,
@@ -367,7 +415,7 @@ pub fn import_files_with(
             done: 0,
             total: 0,
         });
-        let found = findings::compute(&tx, population)?;
+        let found = findings::compute(&tx, &fresh, population)?;
         tx.replace_findings(&found)?;
         Ok(found)
     })();
@@ -402,6 +450,20 @@ pub fn import_files_with(
             }
         }
     }
+}
+
+/// One file of the operation while it is read.
+struct FileState {
+    /// Position among the inputs.
+    index: usize,
+    batch: i64,
+    format: Format,
+    meta: NewBatch,
+    /// Items seen so far (the header counts), numbering records and rejects.
+    seq: u64,
+    checks: checks::CrossChecks,
+    done: u64,
+    total: u64,
 }
 
 /// `2026-09-01T08:00:00.000Z` → `01/09/2026`.

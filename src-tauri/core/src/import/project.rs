@@ -7,8 +7,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use serde::de::DeserializeOwned;
-
+use super::fresh::{latest, Fresh};
 use crate::formats::{ent_directory::DirectoryAccount, siecle::SiecleRecord, sts::StsRecord, Format};
 use crate::model::{
     Account, Division, Establishment, EstablishmentData, EstablishmentKind, Function, Group, GroupKind, Level, Person,
@@ -52,28 +51,6 @@ pub fn level_of_mef(mef: &str) -> Option<(&'static str, u32)> {
     })
 }
 
-fn typed<R: DeserializeOwned>(tx: &ImportTx<'_>, batch: i64) -> Result<Vec<R>, StoreError> {
-    let mut out = Vec::new();
-    for (seq, _, _, value) in tx.records(batch)? {
-        let r = serde_json::from_value(value).map_err(|e| StoreError::Data {
-            table: "import_record",
-            row: format!("lot {batch}, n° {seq}"),
-            field: "data",
-            value: e.to_string(),
-        })?;
-        out.push(r);
-    }
-    Ok(out)
-}
-
-/// The latest batch of `format`, typed, if any.
-pub(super) fn latest<R: DeserializeOwned>(tx: &ImportTx<'_>, format: Format) -> Result<Option<Vec<R>>, StoreError> {
-    match tx.latest_batch(format.as_str())? {
-        Some(b) => Ok(Some(typed(tx, b)?)),
-        None => Ok(None),
-    }
-}
-
 fn split_given(first: &str) -> Vec<String> {
     let names: Vec<String> = first.split_whitespace().map(str::to_string).collect();
     if names.is_empty() {
@@ -89,6 +66,7 @@ pub(super) fn apply(
     tx: &mut ImportTx<'_>,
     uai: &Uai,
     batches: &[(i64, Format)],
+    fresh: &Fresh,
 ) -> Result<Option<EstablishmentData>, StoreError> {
     let formats: HashSet<Format> = batches.iter().map(|(_, f)| *f).collect();
     let touches = |f: &[Format]| f.iter().any(|x| formats.contains(x));
@@ -126,27 +104,45 @@ pub(super) fn apply(
             }
         }
     }
-    let siecle_eleves: Option<Vec<SiecleRecord>> =
-        if formats.contains(&Format::SiecleEleves) { latest(tx, Format::SiecleEleves)? } else { None };
-    let siecle_resp: Option<Vec<SiecleRecord>> =
-        if formats.contains(&Format::SiecleResponsables) { latest(tx, Format::SiecleResponsables)? } else { None };
-    let siecle_struct: Option<Vec<SiecleRecord>> =
-        if formats.contains(&Format::SiecleStructures) { latest(tx, Format::SiecleStructures)? } else { None };
-    let siecle_nomen: Option<Vec<SiecleRecord>> =
-        if formats.contains(&Format::SiecleNomenclature) { latest(tx, Format::SiecleNomenclature)? } else { None };
-    let sts: Option<Vec<StsRecord>> = if formats.contains(&Format::Sts) { latest(tx, Format::Sts)? } else { None };
-    let directory: Option<Vec<DirectoryAccount>> =
-        if formats.contains(&Format::EntDirectory) { latest(tx, Format::EntDirectory)? } else { None };
+    let load = |format: Format| formats.contains(&format);
+    let siecle_eleves =
+        if load(Format::SiecleEleves) { latest::<SiecleRecord>(tx, fresh, Format::SiecleEleves)? } else { None };
+    let siecle_resp = if load(Format::SiecleResponsables) {
+        latest::<SiecleRecord>(tx, fresh, Format::SiecleResponsables)?
+    } else {
+        None
+    };
+    let siecle_struct = if load(Format::SiecleStructures) {
+        latest::<SiecleRecord>(tx, fresh, Format::SiecleStructures)?
+    } else {
+        None
+    };
+    let siecle_nomen = if load(Format::SiecleNomenclature) {
+        latest::<SiecleRecord>(tx, fresh, Format::SiecleNomenclature)?
+    } else {
+        None
+    };
+    let sts = if load(Format::Sts) { latest::<StsRecord>(tx, fresh, Format::Sts)? } else { None };
+    let directory =
+        if load(Format::EntDirectory) { latest::<DirectoryAccount>(tx, fresh, Format::EntDirectory)? } else { None };
+    let (siecle_eleves, siecle_resp, siecle_struct, siecle_nomen, sts, directory) = (
+        siecle_eleves.as_deref(),
+        siecle_resp.as_deref(),
+        siecle_struct.as_deref(),
+        siecle_nomen.as_deref(),
+        sts.as_deref(),
+        directory.as_deref(),
+    );
 
     let mut mef_labels: HashMap<String, String> = HashMap::new();
-    for r in siecle_nomen.iter().flatten() {
+    for r in siecle_nomen.into_iter().flatten() {
         if let SiecleRecord::Mef(m) = r {
             if let Some(l) = m.libelle_edition.clone().or(m.libelle_long.clone()) {
                 mef_labels.insert(m.code_mef.clone(), l);
             }
         }
     }
-    for r in sts.iter().flatten() {
+    for r in sts.into_iter().flatten() {
         match r {
             StsRecord::Mef(m) => {
                 if let Some(l) = m.libelle_edition.clone().or(m.libelle_long.clone()) {
@@ -173,7 +169,7 @@ pub(super) fn apply(
     let mut division_mefs: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut new_divisions: Option<Vec<(String, String)>> = None;
     let mut new_groups: Option<Vec<(String, String, Vec<String>)>> = None;
-    if let Some(recs) = &siecle_struct {
+    if let Some(recs) = siecle_struct {
         let (mut ds, mut gs) = (Vec::new(), Vec::new());
         for r in recs {
             match r {
@@ -194,7 +190,7 @@ pub(super) fn apply(
         }
         new_divisions = Some(ds);
         new_groups = Some(gs);
-    } else if let Some(recs) = &sts {
+    } else if let Some(recs) = sts {
         let (mut ds, mut gs) = (Vec::new(), Vec::new());
         for r in recs {
             match r {
@@ -217,7 +213,7 @@ pub(super) fn apply(
     }
     // Pupils' MEFs also tell a division's level.
     let mut pupil_mef: HashMap<String, String> = HashMap::new();
-    for r in siecle_eleves.iter().flatten() {
+    for r in siecle_eleves.into_iter().flatten() {
         if let SiecleRecord::Eleve(e) = r {
             if let Some(m) = &e.code_mef {
                 pupil_mef.insert(e.eleve_id.clone(), m.clone());
@@ -225,7 +221,7 @@ pub(super) fn apply(
         }
     }
     let mut pupil_structures: HashMap<String, Vec<(String, bool)>> = HashMap::new();
-    for r in siecle_eleves.iter().flatten() {
+    for r in siecle_eleves.into_iter().flatten() {
         if let SiecleRecord::Structures(s) = r {
             let list = pupil_structures.entry(s.eleve_id.clone()).or_default();
             for st in &s.structures {
@@ -285,7 +281,7 @@ pub(super) fn apply(
     }
 
     // Pupils.
-    if let Some(recs) = &siecle_eleves {
+    if let Some(recs) = siecle_eleves {
         let known_divisions: HashSet<&str> = data.divisions.iter().map(|d| d.code.as_str()).collect();
         let mut pupils = Vec::new();
         for r in recs {
@@ -342,7 +338,7 @@ pub(super) fn apply(
     }
 
     // Responsables and their links.
-    if let Some(recs) = &siecle_resp {
+    if let Some(recs) = siecle_resp {
         let pupils: HashSet<String> =
             data.people.iter().filter(|p| p.profile == Profile::Eleve).map(|p| p.id.clone()).collect();
         let mut people = Vec::new();
@@ -393,7 +389,7 @@ pub(super) fn apply(
     }
 
     // Teachers and staff from STS-Web.
-    if let Some(recs) = &sts {
+    if let Some(recs) = sts {
         let mut teaches: HashMap<String, Vec<String>> = HashMap::new();
         for r in recs {
             if let StsRecord::Division(d) = r {
@@ -455,7 +451,7 @@ pub(super) fn apply(
     }
 
     // Accounts from the ENT directory.
-    if let Some(rows) = &directory {
+    if let Some(rows) = directory {
         data.accounts = rows
             .iter()
             .map(|a| Account {

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use serde_json::json;
 
-use super::project::latest;
+use super::fresh::{latest, Fresh};
 use crate::formats::{edt::EdtRecord, sts::StsRecord, Format};
 use crate::model::{EstablishmentData, Profile};
 use crate::store::{ImportTx, StoreError};
@@ -14,15 +14,17 @@ use crate::text::fold;
 
 pub(super) fn findings(
     tx: &ImportTx<'_>,
+    fresh: &Fresh,
     population: Option<&EstablishmentData>,
     push: &mut dyn FnMut(&'static str, serde_json::Value),
 ) -> Result<(), StoreError> {
-    let Some(edt) = latest::<EdtRecord>(tx, Format::Edt)? else { return Ok(()) };
-    let sts: Option<Vec<StsRecord>> = latest(tx, Format::Sts)?;
+    let Some(edt) = latest::<EdtRecord>(tx, fresh, Format::Edt)? else { return Ok(()) };
+    let sts = latest::<StsRecord>(tx, fresh, Format::Sts)?;
+    let sts = sts.as_deref();
     let name_key = |last: &str, first: &str| format!("{}|{}", fold(last), fold(first));
 
     let (mut sts_ids, mut sts_names) = (HashSet::new(), HashSet::new());
-    for r in sts.iter().flatten() {
+    for r in sts.into_iter().flatten() {
         if let StsRecord::Individu(i) = r {
             sts_ids.insert(i.id.clone());
             sts_names.insert(name_key(&i.nom_usage, i.prenom.as_deref().unwrap_or("")));
@@ -39,12 +41,12 @@ pub(super) fn findings(
         ent_names.insert(name_key(&a.birth_name, first));
     }
     let mut referenced_parts = HashSet::new();
-    for r in &edt {
+    for r in edt.iter() {
         if let EdtRecord::Group(g) = r {
             referenced_parts.extend(g.parts.iter().cloned());
         }
     }
-    for r in &edt {
+    for r in edt.iter() {
         match r {
             EdtRecord::Teacher(t) => {
                 let key = name_key(&t.last_name, &t.first_name);

@@ -1,5 +1,5 @@
 //! Import batches in the store: one transaction per import operation (one or
-//! several files), the batch rows with their rejects and records, the
+//! several files), the batch rows with their rejects and the files themselves, the
 //! findings, the column presets. A failed or cancelled operation is rolled
 //! back: the store is exactly as before.
 
@@ -30,6 +30,8 @@ pub struct BatchSummary {
     pub bytes: u64,
     pub read: u64,
     pub rejected: u64,
+    /// The column mapping (JSON) a CSV table was read with, if any.
+    pub preset: Option<String>,
 }
 
 /// A data-quality finding kind with its items (as stored after the last import).
@@ -69,11 +71,12 @@ fn batch_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<BatchSummary> {
         bytes: r.get::<_, i64>(14)?.max(0) as u64,
         read: r.get::<_, i64>(15)?.max(0) as u64,
         rejected: r.get::<_, i64>(16)?.max(0) as u64,
+        preset: r.get(17)?,
     })
 }
 
 const BATCH_COLUMNS: &str = "id, operation, file_name, sha256, format, zip_entry, encoding, imported_at, actor, \
-     file_uai, school_year, exported_at, software, version, bytes, read, rejected";
+     file_uai, school_year, exported_at, software, version, bytes, read, rejected, preset";
 
 /// The work of one import operation, inside its transaction.
 pub struct ImportTx<'s> {
@@ -121,9 +124,14 @@ impl Store {
         rows.collect::<Result<Vec<_>, _>>().map_err(sql("rejets"))
     }
 
-    /// The records of a batch (JSON as the format module serialised them).
-    pub fn batch_records(&self, batch_id: i64) -> Result<Vec<(String, serde_json::Value)>, StoreError> {
-        records(&self.conn, batch_id)
+    pub fn batch(&self, id: i64) -> Result<Option<BatchSummary>, StoreError> {
+        batch(&self.conn, id)
+    }
+
+    /// The file a batch keeps, as it was imported (`None` for a batch from
+    /// before files were kept).
+    pub fn batch_file(&self, id: i64) -> Result<Option<Vec<u8>>, StoreError> {
+        batch_file(&self.conn, id)
     }
 
     /// The latest batch of each format, by format name.
@@ -186,23 +194,31 @@ impl Store {
     }
 }
 
-fn records(conn: &rusqlite::Connection, batch_id: i64) -> Result<Vec<(String, serde_json::Value)>, StoreError> {
+fn batch(conn: &rusqlite::Connection, id: i64) -> Result<Option<BatchSummary>, StoreError> {
+    conn.query_row(&format!("SELECT {BATCH_COLUMNS} FROM import_batch WHERE id = ?1"), [id], batch_from_row)
+        .optional()
+        .map_err(sql("historique des imports"))
+}
+
+fn batch_file(conn: &rusqlite::Connection, id: i64) -> Result<Option<Vec<u8>>, StoreError> {
     let mut st = conn
-        .prepare("SELECT kind, data FROM import_record WHERE batch_id = ?1 ORDER BY seq")
-        .map_err(sql("données importées"))?;
-    let rows = st
-        .query_map([batch_id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
-        .map_err(sql("données importées"))?;
-    let mut out = Vec::new();
-    for row in rows {
-        let (kind, data) = row.map_err(sql("données importées"))?;
-        let value = serde_json::from_str(&data).map_err(|_| StoreError::Data {
-            table: "import_record",
-            row: format!("lot {batch_id}"),
+        .prepare("SELECT chunk, data FROM import_file WHERE batch_id = ?1 ORDER BY chunk")
+        .map_err(sql("fichiers importés"))?;
+    let mut rows = st.query([id]).map_err(sql("fichiers importés"))?;
+    let mut out: Option<Vec<u8>> = None;
+    while let Some(row) = rows.next().map_err(sql("fichiers importés"))? {
+        let (n, packed): (i64, Vec<u8>) =
+            (row.get(0).map_err(sql("fichiers importés"))?, row.get(1).map_err(sql("fichiers importés"))?);
+        let chunk = lz4_flex::block::decompress_size_prepended(&packed).map_err(|e| StoreError::Data {
+            table: "import_file",
+            row: format!("lot {id}, morceau {n}"),
             field: "data",
-            value: data.chars().take(80).collect(),
+            value: e.to_string(),
         })?;
-        out.push((kind, value));
+        match &mut out {
+            Some(all) => all.extend_from_slice(&chunk),
+            None => out = Some(chunk),
+        }
     }
     Ok(out)
 }
@@ -240,6 +256,8 @@ pub struct NewBatch {
     pub software: Option<String>,
     pub version: Option<String>,
     pub bytes: u64,
+    /// The column mapping (JSON) a CSV table is read with, if any.
+    pub preset: Option<String>,
 }
 
 impl ImportTx<'_> {
@@ -251,8 +269,8 @@ impl ImportTx<'_> {
         self.tx
             .execute(
                 "INSERT INTO import_batch (operation, file_name, sha256, format, zip_entry, encoding, imported_at, actor,
-                 file_uai, school_year, exported_at, software, version, bytes, read, rejected)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, 0, 0)",
+                 file_uai, school_year, exported_at, software, version, bytes, read, rejected, preset)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, 0, 0, ?15)",
                 params![
                     self.operation,
                     b.file_name,
@@ -267,7 +285,8 @@ impl ImportTx<'_> {
                     b.exported_at,
                     b.software,
                     b.version,
-                    b.bytes as i64
+                    b.bytes as i64,
+                    b.preset
                 ],
             )
             .map_err(sql("lot d'import"))?;
@@ -285,29 +304,14 @@ impl ImportTx<'_> {
         Ok(())
     }
 
-    pub fn add_record(
-        &mut self,
-        batch: i64,
-        seq: u64,
-        kind: &str,
-        location: &str,
-        data: &str,
-    ) -> Result<(), StoreError> {
+    /// Keeps one chunk of the batch's file (chunks are numbered from 0),
+    /// compressed as an LZ4 block with its size first.
+    pub fn add_file_chunk(&mut self, batch: i64, chunk: u64, data: &[u8]) -> Result<(), StoreError> {
         let mut st = self
             .tx
-            .prepare_cached(
-                "INSERT INTO import_record (batch_id, seq, kind, location, data) VALUES (?1, ?2, ?3, ?4, ?5)",
-            )
-            .map_err(sql("données importées"))?;
-        st.execute(params![batch, seq as i64, kind, location, data]).map_err(sql("données importées"))?;
-        Ok(())
-    }
-
-    /// Takes a record back out (a cross-record check rejected it).
-    pub fn remove_record(&mut self, batch: i64, seq: u64) -> Result<(), StoreError> {
-        self.tx
-            .execute("DELETE FROM import_record WHERE batch_id = ?1 AND seq = ?2", params![batch, seq as i64])
-            .map_err(sql("données importées"))?;
+            .prepare_cached("INSERT INTO import_file (batch_id, chunk, data) VALUES (?1, ?2, ?3)")
+            .map_err(sql("fichiers importés"))?;
+        st.execute(params![batch, chunk as i64, data]).map_err(sql("fichiers importés"))?;
         Ok(())
     }
 
@@ -370,10 +374,11 @@ impl ImportTx<'_> {
     }
 
     pub fn batch(&self, id: i64) -> Result<Option<BatchSummary>, StoreError> {
-        self.tx
-            .query_row(&format!("SELECT {BATCH_COLUMNS} FROM import_batch WHERE id = ?1"), [id], batch_from_row)
-            .optional()
-            .map_err(sql("historique des imports"))
+        batch(&self.tx, id)
+    }
+
+    pub fn batch_file(&self, id: i64) -> Result<Option<Vec<u8>>, StoreError> {
+        batch_file(&self.tx, id)
     }
 
     pub fn establishment(&self) -> Result<Option<crate::model::Establishment>, StoreError> {

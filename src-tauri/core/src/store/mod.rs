@@ -149,8 +149,13 @@ impl Store {
                 _ => StoreError::Sql { context: "lecture initiale", source: e },
             });
         }
-        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")
-            .map_err(sql("réglages"))?;
+        // A 64 MiB page cache holds a whole import until its commit, instead
+        // of spilling (and encrypting) pages twice mid-transaction.
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;
+             PRAGMA cache_size = -65536;",
+        )
+        .map_err(sql("réglages"))?;
         conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(sql("réglages"))?;
         let mut store = Store { conn, uai: uai.clone(), path };
         schema::migrate(&mut store.conn, &store.path)?;

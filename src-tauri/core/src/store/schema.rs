@@ -77,6 +77,14 @@ CREATE TABLE finding_count (
 CREATE TABLE column_preset (
     name TEXT PRIMARY KEY, format TEXT NOT NULL, columns TEXT NOT NULL, saved_at TEXT NOT NULL);
 "#,
+    // 3: a batch keeps the file itself (in chunks) and the column mapping it was read with;
+    // its records are read again from the file when needed, no longer stored one by one.
+    r#"
+ALTER TABLE import_batch ADD COLUMN preset TEXT;
+CREATE TABLE import_file (
+    batch_id INTEGER NOT NULL REFERENCES import_batch(id), chunk INTEGER NOT NULL, data BLOB NOT NULL,
+    PRIMARY KEY (batch_id, chunk));
+"#,
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

@@ -105,7 +105,7 @@ pub(super) fn read(
                     reader.skip()?;
                 }
             }
-            XmlEvent::End { .. } => match reader.depth() {
+            XmlEvent::End => match reader.depth() {
                 0 => break,
                 1 => st.section = None,
                 _ => {}

@@ -30,7 +30,7 @@ pub(super) fn read(reader: &mut XmlReader<'_, '_>, sink: Sink<'_>) -> Result<(),
                 *field = Some(text).filter(|t| !t.is_empty());
             }
             XmlEvent::Start { .. } => reader.skip()?,
-            XmlEvent::End { .. } if reader.depth() == 0 => break,
+            XmlEvent::End if reader.depth() == 0 => break,
             _ => {}
         }
     }

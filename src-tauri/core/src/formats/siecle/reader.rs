@@ -139,7 +139,7 @@ fn walk(input: &Input, xml: &mut XmlReader<'_, '_>, spec: &Spec, sink: &mut Sink
                 read_donnees(xml, spec, &mut state, &mut met, sink)?;
             }
             XmlEvent::Start { .. } => xml.skip()?,
-            XmlEvent::End { .. } => break,
+            XmlEvent::End => break,
             XmlEvent::Text(_) => {}
         }
     }
@@ -180,7 +180,7 @@ fn read_donnees<'s>(
                 }
                 None => xml.skip()?,
             },
-            XmlEvent::End { .. } => return Ok(()),
+            XmlEvent::End => return Ok(()),
             XmlEvent::Text(_) => {}
         }
     }
@@ -220,7 +220,7 @@ fn read_section(
                 }
             }
             XmlEvent::Start { .. } => xml.skip()?,
-            XmlEvent::End { .. } => return Ok(()),
+            XmlEvent::End => return Ok(()),
             XmlEvent::Text(_) => {}
         }
     }

@@ -53,7 +53,7 @@ pub(super) fn read(input: &Input, detected: &Detected, ctl: &mut Ctl<'_>, sink: 
                     hint: format!("élément racine « {name} » au lieu de {ROOT}"),
                 });
             }
-            let path = xml.path();
+            let path = xml.path().to_string();
             let line = xml.line();
             if CONTAINERS.contains(&path.as_str()) {
                 continue;
