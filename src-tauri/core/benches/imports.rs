@@ -67,6 +67,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Read and store, one operation per file, in a fresh store each run.
     let mut store_times = vec![Vec::new(); FILES.len()];
     let mut set_times = Vec::new();
+    let (mut set_read, mut set_project) = (Vec::new(), Vec::new());
     for run in 0..if only_read { 0 } else { runs } {
         let dir = work.path().join(format!("store-{run}"));
         let mut store = Store::open_or_create(&dir, &uai, &key, "bench@xtask")?;
@@ -83,8 +84,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let dir = work.path().join(format!("set-{run}"));
         let mut store = Store::open_or_create(&dir, &uai, &key, "bench@xtask")?;
         let t = Instant::now();
-        let outcome = import_files(&mut store, &inputs, "bench@xtask", &cancel, &mut |_| {})?;
+        // When reading ends (files parsed, batches, kept files and rejects
+        // written) and when the population and findings begin.
+        let (mut read_end, mut findings_start) = (None, None);
+        let outcome = import_files(&mut store, &inputs, "bench@xtask", &cancel, &mut |p| match p.phase {
+            "controles" => read_end = Some(t.elapsed()),
+            "constats" => findings_start = Some(t.elapsed()),
+            _ => {}
+        })?;
         set_times.push(t.elapsed());
+        set_read.push(read_end.unwrap_or_default());
+        set_project.push(findings_start.unwrap_or_default().saturating_sub(read_end.unwrap_or_default()));
         if !outcome.committed {
             return Err("set not imported".into());
         }
@@ -124,6 +134,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "whole set as one import operation: {:.2} ms ({:.1} MB/s); target ≤ 100 ms",
         ms(set),
         mb / set.as_secs_f64()
+    );
+    let (read, project) = (median(set_read), median(set_project));
+    println!(
+        "  of which: reading and storing the files {:.2} ms, building the population {:.2} ms, \
+         writing it with the findings, and commit {:.2} ms",
+        ms(read),
+        ms(project),
+        ms(set.saturating_sub(read + project))
     );
     // For the lxml comparison: name, path, read ms.
     let list = out.join("bench-files.tsv");

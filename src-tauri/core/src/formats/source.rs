@@ -301,8 +301,11 @@ pub struct TextStream<'r> {
     raw_eof: bool,
     /// The decoder has seen the end; it must not be called again.
     finished: bool,
+    /// Decoded text is `out[out_pos..out_len]`; `out` keeps its size so
+    /// that it is not zeroed again for every block.
     out: Vec<u8>,
     out_pos: usize,
+    out_len: usize,
     budget: Rc<Cell<u64>>,
 }
 
@@ -328,8 +331,9 @@ impl<'r> TextStream<'r> {
             raw_offset: 0,
             raw_eof: false,
             finished: false,
-            out: Vec::with_capacity(128 * 1024),
+            out: Vec::new(),
             out_pos: 0,
+            out_len: 0,
             budget: Rc::new(Cell::new(MAX_EVENT_BYTES)),
         }
     }
@@ -347,9 +351,9 @@ impl<'r> TextStream<'r> {
     }
 
     fn decode_more(&mut self) -> std::io::Result<()> {
-        self.out.clear();
         self.out_pos = 0;
-        while self.out.is_empty() && !self.finished {
+        self.out_len = 0;
+        while self.out_len == 0 && !self.finished {
             if self.raw_start == self.raw_end && !self.raw_eof {
                 let n = self.raw.read(&mut self.raw_buf)?;
                 self.raw_start = 0;
@@ -358,15 +362,16 @@ impl<'r> TextStream<'r> {
             }
             let last = self.raw_eof;
             let src = &self.raw_buf[self.raw_start..self.raw_end];
-            self.out.resize(
-                self.decoder
-                    .max_utf8_buffer_length_without_replacement(src.len())
-                    .unwrap_or(src.len() * 4 + 16)
-                    .max(16),
-                0,
-            );
+            let needed = self
+                .decoder
+                .max_utf8_buffer_length_without_replacement(src.len())
+                .unwrap_or(src.len() * 4 + 16)
+                .max(16);
+            if self.out.len() < needed {
+                self.out.resize(needed, 0);
+            }
             let (result, read, written) = self.decoder.decode_to_utf8_without_replacement(src, &mut self.out, last);
-            self.out.truncate(written);
+            self.out_len = written;
             self.raw_start += read;
             self.raw_offset += read as u64;
             if let DecoderResult::Malformed(bad, _) = result {
@@ -393,14 +398,14 @@ impl Read for TextStream<'_> {
 
 impl BufRead for TextStream<'_> {
     fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
-        if self.out_pos >= self.out.len() {
+        if self.out_pos >= self.out_len {
             self.decode_more()?;
         }
-        Ok(&self.out[self.out_pos..])
+        Ok(&self.out[self.out_pos..self.out_len])
     }
 
     fn consume(&mut self, amt: usize) {
-        let amt = amt.min(self.out.len() - self.out_pos);
+        let amt = amt.min(self.out_len - self.out_pos);
         self.out_pos += amt;
         let left = self.budget.get().saturating_sub(amt as u64);
         self.budget.set(left);

@@ -5,6 +5,7 @@
 //! Readers walk events and call `read_element` on each record element to get
 //! a small tree.
 
+use compact_str::CompactString;
 use quick_xml::events::Event;
 
 use super::source::{Guarded, Input, TextStream, MAX_DEPTH};
@@ -14,22 +15,26 @@ use super::FormatError;
 /// bounds memory on hostile input).
 pub const MAX_ELEMENT_NODES: usize = 200_000;
 
+/// An element's attributes, in document order (keys and values are short).
+pub type Attrs = Vec<(CompactString, CompactString)>;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum XmlEvent {
     /// An opening tag (an empty element `<a/>` gives `Start` then `End`).
-    Start { name: String, attrs: Vec<(String, String)> },
+    Start { name: CompactString, attrs: Attrs },
     /// The end of the innermost open element.
     End,
     /// Character data, unescaped; whitespace-only text is dropped.
-    Text(String),
+    Text(CompactString),
 }
 
 /// An element with its attributes, text (concatenated) and children.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Element {
-    pub name: String,
-    pub attrs: Vec<(String, String)>,
-    pub text: String,
+    /// Names and texts are short: kept inline, without an allocation each.
+    pub name: CompactString,
+    pub attrs: Attrs,
+    pub text: CompactString,
     pub children: Vec<Element>,
 }
 
@@ -210,7 +215,7 @@ impl<'t, 'r> XmlReader<'t, 'r> {
                 if e.iter().all(u8::is_ascii_whitespace) {
                     return Ok(None);
                 }
-                let text = e.unescape().map_err(|err| self.err_at(err))?.into_owned();
+                let text = CompactString::from(e.unescape().map_err(|err| self.err_at(err))?.as_ref());
                 if text.trim().is_empty() {
                     return Ok(None);
                 }
@@ -226,7 +231,7 @@ impl<'t, 'r> XmlReader<'t, 'r> {
             Event::CData(e) => {
                 let raw = e.into_inner();
                 self.count_lines(&raw);
-                Ok(Some(Some(XmlEvent::Text(utf8(&raw)))))
+                Ok(Some(Some(XmlEvent::Text(compact(&raw)))))
             }
             Event::DocType(e) => {
                 // Internal entity declarations are how expansion bombs and
@@ -252,11 +257,8 @@ impl<'t, 'r> XmlReader<'t, 'r> {
         }
     }
 
-    fn start_parts(
-        &self,
-        e: &quick_xml::events::BytesStart<'_>,
-    ) -> Result<(String, Vec<(String, String)>), FormatError> {
-        let name = utf8(e.name().as_ref());
+    fn start_parts(&self, e: &quick_xml::events::BytesStart<'_>) -> Result<(CompactString, Attrs), FormatError> {
+        let name = compact(e.name().as_ref());
         let mut attrs = Vec::new();
         for a in e.attributes() {
             let a = a.map_err(|err| FormatError::Xml {
@@ -264,8 +266,8 @@ impl<'t, 'r> XmlReader<'t, 'r> {
                 location: self.location(),
                 message: err.to_string(),
             })?;
-            let key = utf8(a.key.as_ref());
-            let value = a.unescape_value().map_err(|err| self.err_at(err))?.into_owned();
+            let key = compact(a.key.as_ref());
+            let value = CompactString::from(a.unescape_value().map_err(|err| self.err_at(err))?.as_ref());
             attrs.push((key, value));
         }
         Ok((name, attrs))
@@ -273,7 +275,7 @@ impl<'t, 'r> XmlReader<'t, 'r> {
 
     /// After a `Start`, reads the element's whole subtree (its `End`
     /// included) into an `Element`.
-    pub fn read_element(&mut self, name: String, attrs: Vec<(String, String)>) -> Result<Element, FormatError> {
+    pub fn read_element(&mut self, name: CompactString, attrs: Attrs) -> Result<Element, FormatError> {
         let mut open: Vec<Element> = vec![Element { name, attrs, ..Element::default() }];
         let mut nodes = 1usize;
         while let Some(ev) = self.next_event()? {
@@ -331,10 +333,10 @@ impl<'t, 'r> XmlReader<'t, 'r> {
 
 /// Text the decoding layer already guaranteed to be UTF-8 (lossy only as
 /// a fallback that cannot happen).
-fn utf8(bytes: &[u8]) -> String {
+fn compact(bytes: &[u8]) -> CompactString {
     match std::str::from_utf8(bytes) {
-        Ok(s) => s.to_string(),
-        Err(_) => String::from_utf8_lossy(bytes).into_owned(),
+        Ok(s) => CompactString::from(s),
+        Err(_) => CompactString::from(String::from_utf8_lossy(bytes).as_ref()),
     }
 }
 

@@ -1,13 +1,14 @@
-//! Data-quality findings for the rentrée, computed from the store after each
-//! import: from the population (pupils, responsables) and from the latest
-//! timetable, STS and directory batches.
+//! Data-quality findings for the rentrée, computed after each import: from
+//! the population (pupils, responsables, directory accounts) and from the
+//! latest timetable and STS batches.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde_json::json;
 
+use super::timetable::Inputs;
 use crate::model::{EstablishmentData, Person, Profile, ResponsibilityLevel};
-use crate::store::{Finding, ImportTx, StoreError};
+use crate::store::Finding;
 use crate::text::fold;
 
 /// Every finding code, with its French label.
@@ -36,18 +37,11 @@ fn push(out: &mut BTreeMap<&'static str, Vec<serde_json::Value>>, code: &'static
     out.entry(code).or_default().push(item);
 }
 
-/// `population` is the one the operation just wrote, if it wrote one.
-pub(super) fn compute(
-    tx: &ImportTx<'_>,
-    fresh: &super::fresh::Fresh,
-    population: Option<EstablishmentData>,
-) -> Result<Vec<Finding>, StoreError> {
+/// From the establishment's population and the latest timetable (pure: it
+/// runs beside the store's writing).
+pub(super) fn compute(population: Option<&EstablishmentData>, timetable: Option<&Inputs<'_>>) -> Vec<Finding> {
     let mut out: BTreeMap<&'static str, Vec<serde_json::Value>> = BTreeMap::new();
-    let population = match population {
-        Some(p) => Some(p),
-        None => tx.population()?,
-    };
-    if let Some(data) = &population {
+    if let Some(data) = population {
         let by_id: HashMap<&str, &Person> = data.people.iter().map(|p| (p.id.as_str(), p)).collect();
         let current: HashSet<&str> =
             data.people.iter().filter(|p| p.profile == Profile::Eleve && !p.left).map(|p| p.id.as_str()).collect();
@@ -132,9 +126,8 @@ pub(super) fn compute(
             }
         }
     }
-    super::timetable::findings(tx, fresh, population.as_ref(), &mut |code, item| push(&mut out, code, item))?;
-    Ok(out
-        .into_iter()
-        .map(|(code, items)| Finding { code: code.to_string(), count: items.len() as u64, items })
-        .collect())
+    if let Some(timetable) = timetable {
+        super::timetable::findings(timetable, population, &mut |code, item| push(&mut out, code, item));
+    }
+    out.into_iter().map(|(code, items)| Finding { code: code.to_string(), count: items.len() as u64, items }).collect()
 }

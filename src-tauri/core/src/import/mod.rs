@@ -25,9 +25,6 @@ use crate::ErrorCode;
 pub use checks::IMPORT_REJECT_REASONS;
 pub use findings::FINDING_CODES;
 
-/// Size of the pieces a file is kept in.
-const FILE_CHUNK: usize = 1 << 20;
-
 /// How many rejects a report carries per file (all are stored).
 pub const REPORT_REJECTS: usize = 1000;
 
@@ -297,34 +294,7 @@ pub fn import_files_with(
             });
         }
         let read = read::read_all(&jobs, cancel, &mut |event| match event {
-            // While the workers parse, this thread keeps the files themselves.
-            read::Event::Started => {
-                for file in &files {
-                    let mut chunk = 0u64;
-                    let mut failed: Option<StoreError> = None;
-                    let copied = inputs[file.index].for_each_chunk(cancel, FILE_CHUNK, &mut |bytes| {
-                        let packed = lz4_flex::block::compress_prepend_size(bytes);
-                        tx.add_file_chunk(file.batch, chunk, &packed).map_err(|e| {
-                            failed = Some(e);
-                            FormatError::Cancelled
-                        })?;
-                        chunk += 1;
-                        Ok(())
-                    });
-                    if let Some(e) = failed {
-                        return Err(Abort::Store(e));
-                    }
-                    match copied {
-                        Ok(()) => {}
-                        Err(FormatError::Cancelled) => return Err(Abort::Cancelled),
-                        Err(e) => {
-                            let (code, message) = (e.code().to_string(), e.to_string());
-                            return Err(Abort::File { index: file.index, code, message });
-                        }
-                    }
-                }
-                Ok(())
-            }
+            read::Event::Chunk { job, n, packed } => Ok(tx.add_file_chunk(files[job].batch, n, &packed)?),
             read::Event::Progress { job, done, total } => {
                 let file = &mut files[job];
                 file.done = done;
@@ -406,7 +376,7 @@ pub fn import_files_with(
             tx.finish_batch(file.batch, report.read, report.rejected)?;
         }
         let batches: Vec<(i64, Format)> = files.iter().map(|f| (f.batch, f.format)).collect();
-        let population = project::apply(&mut tx, &uai, &batches, &fresh)?;
+        let built = project::build(&tx, &uai, &batches, &fresh)?;
         progress(ImportProgress {
             file_index: count,
             file_count: count,
@@ -415,7 +385,22 @@ pub fn import_files_with(
             done: 0,
             total: 0,
         });
-        let found = findings::compute(&tx, &fresh, population)?;
+        // The findings are computed beside the writing of the population.
+        let stored = if built.is_none() { tx.population()? } else { None };
+        let timetable = timetable::inputs(&tx, &fresh)?;
+        let population = built.as_ref().or(stored.as_ref());
+        let found = std::thread::scope(|scope| {
+            let findings = scope.spawn(|| findings::compute(population, timetable.as_ref()));
+            let written = match &built {
+                Some(data) => tx.replace_population(data),
+                None => Ok(()),
+            };
+            let found = findings.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            written.map(|()| found)
+        })?;
+        // Freeing every record takes a while: other threads do it while this
+        // one finishes the operation.
+        std::thread::spawn(move || drop((fresh, built, stored)));
         tx.replace_findings(&found)?;
         Ok(found)
     })();

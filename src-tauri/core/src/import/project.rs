@@ -60,10 +60,10 @@ fn split_given(first: &str) -> Vec<String> {
     }
 }
 
-/// Returns the population as written (`None` when no file of the operation
-/// feeds it).
-pub(super) fn apply(
-    tx: &mut ImportTx<'_>,
+/// The population brought up to date, for the caller to write (`None` when
+/// no file of the operation feeds it).
+pub(super) fn build(
+    tx: &ImportTx<'_>,
     uai: &Uai,
     batches: &[(i64, Format)],
     fresh: &Fresh,
@@ -479,7 +479,6 @@ pub(super) fn apply(
     } else if data.levels.iter().any(|l| matches!(l.code.as_str(), "6e" | "5e" | "4e" | "3e")) {
         data.establishment.kind = EstablishmentKind::College;
     }
-    tx.replace_population(&data)?;
     Ok(Some(data))
 }
 

@@ -1,7 +1,8 @@
 //! Reading the operation's files on worker threads while this thread stores
-//! what they find: the files are parsed side by side (one per core) and a
-//! bounded channel keeps memory flat when the store is the slower side.
-//! Items reach the handler in each file's own order.
+//! what they find: the files are parsed side by side (one per core), then
+//! each is sent in compressed pieces for its batch to keep; a bounded channel
+//! keeps memory flat when the store is the slower side. Items reach the
+//! handler in each file's own order.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
@@ -14,6 +15,8 @@ use crate::formats::source::{Ctl, Input};
 use crate::formats::{FormatError, Item};
 use crate::progress::CancelToken;
 
+/// Size of the pieces a file is kept in.
+const FILE_CHUNK: usize = 1 << 20;
 /// Messages in flight between the readers and the store.
 const CHANNEL: usize = 16;
 /// Events per message: one wake-up of this thread per batch, not per record.
@@ -32,8 +35,12 @@ pub(super) struct Job<'a> {
 /// What the handler is given; `job` indexes the jobs.
 #[allow(clippy::large_enum_variant)] // as `AnyRecord`
 pub(super) enum Event {
-    /// The workers are running: this thread may do its own work first.
-    Started,
+    /// A piece of the file itself, LZ4-compressed, for the batch to keep.
+    Chunk {
+        job: usize,
+        n: u64,
+        packed: Vec<u8>,
+    },
     Item {
         job: usize,
         item: Item<Option<AnyRecord>>,
@@ -82,6 +89,10 @@ pub(super) fn read_all(
         return Ok(());
     }
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 4).min(jobs.len());
+    // Biggest files first, so that the last one to start is a small one.
+    let mut order: Vec<usize> = (0..jobs.len()).collect();
+    order.sort_by_key(|&j| std::cmp::Reverse(jobs[j].input.len().unwrap_or(0)));
+    let order = &order;
     let next = AtomicUsize::new(0);
     let stop = CancelToken::new();
     std::thread::scope(|scope| {
@@ -89,11 +100,10 @@ pub(super) fn read_all(
         for _ in 0..workers {
             let tx = tx.clone();
             let (next, stop) = (&next, &stop);
-            scope.spawn(move || worker(jobs, next, stop, tx));
+            scope.spawn(move || worker(jobs, order, next, stop, tx));
         }
         drop(tx);
         let _stop = StopOnDrop(&stop);
-        handle(Event::Started).map_err(Stopped::Handler)?;
         receive(rx, jobs.len(), cancel, handle)
     })
 }
@@ -128,9 +138,9 @@ fn receive(
     Ok(())
 }
 
-fn worker(jobs: &[Job<'_>], next: &AtomicUsize, stop: &CancelToken, tx: SyncSender<Msg>) {
+fn worker(jobs: &[Job<'_>], order: &[usize], next: &AtomicUsize, stop: &CancelToken, tx: SyncSender<Msg>) {
     loop {
-        let index = next.fetch_add(1, Ordering::Relaxed);
+        let Some(&index) = order.get(next.fetch_add(1, Ordering::Relaxed)) else { return };
         let Some(job) = jobs.get(index) else { return };
         if stop.is_cancelled() {
             return;
@@ -180,6 +190,15 @@ fn read_one(index: usize, job: &Job<'_>, stop: &CancelToken, tx: &SyncSender<Msg
             Item::Record(r, location) => Item::Record(job.keep.then_some(r), location),
         };
         outbox.borrow_mut().push(Event::Item { job: index, item })
+    })?;
+    // Then the file itself, compressed here rather than on the storing thread.
+    let mut n = 0;
+    job.input.for_each_chunk(stop, FILE_CHUNK, &mut |bytes| {
+        let packed = lz4_flex::block::compress_prepend_size(bytes);
+        let mut outbox = outbox.borrow_mut();
+        outbox.push(Event::Chunk { job: index, n, packed })?;
+        n += 1;
+        outbox.flush()
     })?;
     let flushed = outbox.borrow_mut().flush();
     flushed

@@ -6,21 +6,32 @@ use std::collections::HashSet;
 
 use serde_json::json;
 
+use std::borrow::Cow;
+
 use super::fresh::{latest, Fresh};
 use crate::formats::{edt::EdtRecord, sts::StsRecord, Format};
 use crate::model::{EstablishmentData, Profile};
 use crate::store::{ImportTx, StoreError};
 use crate::text::fold;
 
+/// The latest timetable and STS-Web records, gathered on the store's thread.
+pub(super) struct Inputs<'f> {
+    edt: Cow<'f, [EdtRecord]>,
+    sts: Option<Cow<'f, [StsRecord]>>,
+}
+
+/// `None` when no timetable was ever imported.
+pub(super) fn inputs<'f>(tx: &ImportTx<'_>, fresh: &'f Fresh) -> Result<Option<Inputs<'f>>, StoreError> {
+    let Some(edt) = latest::<EdtRecord>(tx, fresh, Format::Edt)? else { return Ok(None) };
+    Ok(Some(Inputs { edt, sts: latest::<StsRecord>(tx, fresh, Format::Sts)? }))
+}
+
 pub(super) fn findings(
-    tx: &ImportTx<'_>,
-    fresh: &Fresh,
+    inputs: &Inputs<'_>,
     population: Option<&EstablishmentData>,
     push: &mut dyn FnMut(&'static str, serde_json::Value),
-) -> Result<(), StoreError> {
-    let Some(edt) = latest::<EdtRecord>(tx, fresh, Format::Edt)? else { return Ok(()) };
-    let sts = latest::<StsRecord>(tx, fresh, Format::Sts)?;
-    let sts = sts.as_deref();
+) {
+    let (edt, sts) = (&inputs.edt, inputs.sts.as_deref());
     let name_key = |last: &str, first: &str| format!("{}|{}", fold(last), fold(first));
 
     let (mut sts_ids, mut sts_names) = (HashSet::new(), HashSet::new());
@@ -81,5 +92,4 @@ pub(super) fn findings(
             _ => {}
         }
     }
-    Ok(())
 }

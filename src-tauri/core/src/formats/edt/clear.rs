@@ -10,6 +10,7 @@ use super::{
 };
 use crate::formats::xml::{Element, XmlEvent, XmlReader};
 use crate::formats::{date_iso, FileHeader, FormatError, Item, Reject};
+use compact_str::CompactString;
 
 type Sink<'s> = &'s mut dyn FnMut(Item<EdtRecord>) -> Result<(), FormatError>;
 
@@ -61,7 +62,7 @@ struct State {
 
 pub(super) fn read(
     reader: &mut XmlReader<'_, '_>,
-    root: &[(String, String)],
+    root: &[(CompactString, CompactString)],
     sink: Sink<'_>,
 ) -> Result<(), FormatError> {
     let mut st = State {

@@ -13,8 +13,9 @@ use serde::{Deserialize, Serialize};
 
 use super::detect::Detected;
 use super::source::{Ctl, Input};
-use super::xml::{Element, XmlEvent, XmlReader};
+use super::xml::{Attrs, Element, XmlEvent, XmlReader};
 use super::{FormatError, Item, Parsed};
+use compact_str::CompactString;
 
 pub use container::{write_container, Container};
 pub use demo::{demo_files, demo_records};
@@ -250,10 +251,8 @@ pub fn read_all(input: &Input) -> Result<Parsed<EdtRecord>, FormatError> {
     super::read_all_as(input, |f| f == super::Format::Edt, "un export EDT / Pronote vers l'ENT", read)
 }
 
-type Attrs = Vec<(String, String)>;
-
 /// The first start tag (the root), if any.
-fn next_start(reader: &mut XmlReader<'_, '_>) -> Result<Option<(String, Attrs)>, FormatError> {
+fn next_start(reader: &mut XmlReader<'_, '_>) -> Result<Option<(CompactString, Attrs)>, FormatError> {
     while let Some(ev) = reader.next_event()? {
         if let XmlEvent::Start { name, attrs } = ev {
             return Ok(Some((name, attrs)));
@@ -264,18 +263,22 @@ fn next_start(reader: &mut XmlReader<'_, '_>) -> Result<Option<(String, Attrs)>,
 
 /// An element name without its namespace prefix (`ns1:Cours` → `Cours`).
 pub(crate) fn local(name: &str) -> &str {
-    name.rsplit(':').next().unwrap_or(name)
+    // A byte scan: names are short, and this runs for every attribute lookup.
+    match name.bytes().rposition(|b| b == b':') {
+        Some(i) => name.get(i + 1..).unwrap_or(name),
+        None => name,
+    }
 }
 
 /// Reads the element just started, with prefixes dropped from every name.
 pub(crate) fn element(
     reader: &mut XmlReader<'_, '_>,
-    name: String,
-    attrs: Vec<(String, String)>,
+    name: CompactString,
+    attrs: Attrs,
 ) -> Result<Element, FormatError> {
     fn strip(e: &mut Element) {
-        if let Some(pos) = e.name.rfind(':') {
-            e.name = e.name[pos + 1..].to_string();
+        if e.name.contains(':') {
+            e.name = local(&e.name).into();
         }
         e.children.iter_mut().for_each(strip);
     }
@@ -286,10 +289,16 @@ pub(crate) fn element(
 
 /// An attribute by name, ignoring ASCII case (Pronote writes `IdPN` where
 /// the XSD says `IDPN`); trimmed, `None` when absent or blank.
-pub(crate) fn attr(attrs: &[(String, String)], name: &str) -> Option<String> {
+pub(crate) fn attr(attrs: &[(CompactString, CompactString)], name: &str) -> Option<String> {
     attrs
         .iter()
-        .find(|(k, _)| local(k).eq_ignore_ascii_case(name))
+        .find(|(k, _)| {
+            // `name` or `prefix:name`, without scanning the key for its prefix.
+            let (k, n) = (k.as_bytes(), name.as_bytes());
+            k.len() >= n.len()
+                && k[k.len() - n.len()..].eq_ignore_ascii_case(n)
+                && (k.len() == n.len() || k[k.len() - n.len() - 1] == b':')
+        })
         .map(|(_, v)| v.trim().to_string())
         .filter(|v| !v.is_empty())
 }

@@ -11,6 +11,7 @@ use crate::formats::detect::Detected;
 use crate::formats::source::{Ctl, Input};
 use crate::formats::xml::{Element, XmlEvent, XmlReader};
 use crate::formats::{date_fr_to_iso, date_iso, FileHeader, FormatError, Item, Reject};
+use compact_str::CompactString;
 
 const ROOT: &str = "STS_EDT";
 
@@ -102,7 +103,7 @@ fn missing(input: &Input, element: &str) -> FormatError {
     FormatError::MissingElement { file: input.name(), element: element.to_string() }
 }
 
-fn attr(attrs: &[(String, String)], name: &str) -> Option<String> {
+fn attr(attrs: &[(CompactString, CompactString)], name: &str) -> Option<String> {
     attrs.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim().to_string()).filter(|v| !v.is_empty())
 }
 
