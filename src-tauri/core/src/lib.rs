@@ -7,6 +7,7 @@ pub mod formats;
 pub mod import;
 pub mod model;
 pub mod progress;
+pub mod reconcile;
 pub mod secrets;
 pub mod store;
 pub mod text;

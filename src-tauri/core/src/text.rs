@@ -1,37 +1,54 @@
 //! French text helpers shared by the engines.
 
-/// Upper-case ASCII letters and digits only: accents and ligatures folded
-/// (É→E, œ→OE, ß→SS), everything else dropped. "Lefèvre" and "LEFEVRE" fold
-/// alike; so do "D'ALMEIDA", "D ALMEIDA" and "DALMEIDA".
-pub fn fold(s: &str) -> String {
+/// Upper-case ASCII with the word separators kept: letters folded by
+/// `deunicode` (É→E, œ→OE, ß→SS, Æ→AE), every apostrophe to `'`, every dash
+/// to `-`, every other separator to one space; no leading or trailing space.
+pub fn upper_ascii(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
+    let mut space = false;
     for c in s.chars() {
-        let mapped: &str = match c {
-            'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'À' | 'Á' | 'Â' | 'Ã' | 'Ä' | 'Å' => "A",
-            'ç' | 'Ç' => "C",
-            'è' | 'é' | 'ê' | 'ë' | 'È' | 'É' | 'Ê' | 'Ë' => "E",
-            'ì' | 'í' | 'î' | 'ï' | 'Ì' | 'Í' | 'Î' | 'Ï' => "I",
-            'ñ' | 'Ñ' => "N",
-            'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'Ò' | 'Ó' | 'Ô' | 'Õ' | 'Ö' | 'Ø' => "O",
-            'ù' | 'ú' | 'û' | 'ü' | 'Ù' | 'Ú' | 'Û' | 'Ü' => "U",
-            'ý' | 'ÿ' | 'Ý' | 'Ÿ' => "Y",
-            'œ' | 'Œ' => "OE",
-            'æ' | 'Æ' => "AE",
-            'ß' => "SS",
+        let folded: std::borrow::Cow<'_, str> = match c {
+            '\'' | '\u{2019}' | '\u{2018}' | '\u{02BC}' | '`' | '\u{00B4}' => "'".into(),
+            '-' | '\u{2010}' | '\u{2011}' | '\u{2012}' | '\u{2013}' | '\u{2014}' | '\u{2212}' => "-".into(),
             c if c.is_ascii_alphanumeric() => {
+                if space && !out.is_empty() {
+                    out.push(' ');
+                }
+                space = false;
                 out.push(c.to_ascii_uppercase());
                 continue;
             }
-            _ => continue,
+            c if c.is_whitespace() || c.is_ascii() => {
+                space = true;
+                continue;
+            }
+            c => deunicode::deunicode_char(c).unwrap_or("").into(),
         };
-        out.push_str(mapped);
+        for f in folded.chars() {
+            if f.is_ascii_alphanumeric() || f == '\'' || f == '-' {
+                if space && !out.is_empty() {
+                    out.push(' ');
+                }
+                space = false;
+                out.push(f.to_ascii_uppercase());
+            } else {
+                space = true;
+            }
+        }
     }
     out
 }
 
+/// Upper-case ASCII letters and digits only: accents and ligatures folded
+/// (É→E, œ→OE, ß→SS), everything else dropped. "Lefèvre" and "LEFEVRE" fold
+/// alike; so do "D'ALMEIDA", "D ALMEIDA" and "DALMEIDA".
+pub fn fold(s: &str) -> String {
+    upper_ascii(s).chars().filter(char::is_ascii_alphanumeric).collect()
+}
+
 #[cfg(test)]
 mod tests {
-    use super::fold;
+    use super::{fold, upper_ascii};
 
     #[test]
     fn folds_french_names() {
@@ -41,5 +58,9 @@ mod tests {
         assert_eq!(fold("D’ALMEIDA"), "DALMEIDA");
         assert_eq!(fold("DURAND--DUPONT"), "DURANDDUPONT");
         assert_eq!(fold("Jean-Noël"), "JEANNOEL");
+        assert_eq!(fold("LÆTITIA"), "LAETITIA");
+        assert_eq!(fold("Strauß"), "STRAUSS");
+        assert_eq!(upper_ascii("  d’Almeida  –  Lœvy "), "D'ALMEIDA - LOEVY");
+        assert_eq!(upper_ascii("Jean\u{a0}Pierre"), "JEAN PIERRE");
     }
 }

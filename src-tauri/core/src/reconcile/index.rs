@@ -1,0 +1,197 @@
+//! The ENT directory, prepared and indexed once: each account's names parsed,
+//! term frequencies of surnames and given names (the rarer a shared name,
+//! the stronger the evidence), and inverted indexes from keys to accounts —
+//! surname keys (usage and birth, every component), the particle-free key,
+//! the phonetic key, one-letter deletions of the surname (typos), first
+//! given name + birth date, INE, e-mail, children, and establishment.
+
+use std::collections::HashMap;
+
+use super::names::{given_names, surname, GivenNames, Surname};
+use crate::formats::ent_directory::DirectoryAccount;
+
+/// Postings longer than this are not followed alone (MARTIN in an academy).
+pub(super) const MAX_POSTINGS: usize = 5_000;
+
+/// An account ready for comparison.
+#[derive(Debug, Clone)]
+pub(super) struct Prepared {
+    pub usage: Surname,
+    pub birth: Option<Surname>,
+    pub given: GivenNames,
+    pub ine: Option<String>,
+    pub email: Option<String>,
+    pub classes: Vec<String>,
+}
+
+/// The directory snapshot with its indexes.
+pub struct Directory {
+    pub(super) accounts: Vec<DirectoryAccount>,
+    pub(super) prepared: Vec<Prepared>,
+    index: HashMap<String, Vec<u32>>,
+    surname_tf: HashMap<String, u32>,
+    given_tf: HashMap<String, u32>,
+}
+
+/// A class name made comparable: `3EME A`, `3E A`, `3°A`, `3A` → `3A`.
+pub(super) fn class_key(raw: &str) -> String {
+    // `°` would fold to DEG.
+    let folded = crate::text::fold(&raw.replace(['°', 'º'], ""));
+    let mut out = String::with_capacity(folded.len());
+    let bytes = folded.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let rest = &folded[i..];
+        if i > 0 && bytes[i - 1].is_ascii_digit() {
+            if let Some(suffix) = ["EME", "IEME", "E"].iter().find(|s| rest.starts_with(*s)) {
+                i += suffix.len();
+                continue;
+            }
+        }
+        out.push(char::from(bytes[i]));
+        i += 1;
+    }
+    out
+}
+
+/// One-letter deletions of `key`, for the typo-tolerant lookup (a pair of
+/// words one edit apart share a deletion or one is a deletion of the other).
+pub(super) fn deletions(key: &str) -> Vec<String> {
+    if key.len() < 4 {
+        return Vec::new();
+    }
+    let mut out: Vec<String> = (0..key.len())
+        .filter(|&i| key.is_char_boundary(i) && key.is_char_boundary(i + 1))
+        .map(|i| format!("{}{}", &key[..i], &key[i + 1..]))
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+fn normalise_email(e: &str) -> Option<String> {
+    let e = e.trim().to_lowercase();
+    e.contains('@').then_some(e)
+}
+
+fn normalise_ine(ine: &str) -> Option<String> {
+    let ine: String = ine.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_uppercase();
+    (ine.len() == 11 && ine.chars().all(|c| c.is_ascii_alphanumeric())).then_some(ine)
+}
+
+pub(super) fn prepare_ine(ine: Option<&str>) -> Option<String> {
+    ine.and_then(normalise_ine)
+}
+
+pub(super) fn prepare_email(e: Option<&str>) -> Option<String> {
+    e.and_then(normalise_email)
+}
+
+impl Directory {
+    pub fn build(accounts: Vec<DirectoryAccount>) -> Directory {
+        let mut prepared = Vec::with_capacity(accounts.len());
+        let mut index: HashMap<String, Vec<u32>> = HashMap::new();
+        let mut surname_tf: HashMap<String, u32> = HashMap::new();
+        let mut given_tf: HashMap<String, u32> = HashMap::new();
+        for (i, a) in accounts.iter().enumerate() {
+            let id = i as u32;
+            let usage = surname(&a.last_name);
+            let birth = a.birth_name.as_deref().map(surname).filter(|b| !b.full.is_empty() && b.full != usage.full);
+            let given = given_names(&a.first_name);
+            let mut keys: Vec<String> = Vec::new();
+            for s in std::iter::once(&usage).chain(birth.as_ref()) {
+                for k in &s.keys {
+                    keys.push(format!("S:{k}"));
+                    *surname_tf.entry(k.clone()).or_default() += 1;
+                }
+                keys.push(format!("B:{}", s.bare));
+                keys.push(format!("P:{}", s.sound));
+                keys.push(format!("D:{}", s.full));
+                keys.extend(deletions(&s.full).into_iter().map(|d| format!("D:{d}")));
+            }
+            for g in &given.groups {
+                *given_tf.entry(g.clone()).or_default() += 1;
+            }
+            if let (Some(first), Some(date)) = (given.tokens.first(), a.birth_date.as_deref()) {
+                keys.push(format!("G:{first}|{date}"));
+            }
+            let ine = prepare_ine(a.ine.as_deref());
+            if let Some(ine) = &ine {
+                keys.push(format!("I:{ine}"));
+            }
+            let email = prepare_email(a.email.as_deref());
+            if let Some(e) = &email {
+                keys.push(format!("E:{e}"));
+            }
+            for child in &a.children {
+                keys.push(format!("C:{}", child.trim()));
+            }
+            for uai in &a.establishments {
+                keys.push(format!("U:{}", uai.trim().to_uppercase()));
+            }
+            keys.sort();
+            keys.dedup();
+            for k in keys.into_iter().filter(|k| k.len() > 2) {
+                index.entry(k).or_default().push(id);
+            }
+            let classes = a.classes.iter().map(|c| class_key(c)).filter(|c| !c.is_empty()).collect();
+            prepared.push(Prepared { usage, birth, given, ine, email, classes });
+        }
+        Directory { accounts, prepared, index, surname_tf, given_tf }
+    }
+
+    pub fn len(&self) -> usize {
+        self.accounts.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.accounts.is_empty()
+    }
+
+    pub fn account(&self, i: usize) -> Option<&DirectoryAccount> {
+        self.accounts.get(i)
+    }
+
+    /// Accounts under `key` (`S:DUPONT`, `I:…`); empty when unknown.
+    pub(super) fn postings(&self, key: &str) -> &[u32] {
+        self.index.get(key).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// How many accounts carry this surname key / given name (at least 1).
+    pub(super) fn surname_count(&self, key: &str) -> u32 {
+        self.surname_tf.get(key).copied().unwrap_or(0).max(1)
+    }
+
+    pub(super) fn given_count(&self, key: &str) -> u32 {
+        self.given_tf.get(key).copied().unwrap_or(0).max(1)
+    }
+
+    /// Whether account `i` belongs to establishment `uai`.
+    pub(super) fn in_establishment(&self, i: u32, uai: &str) -> bool {
+        self.accounts
+            .get(i as usize)
+            .is_some_and(|a| a.establishments.iter().any(|e| e.trim().eq_ignore_ascii_case(uai)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{class_key, deletions};
+
+    #[test]
+    fn class_names_compare() {
+        for (a, b) in [("3EME A", "3A"), ("3E A", "3A"), ("3°A", "3A"), ("4ème B", "4B"), ("TLE1", "TLE1")] {
+            assert_eq!(class_key(a), class_key(b), "{a} / {b}");
+        }
+        assert_ne!(class_key("3A"), class_key("4A"));
+    }
+
+    #[test]
+    fn deletions_meet_for_one_edit() {
+        let a = deletions("DUPONT");
+        let b = deletions("DUPOND");
+        assert!(a.iter().any(|d| b.contains(d)));
+        assert!(deletions("LEGALL").contains(&"LEGAL".to_string()));
+        assert!(deletions("ABC").is_empty());
+    }
+}

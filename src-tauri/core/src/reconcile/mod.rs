@@ -1,0 +1,391 @@
+//! Reconciling Pronote and EDT records with the ENT directory. Each source
+//! record gets its candidates from the directory's indexes, a score per
+//! candidate with a line of evidence per field, and one of three bands:
+//! linked automatically (high score, wide margin over the runner-up, no
+//! veto, one account for one record), to review (the top 5 shown), or no
+//! account. A wrong automatic link is worse than none: every doubt goes to
+//! review. Pupils and staff are matched first, then the responsables through
+//! their already-linked children. Same inputs, same output, byte for byte.
+
+mod index;
+pub mod names;
+pub mod phonetic;
+mod score;
+mod sources;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+pub use index::Directory;
+pub use sources::{from_edt, from_pronote};
+
+use crate::model::Profile;
+use index::{class_key, deletions, prepare_email, prepare_ine, MAX_POSTINGS};
+use score::{compare, Query, Verdict};
+
+/// Score from which a link may be automatic.
+pub const AUTO_SCORE: f64 = 24.0;
+/// Lead the best candidate must have over the runner-up to be automatic.
+pub const AUTO_MARGIN: f64 = 10.0;
+/// Below this, a candidate is not worth showing.
+pub const REVIEW_SCORE: f64 = 4.0;
+/// Candidates kept for review.
+pub const SHOWN: usize = 5;
+
+/// The source categories: Pronote's six, which EDT's teachers and pupils map onto.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    Enseignant,
+    Eleve,
+    Responsable,
+    MaitreDeStage,
+    InspecteurPedagogique,
+    Personnel,
+}
+
+impl Category {
+    pub const ALL: [Category; 6] = [
+        Category::Enseignant,
+        Category::Eleve,
+        Category::Responsable,
+        Category::MaitreDeStage,
+        Category::InspecteurPedagogique,
+        Category::Personnel,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Enseignant => "enseignant",
+            Category::Eleve => "eleve",
+            Category::Responsable => "responsable",
+            Category::MaitreDeStage => "maitre_de_stage",
+            Category::InspecteurPedagogique => "inspecteur_pedagogique",
+            Category::Personnel => "personnel",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Category::Enseignant => "enseignant",
+            Category::Eleve => "élève",
+            Category::Responsable => "responsable",
+            Category::MaitreDeStage => "maître de stage",
+            Category::InspecteurPedagogique => "inspecteur pédagogique",
+            Category::Personnel => "personnel",
+        }
+    }
+
+    /// Whether an ENT account of this profile can be this category's person.
+    pub fn fits(self, profile: Profile) -> bool {
+        match self {
+            Category::Enseignant => profile == Profile::Enseignant,
+            Category::Eleve => profile == Profile::Eleve,
+            Category::Responsable => profile == Profile::Responsable,
+            Category::MaitreDeStage => matches!(profile, Profile::MaitreDeStage | Profile::Invite),
+            Category::InspecteurPedagogique => matches!(profile, Profile::Inspecteur | Profile::Invite),
+            Category::Personnel => matches!(profile, Profile::NonEnseignant | Profile::PersonnelCollectivite),
+        }
+    }
+}
+
+pub(crate) trait ProfileLabel {
+    fn label(self) -> &'static str;
+}
+
+impl ProfileLabel for Profile {
+    fn label(self) -> &'static str {
+        match self {
+            Profile::Eleve => "élève",
+            Profile::Responsable => "parent",
+            Profile::Enseignant => "enseignant",
+            Profile::NonEnseignant => "personnel",
+            Profile::PersonnelCollectivite => "personnel de collectivité",
+            Profile::Invite => "invité",
+            Profile::MaitreDeStage => "maître de stage",
+            Profile::Inspecteur => "inspecteur",
+        }
+    }
+}
+
+/// A record of the source file (Pronote identifiers, EDT export).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceRecord {
+    /// 1-based position in the source (line or element order).
+    pub row: usize,
+    /// The source's own id (Pronote identifier, EDT ident).
+    pub id: String,
+    pub category: Category,
+    pub last_name: String,
+    /// One or several given names.
+    pub first_name: String,
+    /// ISO `AAAA-MM-JJ`.
+    pub birth_date: Option<String>,
+    pub ine: Option<String>,
+    pub email: Option<String>,
+    pub classes: Vec<String>,
+    /// Source ids of the children (responsables).
+    pub children: Vec<String>,
+}
+
+/// Where to look for accounts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    /// The establishment's own accounts only.
+    Establishment(String),
+    /// Every account of the directory snapshot; the UAI still counts as evidence.
+    Academy(Option<String>),
+}
+
+impl Scope {
+    fn uai(&self) -> Option<&str> {
+        match self {
+            Scope::Establishment(u) => Some(u),
+            Scope::Academy(u) => u.as_deref(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Band {
+    Auto,
+    Review,
+    None,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Candidate {
+    /// Identifiant ENT.
+    pub account: String,
+    pub score: f64,
+    pub reasons: Vec<String>,
+}
+
+/// The outcome for one source record.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Decision {
+    pub source_row: usize,
+    pub source_id: String,
+    pub category: Category,
+    pub band: Band,
+    /// The account linked automatically.
+    pub account: Option<String>,
+    /// Best first, at most [`SHOWN`].
+    pub candidates: Vec<Candidate>,
+    /// Why the best candidate was not linked automatically.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub why_review: Vec<String>,
+}
+
+fn query(s: &SourceRecord) -> Query {
+    Query {
+        category: s.category,
+        surname: names::surname(&s.last_name),
+        given: names::given_names(&s.first_name),
+        birth_date: s.birth_date.clone().filter(|d| !d.trim().is_empty()),
+        ine: prepare_ine(s.ine.as_deref()),
+        email: prepare_email(s.email.as_deref()),
+        classes: s.classes.iter().map(|c| class_key(c)).filter(|c| !c.is_empty()).collect(),
+    }
+}
+
+/// Accounts worth scoring for `q`: the union of its keys' postings.
+fn candidates(q: &Query, dir: &Directory, scope: &Scope, extra: &[u32]) -> Vec<u32> {
+    let mut keys: Vec<(String, bool)> = Vec::new();
+    for k in &q.surname.keys {
+        keys.push((format!("S:{k}"), false));
+    }
+    if !q.surname.full.is_empty() {
+        keys.push((format!("B:{}", q.surname.bare), false));
+        keys.push((format!("P:{}", q.surname.sound), false));
+        keys.push((format!("D:{}", q.surname.full), false));
+        for d in deletions(&q.surname.full) {
+            keys.push((format!("D:{d}"), false));
+        }
+    }
+    if let (Some(first), Some(date)) = (q.given.tokens.first(), &q.birth_date) {
+        keys.push((format!("G:{first}|{date}"), true));
+        // Swapped fields: the given name looked up as a surname, with the date.
+        keys.push((format!("S:{}", q.given.first()), false));
+    }
+    if let Some(ine) = &q.ine {
+        keys.push((format!("I:{ine}"), true));
+    }
+    if let Some(e) = &q.email {
+        keys.push((format!("E:{e}"), true));
+    }
+    let mut out: BTreeSet<u32> = extra.iter().copied().collect();
+    for (key, selective) in keys {
+        let postings = dir.postings(&key);
+        if postings.len() > MAX_POSTINGS && !selective {
+            continue;
+        }
+        out.extend(postings);
+    }
+    let uai = match scope {
+        Scope::Establishment(u) => Some(u.as_str()),
+        Scope::Academy(_) => None,
+    };
+    out.into_iter().filter(|&i| uai.is_none_or(|u| dir.in_establishment(i, u))).collect()
+}
+
+/// Scored candidates, best first (ties by account id, for a stable order).
+fn ranked(
+    q: &Query,
+    dir: &Directory,
+    scope: &Scope,
+    extra: &[u32],
+    bonus: &dyn Fn(usize, &mut Verdict),
+) -> Vec<(usize, Verdict)> {
+    let mut scored: Vec<(usize, Verdict)> = candidates(q, dir, scope, extra)
+        .into_iter()
+        .map(|i| {
+            let mut v = compare(q, dir, i as usize, scope.uai());
+            bonus(i as usize, &mut v);
+            (i as usize, v)
+        })
+        .collect();
+    let id = |i: usize| dir.account(i).map(|a| a.ent_id.as_str()).unwrap_or("");
+    scored.sort_by(|(ia, a), (ib, b)| b.score.total_cmp(&a.score).then_with(|| id(*ia).cmp(id(*ib))));
+    scored
+}
+
+/// The band of one record from its ranked candidates.
+fn decide(s: &SourceRecord, ranked: &[(usize, Verdict)], dir: &Directory, needs: Option<&str>) -> Decision {
+    let shown: Vec<Candidate> = ranked
+        .iter()
+        .filter(|(_, v)| v.score >= REVIEW_SCORE)
+        .take(SHOWN)
+        .map(|(i, v)| Candidate {
+            account: dir.account(*i).map(|a| a.ent_id.clone()).unwrap_or_default(),
+            score: (v.score * 100.0).round() / 100.0,
+            reasons: v.reasons.clone(),
+        })
+        .collect();
+    let mut why = Vec::new();
+    let band = match ranked.first() {
+        Some((_, best)) if best.score >= REVIEW_SCORE => {
+            let runner_up = ranked.get(1).map(|(_, v)| v.score.max(0.0)).unwrap_or(0.0);
+            if best.score < AUTO_SCORE {
+                why.push(format!("score insuffisant ({:.1} sur {AUTO_SCORE:.0} requis)", best.score));
+            }
+            if best.score - runner_up < AUTO_MARGIN {
+                why.push(format!("un autre compte est presque aussi proche (écart {:.1})", best.score - runner_up));
+            }
+            why.extend(best.vetoes.iter().cloned());
+            if let Some(need) = needs {
+                if !best.reasons.iter().any(|r| r.starts_with(need)) {
+                    why.push("aucun enfant déjà rapproché n'appuie ce lien".into());
+                }
+            }
+            if why.is_empty() {
+                Band::Auto
+            } else {
+                Band::Review
+            }
+        }
+        _ => Band::None,
+    };
+    let account = (band == Band::Auto).then(|| shown.first().map(|c| c.account.clone())).flatten();
+    Decision {
+        source_row: s.row,
+        source_id: s.id.clone(),
+        category: s.category,
+        band,
+        account,
+        candidates: shown,
+        why_review: why,
+    }
+}
+
+/// One account for one record: automatic links that share an account all go to review.
+fn one_to_one(decisions: &mut [(usize, Decision)]) {
+    let mut uses: BTreeMap<String, usize> = BTreeMap::new();
+    for (_, d) in decisions.iter() {
+        if let Some(a) = &d.account {
+            *uses.entry(a.clone()).or_default() += 1;
+        }
+    }
+    for (_, d) in decisions.iter_mut() {
+        if d.account.as_ref().is_some_and(|a| uses.get(a).copied().unwrap_or(0) > 1) {
+            d.account = None;
+            d.band = Band::Review;
+            d.why_review.push("ce compte est aussi proposé pour un autre enregistrement".into());
+        }
+    }
+}
+
+const CHILD_EVIDENCE: &str = "parent de ";
+
+/// Reconciles `sources` with `dir`. The output follows the sources' order.
+pub fn reconcile(sources: &[SourceRecord], dir: &Directory, scope: &Scope) -> Vec<Decision> {
+    let no_bonus = |_: usize, _: &mut Verdict| {};
+    // 1. Everyone but the responsables.
+    let (parents, others): (Vec<usize>, Vec<usize>) =
+        (0..sources.len()).partition(|&i| sources[i].category == Category::Responsable);
+    let mut decisions: Vec<(usize, Decision)> = Vec::with_capacity(sources.len());
+    for &i in &others {
+        let s = &sources[i];
+        let q = query(s);
+        decisions.push((i, decide(s, &ranked(&q, dir, scope, &[], &no_bonus), dir, None)));
+    }
+    one_to_one(&mut decisions);
+    // 2. Responsables, helped by their children's links.
+    let linked: BTreeMap<String, (String, &SourceRecord)> = decisions
+        .iter()
+        .filter_map(|(i, d)| d.account.clone().map(|a| (sources[*i].id.clone(), (a, &sources[*i]))))
+        .collect();
+    let start = decisions.len();
+    for &i in &parents {
+        let s = &sources[i];
+        let q = query(s);
+        let children: Vec<(&str, &SourceRecord)> =
+            s.children.iter().filter_map(|c| linked.get(c.trim()).map(|(a, r)| (a.as_str(), *r))).collect();
+        let mut extra: Vec<u32> = Vec::new();
+        for (account, _) in &children {
+            extra.extend(dir.postings(&format!("C:{account}")));
+        }
+        let bonus = |i: usize, v: &mut Verdict| {
+            let Some(acc) = dir.account(i) else { return };
+            let shared: Vec<&SourceRecord> = children
+                .iter()
+                .filter(|(account, _)| acc.children.iter().any(|c| c.trim() == *account))
+                .map(|(_, child)| *child)
+                .collect();
+            if let Some(child) = shared.first() {
+                v.score += 12.0;
+                v.reasons.push(format!("{CHILD_EVIDENCE}{} {}, déjà rapproché(e)", child.first_name, child.last_name));
+            } else if !children.is_empty() {
+                v.score -= 4.0;
+                v.reasons.push("aucun des enfants déjà rapprochés".into());
+            }
+        };
+        decisions.push((i, decide(s, &ranked(&q, dir, scope, &extra, &bonus), dir, Some(CHILD_EVIDENCE))));
+    }
+    one_to_one(&mut decisions[start..]);
+    decisions.sort_by_key(|(i, _)| *i);
+    decisions.into_iter().map(|(_, d)| d).collect()
+}
+
+/// Counts per band, for the summary line.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub records: usize,
+    pub auto: usize,
+    pub review: usize,
+    pub none: usize,
+}
+
+pub fn summary(decisions: &[Decision]) -> Summary {
+    let mut s = Summary { records: decisions.len(), ..Summary::default() };
+    for d in decisions {
+        match d.band {
+            Band::Auto => s.auto += 1,
+            Band::Review => s.review += 1,
+            Band::None => s.none += 1,
+        }
+    }
+    s
+}
