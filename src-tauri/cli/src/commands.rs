@@ -212,3 +212,70 @@ pub fn findings(dir: Option<PathBuf>, raw_uai: &str, json: bool) -> Result<u8, F
     }
     Ok(0)
 }
+
+/// `match pronote|edt`: one line per source record, then the summary.
+pub fn match_accounts(
+    dir: Option<PathBuf>,
+    kind: preau_core::reconcile::SourceKind,
+    raw_uai: Option<&str>,
+    files: Option<(PathBuf, PathBuf)>,
+    academy: bool,
+    json: bool,
+) -> Result<u8, Failure> {
+    use preau_core::formats::source::Input;
+    use preau_core::reconcile::{self, Band, Scope};
+    let started = std::time::Instant::now();
+    let uai = raw_uai.map(uai).transpose()?;
+    let (sources, directory) = match files {
+        Some((source, directory)) => (
+            reconcile::source_from_file(kind, &Input::file(&source))?,
+            reconcile::directory_from_file(&Input::file(&directory))?,
+        ),
+        None => {
+            let Some(u) = &uai else {
+                return Err(Failure { exit: 2, code: "ARGS", message: "--uai, ou --source et --directory".into() });
+            };
+            let store = Store::open(&data_dir(dir)?, u, &key()?)?;
+            (reconcile::source_from_store(kind, &store)?, reconcile::directory_from_store(&store)?)
+        }
+    };
+    let establishment = uai.as_ref().map(|u| u.to_string()).or_else(|| directory.main_establishment());
+    let scope = match (academy, establishment) {
+        (true, e) => Scope::Academy(e),
+        (false, Some(e)) => Scope::Establishment(e),
+        (false, None) => {
+            return Err(Failure {
+                exit: 2,
+                code: "MATCH_SCOPE",
+                message: "l'annuaire couvre plusieurs établissements : précisez --uai, ou --scope academie".into(),
+            })
+        }
+    };
+    let decisions = reconcile::reconcile(&sources, &directory, &scope);
+    let summary = reconcile::summary(&decisions);
+    if json {
+        for d in &decisions {
+            json_line(d)?;
+        }
+        let mut value =
+            serde_json::to_value(&summary).map_err(|e| Failure { exit: 2, code: "JSON", message: e.to_string() })?;
+        value["elapsed_ms"] = serde_json::json!(started.elapsed().as_millis() as u64);
+        value["directory_accounts"] = serde_json::json!(directory.len());
+        json_line(&serde_json::json!({ "summary": value }))?;
+    } else {
+        for d in decisions.iter().filter(|d| d.band != Band::Auto) {
+            let best = d.candidates.first().map(|c| format!("{} ({:.1})", c.account, c.score)).unwrap_or_default();
+            let band = if d.band == Band::Review { "à vérifier" } else { "aucun compte" };
+            print_line(&format!("ligne {} {} [{}] : {band} {best}", d.source_row, d.source_id, d.category.label()))?;
+        }
+        print_line(&format!(
+            "{} enregistrements : {} rapprochés automatiquement, {} à vérifier, {} sans compte ({} ms)",
+            summary.records,
+            summary.auto,
+            summary.review,
+            summary.none,
+            started.elapsed().as_millis()
+        ))?;
+    }
+    Ok(0)
+}

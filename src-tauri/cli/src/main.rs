@@ -57,6 +57,26 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Rapproche les comptes Pronote ou EDT des comptes de l'annuaire ENT.
+    #[command(name = "match")]
+    Match {
+        /// pronote (fichier d'identifiants) ou edt (export vers l'ENT).
+        #[arg(value_enum)]
+        source: MatchSource,
+        /// Depuis la base de l'établissement (derniers fichiers importés).
+        #[arg(long, required_unless_present_all = ["file", "directory"])]
+        uai: Option<String>,
+        /// Sans base : le fichier source…
+        #[arg(long = "source", value_name = "FILE", requires = "directory")]
+        file: Option<PathBuf>,
+        /// … et l'export de l'annuaire ENT.
+        #[arg(long, value_name = "FILE", requires = "file")]
+        directory: Option<PathBuf>,
+        #[arg(long, value_enum, default_value_t = MatchScope::Etablissement)]
+        scope: MatchScope,
+        #[arg(long)]
+        json: bool,
+    },
     /// Le journal d'audit.
     Audit {
         #[command(subcommand)]
@@ -73,6 +93,18 @@ enum AuditCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+enum MatchSource {
+    Pronote,
+    Edt,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+enum MatchScope {
+    Etablissement,
+    Academie,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug)]
@@ -125,6 +157,21 @@ fn main() -> ExitCode {
         Command::Status { uai, json } => commands::status(cli.data_dir, &uai, json),
         Command::Import { uai, json, files } => commands::import(cli.data_dir, &uai, &files, json),
         Command::Findings { uai, json } => commands::findings(cli.data_dir, &uai, json),
+        Command::Match { source, uai, file, directory, scope, json } => {
+            let kind = match source {
+                MatchSource::Pronote => preau_core::reconcile::SourceKind::Pronote,
+                MatchSource::Edt => preau_core::reconcile::SourceKind::Edt,
+            };
+            let files = file.zip(directory);
+            commands::match_accounts(
+                cli.data_dir,
+                kind,
+                uai.as_deref(),
+                files,
+                matches!(scope, MatchScope::Academie),
+                json,
+            )
+        }
         Command::Audit { command: AuditCommand::Verify { uai, json } } => {
             commands::audit_verify(cli.data_dir, &uai, json)
         }

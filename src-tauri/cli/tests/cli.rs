@@ -120,3 +120,59 @@ fn demo_never_overwrites_real_data() {
     assert_usage_error(&cli(dir.path(), &["demo", "--uai", UAI, "--kind", "lycee"]), "DEMO_WOULD_OVERWRITE");
     assert_eq!(Store::open(dir.path(), &uai, &key).unwrap().content_digest().unwrap(), digest);
 }
+
+/// `match pronote`: stateless from two files, then from the store after
+/// importing the same files; one JSON line per record, then the summary;
+/// the same decisions either way, and byte for byte on a second run.
+#[test]
+fn match_pronote_contract() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = dir.path().join("files");
+    let out = cli(dir.path(), &["demo", "--uai", UAI, "--kind", "college", "--out", files.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let source = files.join(format!("identifiants_pronote_{UAI}.csv"));
+    let directory = files.join(format!("export_annuaire_ENT_{UAI}.csv"));
+    let (source, directory) = (source.to_str().unwrap(), directory.to_str().unwrap());
+    let run = |args: &[&str]| {
+        let o = cli(dir.path(), args);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let text = stdout(&o);
+        let lines: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        // Everything but the timing of the summary line.
+        let decisions: Vec<String> =
+            text.lines().filter(|l| !l.starts_with("{\"summary\"")).map(str::to_string).collect();
+        (lines, decisions)
+    };
+    let (lines, first) = run(&["match", "pronote", "--source", source, "--directory", directory, "--json"]);
+    let summary = &lines.last().unwrap()["summary"];
+    assert_eq!(summary["records"].as_u64().unwrap() as usize, lines.len() - 1);
+    assert!(summary["elapsed_ms"].is_u64());
+    assert!(summary["auto"].as_u64().unwrap() > summary["review"].as_u64().unwrap());
+    for d in &lines[..lines.len() - 1] {
+        assert!(d["source_row"].is_u64() && d["source_id"].is_string() && d["category"].is_string());
+        let band = d["band"].as_str().unwrap();
+        assert!(["auto", "review", "none"].contains(&band));
+        assert_eq!(d["account"].is_string(), band == "auto", "{d}");
+        let candidates = d["candidates"].as_array().unwrap();
+        assert!(candidates.len() <= 5);
+        for c in candidates {
+            assert!(c["account"].is_string() && c["score"].is_f64() && c["reasons"].is_array());
+        }
+    }
+    let (_, again) = run(&["match", "pronote", "--source", source, "--directory", directory, "--json"]);
+    assert_eq!(first, again, "byte-identical on a second run");
+
+    // From the store, after importing the two files.
+    let imported = cli(dir.path(), &["import", "--uai", UAI, source, directory]);
+    assert_eq!(imported.status.code(), Some(0), "{}", stderr(&imported));
+    let (_, stored) = run(&["match", "pronote", "--uai", UAI, "--json"]);
+    assert_eq!(stored, first);
+
+    // Unusable input: the wrong kind of file, a missing directory, no timetable imported.
+    assert_usage_error(
+        &cli(dir.path(), &["match", "pronote", "--source", directory, "--directory", directory]),
+        "FORMAT_UNKNOWN",
+    );
+    assert_usage_error(&cli(dir.path(), &["match", "pronote", "--source", source]), "arguments invalides");
+    assert_usage_error(&cli(dir.path(), &["match", "edt", "--uai", UAI]), "MATCH_NO_SOURCE");
+}

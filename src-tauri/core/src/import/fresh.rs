@@ -15,7 +15,7 @@ use crate::formats::source::{Ctl, Input};
 use crate::formats::{edt::EdtRecord, ent_directory::DirectoryAccount, siecle::SiecleRecord, sts::StsRecord};
 use crate::formats::{mapping, Format, Item};
 use crate::progress::{CancelToken, NoProgress};
-use crate::store::{ImportTx, StoreError};
+use crate::store::{BatchSummary, ImportTx, StoreError};
 
 /// Records by batch, for the formats the population and findings use.
 #[derive(Default)]
@@ -131,14 +131,12 @@ fn from_rows<R: DeserializeOwned>(tx: &ImportTx<'_>, batch: i64) -> Result<Vec<R
     Ok(out)
 }
 
-/// The records of a stored batch, read again from its file with the same
+/// The records a batch's kept file gives when read again with the same
 /// reader, column mapping and checks as when it was imported.
-fn from_file<R: Kept>(tx: &ImportTx<'_>, batch: i64) -> Result<Option<Vec<R>>, StoreError> {
-    let Some(summary) = tx.batch(batch)? else { return Ok(None) };
-    let Some(bytes) = tx.batch_file(batch)? else { return Ok(None) };
+pub(super) fn reread(summary: &BatchSummary, bytes: Vec<u8>) -> Result<Vec<AnyRecord>, StoreError> {
     let unreadable = |value: String| StoreError::Data {
         table: "import_file",
-        row: format!("lot {batch} ({})", summary.file_name),
+        row: format!("lot {} ({})", summary.id, summary.file_name),
         field: "data",
         value,
     };
@@ -162,13 +160,19 @@ fn from_file<R: Kept>(tx: &ImportTx<'_>, batch: i64) -> Result<Option<Vec<R>>, S
     read_typed(&input, &detected, preset.as_ref(), &mut ctl, &mut |item| {
         if let Item::Record(record, location) = item {
             if checks.check(detected.format, &record, &location).is_none() {
-                out.extend(R::from_any(record));
+                out.push(record);
             }
         }
         Ok(())
     })
     .map_err(|e| unreadable(e.to_string()))?;
-    Ok(Some(out))
+    Ok(out)
+}
+
+fn from_file<R: Kept>(tx: &ImportTx<'_>, batch: i64) -> Result<Option<Vec<R>>, StoreError> {
+    let Some(summary) = tx.batch(batch)? else { return Ok(None) };
+    let Some(bytes) = tx.batch_file(batch)? else { return Ok(None) };
+    Ok(Some(reread(&summary, bytes)?.into_iter().filter_map(R::from_any).collect()))
 }
 
 /// The records of the latest batch of `format`, if any: this operation's

@@ -451,6 +451,24 @@ struct FileState {
     total: u64,
 }
 
+/// The records of a stored batch, read again from the file it keeps (the
+/// importer's checks applied, so they are the records the import kept).
+pub fn stored_records(store: &Store, batch: i64) -> Result<Vec<crate::formats::any::AnyRecord>, StoreError> {
+    let summary = store.batch(batch)?.ok_or_else(|| StoreError::Data {
+        table: "import_batch",
+        row: format!("lot {batch}"),
+        field: "id",
+        value: "lot inconnu".into(),
+    })?;
+    let bytes = store.batch_file(batch)?.ok_or_else(|| StoreError::Data {
+        table: "import_file",
+        row: format!("lot {batch} ({})", summary.file_name),
+        field: "data",
+        value: "fichier non conservé (import d'une version antérieure) : réimportez-le".into(),
+    })?;
+    fresh::reread(&summary, bytes)
+}
+
 /// `2026-09-01T08:00:00.000Z` → `01/09/2026`.
 fn french_date(rfc3339: &str) -> String {
     rfc3339.get(..10).map(crate::formats::date_iso_to_fr).unwrap_or_else(|| rfc3339.to_string())

@@ -152,6 +152,21 @@ impl Directory {
         self.accounts.get(i)
     }
 
+    /// The establishment of an export: the UAI more than half of the
+    /// accounts carry (teachers may carry a second one).
+    pub fn main_establishment(&self) -> Option<String> {
+        let mut counts: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
+        for a in &self.accounts {
+            let mut seen: Vec<String> = a.establishments.iter().map(|e| e.trim().to_uppercase()).collect();
+            seen.sort();
+            seen.dedup();
+            for e in seen {
+                *counts.entry(e).or_default() += 1;
+            }
+        }
+        counts.into_iter().find(|(_, n)| *n * 2 > self.accounts.len()).map(|(e, _)| e)
+    }
+
     /// Accounts under `key` (`S:DUPONT`, `I:…`); empty when unknown.
     pub(super) fn postings(&self, key: &str) -> &[u32] {
         self.index.get(key).map(Vec::as_slice).unwrap_or(&[])

@@ -8,6 +8,7 @@
 //! their already-linked children. Same inputs, same output, byte for byte.
 
 mod index;
+mod load;
 pub mod names;
 pub mod phonetic;
 mod score;
@@ -18,6 +19,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 pub use index::Directory;
+pub use load::{directory_from_file, directory_from_store, source_from_file, source_from_store, LoadError, SourceKind};
 pub use sources::{from_edt, from_pronote};
 
 use crate::model::Profile;
