@@ -10,6 +10,7 @@ mod files;
 pub use files::{demo_files, write_demo_files, Truth, TruthPerson};
 mod accounts;
 mod groups;
+pub mod linkage;
 mod names;
 mod pupils;
 mod rng;

@@ -189,7 +189,12 @@ fn query(s: &SourceRecord) -> Query {
         birth_date: s.birth_date.clone().filter(|d| !d.trim().is_empty()),
         ine: prepare_ine(s.ine.as_deref()),
         email: prepare_email(s.email.as_deref()),
-        classes: s.classes.iter().map(|c| class_key(c)).filter(|c| !c.is_empty()).collect(),
+        classes: {
+            let mut c: Vec<String> = s.classes.iter().map(|c| class_key(c)).filter(|c| !c.is_empty()).collect();
+            c.sort();
+            c.dedup();
+            c
+        },
     }
 }
 
@@ -321,6 +326,33 @@ fn one_to_one(decisions: &mut [(usize, Decision)]) {
 
 const CHILD_EVIDENCE: &str = "parent de ";
 
+/// An adult whose exact name no other account of the establishment with the
+/// same profile carries: the ENT's own rule for teachers, here one piece of
+/// evidence among others (adults' files seldom give a birth date).
+fn sole_namesake(q: &Query, found: &mut [(usize, Verdict)], dir: &Directory, scope: &Scope) {
+    if matches!(q.category, Category::Eleve | Category::Responsable) || !matches!(scope, Scope::Establishment(_)) {
+        return;
+    }
+    let Some((best, rest)) = found.split_first_mut() else { return };
+    let exact = |v: &Verdict| {
+        v.reasons.iter().any(|r| r.starts_with("nom identique")) && v.reasons.iter().any(|r| r == "prénom identique")
+    };
+    if !exact(&best.1) {
+        return;
+    }
+    let same_name = |i: usize| {
+        dir.prepared.get(i).is_some_and(|p| {
+            p.usage.full == q.surname.full || p.birth.as_ref().is_some_and(|b| b.full == q.surname.full)
+        })
+    };
+    let fits = |i: usize| dir.account(i).is_some_and(|a| q.category.fits(a.profile));
+    if rest.iter().any(|(i, _)| fits(*i) && same_name(*i)) {
+        return;
+    }
+    best.1.score += 3.0;
+    best.1.reasons.push(format!("seul compte de ce nom parmi les {}s de l'établissement", q.category.label()));
+}
+
 /// Reconciles `sources` with `dir`. The output follows the sources' order.
 pub fn reconcile(sources: &[SourceRecord], dir: &Directory, scope: &Scope) -> Vec<Decision> {
     let no_bonus = |_: usize, _: &mut Verdict| {};
@@ -331,7 +363,9 @@ pub fn reconcile(sources: &[SourceRecord], dir: &Directory, scope: &Scope) -> Ve
     for &i in &others {
         let s = &sources[i];
         let q = query(s);
-        decisions.push((i, decide(s, &ranked(&q, dir, scope, &[], &no_bonus), dir, None)));
+        let mut found = ranked(&q, dir, scope, &[], &no_bonus);
+        sole_namesake(&q, &mut found, dir, scope);
+        decisions.push((i, decide(s, &found, dir, None)));
     }
     one_to_one(&mut decisions);
     // 2. Responsables, helped by their children's links.
