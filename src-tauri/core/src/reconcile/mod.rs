@@ -12,6 +12,7 @@ mod load;
 pub mod names;
 pub mod phonetic;
 mod score;
+pub mod session;
 mod sources;
 
 use std::collections::{BTreeMap, BTreeSet};

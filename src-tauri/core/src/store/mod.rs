@@ -4,6 +4,7 @@
 
 mod audit_log;
 mod imports;
+mod matching;
 mod population;
 mod schema;
 
@@ -17,6 +18,7 @@ use crate::secrets::DbKey;
 use crate::ErrorCode;
 
 pub use imports::{BatchSummary, ColumnPresetRow, Finding, ImportTx, NewBatch};
+pub use matching::{AccountLink, JournalEntry, MatchSession};
 pub use population::{Counts, LevelCounts, NO_DIVISION};
 pub use schema::LATEST as SCHEMA_VERSION;
 

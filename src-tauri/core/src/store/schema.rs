@@ -85,6 +85,25 @@ CREATE TABLE import_file (
     batch_id INTEGER NOT NULL REFERENCES import_batch(id), chunk INTEGER NOT NULL, data BLOB NOT NULL,
     PRIMARY KEY (batch_id, chunk));
 "#,
+    // 4: reconciliation sessions, their append-only decision journal, and the links they wrote.
+    r#"
+CREATE TABLE match_session (
+    id INTEGER PRIMARY KEY, source TEXT NOT NULL, source_batch INTEGER, directory_batch INTEGER,
+    scope TEXT NOT NULL, started_at TEXT NOT NULL, actor TEXT NOT NULL, finished_at TEXT);
+CREATE TABLE match_journal (
+    session_id INTEGER NOT NULL REFERENCES match_session(id), seq INTEGER NOT NULL,
+    source_id TEXT NOT NULL, category TEXT NOT NULL, action TEXT NOT NULL, account TEXT,
+    at TEXT NOT NULL, actor TEXT NOT NULL, PRIMARY KEY (session_id, seq));
+CREATE TRIGGER match_journal_no_update BEFORE UPDATE ON match_journal
+    BEGIN SELECT RAISE(ABORT, 'le journal des rapprochements est en ajout seul'); END;
+CREATE TRIGGER match_journal_no_delete BEFORE DELETE ON match_journal
+    BEGIN SELECT RAISE(ABORT, 'le journal des rapprochements est en ajout seul'); END;
+CREATE TABLE account_link (
+    source TEXT NOT NULL, source_id TEXT NOT NULL, category TEXT NOT NULL, account TEXT NOT NULL,
+    decided TEXT NOT NULL, session_id INTEGER NOT NULL REFERENCES match_session(id), at TEXT NOT NULL,
+    PRIMARY KEY (source, source_id));
+CREATE INDEX account_link_account ON account_link(account);
+"#,
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

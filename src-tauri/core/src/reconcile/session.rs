@@ -1,0 +1,194 @@
+//! A reconciliation session: the engine's decisions plus the administrator's
+//! journal, replayed into the current choice of each source record. The
+//! wizard's steps follow the ENT's (Pronote: enseignants, élèves,
+//! responsables, maîtres de stage, inspecteurs pédagogiques, personnels);
+//! the review queue is the records of a step not linked automatically and
+//! not yet decided. What applying would write is a plain list, shown before
+//! anything is written.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::{Band, Category, Decision};
+use crate::store::{AccountLink, JournalEntry};
+
+/// What the administrator can do on a record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Accept the best candidate (or the automatic link).
+    Accept,
+    /// Pick candidate `n` (1-based, at most 5).
+    Pick(usize),
+    /// Link to an account found by searching the directory.
+    Link(String),
+    /// No account for this record.
+    NoAccount,
+    /// Leave it for later.
+    Skip,
+}
+
+/// The current state of one record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum Choice {
+    /// Linked: automatically, or by the administrator.
+    Linked {
+        account: String,
+        manual: bool,
+    },
+    NoAccount,
+    Skipped,
+}
+
+/// The journal row an action becomes: (action, account).
+pub fn journal_action(decision: &Decision, action: &Action) -> Result<(&'static str, Option<String>), &'static str> {
+    Ok(match action {
+        Action::Accept => {
+            match decision.account.clone().or_else(|| decision.candidates.first().map(|c| c.account.clone())) {
+                Some(a) => ("accept", Some(a)),
+                None => return Err("aucun compte proposé pour cet enregistrement"),
+            }
+        }
+        Action::Pick(n) => match n.checked_sub(1).and_then(|i| decision.candidates.get(i)) {
+            Some(c) => ("pick", Some(c.account.clone())),
+            None => return Err("pas de candidat à ce numéro"),
+        },
+        Action::Link(account) => ("pick", Some(account.clone())),
+        Action::NoAccount => ("none", None),
+        Action::Skip => ("skip", None),
+    })
+}
+
+/// Replays the journal over the engine's decisions: automatic links stand
+/// unless a journal row overrides them; each `undo` cancels the latest row
+/// not yet cancelled.
+pub fn replay(decisions: &[Decision], journal: &[JournalEntry]) -> BTreeMap<String, Choice> {
+    let mut kept: Vec<&JournalEntry> = Vec::new();
+    for entry in journal {
+        if entry.action == "undo" {
+            kept.pop();
+        } else {
+            kept.push(entry);
+        }
+    }
+    let mut choices: BTreeMap<String, Choice> = BTreeMap::new();
+    for d in decisions {
+        if let (Band::Auto, Some(a)) = (d.band, &d.account) {
+            choices.insert(d.source_id.clone(), Choice::Linked { account: a.clone(), manual: false });
+        }
+    }
+    for e in kept {
+        let choice = match (e.action.as_str(), &e.account) {
+            ("accept" | "pick", Some(a)) => {
+                let auto = decisions.iter().any(|d| d.source_id == e.source_id && d.account.as_ref() == Some(a));
+                Choice::Linked { account: a.clone(), manual: !auto }
+            }
+            ("none", _) => Choice::NoAccount,
+            _ => Choice::Skipped,
+        };
+        choices.insert(e.source_id.clone(), choice);
+    }
+    choices
+}
+
+/// The next record of `category` to review: not linked automatically and not
+/// decided (skipped ones come back after the others).
+pub fn next_to_review(decisions: &[Decision], choices: &BTreeMap<String, Choice>, category: Category) -> Option<usize> {
+    let open = |d: &Decision| d.category == category && d.band != Band::Auto;
+    decisions
+        .iter()
+        .position(|d| open(d) && !choices.contains_key(&d.source_id))
+        .or_else(|| decisions.iter().position(|d| open(d) && choices.get(&d.source_id) == Some(&Choice::Skipped)))
+}
+
+/// What applying the session would write: one link per linked record.
+pub fn links(source: &str, decisions: &[Decision], choices: &BTreeMap<String, Choice>) -> Vec<AccountLink> {
+    decisions
+        .iter()
+        .filter_map(|d| match choices.get(&d.source_id) {
+            Some(Choice::Linked { account, manual }) => Some(AccountLink {
+                source: source.to_string(),
+                source_id: d.source_id.clone(),
+                category: d.category.as_str().to_string(),
+                account: account.clone(),
+                decided: if *manual { "manuel" } else { "auto" }.to_string(),
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Where a step stands.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct StepCounts {
+    pub records: usize,
+    pub auto: usize,
+    pub review: usize,
+    pub none: usize,
+    /// Review or no-account records the administrator has decided.
+    pub decided: usize,
+}
+
+pub fn step_counts(decisions: &[Decision], choices: &BTreeMap<String, Choice>, category: Category) -> StepCounts {
+    let mut c = StepCounts::default();
+    for d in decisions.iter().filter(|d| d.category == category) {
+        c.records += 1;
+        match d.band {
+            Band::Auto => c.auto += 1,
+            Band::Review => c.review += 1,
+            Band::None => c.none += 1,
+        }
+        if d.band != Band::Auto && matches!(choices.get(&d.source_id), Some(Choice::Linked { .. } | Choice::NoAccount))
+        {
+            c.decided += 1;
+        }
+    }
+    c
+}
+
+/// The mapping export: CSV with `;`, UTF-8 with a BOM (Excel), one row per
+/// source record.
+pub fn mapping_csv(
+    sources: &[super::SourceRecord],
+    decisions: &[Decision],
+    choices: &BTreeMap<String, Choice>,
+) -> Vec<u8> {
+    let mut out = String::from("\u{feff}Identifiant source;Identifiant ENT;Nom;Prénom;Catégorie;Décision;Score\r\n");
+    let cell = |s: &str| {
+        if s.contains([';', '"', '\n', '\r']) {
+            format!("\"{}\"", s.replace('"', "\"\""))
+        } else {
+            s.to_string()
+        }
+    };
+    for (s, d) in sources.iter().zip(decisions) {
+        let (account, decision) = match choices.get(&d.source_id) {
+            Some(Choice::Linked { account, manual: false }) => (account.as_str(), "rapproché automatiquement"),
+            Some(Choice::Linked { account, manual: true }) => (account.as_str(), "rapproché manuellement"),
+            Some(Choice::NoAccount) => ("", "aucun compte"),
+            Some(Choice::Skipped) => ("", "à vérifier (passé)"),
+            None if d.band == Band::None => ("", "aucun compte proposé"),
+            None => ("", "à vérifier"),
+        };
+        let score = d
+            .candidates
+            .iter()
+            .find(|c| c.account == account)
+            .or(d.candidates.first())
+            .map(|c| format!("{:.1}", c.score).replace('.', ","))
+            .unwrap_or_default();
+        let row = [
+            cell(&d.source_id),
+            cell(account),
+            cell(&s.last_name),
+            cell(&s.first_name),
+            cell(d.category.label()),
+            cell(decision),
+            score,
+        ];
+        out.push_str(&row.join(";"));
+        out.push_str("\r\n");
+    }
+    out.into_bytes()
+}

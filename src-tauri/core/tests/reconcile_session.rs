@@ -1,0 +1,89 @@
+//! A reconciliation session on a real store: decisions journaled one by one,
+//! undo, resume after the store is closed, the preview of what applying
+//! writes, the links written, the mapping export.
+
+use preau_core::demo::{self, write_demo_files};
+use preau_core::formats::source::Input;
+use preau_core::import::import_files;
+use preau_core::model::{EstablishmentKind, Uai};
+use preau_core::progress::CancelToken;
+use preau_core::reconcile::session::{journal_action, links, mapping_csv, next_to_review, replay, Action, Choice};
+use preau_core::reconcile::{self, Band, Category, Scope, SourceKind};
+use preau_core::secrets::DbKey;
+use preau_core::store::Store;
+
+fn key() -> DbKey {
+    DbKey::from_hex(&"6b".repeat(32)).unwrap()
+}
+
+#[test]
+fn journal_undo_resume_apply() {
+    let dir = tempfile::tempdir().unwrap();
+    let uai = Uai::parse("0999001W").unwrap();
+    let data = demo::generate(&uai, EstablishmentKind::College, 9);
+    let files = dir.path().join("exports");
+    write_demo_files(&data, &files).unwrap();
+    let data_dir = dir.path().join("data");
+    let pronote = format!("identifiants_pronote_{uai}.csv");
+    let annuaire = format!("export_annuaire_ENT_{uai}.csv");
+    let sources;
+    let decisions;
+    let session;
+    let first_review;
+    {
+        let mut store = Store::open_or_create(&data_dir, &uai, &key(), "test").unwrap();
+        let inputs = [Input::file(files.join(&pronote)), Input::file(files.join(&annuaire))];
+        assert!(import_files(&mut store, &inputs, "test", &CancelToken::new(), &mut |_| {}).unwrap().committed);
+        sources = reconcile::source_from_store(SourceKind::Pronote, &store).unwrap();
+        let directory = reconcile::directory_from_store(&store).unwrap();
+        decisions = reconcile::reconcile(&sources, &directory, &Scope::Establishment(uai.to_string()));
+        assert!(store.open_match_session("pronote").unwrap().is_none());
+        session = store.start_match_session("pronote", None, None, "etablissement", "test").unwrap();
+        let choices = replay(&decisions, &[]);
+        first_review =
+            next_to_review(&decisions, &choices, Category::Responsable).expect("some responsables to review");
+        // Accept the first, skip the second, then undo the skip.
+        let d = &decisions[first_review];
+        assert_ne!(d.band, Band::Auto);
+        let (action, account) = journal_action(d, &Action::Pick(1)).unwrap();
+        store
+            .record_match_decision(session.id, &d.source_id, d.category.as_str(), action, account.as_deref(), "test")
+            .unwrap();
+        let choices = replay(&decisions, &store.match_journal(session.id).unwrap());
+        let second = next_to_review(&decisions, &choices, Category::Responsable).unwrap();
+        assert_ne!(second, first_review);
+        let d2 = &decisions[second];
+        store.record_match_decision(session.id, &d2.source_id, d2.category.as_str(), "skip", None, "test").unwrap();
+        store.record_match_decision(session.id, &d2.source_id, d2.category.as_str(), "undo", None, "test").unwrap();
+        // The store is dropped here without applying: as if the app were closed.
+    }
+    let mut store = Store::open(&data_dir, &uai, &key()).unwrap();
+    let resumed = store.open_match_session("pronote").unwrap().expect("the session resumes");
+    assert_eq!(resumed.id, session.id);
+    let journal = store.match_journal(session.id).unwrap();
+    assert_eq!(journal.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(), ["pick", "skip", "undo"]);
+    let choices = replay(&decisions, &journal);
+    let picked = &decisions[first_review];
+    assert_eq!(
+        choices.get(&picked.source_id),
+        Some(&Choice::Linked { account: picked.candidates[0].account.clone(), manual: true })
+    );
+    // The undone skip is open again: it is the next to review.
+    let next = next_to_review(&decisions, &choices, Category::Responsable).unwrap();
+    assert!(!choices.contains_key(&decisions[next].source_id));
+    let preview = links("pronote", &decisions, &choices);
+    let auto = decisions.iter().filter(|d| d.band == Band::Auto).count();
+    assert_eq!(preview.len(), auto + 1);
+    assert_eq!(preview.iter().filter(|l| l.decided == "manuel").count(), 1);
+    store.apply_match_session(session.id, &preview, "test").unwrap();
+    assert_eq!(store.account_links("pronote").unwrap().len(), preview.len());
+    assert!(store.open_match_session("pronote").unwrap().is_none());
+    assert!(store.apply_match_session(session.id, &preview, "test").is_err(), "a session applies once");
+    assert!(store.audit_verify().unwrap().ok);
+    // The mapping export.
+    let csv = String::from_utf8(mapping_csv(&sources, &decisions, &choices)).unwrap();
+    assert!(csv.starts_with("\u{feff}Identifiant source;Identifiant ENT;Nom;Prénom;Catégorie;Décision;Score\r\n"));
+    assert_eq!(csv.lines().count(), sources.len() + 1);
+    assert!(csv.contains(";rapproché manuellement;"));
+    assert!(csv.contains(";rapproché automatiquement;"));
+}
