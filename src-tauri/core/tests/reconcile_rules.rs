@@ -160,3 +160,21 @@ fn nothing_close_gives_no_account() {
     assert_eq!(d.band, Band::None, "{d:?}");
     assert!(d.account.is_none());
 }
+
+#[test]
+fn search_as_you_type() {
+    let mut accounts = crowd();
+    accounts.push(account("a1", Profile::Eleve, "LE GALL", "Maëlys", Some("2012-03-04")));
+    accounts.push(account("a2", Profile::Responsable, "LEGALLOIS", "Marc", None));
+    let mut other = account("a3", Profile::Eleve, "LE GALL", "Maël", Some("2012-03-04"));
+    other.establishments = vec!["0999002X".into()];
+    accounts.push(other);
+    let dir = Directory::build(accounts);
+    let ids = |hits: Vec<usize>| hits.into_iter().map(|i| dir.account(i).unwrap().ent_id.clone()).collect::<Vec<_>>();
+    assert_eq!(ids(dir.search("legall mae", Some(UAI), 10)), ["a1"]);
+    assert_eq!(ids(dir.search("le gall maë", None, 10)), ["a3", "a1"]);
+    assert_eq!(ids(dir.search("legal", Some(UAI), 10)), ["a1", "a2"]);
+    assert_eq!(ids(dir.search("maelys", Some(UAI), 10)), ["a1"]);
+    assert!(dir.search("  ", None, 10).is_empty());
+    assert!(dir.search("zzz", None, 10).is_empty());
+}

@@ -152,6 +152,50 @@ impl Directory {
         self.accounts.get(i)
     }
 
+    /// Accounts whose names start with every word typed (surname, birth name
+    /// or given names; accents, case and hyphens ignored), for the search box:
+    /// exact words first, then by name. `uai` keeps one establishment's.
+    pub fn search(&self, text: &str, uai: Option<&str>, limit: usize) -> Vec<usize> {
+        let words: Vec<String> = crate::text::upper_ascii(text)
+            .split([' ', '-', '\''])
+            .map(|w| w.chars().filter(char::is_ascii_alphanumeric).collect::<String>())
+            .filter(|w| !w.is_empty())
+            .collect();
+        if words.is_empty() {
+            return Vec::new();
+        }
+        let mut hits: Vec<(usize, usize)> = Vec::new();
+        for (i, p) in self.prepared.iter().enumerate() {
+            if uai.is_some_and(|u| !self.in_establishment(i as u32, u)) {
+                continue;
+            }
+            let names = p
+                .usage
+                .tokens
+                .iter()
+                .chain(p.usage.keys.iter())
+                .chain(p.birth.iter().flat_map(|b| b.tokens.iter().chain(b.keys.iter())))
+                .chain(p.given.tokens.iter())
+                .chain(p.given.groups.iter());
+            let names: Vec<&String> = names.collect();
+            let mut exact = 0;
+            let all = words.iter().all(|w| {
+                let found = names.iter().find(|n| n.starts_with(w.as_str()));
+                if found.is_some_and(|n| n.len() == w.len()) {
+                    exact += 1;
+                }
+                found.is_some()
+            });
+            if all {
+                hits.push((i, exact));
+            }
+        }
+        let name =
+            |i: usize| self.accounts.get(i).map(|a| (a.last_name.as_str(), a.first_name.as_str(), a.ent_id.as_str()));
+        hits.sort_by(|(a, ea), (b, eb)| eb.cmp(ea).then_with(|| name(*a).cmp(&name(*b))));
+        hits.into_iter().take(limit).map(|(i, _)| i).collect()
+    }
+
     /// The establishment of an export: the UAI more than half of the
     /// accounts carry (teachers may carry a second one).
     pub fn main_establishment(&self) -> Option<String> {
