@@ -1,6 +1,8 @@
 //! `cargo xtask bench imports`: runs preau-core's import benchmark in
 //! release mode, then times lxml's bare parse of the same files from a
 //! project-local venv (`target/bench-venv`, pinned lxml).
+//! `cargo xtask bench reconcile`: reconciliation quality on held-out seeds
+//! of the synthetic academy, then its speed.
 
 use std::process::Command;
 
@@ -12,8 +14,16 @@ const LXML: &str = "lxml==6.1.3";
 pub fn cmd(ctx: &Ctx, args: &[String]) -> Result<i32> {
     match args.first().map(String::as_str) {
         Some("imports") => imports(ctx, &args[1..]),
-        Some(other) => Err(Box::new(UsageError(format!("unknown benchmark `{other}` (available: imports)")))),
-        None => Err(Box::new(UsageError("bench needs a benchmark name (available: imports)".into()))),
+        Some("reconcile") => {
+            let mut cargo = ctx.cargo();
+            cargo.args(["bench", "-p", "preau-core", "--bench", "reconcile", "--"]).args(&args[1..]);
+            check(&mut cargo)?;
+            Ok(0)
+        }
+        Some(other) => {
+            Err(Box::new(UsageError(format!("unknown benchmark `{other}` (available: imports, reconcile)"))))
+        }
+        None => Err(Box::new(UsageError("bench needs a benchmark name (available: imports, reconcile)".into()))),
     }
 }
 
