@@ -183,10 +183,12 @@ pub struct Decision {
 }
 
 fn query(s: &SourceRecord) -> Query {
+    let given = names::given_names(&s.first_name);
     Query {
         category: s.category,
         surname: names::surname(&s.last_name),
-        given: names::given_names(&s.first_name),
+        given_as_surname: names::surname(given.first()),
+        given,
         birth_date: s.birth_date.clone().filter(|d| !d.trim().is_empty()),
         ine: prepare_ine(s.ine.as_deref()),
         email: prepare_email(s.email.as_deref()),

@@ -18,6 +18,8 @@ pub(super) struct Query {
     pub category: Category,
     pub surname: Surname,
     pub given: GivenNames,
+    /// The first given name read as a surname (the swapped-fields check).
+    pub given_as_surname: Surname,
     pub birth_date: Option<String>,
     pub ine: Option<String>,
     pub email: Option<String>,
@@ -243,7 +245,7 @@ pub(super) fn compare(q: &Query, dir: &Directory, i: usize, uai: Option<&str>) -
     surname_part(q, p, acc, dir, &mut v);
     given_part(q, p, dir, &mut v);
     // Swapped fields: the surname typed as the given name and the reverse.
-    let swapped_surname = surname_level(&super::names::surname(q.given.first()), &p.usage);
+    let swapped_surname = surname_level(&q.given_as_surname, &p.usage);
     let swapped_given = q.surname.full == p.given.first() && !p.given.first().is_empty();
     if swapped_surname >= NameLevel::Typo && swapped_given && v.score < 10.0 {
         let mut crossed = Verdict::default();
