@@ -1,10 +1,12 @@
 //! Thin IPC adapters over preau-core: parse the arguments, open the store,
 //! return the core's values. No domain logic here. Imports are in `imports`,
-//! the column-mapping step in `mapping`, the native file dialogs in `files`.
+//! the column-mapping step in `mapping`, the reconciliation wizard in
+//! `matching`, the native file dialogs in `files`.
 
 pub mod files;
 pub mod imports;
 pub mod mapping;
+pub mod matching;
 
 use preau_core::audit::{self, AuditEntry, AuditVerdict};
 use preau_core::model::Uai;

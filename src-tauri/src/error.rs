@@ -86,3 +86,9 @@ impl From<FormatError> for IpcError {
         IpcError::from_error(&e)
     }
 }
+
+impl From<preau_core::reconcile::LoadError> for IpcError {
+    fn from(e: preau_core::reconcile::LoadError) -> IpcError {
+        IpcError::from_error(&e)
+    }
+}

@@ -30,6 +30,14 @@ pub fn builder<R: tauri::Runtime>(b: tauri::Builder<R>, state: AppState) -> taur
         commands::mapping::csv_mapping_proposal,
         commands::mapping::save_column_preset,
         commands::mapping::column_presets,
+        commands::matching::match_open,
+        commands::matching::match_step,
+        commands::matching::match_decide,
+        commands::matching::match_undo,
+        commands::matching::match_search,
+        commands::matching::match_preview,
+        commands::matching::match_apply,
+        commands::matching::match_export,
     ])
 }
 

@@ -1,10 +1,12 @@
 //! What every command needs: where the stores are and how to get their key;
 //! the running import's cancel token; the test stand-ins for native dialogs.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use preau_core::progress::CancelToken;
+use preau_core::reconcile::session::Workspace;
 use preau_core::secrets::{self, DbKey, SecretError, SecretStore};
 use preau_core::store;
 
@@ -44,6 +46,8 @@ struct Inner {
     key: Mutex<Option<DbKey>>,
     /// The import under way, if any: one at a time, cancellable from the UI.
     import: Mutex<Option<CancelToken>>,
+    /// Reconciliation workspaces by (UAI, source): computed once per session.
+    workspaces: Mutex<HashMap<(String, String), Arc<Workspace>>>,
 }
 
 /// Answers that replace the native file dialogs, which WebDriver cannot drive.
@@ -128,7 +132,15 @@ impl AppState {
         source: KeySource,
         keychain_ok: bool,
     ) -> AppState {
-        let inner = Inner { data_dir, secrets, source, keychain_ok, key: Mutex::new(None), import: Mutex::new(None) };
+        let inner = Inner {
+            data_dir,
+            secrets,
+            source,
+            keychain_ok,
+            key: Mutex::new(None),
+            import: Mutex::new(None),
+            workspaces: Mutex::new(HashMap::new()),
+        };
         AppState { inner: Arc::new(inner), dialogs: Arc::new(DialogOverride::default()) }
     }
 
@@ -143,6 +155,30 @@ impl AppState {
     }
 
     /// Claims the import slot; `IMPORT_RUNNING` when another import is under way.
+    /// The cached workspace of (`uai`, `source`), built by `make` when absent
+    /// or when `fresh` asks for a recomputation.
+    pub fn workspace(
+        &self,
+        uai: &str,
+        source: &str,
+        fresh: bool,
+        make: impl FnOnce() -> Result<Workspace, IpcError>,
+    ) -> Result<Arc<Workspace>, IpcError> {
+        let key = (uai.to_string(), source.to_string());
+        {
+            let cache =
+                self.inner.workspaces.lock().map_err(|_| IpcError::new("INTERNAL", "verrou du rapprochement"))?;
+            if let (false, Some(w)) = (fresh, cache.get(&key)) {
+                return Ok(w.clone());
+            }
+        }
+        let built = Arc::new(make()?);
+        let mut cache =
+            self.inner.workspaces.lock().map_err(|_| IpcError::new("INTERNAL", "verrou du rapprochement"))?;
+        cache.insert(key, built.clone());
+        Ok(built)
+    }
+
     pub fn begin_import(&self) -> Result<ImportRun, IpcError> {
         let mut slot = self.inner.import.lock().map_err(|_| IpcError::new("INTERNAL", "verrou de l'import"))?;
         if slot.is_some() {

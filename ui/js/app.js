@@ -51,6 +51,8 @@ function context(seq) {
     listError: state.listError,
     entry: () => state.establishments.find((e) => e.uai === state.uai) || null,
     isCurrent: () => seq === state.renderSeq,
+    /** Renders the current view again (its own state kept), without moving focus. */
+    rerender: () => render(),
     refresh: async () => {
       await loadEstablishments();
       announce(tn('establishment.refreshed', state.establishments.length));

@@ -76,4 +76,13 @@ export const api = {
   /** Saves a column preset { name, table, columns: { field: header } }; every saved preset. */
   saveColumnPreset: (uai, preset) => call('save_column_preset', { uai, preset }),
   columnPresets: (uai) => call('column_presets', { uai }),
+  // Reconciliation wizard (source: 'pronote' | 'edt').
+  matchOpen: (uai, source) => call('match_open', { uai, source }),
+  matchStep: (uai, source, category) => call('match_step', { uai, source, category }),
+  matchDecide: (uai, source, sourceId, decision) => call('match_decide', { uai, source, sourceId, decision }),
+  matchUndo: (uai, source) => call('match_undo', { uai, source }),
+  matchSearch: (uai, source, text, all) => call('match_search', { uai, source, text, all }),
+  matchPreview: (uai, source) => call('match_preview', { uai, source }),
+  matchApply: (uai, source) => call('match_apply', { uai, source }),
+  matchExport: (uai, source) => call('match_export', { uai, source }),
 };

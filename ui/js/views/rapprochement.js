@@ -1,4 +1,342 @@
-// rapprochement: not built yet; the view says honestly what will come here.
-import { comingSoonView } from '../components/coming-soon.js';
+// Rapprochement: the Pronote (six steps) and EDT (teachers, pupils) wizards
+// that link the source's records to ENT accounts. Each step shows its three
+// bands; the review queue takes the keyboard (Entrée accepts, 1–5 picks a
+// candidate, S passes, N says « aucun compte », Ctrl+Z undoes) and has a
+// search box over the directory. Every decision is written to the store at
+// once, so the session resumes where it stopped. An « essai à blanc » shows
+// what applying would write before anything is.
+import { h, clear } from '../components/dom.js';
+import { announce, announceError, errorBox } from '../components/notice.js';
+import { t, formatNumber, formatDateTime } from '../i18n.js';
+import { viewTitle } from '../components/view-title.js';
+import { usableEstablishment } from './common.js';
 
-export default comingSoonView('rapprochement', 'rapprochement');
+/** Per establishment: { source, step }. */
+const places = new Map();
+
+function placeFor(uai) {
+  if (!places.has(uai)) places.set(uai, { source: 'pronote', step: null });
+  return places.get(uai);
+}
+
+function isoToFr(iso) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso || '');
+  return m ? `${m[3]}/${m[2]}/${m[1]}` : iso || '';
+}
+
+function counts(c) {
+  return t('matching.counts', {
+    auto: formatNumber(c.auto),
+    review: formatNumber(c.review),
+    none: formatNumber(c.none),
+    decided: formatNumber(c.decided),
+  });
+}
+
+function choiceText(choice) {
+  if (!choice) return t('matching.choice.open');
+  if (choice.state === 'linked') return t(choice.manual ? 'matching.choice.manual' : 'matching.choice.auto', { account: choice.account });
+  return t(`matching.choice.${choice.state}`);
+}
+
+function accountLine(a) {
+  if (!a) return '';
+  const parts = [`${a.last_name} ${a.first_name}`];
+  if (a.birth_name) parts.push(t('matching.bornName', { name: a.birth_name }));
+  parts.push(a.profile);
+  if (a.birth_date) parts.push(t('matching.born', { date: isoToFr(a.birth_date) }));
+  if (a.classes.length) parts.push(a.classes.join(', '));
+  if (a.establishments.length) parts.push(a.establishments.join(', '));
+  return parts.join(' — ');
+}
+
+/** The record under review, its candidates with their evidence, and the keys that decide. */
+function reviewCard(item, position, total, decide) {
+  const source = [
+    `${item.last_name} ${item.first_name}`,
+    item.birth_date ? t('matching.born', { date: isoToFr(item.birth_date) }) : null,
+    item.classes.length ? item.classes.join(', ') : null,
+  ]
+    .filter(Boolean)
+    .join(' — ');
+  const candidates = h(
+    'ol',
+    { class: 'candidates', dataset: { testid: 'match-candidates' } },
+    item.candidates.map((c, i) =>
+      h(
+        'li',
+        { dataset: { testid: 'match-candidate', account: c.account } },
+        h(
+          'button',
+          { type: 'button', class: 'btn btn--secondary', dataset: { testid: `match-pick-${i + 1}` }, onclick: () => decide({ kind: 'pick', n: i + 1 }) },
+          t('matching.pick', { n: i + 1 }),
+        ),
+        ' ',
+        h('strong', {}, accountLine(item.accounts[i]) || c.account),
+        ' ',
+        h('span', { class: 'score' }, t('matching.score', { score: c.score.toFixed(1) })),
+        h('ul', { class: 'evidence' }, c.reasons.map((r) => h('li', {}, r))),
+      ),
+    ),
+  );
+  const why = item.why_review.length
+    ? h('div', { class: 'why' }, h('p', {}, t('matching.whyReview')), h('ul', {}, item.why_review.map((w) => h('li', {}, w))))
+    : null;
+  const buttons = h(
+    'div',
+    { class: 'toolbar' },
+    h('button', { type: 'button', class: 'btn', dataset: { testid: 'match-accept' }, disabled: item.candidates.length === 0, onclick: () => decide({ kind: 'accept' }) }, t('matching.accept')),
+    h('button', { type: 'button', class: 'btn btn--secondary', dataset: { testid: 'match-skip' }, onclick: () => decide({ kind: 'skip' }) }, t('matching.skip')),
+    h('button', { type: 'button', class: 'btn btn--secondary', dataset: { testid: 'match-none' }, onclick: () => decide({ kind: 'none' }) }, t('matching.none')),
+    h('button', { type: 'button', class: 'btn btn--secondary', dataset: { testid: 'match-undo' }, onclick: () => decide('undo') }, t('matching.undo')),
+  );
+  const card = h(
+    'section',
+    {
+      class: 'review-card',
+      tabindex: '0',
+      'aria-label': t('matching.cardLabel', { position: formatNumber(position), total: formatNumber(total) }),
+      dataset: { testid: 'match-review-card', source: item.source_id },
+    },
+    h('h3', {}, t('matching.cardTitle', { position: formatNumber(position), total: formatNumber(total) })),
+    h('p', { class: 'source-record', dataset: { testid: 'match-source' } }, source),
+    h('p', { class: 'muted' }, t('matching.keys')),
+    why,
+    item.candidates.length ? candidates : h('p', {}, t('matching.noCandidate')),
+    buttons,
+  );
+  card.addEventListener('keydown', (e) => {
+    if (e.target !== card) return;
+    if (e.key === 'Enter' && item.candidates.length) decide({ kind: 'accept' });
+    else if (/^[1-5]$/.test(e.key) && Number(e.key) <= item.candidates.length) decide({ kind: 'pick', n: Number(e.key) });
+    else if (e.key === 's' || e.key === 'S') decide({ kind: 'skip' });
+    else if (e.key === 'n' || e.key === 'N') decide({ kind: 'none' });
+    else if ((e.key === 'z' && (e.ctrlKey || e.metaKey)) || e.key === 'u' || e.key === 'U') decide('undo');
+    else return;
+    e.preventDefault();
+  });
+  return card;
+}
+
+/** The search box over the directory, answering as the admin types. */
+function searchBox(ctx, uai, source, link) {
+  const input = h('input', { type: 'search', id: 'match-search', dataset: { testid: 'match-search' }, autocomplete: 'off' });
+  const all = h('input', { type: 'checkbox', id: 'match-search-all', dataset: { testid: 'match-search-all' } });
+  const results = h('ul', { class: 'search-results', 'aria-live': 'polite', dataset: { testid: 'match-search-results' } });
+  let asked = 0;
+  const run = async () => {
+    const text = input.value.trim();
+    const mine = ++asked;
+    if (!text) {
+      clear(results);
+      return;
+    }
+    try {
+      const found = await ctx.api.matchSearch(uai, source, text, all.checked);
+      if (mine !== asked) return;
+      clear(results);
+      if (!found.length) results.append(h('li', {}, t('matching.searchNothing')));
+      for (const a of found) {
+        results.append(
+          h(
+            'li',
+            { dataset: { testid: 'match-search-result', account: a.account } },
+            h('button', { type: 'button', class: 'btn btn--secondary', onclick: () => link(a.account) }, t('matching.link')),
+            ' ',
+            accountLine(a),
+          ),
+        );
+      }
+    } catch (err) {
+      if (mine === asked) {
+        clear(results);
+        results.append(h('li', {}, errorBox(err, 'match-error')));
+      }
+    }
+  };
+  input.addEventListener('input', run);
+  all.addEventListener('change', run);
+  return h(
+    'div',
+    { class: 'search' },
+    h('label', { for: 'match-search' }, t('matching.search')),
+    input,
+    h('label', { class: 'inline' }, all, ' ', t('matching.searchAll')),
+    results,
+  );
+}
+
+async function renderStep(panel, ctx, uai, source, category, refreshOverview) {
+  clear(panel);
+  panel.append(h('p', { class: 'loading' }, t('app.loading')));
+  let step;
+  try {
+    step = await ctx.api.matchStep(uai, source, category);
+  } catch (err) {
+    clear(panel);
+    panel.append(errorBox(err, 'match-error'));
+    return;
+  }
+  clear(panel);
+  panel.append(h('p', { dataset: { testid: 'match-step-counts' } }, counts(step.counts)));
+  const decide = async (decision, sourceId) => {
+    try {
+      if (decision === 'undo') {
+        const undone = await ctx.api.matchUndo(uai, source);
+        announce(undone ? t('matching.undone') : t('matching.nothingToUndo'));
+      } else {
+        await ctx.api.matchDecide(uai, source, sourceId, decision);
+      }
+    } catch (err) {
+      announceError(err);
+    }
+    await refreshOverview();
+    await renderStep(panel, ctx, uai, source, category, refreshOverview);
+    const card = panel.querySelector('[data-testid="match-review-card"]');
+    if (card) card.focus();
+  };
+  if (step.next !== null && step.next !== undefined) {
+    const item = step.review[step.next];
+    const done = step.review.filter((r) => r.choice && r.choice.state !== 'skipped').length;
+    panel.append(
+      reviewCard(item, done + 1, step.review.length, (d) => decide(d, item.source_id)),
+      searchBox(ctx, uai, source, (account) => decide({ kind: 'link', account }, item.source_id)),
+    );
+  } else {
+    panel.append(
+      h('p', { class: 'done', dataset: { testid: 'match-step-done' } }, step.review.length ? t('matching.stepDone') : t('matching.nothingToReview')),
+      h('div', { class: 'toolbar' }, h('button', { type: 'button', class: 'btn btn--secondary', dataset: { testid: 'match-undo' }, onclick: () => decide('undo') }, t('matching.undo'))),
+    );
+  }
+  const reviewed = step.review.filter((r) => r.choice);
+  if (reviewed.length) {
+    panel.append(
+      h(
+        'details',
+        {},
+        h('summary', {}, t('matching.decidedList', { n: formatNumber(reviewed.length) })),
+        h('ul', { dataset: { testid: 'match-decided' } }, reviewed.map((r) => h('li', {}, `${r.last_name} ${r.first_name} : ${choiceText(r.choice)}`))),
+      ),
+    );
+  }
+  if (step.auto.length) {
+    panel.append(
+      h(
+        'details',
+        {},
+        h('summary', {}, t('matching.autoList', { n: formatNumber(step.auto.length) })),
+        h(
+          'ul',
+          { dataset: { testid: 'match-auto-list' } },
+          step.auto.slice(0, 500).map((r) => h('li', {}, `${r.last_name} ${r.first_name} → ${accountLine(r.accounts[0]) || r.account}`)),
+        ),
+      ),
+    );
+  }
+}
+
+function previewBox(p, testid) {
+  return h(
+    'div',
+    { class: 'verdict', dataset: { testid } },
+    h('p', {}, t('matching.previewCounts', { auto: formatNumber(p.auto), manual: formatNumber(p.manual) })),
+    h(
+      'table',
+      { class: 'table' },
+      h('thead', {}, h('tr', {}, h('th', {}, t('matching.col.source')), h('th', {}, t('matching.col.account')), h('th', {}, t('matching.col.category')), h('th', {}, t('matching.col.decided')))),
+      h('tbody', {}, p.links.slice(0, 100).map((l) => h('tr', {}, h('td', {}, l.source_id), h('td', {}, l.account), h('td', {}, l.category), h('td', {}, l.decided)))),
+    ),
+  );
+}
+
+export default {
+  id: 'rapprochement',
+  titleKey: 'nav.rapprochement',
+  async render(root, ctx) {
+    root.append(viewTitle(t('nav.rapprochement')), h('p', { class: 'lead' }, t('matching.lead')));
+    const entry = usableEstablishment(root, ctx, 'match-error');
+    if (!entry) return;
+    const uai = entry.uai;
+    const place = placeFor(uai);
+    const sources = h(
+      'div',
+      { class: 'toolbar', role: 'group', 'aria-label': t('matching.sourceLabel') },
+      ['pronote', 'edt'].map((s) =>
+        h('button', { type: 'button', class: place.source === s ? 'btn' : 'btn btn--secondary', 'aria-pressed': String(place.source === s), dataset: { testid: `match-source-${s}` }, onclick: () => { place.source = s; place.step = null; ctx.rerender(); } }, t(`matching.source.${s}`)),
+      ),
+    );
+    const head = h('div', { dataset: { testid: 'match-overview' } }, h('p', { class: 'loading' }, t('app.loading')));
+    const steps = h('nav', { class: 'steps', 'aria-label': t('matching.stepsLabel') });
+    const panel = h('div', { dataset: { testid: 'match-step' } });
+    const result = h('div', { 'aria-live': 'polite' });
+    const preview = h('button', { type: 'button', class: 'btn btn--secondary', dataset: { testid: 'match-preview' } }, t('matching.preview'));
+    const apply = h('button', { type: 'button', class: 'btn', dataset: { testid: 'match-apply' } }, t('matching.apply'));
+    const exportCsv = h('button', { type: 'button', class: 'btn btn--secondary', dataset: { testid: 'match-export' } }, t('matching.export'));
+    root.append(sources, head, steps, panel, h('div', { class: 'toolbar' }, preview, apply, exportCsv), result);
+
+    let overview;
+    const refreshOverview = async () => {
+      overview = await ctx.api.matchOpen(uai, place.source);
+      clear(head);
+      head.append(
+        h('p', { dataset: { testid: 'match-session' } }, t(overview.resumed ? 'matching.resumed' : 'matching.started', { at: formatDateTime(overview.started_at), n: formatNumber(overview.decisions), accounts: formatNumber(overview.directory_accounts) })),
+      );
+      clear(steps);
+      for (const s of overview.steps) {
+        const current = s.category === place.step;
+        steps.append(
+          h(
+            'button',
+            { type: 'button', class: current ? 'btn' : 'btn btn--secondary', 'aria-current': current ? 'step' : null, dataset: { testid: `match-step-${s.category}` }, onclick: () => { place.step = s.category; ctx.rerender(); } },
+            h('span', {}, t(`matching.category.${s.category}`)),
+            ' ',
+            h('span', { class: 'muted' }, t('matching.stepBadge', { review: formatNumber(s.counts.review + s.counts.none - s.counts.decided), records: formatNumber(s.counts.records) })),
+          ),
+        );
+      }
+    };
+    try {
+      await refreshOverview();
+    } catch (err) {
+      clear(head);
+      head.append(errorBox(err, 'match-error'));
+      preview.disabled = apply.disabled = exportCsv.disabled = true;
+      return;
+    }
+    if (!place.step) {
+      const first = overview.steps.find((s) => s.counts.records > 0) || overview.steps[0];
+      place.step = first.category;
+      await refreshOverview();
+    }
+    await renderStep(panel, ctx, uai, place.source, place.step, refreshOverview);
+
+    preview.addEventListener('click', async () => {
+      clear(result);
+      try {
+        result.append(previewBox(await ctx.api.matchPreview(uai, place.source), 'match-preview-result'));
+      } catch (err) {
+        result.append(errorBox(err, 'match-error'));
+      }
+    });
+    apply.addEventListener('click', async () => {
+      clear(result);
+      try {
+        const done = await ctx.api.matchApply(uai, place.source);
+        announce(t('matching.applied', { n: formatNumber(done.auto + done.manual) }));
+        result.append(h('p', { dataset: { testid: 'match-applied' } }, t('matching.applied', { n: formatNumber(done.auto + done.manual) })));
+        await refreshOverview();
+      } catch (err) {
+        result.append(errorBox(err, 'match-error'));
+      }
+    });
+    exportCsv.addEventListener('click', async () => {
+      try {
+        const csv = await ctx.api.matchExport(uai, place.source);
+        const path = await ctx.api.saveTextFile(`correspondance_${place.source}_${uai}.csv`, csv);
+        if (path) announce(t('matching.exported', { path }));
+      } catch (err) {
+        announceError(err);
+      }
+    });
+  },
+};

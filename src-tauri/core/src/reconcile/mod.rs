@@ -93,6 +93,11 @@ impl Category {
     }
 }
 
+/// The French name of an ENT profile.
+pub fn profile_label(profile: Profile) -> &'static str {
+    profile.label()
+}
+
 pub(crate) trait ProfileLabel {
     fn label(self) -> &'static str;
 }

@@ -60,10 +60,9 @@ pub fn journal_action(decision: &Decision, action: &Action) -> Result<(&'static 
     })
 }
 
-/// Replays the journal over the engine's decisions: automatic links stand
-/// unless a journal row overrides them; each `undo` cancels the latest row
-/// not yet cancelled.
-pub fn replay(decisions: &[Decision], journal: &[JournalEntry]) -> BTreeMap<String, Choice> {
+/// The journal rows that stand, in order: each `undo` cancels the latest
+/// row not yet cancelled (the last of these is what the next undo cancels).
+pub fn standing(journal: &[JournalEntry]) -> Vec<&JournalEntry> {
     let mut kept: Vec<&JournalEntry> = Vec::new();
     for entry in journal {
         if entry.action == "undo" {
@@ -72,6 +71,14 @@ pub fn replay(decisions: &[Decision], journal: &[JournalEntry]) -> BTreeMap<Stri
             kept.push(entry);
         }
     }
+    kept
+}
+
+/// Replays the journal over the engine's decisions: automatic links stand
+/// unless a journal row overrides them; each `undo` cancels the latest row
+/// not yet cancelled.
+pub fn replay(decisions: &[Decision], journal: &[JournalEntry]) -> BTreeMap<String, Choice> {
+    let kept = standing(journal);
     let mut choices: BTreeMap<String, Choice> = BTreeMap::new();
     for d in decisions {
         if let (Band::Auto, Some(a)) = (d.band, &d.account) {
@@ -191,4 +198,109 @@ pub fn mapping_csv(
         out.push_str("\r\n");
     }
     out.into_bytes()
+}
+
+/// The steps of a wizard, in the ENT's order.
+pub fn steps(kind: super::SourceKind) -> &'static [Category] {
+    match kind {
+        super::SourceKind::Pronote => &Category::ALL,
+        super::SourceKind::Edt => &[Category::Enseignant, Category::Eleve],
+    }
+}
+
+/// An account as the review shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AccountView {
+    pub account: String,
+    pub last_name: String,
+    pub birth_name: Option<String>,
+    pub first_name: String,
+    pub profile: String,
+    pub birth_date: Option<String>,
+    pub classes: Vec<String>,
+    pub establishments: Vec<String>,
+}
+
+pub fn account_view(directory: &super::Directory, i: usize) -> Option<AccountView> {
+    let a = directory.account(i)?;
+    Some(AccountView {
+        account: a.ent_id.clone(),
+        last_name: a.last_name.clone(),
+        birth_name: a.birth_name.clone().filter(|b| *b != a.last_name),
+        first_name: a.first_name.clone(),
+        profile: super::profile_label(a.profile).to_string(),
+        birth_date: a.birth_date.clone(),
+        classes: a.classes.clone(),
+        establishments: a.establishments.clone(),
+    })
+}
+
+/// One record of a step, with its candidates' accounts and its current choice.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ItemView {
+    pub index: usize,
+    pub source_row: usize,
+    pub source_id: String,
+    pub last_name: String,
+    pub first_name: String,
+    pub birth_date: Option<String>,
+    pub classes: Vec<String>,
+    pub band: Band,
+    pub account: Option<String>,
+    pub candidates: Vec<super::Candidate>,
+    pub accounts: Vec<Option<AccountView>>,
+    pub why_review: Vec<String>,
+    pub choice: Option<Choice>,
+}
+
+/// Everything a reconciliation wizard works on: the two sides and the
+/// engine's decisions, computed once per session.
+pub struct Workspace {
+    pub kind: super::SourceKind,
+    pub sources: Vec<super::SourceRecord>,
+    pub directory: super::Directory,
+    pub decisions: Vec<Decision>,
+    by_account: std::collections::HashMap<String, usize>,
+}
+
+impl Workspace {
+    pub fn new(
+        kind: super::SourceKind,
+        sources: Vec<super::SourceRecord>,
+        directory: super::Directory,
+        scope: &super::Scope,
+    ) -> Workspace {
+        let decisions = super::reconcile(&sources, &directory, scope);
+        let by_account =
+            (0..directory.len()).filter_map(|i| directory.account(i).map(|a| (a.ent_id.clone(), i))).collect();
+        Workspace { kind, sources, directory, decisions, by_account }
+    }
+
+    pub fn account(&self, ent_id: &str) -> Option<AccountView> {
+        self.by_account.get(ent_id).and_then(|&i| account_view(&self.directory, i))
+    }
+
+    pub fn item(&self, index: usize, choices: &BTreeMap<String, Choice>) -> Option<ItemView> {
+        let (s, d) = (self.sources.get(index)?, self.decisions.get(index)?);
+        Some(ItemView {
+            index,
+            source_row: d.source_row,
+            source_id: d.source_id.clone(),
+            last_name: s.last_name.clone(),
+            first_name: s.first_name.clone(),
+            birth_date: s.birth_date.clone(),
+            classes: s.classes.clone(),
+            band: d.band,
+            account: d.account.clone(),
+            candidates: d.candidates.clone(),
+            accounts: d.candidates.iter().map(|c| self.account(&c.account)).collect(),
+            why_review: d.why_review.clone(),
+            choice: choices.get(&d.source_id).cloned(),
+        })
+    }
+
+    /// The index of a source record by its id.
+    pub fn index_of(&self, source_id: &str) -> Option<usize> {
+        self.decisions.iter().position(|d| d.source_id == source_id)
+    }
 }

@@ -1,0 +1,125 @@
+// End to end, the Rapprochement view: the demo collège's Pronote identifiers
+// and ENT directory imported (headless, with preau-cli), then the Pronote
+// wizard in the window: the steps' counts are preau-cli's `match --json`,
+// a record is decided with the keyboard and undone, the directory search
+// answers, the session resumes after leaving the view, the dry run shows
+// what would be written and applying writes it.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { SCREENSHOTS, uaiFromDigits, workspace, startApp } from './harness.mjs';
+
+const UAI = uaiFromDigits('0999001');
+
+let ws;
+let app;
+let browser;
+let byTestId;
+let expected; // category → { auto, review, none }
+
+before(async () => {
+  ws = workspace('preau-e2e-matching-');
+  const out = join(ws.dataDir, 'demo-files');
+  ws.cli('demo', '--uai', UAI, '--kind', 'college', '--seed', '7', '--out', out);
+  const names = readdirSync(out);
+  const pronote = names.find((n) => /^identifiants_pronote.*\.csv$/i.test(n));
+  const directory = names.find((n) => /^export_annuaire_ENT.*\.csv$/i.test(n));
+  assert.ok(pronote && directory, 'the demo writes both files');
+  ws.cli('import', '--uai', UAI, join(out, pronote), join(out, directory));
+  const lines = ws
+    .cli('match', 'pronote', '--uai', UAI, '--json')
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l));
+  expected = {};
+  for (const d of lines.filter((l) => !l.summary)) {
+    const c = (expected[d.category] ||= { auto: 0, review: 0, none: 0 });
+    c[d.band] += 1;
+  }
+  assert.ok(expected.responsable && expected.responsable.review > 1, 'some responsables to review');
+  app = await startApp(ws.env, 'tauri-driver-matching.log');
+  ({ browser, byTestId } = app);
+});
+
+after(async () => {
+  if (app) await app.stop();
+  if (ws) ws.cleanup();
+});
+
+async function openMatching() {
+  await (await byTestId('nav-rapprochement')).click();
+  await (await byTestId('match-session')).waitForExist();
+}
+
+async function text(testid) {
+  return (await byTestId(testid)).getText();
+}
+
+async function reviewedSource() {
+  const card = await byTestId('match-review-card');
+  await card.waitForExist();
+  return card.getAttribute('data-source');
+}
+
+function numbers(s) {
+  return (s.match(/\d[\d\s\u202f]*/g) || []).map((n) => Number(n.replace(/\D/g, '')));
+}
+
+test('the steps show the engine’s bands, as preau-cli finds them', async () => {
+  await openMatching();
+  for (const [category, c] of Object.entries(expected)) {
+    await (await byTestId(`match-step-${category}`)).click();
+    await browser.waitUntil(async () => {
+      const counts = await byTestId('match-step-counts');
+      return (await counts.isExisting()) && numbers(await counts.getText())[0] === c.auto;
+    }, { timeoutMsg: `${category}: the step counts never showed` });
+    const [auto, review, none] = numbers(await text('match-step-counts'));
+    assert.deepEqual({ auto, review, none }, c, category);
+  }
+  await browser.saveScreenshot(join(SCREENSHOTS, 'matching-steps.png'));
+});
+
+test('a record is decided with the keyboard, undone, and the search answers', async () => {
+  await (await byTestId('match-step-responsable')).click();
+  const first = await reviewedSource();
+  const card = await byTestId('match-review-card');
+  await card.click();
+  await browser.keys(['1']);
+  await browser.waitUntil(async () => (await reviewedSource()) !== first, { timeoutMsg: 'the queue never moved on' });
+  await browser.saveScreenshot(join(SCREENSHOTS, 'matching-review.png'));
+  // Undo brings the same record back.
+  await (await byTestId('match-review-card')).click();
+  await browser.keys(['Control', 'z']);
+  await browser.waitUntil(async () => (await reviewedSource()) === first, { timeoutMsg: 'undo did not bring the record back' });
+  // Decide it again, then search the directory.
+  await (await byTestId('match-pick-1')).click();
+  await browser.waitUntil(async () => (await reviewedSource()) !== first);
+  const surname = (await text('match-source')).split(' ')[0];
+  await (await byTestId('match-search')).setValue(surname.slice(0, 4));
+  await browser.waitUntil(async () => (await browser.$$('[data-testid="match-search-result"]')).length > 0, {
+    timeoutMsg: 'the search never answered',
+  });
+});
+
+test('the session resumes after leaving the view; the dry run, then applying', async () => {
+  await (await byTestId('nav-accueil')).click();
+  await openMatching();
+  const session = await text('match-session');
+  assert.match(session, /reprise/, session);
+  assert.ok(numbers(session).some((n) => n >= 3), `three decisions recorded: ${session}`);
+  await (await byTestId('match-preview')).click();
+  const preview = await byTestId('match-preview-result');
+  await preview.waitForExist();
+  const [auto, manual] = numbers(await preview.$('p').getText());
+  const totalAuto = Object.values(expected).reduce((s, c) => s + c.auto, 0);
+  assert.equal(auto, totalAuto, 'every automatic link would be written');
+  assert.equal(manual, 1, 'one link decided by hand');
+  await browser.saveScreenshot(join(SCREENSHOTS, 'matching-preview.png'));
+  await (await byTestId('match-apply')).click();
+  await (await byTestId('match-applied')).waitForExist();
+  assert.equal(numbers(await text('match-applied'))[0], auto + manual);
+  const journal = ws.cli('audit', 'verify', '--uai', UAI);
+  assert.ok(journal.length > 0);
+});
