@@ -850,3 +850,85 @@ fn a_new_establishment_is_created_from_its_uai() {
     });
     assert_eq!(sh.invoke("import_files", args).expect("import")["committed"], true);
 }
+
+/// A store with the demo collège's Pronote identifiers and ENT directory imported.
+fn matching_fixture() -> Fixture {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let key = DbKey::random().expect("random key");
+    let data = preau_core::demo::generate(&uai(), EstablishmentKind::College, 4);
+    let files = dir.path().join("files");
+    preau_core::demo::write_demo_files(&data, &files).expect("demo files");
+    let mut store = Store::open_or_create(dir.path(), &uai(), &key, "test@cli").expect("create store");
+    let inputs = [
+        preau_core::formats::source::Input::file(files.join(format!("identifiants_pronote_{}.csv", uai()))),
+        preau_core::formats::source::Input::file(files.join(format!("export_annuaire_ENT_{}.csv", uai()))),
+    ];
+    let cancel = preau_core::progress::CancelToken::new();
+    let outcome =
+        preau_core::import::import_files(&mut store, &inputs, "test@cli", &cancel, &mut |_| {}).expect("import");
+    assert!(outcome.committed);
+    Fixture { dir, key }
+}
+
+#[test]
+fn matching_wizard_commands() {
+    // Without the files imported, a code the UI can explain.
+    let bare = fixture();
+    let sh = shell(AppState::new(bare.dir.path().to_path_buf(), secrets_with(&bare.key)));
+    assert_eq!(
+        error_code(sh.invoke("match_open", json!({ "uai": uai().as_str(), "source": "pronote" }))),
+        "MATCH_NO_SOURCE"
+    );
+
+    let f = matching_fixture();
+    let sh = shell(AppState::new(f.dir.path().to_path_buf(), secrets_with(&f.key)));
+    let u = uai().as_str().to_string();
+    assert_eq!(error_code(sh.invoke("match_open", json!({ "uai": u, "source": "sconet" }))), "MATCH_SOURCE");
+    let overview = sh.invoke("match_open", json!({ "uai": u, "source": "pronote" })).expect("overview");
+    assert_eq!(overview["resumed"], json!(false));
+    let steps = overview["steps"].as_array().expect("steps");
+    assert_eq!(steps.len(), 6, "Pronote's six steps");
+    assert_eq!(steps[2]["category"], json!("responsable"));
+    let step =
+        sh.invoke("match_step", json!({ "uai": u, "source": "pronote", "category": "responsable" })).expect("step");
+    let review = step["review"].as_array().expect("review");
+    let next = step["next"].as_u64().expect("something to review") as usize;
+    let item = &review[next];
+    let source_id = item["source_id"].as_str().expect("id").to_string();
+    let decided = sh
+        .invoke(
+            "match_decide",
+            json!({ "uai": u, "source": "pronote", "sourceId": source_id, "decision": { "kind": "pick", "n": 1 } }),
+        )
+        .expect("decided");
+    assert_eq!(decided["item"]["choice"]["state"], json!("linked"));
+    assert_eq!(decided["item"]["choice"]["manual"], json!(true));
+    assert_eq!(
+        error_code(sh.invoke(
+            "match_decide",
+            json!({ "uai": u, "source": "pronote", "sourceId": source_id, "decision": { "kind": "pick", "n": 9 } }),
+        )),
+        "MATCH_NO_CANDIDATE"
+    );
+    // Resumed: the same session, one decision in it; then undo.
+    let again = sh.invoke("match_open", json!({ "uai": u, "source": "pronote" })).expect("overview");
+    assert_eq!(again["resumed"], json!(true));
+    assert_eq!(again["session"], overview["session"]);
+    assert_eq!(again["decisions"], json!(1));
+    let undone = sh.invoke("match_undo", json!({ "uai": u, "source": "pronote" })).expect("undo");
+    assert_eq!(undone, json!(source_id));
+    let name = item["last_name"].as_str().expect("name");
+    let found = sh
+        .invoke("match_search", json!({ "uai": u, "source": "pronote", "text": name, "all": false }))
+        .expect("search");
+    assert!(!found.as_array().expect("list").is_empty(), "{name} is in the directory");
+    let preview = sh.invoke("match_preview", json!({ "uai": u, "source": "pronote" })).expect("preview");
+    assert_eq!(preview["manual"], json!(0), "the undone link is not written");
+    assert!(preview["auto"].as_u64().expect("auto") > 0);
+    let csv = sh.invoke("match_export", json!({ "uai": u, "source": "pronote" })).expect("csv");
+    assert!(csv.as_str().expect("text").starts_with("\u{feff}Identifiant source;Identifiant ENT;"));
+    let applied = sh.invoke("match_apply", json!({ "uai": u, "source": "pronote" })).expect("apply");
+    assert_eq!(applied["auto"], preview["auto"]);
+    let store = Store::open(f.dir.path(), &uai(), &f.key).expect("store");
+    assert_eq!(store.account_links("pronote").expect("links").len() as u64, applied["auto"].as_u64().expect("n"));
+}
