@@ -5,7 +5,7 @@
 //! the phonetic key, one-letter deletions of the surname (typos), first
 //! given name + birth date, INE, e-mail, children, and establishment.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use super::names::{given_names, surname, GivenNames, Surname};
 use crate::formats::ent_directory::DirectoryAccount;
@@ -90,9 +90,9 @@ pub(super) fn prepare_email(e: Option<&str>) -> Option<String> {
 impl Directory {
     pub fn build(accounts: Vec<DirectoryAccount>) -> Directory {
         let mut prepared = Vec::with_capacity(accounts.len());
-        let mut index: HashMap<String, Vec<u32>> = HashMap::new();
-        let mut surname_tf: HashMap<String, u32> = HashMap::new();
-        let mut given_tf: HashMap<String, u32> = HashMap::new();
+        let mut index: HashMap<String, Vec<u32>> = HashMap::default();
+        let mut surname_tf: HashMap<String, u32> = HashMap::default();
+        let mut given_tf: HashMap<String, u32> = HashMap::default();
         for (i, a) in accounts.iter().enumerate() {
             let id = i as u32;
             let usage = surname(&a.last_name);

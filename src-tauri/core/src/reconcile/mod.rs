@@ -15,7 +15,7 @@ mod score;
 pub mod session;
 mod sources;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 
@@ -231,22 +231,25 @@ fn candidates(q: &Query, dir: &Directory, scope: &Scope, extra: &[u32]) -> Vec<u
     if let Some(e) = &q.email {
         keys.push((format!("E:{e}"), true));
     }
-    let mut out: BTreeSet<u32> = extra.iter().copied().collect();
+    let mut out: Vec<u32> = extra.to_vec();
     for (key, selective) in keys {
         let postings = dir.postings(&key);
         if postings.len() > MAX_POSTINGS && !selective {
             continue;
         }
-        out.extend(postings);
+        out.extend_from_slice(postings);
     }
-    let uai = match scope {
-        Scope::Establishment(u) => Some(u.as_str()),
-        Scope::Academy(_) => None,
-    };
-    out.into_iter().filter(|&i| uai.is_none_or(|u| dir.in_establishment(i, u))).collect()
+    out.sort_unstable();
+    out.dedup();
+    if let Scope::Establishment(u) = scope {
+        let members = dir.postings(&format!("U:{}", u.trim().to_uppercase()));
+        out.retain(|i| members.binary_search(i).is_ok());
+    }
+    out
 }
 
 /// Scored candidates, best first (ties by account id, for a stable order).
+/// Every candidate is scored; only the ones shown are explained.
 fn ranked(
     q: &Query,
     dir: &Directory,
@@ -254,16 +257,21 @@ fn ranked(
     extra: &[u32],
     bonus: &dyn Fn(usize, &mut Verdict),
 ) -> Vec<(usize, Verdict)> {
-    let mut scored: Vec<(usize, Verdict)> = candidates(q, dir, scope, extra)
-        .into_iter()
-        .map(|i| {
-            let mut v = compare(q, dir, i as usize, scope.uai());
-            bonus(i as usize, &mut v);
-            (i as usize, v)
-        })
-        .collect();
     let id = |i: usize| dir.account(i).map(|a| a.ent_id.as_str()).unwrap_or("");
-    scored.sort_by(|(ia, a), (ib, b)| b.score.total_cmp(&a.score).then_with(|| id(*ia).cmp(id(*ib))));
+    let order = |scored: &mut Vec<(usize, Verdict)>| {
+        scored.sort_by(|(ia, a), (ib, b)| b.score.total_cmp(&a.score).then_with(|| id(*ia).cmp(id(*ib))));
+    };
+    let score = |i: usize, explain: bool| {
+        let mut v = compare(q, dir, i, scope.uai(), explain);
+        bonus(i, &mut v);
+        (i, v)
+    };
+    let mut scored: Vec<(usize, Verdict)> =
+        candidates(q, dir, scope, extra).into_iter().map(|i| score(i as usize, false)).collect();
+    order(&mut scored);
+    for entry in scored.iter_mut().take(SHOWN) {
+        *entry = score(entry.0, true);
+    }
     scored
 }
 
@@ -361,20 +369,34 @@ fn sole_namesake(q: &Query, found: &mut [(usize, Verdict)], dir: &Directory, sco
     best.1.reasons.push(format!("seul compte de ce nom parmi les {}s de l'établissement", q.category.label()));
 }
 
+/// `work` over `items` on every core, results in the items' order (so the
+/// output does not depend on how the work was split).
+fn parallel<T: Sync, R: Send>(items: &[T], work: &(dyn Fn(&T) -> R + Sync)) -> Vec<R> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
+    if threads == 1 || items.len() < 64 {
+        return items.iter().map(work).collect();
+    }
+    let chunk = items.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> =
+            items.chunks(chunk).map(|part| scope.spawn(move || part.iter().map(work).collect::<Vec<R>>())).collect();
+        handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
+    })
+}
+
 /// Reconciles `sources` with `dir`. The output follows the sources' order.
 pub fn reconcile(sources: &[SourceRecord], dir: &Directory, scope: &Scope) -> Vec<Decision> {
     let no_bonus = |_: usize, _: &mut Verdict| {};
     // 1. Everyone but the responsables.
     let (parents, others): (Vec<usize>, Vec<usize>) =
         (0..sources.len()).partition(|&i| sources[i].category == Category::Responsable);
-    let mut decisions: Vec<(usize, Decision)> = Vec::with_capacity(sources.len());
-    for &i in &others {
+    let mut decisions: Vec<(usize, Decision)> = parallel(&others, &|&i| {
         let s = &sources[i];
         let q = query(s);
         let mut found = ranked(&q, dir, scope, &[], &no_bonus);
         sole_namesake(&q, &mut found, dir, scope);
-        decisions.push((i, decide(s, &found, dir, None)));
-    }
+        (i, decide(s, &found, dir, None))
+    });
     one_to_one(&mut decisions);
     // 2. Responsables, helped by their children's links.
     let linked: BTreeMap<String, (String, &SourceRecord)> = decisions
@@ -382,7 +404,7 @@ pub fn reconcile(sources: &[SourceRecord], dir: &Directory, scope: &Scope) -> Ve
         .filter_map(|(i, d)| d.account.clone().map(|a| (sources[*i].id.clone(), (a, &sources[*i]))))
         .collect();
     let start = decisions.len();
-    for &i in &parents {
+    let responsables = parallel(&parents, &|&i| {
         let s = &sources[i];
         let q = query(s);
         let children: Vec<(&str, &SourceRecord)> =
@@ -393,21 +415,23 @@ pub fn reconcile(sources: &[SourceRecord], dir: &Directory, scope: &Scope) -> Ve
         }
         let bonus = |i: usize, v: &mut Verdict| {
             let Some(acc) = dir.account(i) else { return };
-            let shared: Vec<&SourceRecord> = children
-                .iter()
-                .filter(|(account, _)| acc.children.iter().any(|c| c.trim() == *account))
-                .map(|(_, child)| *child)
-                .collect();
-            if let Some(child) = shared.first() {
+            let shared = children.iter().find(|(account, _)| acc.children.iter().any(|c| c.trim() == *account));
+            if let Some((_, child)) = shared {
                 v.score += 12.0;
-                v.reasons.push(format!("{CHILD_EVIDENCE}{} {}, déjà rapproché(e)", child.first_name, child.last_name));
+                if v.explain {
+                    v.reasons
+                        .push(format!("{CHILD_EVIDENCE}{} {}, déjà rapproché(e)", child.first_name, child.last_name));
+                }
             } else if !children.is_empty() {
                 v.score -= 4.0;
-                v.reasons.push("aucun des enfants déjà rapprochés".into());
+                if v.explain {
+                    v.reasons.push("aucun des enfants déjà rapprochés".into());
+                }
             }
         };
-        decisions.push((i, decide(s, &ranked(&q, dir, scope, &extra, &bonus), dir, Some(CHILD_EVIDENCE))));
-    }
+        (i, decide(s, &ranked(&q, dir, scope, &extra, &bonus), dir, Some(CHILD_EVIDENCE)))
+    });
+    decisions.extend(responsables);
     one_to_one(&mut decisions[start..]);
     decisions.sort_by_key(|(i, _)| *i);
     decisions.into_iter().map(|(_, d)| d).collect()
