@@ -87,3 +87,58 @@ fn journal_undo_resume_apply() {
     assert!(csv.contains(";rapproché manuellement;"));
     assert!(csv.contains(";rapproché automatiquement;"));
 }
+
+const CHILD_ENV: &str = "PREAU_TEST_JOURNAL_CHILD";
+
+/// The child half of `a_kill_loses_no_decision`: records decisions without
+/// end in the store named by the environment, until it is killed.
+#[test]
+fn journal_writer_child() {
+    let Some(dir) = std::env::var_os(CHILD_ENV) else { return };
+    let uai = Uai::parse("0999001W").unwrap();
+    let mut store = Store::open(std::path::Path::new(&dir), &uai, &key()).unwrap();
+    let session = store.open_match_session("pronote").unwrap().unwrap();
+    for n in 0.. {
+        let action = if n % 5 == 4 { "undo" } else { "pick" };
+        store.record_match_decision(session.id, &format!("SRC{n}"), "eleve", action, Some("ent-1"), "child").unwrap();
+    }
+}
+
+/// A process killed (SIGKILL) while it journals decisions loses none of the
+/// committed ones and leaves no half-written row: the journal reads back
+/// whole, numbered without gaps, and the audit chain still verifies.
+#[test]
+fn a_kill_loses_no_decision() {
+    let dir = tempfile::tempdir().unwrap();
+    let uai = Uai::parse("0999001W").unwrap();
+    let session = {
+        let mut store = Store::open_or_create(dir.path(), &uai, &key(), "test").unwrap();
+        store.start_match_session("pronote", None, None, "etablissement", "test").unwrap()
+    };
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "journal_writer_child", "--nocapture"])
+        .env(CHILD_ENV, dir.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let store = Store::open(dir.path(), &uai, &key()).unwrap();
+    let started = std::time::Instant::now();
+    while store.match_journal(session.id).unwrap().len() < 40 {
+        assert!(started.elapsed() < std::time::Duration::from_secs(60), "the child never wrote");
+        assert!(child.try_wait().unwrap().is_none(), "the child stopped by itself");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    drop(store);
+    let store = Store::open(dir.path(), &uai, &key()).unwrap();
+    let journal = store.match_journal(session.id).unwrap();
+    assert!(journal.len() >= 40);
+    for (i, e) in journal.iter().enumerate() {
+        assert_eq!(e.seq, i as i64 + 1, "no gap in the journal");
+        assert_eq!(e.source_id, format!("SRC{i}"), "rows in order, whole");
+    }
+    assert!(store.audit_verify().unwrap().ok);
+    assert_eq!(store.open_match_session("pronote").unwrap().map(|s| s.id), Some(session.id), "the session resumes");
+}
