@@ -932,3 +932,32 @@ fn matching_wizard_commands() {
     let store = Store::open(f.dir.path(), &uai(), &f.key).expect("store");
     assert_eq!(store.account_links("pronote").expect("links").len() as u64, applied["auto"].as_u64().expect("n"));
 }
+
+#[test]
+fn edt_wizard_has_a_classes_and_groups_step() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let key = DbKey::random().expect("random key");
+    let data = preau_core::demo::generate(&uai(), EstablishmentKind::College, 4);
+    let files = dir.path().join("files");
+    preau_core::demo::write_demo_files(&data, &files).expect("demo files");
+    let mut store = Store::open_or_create(dir.path(), &uai(), &key, "test@cli").expect("create store");
+    let inputs = [
+        preau_core::formats::source::Input::file(files.join(format!("Edt_To_TESTENT_{}_Enclair.xml", uai()))),
+        preau_core::formats::source::Input::file(files.join(format!("export_annuaire_ENT_{}.csv", uai()))),
+    ];
+    let cancel = preau_core::progress::CancelToken::new();
+    assert!(
+        preau_core::import::import_files(&mut store, &inputs, "test@cli", &cancel, &mut |_| {})
+            .expect("import")
+            .committed
+    );
+    drop(store);
+    let sh = shell(AppState::new(dir.path().to_path_buf(), secrets_with(&key)));
+    let u = uai().as_str().to_string();
+    let overview = sh.invoke("match_open", json!({ "uai": u, "source": "edt" })).expect("overview");
+    let steps: Vec<&str> =
+        overview["steps"].as_array().expect("steps").iter().map(|s| s["category"].as_str().unwrap_or("")).collect();
+    assert_eq!(steps, ["enseignant", "eleve", "classe_groupe"]);
+    let classes = &overview["steps"][2]["counts"];
+    assert!(classes["auto"].as_u64().expect("auto") > 0, "classes named alike are linked: {classes}");
+}

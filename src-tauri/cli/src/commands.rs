@@ -226,17 +226,27 @@ pub fn match_accounts(
     use preau_core::reconcile::{self, Band, Scope};
     let started = std::time::Instant::now();
     let uai = raw_uai.map(uai).transpose()?;
-    let (sources, directory) = match files {
-        Some((source, directory)) => (
-            reconcile::source_from_file(kind, &Input::file(&source))?,
-            reconcile::directory_from_file(&Input::file(&directory))?,
-        ),
+    let edt = kind == reconcile::SourceKind::Edt;
+    // The EDT's third step: its classes and groups against the ENT's.
+    let (sources, directory, structures) = match files {
+        Some((source, directory)) => {
+            let input = Input::file(&source);
+            let directory = reconcile::directory_from_file(&Input::file(&directory))?;
+            let structures = if edt {
+                Some((reconcile::timetable_from_file(&input)?, reconcile::ent_structures(&directory, &[])))
+            } else {
+                None
+            };
+            (reconcile::source_from_file(kind, &input)?, directory, structures)
+        }
         None => {
             let Some(u) = &uai else {
                 return Err(Failure { exit: 2, code: "ARGS", message: "--uai, ou --source et --directory".into() });
             };
             let store = Store::open(&data_dir(dir)?, u, &key()?)?;
-            (reconcile::source_from_store(kind, &store)?, reconcile::directory_from_store(&store)?)
+            let directory = reconcile::directory_from_store(&store)?;
+            let structures = if edt { Some(reconcile::structures_from_store(&store, &directory)?) } else { None };
+            (reconcile::source_from_store(kind, &store)?, directory, structures)
         }
     };
     let establishment = uai.as_ref().map(|u| u.to_string()).or_else(|| directory.main_establishment());
@@ -251,7 +261,11 @@ pub fn match_accounts(
             })
         }
     };
-    let decisions = reconcile::reconcile(&sources, &directory, &scope);
+    let mut decisions = reconcile::reconcile(&sources, &directory, &scope);
+    if let Some((timetable, ent)) = structures {
+        let first = sources.len() + 1;
+        decisions.extend(reconcile::structures::match_structures(&timetable, &ent, first).into_iter().map(|(_, d)| d));
+    }
     let summary = reconcile::summary(&decisions);
     if json {
         for d in &decisions {

@@ -39,7 +39,15 @@ fn workspace(st: &AppState, store: &Store, uai: &str, source: &str, fresh: bool)
     st.workspace(uai, source, fresh, || {
         let sources = reconcile::source_from_store(k, store)?;
         let directory = reconcile::directory_from_store(store)?;
-        Ok(Workspace::new(k, sources, directory, &Scope::Establishment(uai.to_string())))
+        let structures = match k {
+            SourceKind::Edt => Some(reconcile::structures_from_store(store, &directory)?),
+            SourceKind::Pronote => None,
+        };
+        let w = Workspace::new(k, sources, directory, &Scope::Establishment(uai.to_string()));
+        Ok(match structures {
+            Some((timetable, ent)) => w.with_structures(&timetable, &ent),
+            None => w,
+        })
     })
 }
 

@@ -1,6 +1,7 @@
 //! Where reconciliation gets its two sides: files given directly (no store
 //! needed), or the latest batches the store keeps.
 
+use super::structures::{timetable_structures, Structure};
 use super::{from_edt, from_pronote, Directory, SourceRecord};
 use crate::formats::any::AnyRecord;
 use crate::formats::source::Input;
@@ -111,4 +112,40 @@ pub fn directory_from_store(store: &Store) -> Result<Directory, LoadError> {
             })
             .collect(),
     ))
+}
+
+/// The ENT's divisions (the class names its accounts carry) and groups (the
+/// establishment's groups in the store, when given).
+pub fn ent_structures(directory: &Directory, groups: &[crate::model::Group]) -> Vec<Structure> {
+    let mut names: Vec<String> =
+        (0..directory.len()).filter_map(|i| directory.account(i)).flat_map(|a| a.classes.iter().cloned()).collect();
+    names.sort();
+    names.dedup();
+    let mut out: Vec<Structure> =
+        names.into_iter().map(|n| Structure { id: n.clone(), name: n, group: false }).collect();
+    out.extend(groups.iter().map(|g| Structure { id: g.id.clone(), name: g.name.clone(), group: true }));
+    out
+}
+
+/// The timetable's classes and groups from an EDT export file.
+pub fn timetable_from_file(input: &Input) -> Result<Vec<Structure>, LoadError> {
+    Ok(timetable_structures(&edt::read_all(input)?.records))
+}
+
+/// The timetable's classes and groups (latest EDT batch) and the ENT's (the
+/// directory's classes and the store's groups).
+pub fn structures_from_store(
+    store: &Store,
+    directory: &Directory,
+) -> Result<(Vec<Structure>, Vec<Structure>), LoadError> {
+    let records = latest(store, Format::Edt)?.ok_or(LoadError::NoSource { what: SourceKind::Edt.what() })?;
+    let edt: Vec<edt::EdtRecord> = records
+        .into_iter()
+        .filter_map(|r| match r {
+            AnyRecord::Edt(e) => Some(e),
+            _ => None,
+        })
+        .collect();
+    let groups = store.load_population()?.map(|p| p.groups).unwrap_or_default();
+    Ok((timetable_structures(&edt), ent_structures(directory, &groups)))
 }

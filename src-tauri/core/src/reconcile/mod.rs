@@ -14,13 +14,17 @@ pub mod phonetic;
 mod score;
 pub mod session;
 mod sources;
+pub mod structures;
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
 pub use index::Directory;
-pub use load::{directory_from_file, directory_from_store, source_from_file, source_from_store, LoadError, SourceKind};
+pub use load::{
+    directory_from_file, directory_from_store, ent_structures, source_from_file, source_from_store,
+    structures_from_store, timetable_from_file, LoadError, SourceKind,
+};
 pub use sources::{from_edt, from_pronote};
 
 use crate::model::Profile;
@@ -46,6 +50,8 @@ pub enum Category {
     MaitreDeStage,
     InspecteurPedagogique,
     Personnel,
+    /// The EDT wizard's classes and groups (not people).
+    ClasseGroupe,
 }
 
 impl Category {
@@ -66,6 +72,7 @@ impl Category {
             Category::MaitreDeStage => "maitre_de_stage",
             Category::InspecteurPedagogique => "inspecteur_pedagogique",
             Category::Personnel => "personnel",
+            Category::ClasseGroupe => "classe_groupe",
         }
     }
 
@@ -77,6 +84,7 @@ impl Category {
             Category::MaitreDeStage => "maître de stage",
             Category::InspecteurPedagogique => "inspecteur pédagogique",
             Category::Personnel => "personnel",
+            Category::ClasseGroupe => "classe ou groupe",
         }
     }
 
@@ -89,6 +97,7 @@ impl Category {
             Category::MaitreDeStage => matches!(profile, Profile::MaitreDeStage | Profile::Invite),
             Category::InspecteurPedagogique => matches!(profile, Profile::Inspecteur | Profile::Invite),
             Category::Personnel => matches!(profile, Profile::NonEnseignant | Profile::PersonnelCollectivite),
+            Category::ClasseGroupe => false,
         }
     }
 }

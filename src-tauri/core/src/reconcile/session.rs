@@ -204,7 +204,7 @@ pub fn mapping_csv(
 pub fn steps(kind: super::SourceKind) -> &'static [Category] {
     match kind {
         super::SourceKind::Pronote => &Category::ALL,
-        super::SourceKind::Edt => &[Category::Enseignant, Category::Eleve],
+        super::SourceKind::Edt => &[Category::Enseignant, Category::Eleve, Category::ClasseGroupe],
     }
 }
 
@@ -274,6 +274,19 @@ impl Workspace {
         let by_account =
             (0..directory.len()).filter_map(|i| directory.account(i).map(|a| (a.ent_id.clone(), i))).collect();
         Workspace { kind, sources, directory, decisions, by_account }
+    }
+
+    /// Adds the timetable's classes and groups, matched with the ENT's (EDT's third step).
+    pub fn with_structures(
+        mut self,
+        timetable: &[super::structures::Structure],
+        ent: &[super::structures::Structure],
+    ) -> Workspace {
+        for (record, decision) in super::structures::match_structures(timetable, ent, self.sources.len() + 1) {
+            self.sources.push(record);
+            self.decisions.push(decision);
+        }
+        self
     }
 
     pub fn account(&self, ent_id: &str) -> Option<AccountView> {
