@@ -851,23 +851,28 @@ fn a_new_establishment_is_created_from_its_uai() {
     assert_eq!(sh.invoke("import_files", args).expect("import")["committed"], true);
 }
 
-/// A store with the demo collège's Pronote identifiers and ENT directory imported.
-fn matching_fixture() -> Fixture {
+/// A store with some of the demo collège's files imported (`{uai}` in a name stands for the UAI).
+fn store_with_demo_files(names: &[&str]) -> Fixture {
     let dir = tempfile::tempdir().expect("temp dir");
     let key = DbKey::random().expect("random key");
     let data = preau_core::demo::generate(&uai(), EstablishmentKind::College, 4);
     let files = dir.path().join("files");
     preau_core::demo::write_demo_files(&data, &files).expect("demo files");
     let mut store = Store::open_or_create(dir.path(), &uai(), &key, "test@cli").expect("create store");
-    let inputs = [
-        preau_core::formats::source::Input::file(files.join(format!("identifiants_pronote_{}.csv", uai()))),
-        preau_core::formats::source::Input::file(files.join(format!("export_annuaire_ENT_{}.csv", uai()))),
-    ];
+    let inputs: Vec<_> = names
+        .iter()
+        .map(|n| preau_core::formats::source::Input::file(files.join(n.replace("{uai}", uai().as_str()))))
+        .collect();
     let cancel = preau_core::progress::CancelToken::new();
     let outcome =
         preau_core::import::import_files(&mut store, &inputs, "test@cli", &cancel, &mut |_| {}).expect("import");
     assert!(outcome.committed);
     Fixture { dir, key }
+}
+
+/// A store with the demo collège's Pronote identifiers and ENT directory imported.
+fn matching_fixture() -> Fixture {
+    store_with_demo_files(&["identifiants_pronote_{uai}.csv", "export_annuaire_ENT_{uai}.csv"])
 }
 
 #[test]
@@ -935,24 +940,8 @@ fn matching_wizard_commands() {
 
 #[test]
 fn edt_wizard_has_a_classes_and_groups_step() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let key = DbKey::random().expect("random key");
-    let data = preau_core::demo::generate(&uai(), EstablishmentKind::College, 4);
-    let files = dir.path().join("files");
-    preau_core::demo::write_demo_files(&data, &files).expect("demo files");
-    let mut store = Store::open_or_create(dir.path(), &uai(), &key, "test@cli").expect("create store");
-    let inputs = [
-        preau_core::formats::source::Input::file(files.join(format!("Edt_To_TESTENT_{}_Enclair.xml", uai()))),
-        preau_core::formats::source::Input::file(files.join(format!("export_annuaire_ENT_{}.csv", uai()))),
-    ];
-    let cancel = preau_core::progress::CancelToken::new();
-    assert!(
-        preau_core::import::import_files(&mut store, &inputs, "test@cli", &cancel, &mut |_| {})
-            .expect("import")
-            .committed
-    );
-    drop(store);
-    let sh = shell(AppState::new(dir.path().to_path_buf(), secrets_with(&key)));
+    let f = store_with_demo_files(&["Edt_To_TESTENT_{uai}_Enclair.xml", "export_annuaire_ENT_{uai}.csv"]);
+    let sh = shell(AppState::new(f.dir.path().to_path_buf(), secrets_with(&f.key)));
     let u = uai().as_str().to_string();
     let overview = sh.invoke("match_open", json!({ "uai": u, "source": "edt" })).expect("overview");
     let steps: Vec<&str> =

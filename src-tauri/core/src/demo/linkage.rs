@@ -438,6 +438,8 @@ pub fn generate_linkage(cfg: &LinkageConfig) -> LinkageCase {
         twin.has_account = false;
         twin.strata = vec!["orphan"];
         twin.ine = Some(ine(&mut g.rng));
+        let year =
+            twin.birth_date.as_deref().and_then(|d| d.get(..4)).and_then(|y| y.parse::<i32>().ok()).unwrap_or(2012);
         match g.rng.below(3) {
             // A twin the directory lacks (gendered variant or another name).
             0 => {
@@ -448,23 +450,11 @@ pub fn generate_linkage(cfg: &LinkageConfig) -> LinkageCase {
             }
             // A sibling a year apart.
             1 => {
-                let year = twin
-                    .birth_date
-                    .as_deref()
-                    .and_then(|d| d.get(..4))
-                    .and_then(|y| y.parse::<i32>().ok())
-                    .unwrap_or(2012);
                 twin.birth_date = Some(g.date(year + 1));
                 twin.given = vec![g.names.pupil_given(&mut g.rng, twin.sex, year + 1)];
             }
             // A cousin: same name and first given name, another date.
             _ => {
-                let year = twin
-                    .birth_date
-                    .as_deref()
-                    .and_then(|d| d.get(..4))
-                    .and_then(|y| y.parse::<i32>().ok())
-                    .unwrap_or(2012);
                 twin.birth_date = Some(g.date(year - 1));
             }
         }
