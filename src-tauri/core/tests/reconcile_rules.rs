@@ -178,3 +178,15 @@ fn search_as_you_type() {
     assert!(dir.search("  ", None, 10).is_empty());
     assert!(dir.search("zzz", None, 10).is_empty());
 }
+
+#[test]
+fn one_letter_answers_at_once() {
+    let mut accounts = crowd();
+    accounts.push(account("a1", Profile::Eleve, "LE GALL", "Maëlys", Some("2012-03-04")));
+    let dir = Directory::build(accounts);
+    let hits = dir.search("l", Some(UAI), 5);
+    assert_eq!(hits.len(), 1, "only LE GALL starts with L here");
+    let hits = dir.search("n", Some(UAI), 5);
+    assert_eq!(hits.len(), 5, "capped at the limit");
+    assert!(hits.iter().all(|&i| dir.account(i).unwrap().last_name.starts_with("NOM")));
+}

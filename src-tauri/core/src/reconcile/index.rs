@@ -31,6 +31,8 @@ pub struct Directory {
     index: HashMap<String, Vec<u32>>,
     surname_tf: HashMap<String, u32>,
     given_tf: HashMap<String, u32>,
+    /// Every name word of every account, sorted: the search box's prefix index.
+    words: Vec<(Box<str>, u32)>,
 }
 
 /// A class name made comparable: `3EME A`, `3E A`, `3°A`, `3A` → `3A`.
@@ -137,7 +139,23 @@ impl Directory {
             let classes = a.classes.iter().map(|c| class_key(c)).filter(|c| !c.is_empty()).collect();
             prepared.push(Prepared { usage, birth, given, ine, email, classes });
         }
-        Directory { accounts, prepared, index, surname_tf, given_tf }
+        let mut words: Vec<(Box<str>, u32)> = Vec::new();
+        for (i, p) in prepared.iter().enumerate() {
+            let mut own: Vec<&String> = p
+                .usage
+                .tokens
+                .iter()
+                .chain(&p.usage.keys)
+                .chain(p.birth.iter().flat_map(|b| b.tokens.iter().chain(&b.keys)))
+                .chain(&p.given.tokens)
+                .chain(&p.given.groups)
+                .collect();
+            own.sort();
+            own.dedup();
+            words.extend(own.into_iter().map(|w| (w.as_str().into(), i as u32)));
+        }
+        words.sort_unstable();
+        Directory { accounts, prepared, index, surname_tf, given_tf, words }
     }
 
     pub fn len(&self) -> usize {
@@ -161,33 +179,58 @@ impl Directory {
             .map(|w| w.chars().filter(char::is_ascii_alphanumeric).collect::<String>())
             .filter(|w| !w.is_empty())
             .collect();
-        if words.is_empty() {
+        // One letter alone matches a good part of an academy: answer at once
+        // with the first names in alphabetical order.
+        if let [w] = words.as_slice() {
+            if w.len() == 1 {
+                let members = uai.map(|u| self.postings(&format!("U:{}", u.trim().to_uppercase())));
+                let start = self.words.partition_point(|(k, _)| k.as_ref() < w.as_str());
+                let mut out: Vec<usize> = Vec::new();
+                for (k, i) in &self.words[start..] {
+                    if !k.starts_with(w.as_str()) || out.len() == limit {
+                        break;
+                    }
+                    if members.is_none_or(|m| m.binary_search(i).is_ok()) && !out.contains(&(*i as usize)) {
+                        out.push(*i as usize);
+                    }
+                }
+                return out;
+            }
+        }
+        // Per word: the accounts with a name starting with it, and whether exactly.
+        let mut sets: Vec<Vec<(u32, bool)>> = words
+            .iter()
+            .map(|w| {
+                let start = self.words.partition_point(|(k, _)| k.as_ref() < w.as_str());
+                let run = &self.words[start..];
+                let end = run.partition_point(|(k, _)| k.starts_with(w.as_str()));
+                let mut found: Vec<(u32, bool)> = run[..end].iter().map(|(k, i)| (*i, k.len() == w.len())).collect();
+                // Exact first for each account, then one entry per account.
+                found.sort_unstable_by_key(|&(i, exact)| (i, !exact));
+                found.dedup_by_key(|(i, _)| *i);
+                found
+            })
+            .collect();
+        if sets.is_empty() {
             return Vec::new();
         }
+        sets.sort_by_key(Vec::len);
+        let members = uai.map(|u| self.postings(&format!("U:{}", u.trim().to_uppercase())));
         let mut hits: Vec<(usize, usize)> = Vec::new();
-        for (i, p) in self.prepared.iter().enumerate() {
-            if uai.is_some_and(|u| !self.in_establishment(i as u32, u)) {
+        for &(i, exact) in &sets[0] {
+            if members.is_some_and(|m| m.binary_search(&i).is_err()) {
                 continue;
             }
-            let names = p
-                .usage
-                .tokens
-                .iter()
-                .chain(p.usage.keys.iter())
-                .chain(p.birth.iter().flat_map(|b| b.tokens.iter().chain(b.keys.iter())))
-                .chain(p.given.tokens.iter())
-                .chain(p.given.groups.iter());
-            let names: Vec<&String> = names.collect();
-            let mut exact = 0;
-            let all = words.iter().all(|w| {
-                let found = names.iter().find(|n| n.starts_with(w.as_str()));
-                if found.is_some_and(|n| n.len() == w.len()) {
-                    exact += 1;
+            let mut exact_words = usize::from(exact);
+            let everywhere = sets[1..].iter().all(|set| match set.binary_search_by_key(&i, |&(j, _)| j) {
+                Ok(at) => {
+                    exact_words += usize::from(set[at].1);
+                    true
                 }
-                found.is_some()
+                Err(_) => false,
             });
-            if all {
-                hits.push((i, exact));
+            if everywhere {
+                hits.push((i as usize, exact_words));
             }
         }
         let name =
