@@ -183,7 +183,7 @@ impl Directory {
         // with the first names in alphabetical order.
         if let [w] = words.as_slice() {
             if w.len() == 1 {
-                let members = uai.map(|u| self.postings(&format!("U:{}", u.trim().to_uppercase())));
+                let members = uai.map(|u| self.members(u));
                 let start = self.words.partition_point(|(k, _)| k.as_ref() < w.as_str());
                 let mut out: Vec<usize> = Vec::new();
                 for (k, i) in &self.words[start..] {
@@ -215,7 +215,7 @@ impl Directory {
             return Vec::new();
         }
         sets.sort_by_key(Vec::len);
-        let members = uai.map(|u| self.postings(&format!("U:{}", u.trim().to_uppercase())));
+        let members = uai.map(|u| self.members(u));
         let mut hits: Vec<(usize, usize)> = Vec::new();
         for &(i, exact) in &sets[0] {
             if members.is_some_and(|m| m.binary_search(&i).is_err()) {
@@ -268,11 +268,9 @@ impl Directory {
         self.given_tf.get(key).copied().unwrap_or(0).max(1)
     }
 
-    /// Whether account `i` belongs to establishment `uai`.
-    pub(super) fn in_establishment(&self, i: u32, uai: &str) -> bool {
-        self.accounts
-            .get(i as usize)
-            .is_some_and(|a| a.establishments.iter().any(|e| e.trim().eq_ignore_ascii_case(uai)))
+    /// The accounts of establishment `uai`, sorted.
+    pub(super) fn members(&self, uai: &str) -> &[u32] {
+        self.postings(&format!("U:{}", uai.trim().to_uppercase()))
     }
 }
 

@@ -251,7 +251,7 @@ fn candidates(q: &Query, dir: &Directory, scope: &Scope, extra: &[u32]) -> Vec<u
     out.sort_unstable();
     out.dedup();
     if let Scope::Establishment(u) = scope {
-        let members = dir.postings(&format!("U:{}", u.trim().to_uppercase()));
+        let members = dir.members(u);
         out.retain(|i| members.binary_search(i).is_ok());
     }
     out
