@@ -216,7 +216,7 @@ fn query(s: &SourceRecord) -> Query {
 }
 
 /// Accounts worth scoring for `q`: the union of its keys' postings.
-fn candidates(q: &Query, dir: &Directory, scope: &Scope, extra: &[u32]) -> Vec<u32> {
+fn candidates(q: &Query, dir: &Directory, scope: &Scope, extra: &[u32], wide: bool) -> Vec<u32> {
     let mut keys: Vec<(String, bool)> = Vec::new();
     for k in &q.surname.keys {
         keys.push((format!("S:{k}"), false));
@@ -224,21 +224,27 @@ fn candidates(q: &Query, dir: &Directory, scope: &Scope, extra: &[u32]) -> Vec<u
     if !q.surname.full.is_empty() {
         keys.push((format!("B:{}", q.surname.bare), false));
         keys.push((format!("P:{}", q.surname.sound), false));
-        keys.push((format!("D:{}", q.surname.full), false));
-        for d in deletions(&q.surname.full) {
-            keys.push((format!("D:{d}"), false));
-        }
     }
     if let (Some(first), Some(date)) = (q.given.tokens.first(), &q.birth_date) {
         keys.push((format!("G:{first}|{date}"), true));
-        // Swapped fields: the given name looked up as a surname, with the date.
-        keys.push((format!("S:{}", q.given.first()), false));
     }
     if let Some(ine) = &q.ine {
         keys.push((format!("I:{ine}"), true));
     }
     if let Some(e) = &q.email {
         keys.push((format!("E:{e}"), true));
+    }
+    if wide {
+        // Typos (one-letter deletions) and swapped fields: many more postings.
+        if !q.surname.full.is_empty() {
+            keys.push((format!("D:{}", q.surname.full), false));
+            for d in deletions(&q.surname.full) {
+                keys.push((format!("D:{d}"), false));
+            }
+        }
+        if q.birth_date.is_some() {
+            keys.push((format!("S:{}", q.given.first()), false));
+        }
     }
     let mut out: Vec<u32> = extra.to_vec();
     for (key, selective) in keys {
@@ -275,9 +281,15 @@ fn ranked(
         bonus(i, &mut v);
         (i, v)
     };
+    // The exact keys first; the typo and swap keys unless the best candidate
+    // already stands far above any automatic threshold.
     let mut scored: Vec<(usize, Verdict)> =
-        candidates(q, dir, scope, extra).into_iter().map(|i| score(i as usize, false)).collect();
+        candidates(q, dir, scope, extra, false).into_iter().map(|i| score(i as usize, false)).collect();
     order(&mut scored);
+    if scored.first().is_none_or(|(_, best)| best.score < AUTO_SCORE + AUTO_MARGIN) {
+        scored = candidates(q, dir, scope, extra, true).into_iter().map(|i| score(i as usize, false)).collect();
+        order(&mut scored);
+    }
     for entry in scored.iter_mut().take(SHOWN) {
         *entry = score(entry.0, true);
     }
