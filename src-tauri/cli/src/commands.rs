@@ -293,3 +293,26 @@ pub fn match_accounts(
     }
     Ok(0)
 }
+
+/// `demo --academy N --out DIR`: the synthetic academy for reconciliation, as files.
+pub fn demo_academy(establishments: usize, accounts: usize, seed: u64, out: &std::path::Path) -> Result<u8, Failure> {
+    use preau_core::demo::linkage::{generate_linkage, write_academy, LinkageConfig};
+    if establishments == 0 {
+        return Err(Failure { exit: 2, code: "ARGS", message: "--academy : au moins un établissement".into() });
+    }
+    let case = generate_linkage(&LinkageConfig::academy(seed, establishments, accounts));
+    let written = write_academy(&case, out).map_err(|e| Failure {
+        exit: 2,
+        code: "DEMO_WRITE",
+        message: format!("écriture impossible dans {} : {e}", out.display()),
+    })?;
+    let sources: usize = case.sources.iter().map(|s| s.records.len()).sum();
+    print_line(&format!(
+        "académie fictive : {establishments} établissements, {} comptes ENT, {sources} enregistrements Pronote à rapprocher",
+        case.directory.len()
+    ))?;
+    for path in written {
+        print_line(&path.display().to_string())?;
+    }
+    Ok(0)
+}

@@ -23,15 +23,23 @@ struct Cli {
 enum Command {
     /// Remplit la base d'un établissement fictif généré (démonstration, tests).
     Demo {
-        #[arg(long)]
-        uai: String,
-        #[arg(long, value_enum)]
-        kind: Kind,
+        #[arg(long, required_unless_present = "academy")]
+        uai: Option<String>,
+        #[arg(long, value_enum, required_unless_present = "academy")]
+        kind: Option<Kind>,
         #[arg(long, default_value_t = 1)]
         seed: u64,
         /// Écrit aussi l'établissement dans tous les formats d'export, avec truth.json.
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
+        /// Une académie fictive de N établissements (environ un million de comptes ENT), écrite
+        /// dans --out : l'export de l'annuaire ENT, les identifiants Pronote de quatre
+        /// établissements et truth_academie.json. Aucune base n'est touchée.
+        #[arg(long, value_name = "N", conflicts_with_all = ["uai", "kind"], requires = "out")]
+        academy: Option<usize>,
+        /// Avec --academy : le nombre de comptes visé.
+        #[arg(long, value_name = "N", default_value_t = 1_000_000, requires = "academy")]
+        accounts: usize,
     },
     /// Les effectifs de l'établissement.
     Status {
@@ -147,13 +155,17 @@ fn main() -> ExitCode {
         }
     };
     let outcome = match cli.command {
-        Command::Demo { uai, kind, seed, out } => {
-            let kind = match kind {
-                Kind::College => preau_core::model::EstablishmentKind::College,
-                Kind::Lycee => preau_core::model::EstablishmentKind::Lycee,
-            };
-            commands::demo(cli.data_dir, &uai, kind, seed, out)
-        }
+        Command::Demo { uai, kind, seed, out, academy, accounts } => match (academy, uai, kind, out) {
+            (Some(n), _, _, Some(out)) => commands::demo_academy(n, accounts, seed, &out),
+            (None, Some(uai), Some(kind), out) => {
+                let kind = match kind {
+                    Kind::College => preau_core::model::EstablishmentKind::College,
+                    Kind::Lycee => preau_core::model::EstablishmentKind::Lycee,
+                };
+                commands::demo(cli.data_dir, &uai, kind, seed, out)
+            }
+            _ => Err(Failure { exit: 2, code: "ARGS", message: "--uai et --kind, ou --academy N --out DIR".into() }),
+        },
         Command::Status { uai, json } => commands::status(cli.data_dir, &uai, json),
         Command::Import { uai, json, files } => commands::import(cli.data_dir, &uai, &files, json),
         Command::Findings { uai, json } => commands::findings(cli.data_dir, &uai, json),

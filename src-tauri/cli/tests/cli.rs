@@ -176,3 +176,55 @@ fn match_pronote_contract() {
     assert_usage_error(&cli(dir.path(), &["match", "pronote", "--source", source]), "arguments invalides");
     assert_usage_error(&cli(dir.path(), &["match", "edt", "--uai", UAI]), "MATCH_NO_SOURCE");
 }
+
+/// `demo --academy`: the synthetic academy as files, then `match` on one
+/// establishment's Pronote file against the whole directory: no automatic
+/// link contradicts the truth the generator wrote.
+#[test]
+fn academy_files_and_match_against_the_truth() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("academie");
+    let o = cli(
+        dir.path(),
+        &["demo", "--academy", "6", "--accounts", "12000", "--seed", "5", "--out", out.to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let truth: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("truth_academie.json")).unwrap()).unwrap();
+    assert!(truth["accounts"].as_u64().unwrap() >= 10_000);
+    let first = &truth["establishments"][0];
+    let uai = first["uai"].as_str().unwrap();
+    let expected: std::collections::HashMap<&str, Option<&str>> = first["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["source_id"].as_str().unwrap(), r["ent_id"].as_str()))
+        .collect();
+    let source = out.join(format!("identifiants_pronote_{uai}.csv"));
+    let directory = out.join("export_annuaire_ENT_academie.csv");
+    let o = cli(
+        dir.path(),
+        &[
+            "match",
+            "pronote",
+            "--source",
+            source.to_str().unwrap(),
+            "--directory",
+            directory.to_str().unwrap(),
+            "--uai",
+            uai,
+            "--json",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let mut autos = 0;
+    for line in stdout(&o).lines().filter(|l| !l.starts_with("{\"summary\"")) {
+        let d: serde_json::Value = serde_json::from_str(line).unwrap();
+        if d["band"] == "auto" {
+            autos += 1;
+            let id = d["source_id"].as_str().unwrap();
+            assert_eq!(expected.get(id).copied().flatten(), d["account"].as_str(), "{id}");
+        }
+    }
+    assert!(autos > expected.len() / 2, "{autos} automatic links of {}", expected.len());
+}

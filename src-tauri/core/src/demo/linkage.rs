@@ -498,3 +498,72 @@ pub fn generate_linkage(cfg: &LinkageConfig) -> LinkageCase {
     }
     LinkageCase { directory, sources }
 }
+
+impl LinkageConfig {
+    /// About `accounts` ENT accounts over `establishments` establishments
+    /// (a household gives about 3.8 accounts, teachers included).
+    pub fn academy(seed: u64, establishments: usize, accounts: usize) -> LinkageConfig {
+        let establishments = establishments.max(1);
+        let households = (accounts * 10).div_ceil(38 * establishments).max(1);
+        LinkageConfig { seed, establishments, households, evaluated: 4.min(establishments), orphans: 60 }
+    }
+}
+
+fn pronote_user(r: &SourceRecord) -> crate::formats::pronote_ids::PronoteUser {
+    use crate::formats::pronote_ids::PronoteCategory;
+    crate::formats::pronote_ids::PronoteUser {
+        pronote_id: r.id.clone(),
+        category: match r.category {
+            Category::Eleve => PronoteCategory::Eleve,
+            Category::Responsable => PronoteCategory::Responsable,
+            Category::MaitreDeStage => PronoteCategory::MaitreDeStage,
+            Category::InspecteurPedagogique => PronoteCategory::InspecteurPedagogique,
+            Category::Personnel => PronoteCategory::Personnel,
+            Category::Enseignant | Category::ClasseGroupe => PronoteCategory::Enseignant,
+        },
+        last_name: r.last_name.clone(),
+        first_name: r.first_name.clone(),
+        birth_date: r.birth_date.clone(),
+        classes: r.classes.clone(),
+        ine: r.ine.clone(),
+        children: r.children.clone(),
+    }
+}
+
+/// Writes the academy: the whole ENT directory export, the Pronote
+/// identifiers file of each evaluated establishment, and the truth (per
+/// source record: its true account or none, and its strata).
+pub fn write_academy(case: &LinkageCase, dir: &std::path::Path) -> std::io::Result<Vec<std::path::PathBuf>> {
+    use crate::formats::csvtable::CsvStyle;
+    std::fs::create_dir_all(dir)?;
+    let mut written = Vec::new();
+    let mut write = |name: String, bytes: Vec<u8>| -> std::io::Result<()> {
+        let path = dir.join(name);
+        std::fs::write(&path, bytes)?;
+        written.push(path);
+        Ok(())
+    };
+    write("export_annuaire_ENT_academie.csv".into(), crate::formats::ent_directory::write(&case.directory))?;
+    let mut truth = Vec::new();
+    for set in &case.sources {
+        let users: Vec<_> =
+            set.records.iter().filter(|r| r.category != Category::ClasseGroupe).map(pronote_user).collect();
+        write(
+            format!("identifiants_pronote_{}.csv", set.uai),
+            crate::formats::pronote_ids::write(&users, CsvStyle::UTF8_BOM),
+        )?;
+        let records: Vec<serde_json::Value> = set
+            .records
+            .iter()
+            .zip(&set.truth)
+            .zip(&set.strata)
+            .map(|((r, t), s)| serde_json::json!({ "source_id": r.id, "ent_id": t, "strata": s }))
+            .collect();
+        truth.push(serde_json::json!({ "uai": set.uai, "records": records }));
+    }
+    let text =
+        serde_json::to_vec_pretty(&serde_json::json!({ "accounts": case.directory.len(), "establishments": truth }))
+            .map_err(std::io::Error::other)?;
+    write("truth_academie.json".into(), text)?;
+    Ok(written)
+}
