@@ -2,7 +2,7 @@
 //! the synthetic academy (the thresholds were set on seeds 1–5), reported
 //! per profile and per hard-case stratum, then speed: establishment scope,
 //! search as you type, and the index build and matching at academy size.
-//! Usage: `reconcile [--seeds A..B] [--academy N] [--quick]`.
+//! Usage: `reconcile [--seeds A..B] [--academy N] [--accounts N] [--quick]`.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -139,16 +139,16 @@ fn peak_rss_mb() -> Option<u64> {
     line.split_whitespace().nth(1)?.parse::<u64>().ok().map(|kb| kb / 1024)
 }
 
-fn academy(establishments: usize) {
+fn academy(establishments: usize, accounts: usize) {
     let t = Instant::now();
-    let cfg = LinkageConfig { seed: 99, establishments, households: 230, evaluated: 1, orphans: 60 };
+    let cfg = LinkageConfig { evaluated: 1, ..LinkageConfig::academy(99, establishments, accounts) };
     let case = generate_linkage(&cfg);
     let generated = t.elapsed();
     let accounts = case.directory.len();
     let t = Instant::now();
     let directory = Directory::build(case.directory);
     let build = t.elapsed();
-    // 2,000 records from the evaluated establishment, academy-wide.
+    // Up to 2,000 records from the evaluated establishment, academy-wide.
     let set = &case.sources[0];
     let records: Vec<_> = set.records.iter().take(2_000).cloned().collect();
     let mut runs = Vec::new();
@@ -192,8 +192,9 @@ fn main() {
         })
         .unwrap_or(6..16);
     let establishments: usize = arg("--academy").and_then(|n| n.parse().ok()).unwrap_or(400);
+    let accounts: usize = arg("--accounts").and_then(|n| n.parse().ok()).unwrap_or(1_000_000);
     quality(seeds);
     if !args.iter().any(|a| a == "--quick") {
-        academy(establishments);
+        academy(establishments, accounts);
     }
 }

@@ -21,7 +21,7 @@ tasks:
   peer [--port N] [--token T]
                              serve the SCIM test peer on 127.0.0.1 until Ctrl-C
   bench imports [--runs N]   import benchmark (lycée demo set, release) and lxml's bare parse
-  bench reconcile [--seeds A..B] [--academy N] [--quick]
+  bench reconcile [--seeds A..B] [--academy N] [--accounts N] [--quick]
                              reconciliation quality (held-out seeds) and speed
   fuzz [TARGET] [--runs N] [--reseed] [--seed-only]
                              run the readers' cargo-fuzz targets (all by default: siecle, sts,
