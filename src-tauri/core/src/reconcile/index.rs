@@ -101,13 +101,18 @@ impl Directory {
             let birth = a.birth_name.as_deref().map(surname).filter(|b| !b.full.is_empty() && b.full != usage.full);
             let given = given_names(&a.first_name);
             let mut keys: Vec<String> = Vec::new();
+            let initial = given.tokens.first().and_then(|t| t.get(..1)).unwrap_or("");
             for s in std::iter::once(&usage).chain(birth.as_ref()) {
                 for k in &s.keys {
                     keys.push(format!("S:{k}"));
+                    // Frequent names are followed paired with the given name's initial.
+                    keys.push(format!("SI:{k}|{initial}"));
                     *surname_tf.entry(k.clone()).or_default() += 1;
                 }
                 keys.push(format!("B:{}", s.bare));
+                keys.push(format!("BI:{}|{initial}", s.bare));
                 keys.push(format!("P:{}", s.sound));
+                keys.push(format!("PI:{}|{initial}", s.sound));
                 keys.push(format!("D:{}", s.full));
                 keys.extend(deletions(&s.full).into_iter().map(|d| format!("D:{d}")));
             }

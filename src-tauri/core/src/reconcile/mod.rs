@@ -29,6 +29,10 @@ pub use sources::{from_edt, from_pronote};
 
 use crate::model::Profile;
 use index::{class_key, deletions, prepare_email, prepare_ine, MAX_POSTINGS};
+
+/// A surname carried by more accounts than this is followed paired with the
+/// given name's initial.
+const COMMON_POSTINGS: usize = 300;
 use score::{compare, Query, Verdict};
 
 /// Score from which a link may be automatic.
@@ -218,12 +222,23 @@ fn query(s: &SourceRecord) -> Query {
 /// Accounts worth scoring for `q`: the union of its keys' postings.
 fn candidates(q: &Query, dir: &Directory, scope: &Scope, extra: &[u32], wide: bool) -> Vec<u32> {
     let mut keys: Vec<(String, bool)> = Vec::new();
+    let initial = q.given.tokens.first().and_then(|t| t.get(..1)).unwrap_or("");
+    // A frequent name (MARTIN across an academy) is followed paired with the
+    // given name's initial; a rare one alone.
+    let mut name_key = |kind: &str, value: &str| {
+        let alone = format!("{kind}:{value}");
+        if dir.postings(&alone).len() > COMMON_POSTINGS {
+            keys.push((format!("{kind}I:{value}|{initial}"), false));
+        } else {
+            keys.push((alone, false));
+        }
+    };
     for k in &q.surname.keys {
-        keys.push((format!("S:{k}"), false));
+        name_key("S", k);
     }
     if !q.surname.full.is_empty() {
-        keys.push((format!("B:{}", q.surname.bare), false));
-        keys.push((format!("P:{}", q.surname.sound), false));
+        name_key("B", &q.surname.bare);
+        name_key("P", &q.surname.sound);
     }
     if let (Some(first), Some(date)) = (q.given.tokens.first(), &q.birth_date) {
         keys.push((format!("G:{first}|{date}"), true));
