@@ -71,50 +71,27 @@ pub(super) trait Kept: Clone + DeserializeOwned {
     fn from_any(record: AnyRecord) -> Option<Self>;
 }
 
-impl Kept for SiecleRecord {
-    fn bucket(fresh: &Fresh) -> &BTreeMap<i64, Vec<Self>> {
-        &fresh.siecle
-    }
-    fn from_any(record: AnyRecord) -> Option<Self> {
-        match record {
-            AnyRecord::Siecle(r) => Some(r),
-            _ => None,
+/// `Kept` for a record type: its bucket in `Fresh`, its `AnyRecord` variant.
+macro_rules! kept {
+    ($record:ty, $bucket:ident, $variant:ident) => {
+        impl Kept for $record {
+            fn bucket(fresh: &Fresh) -> &BTreeMap<i64, Vec<Self>> {
+                &fresh.$bucket
+            }
+            fn from_any(record: AnyRecord) -> Option<Self> {
+                match record {
+                    AnyRecord::$variant(r) => Some(r),
+                    _ => None,
+                }
+            }
         }
-    }
+    };
 }
-impl Kept for StsRecord {
-    fn bucket(fresh: &Fresh) -> &BTreeMap<i64, Vec<Self>> {
-        &fresh.sts
-    }
-    fn from_any(record: AnyRecord) -> Option<Self> {
-        match record {
-            AnyRecord::Sts(r) => Some(r),
-            _ => None,
-        }
-    }
-}
-impl Kept for DirectoryAccount {
-    fn bucket(fresh: &Fresh) -> &BTreeMap<i64, Vec<Self>> {
-        &fresh.directory
-    }
-    fn from_any(record: AnyRecord) -> Option<Self> {
-        match record {
-            AnyRecord::Directory(r) => Some(r),
-            _ => None,
-        }
-    }
-}
-impl Kept for EdtRecord {
-    fn bucket(fresh: &Fresh) -> &BTreeMap<i64, Vec<Self>> {
-        &fresh.edt
-    }
-    fn from_any(record: AnyRecord) -> Option<Self> {
-        match record {
-            AnyRecord::Edt(r) => Some(r),
-            _ => None,
-        }
-    }
-}
+
+kept!(SiecleRecord, siecle, Siecle);
+kept!(StsRecord, sts, Sts);
+kept!(DirectoryAccount, directory, Directory);
+kept!(EdtRecord, edt, Edt);
 
 /// Records of a batch from before files were kept: stored one by one as JSON.
 fn from_rows<R: DeserializeOwned>(tx: &ImportTx<'_>, batch: i64) -> Result<Vec<R>, StoreError> {
