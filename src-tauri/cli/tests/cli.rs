@@ -228,3 +228,31 @@ fn academy_files_and_match_against_the_truth() {
     }
     assert!(autos > expected.len() / 2, "{autos} automatic links of {}", expected.len());
 }
+
+/// `match edt` from the two files: teachers, pupils, then the timetable's
+/// classes and groups, each a line; the summary counts them all.
+#[test]
+fn match_edt_has_people_then_classes_and_groups() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = dir.path().join("files");
+    let out = cli(dir.path(), &["demo", "--uai", UAI, "--kind", "college", "--out", files.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let source = files.join(format!("Edt_To_TESTENT_{UAI}_Enclair.xml"));
+    let directory = files.join(format!("export_annuaire_ENT_{UAI}.csv"));
+    let o = cli(
+        dir.path(),
+        &["match", "edt", "--source", source.to_str().unwrap(), "--directory", directory.to_str().unwrap(), "--json"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let lines: Vec<serde_json::Value> = stdout(&o).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let (summary, decisions) = lines.split_last().unwrap();
+    assert_eq!(summary["summary"]["records"].as_u64().unwrap() as usize, decisions.len());
+    let categories: Vec<&str> = decisions.iter().map(|d| d["category"].as_str().unwrap()).collect();
+    let first_structure = categories.iter().position(|c| *c == "classe_groupe").expect("classes and groups");
+    assert!(categories[..first_structure].iter().all(|c| ["enseignant", "eleve"].contains(c)));
+    assert!(categories[first_structure..].iter().all(|c| *c == "classe_groupe"), "structures come last");
+    let classes_auto = decisions[first_structure..].iter().filter(|d| d["band"] == "auto").count();
+    assert!(classes_auto > 0, "the demo's classes are named alike in the timetable and the ENT");
+    let rows: Vec<u64> = decisions.iter().map(|d| d["source_row"].as_u64().unwrap()).collect();
+    assert!(rows.windows(2).all(|w| w[0] < w[1]), "rows numbered in order");
+}
