@@ -257,6 +257,13 @@ pub struct Preview {
     pub links: Vec<AccountLink>,
 }
 
+impl Preview {
+    fn of(links: Vec<AccountLink>) -> Preview {
+        let auto = links.iter().filter(|l| l.decided == "auto").count();
+        Preview { auto, manual: links.len() - auto, links }
+    }
+}
+
 fn current_links(
     st: &AppState,
     store: &mut Store,
@@ -275,8 +282,7 @@ pub async fn match_preview(state: State<'_, AppState>, uai: String, source: Stri
     blocking(&state, move |st| {
         let mut store = open(st, &uai)?;
         let (_, links) = current_links(st, &mut store, &uai, &source)?;
-        let auto = links.iter().filter(|l| l.decided == "auto").count();
-        Ok(Preview { auto, manual: links.len() - auto, links })
+        Ok(Preview::of(links))
     })
     .await
 }
@@ -288,8 +294,7 @@ pub async fn match_apply(state: State<'_, AppState>, uai: String, source: String
         let mut store = open(st, &uai)?;
         let (s, links) = current_links(st, &mut store, &uai, &source)?;
         store.apply_match_session(s.id, &links, &audit::actor("app"))?;
-        let auto = links.iter().filter(|l| l.decided == "auto").count();
-        Ok(Preview { auto, manual: links.len() - auto, links })
+        Ok(Preview::of(links))
     })
     .await
 }
