@@ -1,25 +1,25 @@
 //! `cargo xtask bench imports`: runs preau-core's import benchmark in
 //! release mode, then times lxml's bare parse of the same files from a
-//! project-local venv (`target/bench-venv`, pinned lxml).
+//! project-local venv (`target/bench-venv`, pinned lxml, Splink and DuckDB).
 //! `cargo xtask bench reconcile`: reconciliation quality on held-out seeds
-//! of the synthetic academy, then its speed.
+//! of the synthetic academy, then its speed. With `--compare splink`, the
+//! quality part only, its files written to `target/bench-reconcile`, then
+//! Splink run on the same files from the bench venv, its precision, top 3
+//! and time printed beside Préau's.
 
+use std::path::PathBuf;
 use std::process::Command;
 
 use crate::util::{check, Ctx, Result};
 use crate::UsageError;
 
-const LXML: &str = "lxml==6.1.3";
+/// What the bench venv holds; it is recreated when this list changes.
+const PINS: [&str; 3] = ["lxml==6.1.3", "splink==4.0.17", "duckdb==2.0.1"];
 
 pub fn cmd(ctx: &Ctx, args: &[String]) -> Result<i32> {
     match args.first().map(String::as_str) {
         Some("imports") => imports(ctx, &args[1..]),
-        Some("reconcile") => {
-            let mut cargo = ctx.cargo();
-            cargo.args(["bench", "-p", "preau-core", "--bench", "reconcile", "--"]).args(&args[1..]);
-            check(&mut cargo)?;
-            Ok(0)
-        }
+        Some("reconcile") => reconcile(ctx, &args[1..]),
         Some(other) => {
             Err(Box::new(UsageError(format!("unknown benchmark `{other}` (available: imports, reconcile)"))))
         }
@@ -37,15 +37,7 @@ fn imports(ctx: &Ctx, args: &[String]) -> Result<i32> {
     check(
         ctx.cargo().args(["bench", "-p", "preau-core", "--bench", "imports", "--", "--runs", &runs, "--out"]).arg(&out),
     )?;
-    let venv = ctx.root.join("target").join("bench-venv");
-    let python = venv.join("bin").join("python");
-    let marker = venv.join(".preau-pins");
-    if std::fs::read_to_string(&marker).ok().as_deref() != Some(LXML) {
-        println!("bench: creating {} with {LXML}", venv.display());
-        check(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
-        check(Command::new(&python).args(["-m", "pip", "install", "--quiet", LXML]))?;
-        std::fs::write(&marker, LXML)?;
-    }
+    let python = bench_venv(ctx)?;
     check(
         Command::new(&python)
             .arg(ctx.root.join("src-tauri/xtask/bench/lxml_parse.py"))
@@ -53,4 +45,57 @@ fn imports(ctx: &Ctx, args: &[String]) -> Result<i32> {
             .arg(&runs),
     )?;
     Ok(0)
+}
+
+/// Reconcile's bench, or with `--compare splink` its quality part and Splink on the same files.
+fn reconcile(ctx: &Ctx, args: &[String]) -> Result<i32> {
+    let mut rest = Vec::new();
+    let mut splink = false;
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        if arg != "--compare" {
+            rest.push(arg.clone());
+            continue;
+        }
+        match it.next().map(String::as_str) {
+            Some("splink") => splink = true,
+            Some(other) => {
+                return Err(Box::new(UsageError(format!("unknown comparison `{other}` (available: splink)"))))
+            }
+            None => return Err(Box::new(UsageError("--compare needs a tool name (available: splink)".into()))),
+        }
+    }
+    let mut cargo = ctx.cargo();
+    cargo.args(["bench", "-p", "preau-core", "--bench", "reconcile", "--"]).args(&rest);
+    if !splink {
+        check(&mut cargo)?;
+        return Ok(0);
+    }
+    if rest.iter().any(|a| a == "--out") {
+        return Err(Box::new(UsageError("--compare writes to target/bench-reconcile; drop --out".into())));
+    }
+    let out = ctx.root.join("target").join("bench-reconcile");
+    // Seeds left from an earlier run would be counted by the comparison.
+    if out.exists() {
+        std::fs::remove_dir_all(&out)?;
+    }
+    check(cargo.arg("--quick").arg("--out").arg(&out))?;
+    let python = bench_venv(ctx)?;
+    check(Command::new(&python).arg(ctx.root.join("src-tauri/xtask/bench/splink_compare.py")).arg(&out))?;
+    Ok(0)
+}
+
+/// The bench venv's python, the venv (re)created with `PINS` when its marker differs.
+fn bench_venv(ctx: &Ctx) -> Result<PathBuf> {
+    let venv = ctx.root.join("target").join("bench-venv");
+    let python = venv.join("bin").join("python");
+    let marker = venv.join(".preau-pins");
+    let pins = PINS.join("\n");
+    if std::fs::read_to_string(&marker).ok().as_deref() != Some(pins.as_str()) {
+        println!("bench: creating {} with {}", venv.display(), PINS.join(" "));
+        check(Command::new("python3").args(["-m", "venv", "--clear"]).arg(&venv))?;
+        check(Command::new(&python).args(["-m", "pip", "install", "--quiet"]).args(PINS))?;
+        std::fs::write(&marker, pins)?;
+    }
+    Ok(python)
 }

@@ -21,8 +21,9 @@ tasks:
   peer [--port N] [--token T]
                              serve the SCIM test peer on 127.0.0.1 until Ctrl-C
   bench imports [--runs N]   import benchmark (lycée demo set, release) and lxml's bare parse
-  bench reconcile [--seeds A..B] [--academy N] [--accounts N] [--quick]
-                             reconciliation quality (held-out seeds) and speed
+  bench reconcile [--seeds A..B] [--academy N] [--accounts N] [--quick] [--compare splink]
+                             reconciliation quality (held-out seeds) and speed; with --compare
+                             splink, quality only, beside Splink's on the same files
   fuzz [TARGET] [--runs N] [--reseed] [--seed-only]
                              run the readers' cargo-fuzz targets (all by default: siecle, sts,
                              edt, udt, aaf, ent_directory, pronote_ids, detect_any), N runs each

@@ -147,10 +147,10 @@ pub struct Row<'a> {
     line: u64,
 }
 
-impl Row<'_> {
+impl<'a> Row<'a> {
     /// The trimmed cell of `field`; empty when the column is absent or the
     /// row is short.
-    pub fn get(&self, field: &str) -> &str {
+    pub fn get(&self, field: &str) -> &'a str {
         self.map.get(field).and_then(|i| self.record.get(i)).map_or("", str::trim)
     }
 
@@ -185,6 +185,23 @@ fn csv_error(input: &Input, e: csv::Error, line: u64) -> FormatError {
     }
 }
 
+/// The ids already met in a file. Each is kept as two independent 64-bit
+/// hashes (SipHash and Fx), not as text: a million ids in 16 bytes each, and
+/// two different ids sharing both hashes is beyond any realistic chance.
+#[derive(Default)]
+pub struct Seen(rustc_hash::FxHashSet<(u64, u64)>);
+
+impl Seen {
+    /// True the first time `id` is met.
+    pub fn first(&mut self, id: &str) -> bool {
+        use std::hash::{BuildHasher, Hasher};
+        let mut sip = std::hash::DefaultHasher::new();
+        sip.write(id.as_bytes());
+        let fx = rustc_hash::FxBuildHasher.hash_one(id);
+        self.0.insert((sip.finish(), fx))
+    }
+}
+
 /// Reads the table `def` into records: `parse` turns each row into a record
 /// (or `None`), pushing its rejects; `seen` lets it refuse repeated ids.
 #[allow(clippy::type_complexity)]
@@ -194,10 +211,10 @@ pub fn read_records<R>(
     ctl: &mut Ctl<'_>,
     def: &TableDef,
     preset: Option<&ColumnPreset>,
-    parse: fn(&Row<'_>, &mut std::collections::HashSet<String>, &mut Vec<super::Reject>) -> Option<R>,
+    parse: fn(&Row<'_>, &mut Seen, &mut Vec<super::Reject>) -> Option<R>,
     sink: &mut dyn FnMut(super::Item<R>) -> Result<(), FormatError>,
 ) -> Result<(), FormatError> {
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = Seen::default();
     read_rows(input, detected, ctl, def, preset, &mut |row| {
         let mut rejects = Vec::new();
         let record = parse(row, &mut seen, &mut rejects);

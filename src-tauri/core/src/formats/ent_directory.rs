@@ -2,11 +2,12 @@
 //! header name (Skolengo/Kosmos headers, Open ENT NG's classic export and
 //! the canonical `Identifiant ENT;Nom;…;Courriel`). See formats.md §6.
 
-use std::collections::{HashMap, HashSet};
+use std::borrow::Cow;
+use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::csvtable::{self, label_key, opt, parse_date, split_list, ColumnDef, ColumnPreset, CsvStyle, Row, TableDef};
+use super::csvtable::{self, label_key, opt, parse_date, ColumnDef, ColumnPreset, CsvStyle, Row, TableDef};
 use super::detect::Detected;
 use super::source::{Ctl, Input};
 use super::{date_iso_to_fr, DemoFiles, Format, FormatError, Item, Parsed, Reject};
@@ -194,21 +195,183 @@ pub fn read_with(
     csvtable::read_records(input, detected, ctl, &TABLE, preset, parse_row, sink)
 }
 
-/// One row to a record. Missing id, name or profile, an unknown profile and
-/// a repeated id leave the row out; a bad date or UAI only blanks that value
-/// (the account exists, and reconciliation needs to see it). An empty first
-/// name is accepted (some service accounts have none).
-fn parse_row(row: &Row<'_>, seen: &mut HashSet<String>, rejects: &mut Vec<Reject>) -> Option<DirectoryAccount> {
-    let loc = row.location();
+/// An account as one row gives it, borrowing the row's text: what an
+/// academy-sized read turns into the reconciliation index without
+/// allocating a record per row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountRow<'a> {
+    pub ent_id: &'a str,
+    pub login: Option<&'a str>,
+    pub last_name: &'a str,
+    pub birth_name: Option<&'a str>,
+    pub first_name: &'a str,
+    pub profile: Profile,
+    pub birth_date: Option<String>,
+    pub classes: Vec<&'a str>,
+    pub establishments: Vec<Cow<'a, str>>,
+    pub ine: Option<Cow<'a, str>>,
+    pub children: Vec<&'a str>,
+    pub email: Option<&'a str>,
+}
+
+impl AccountRow<'_> {
+    pub fn to_account(&self) -> DirectoryAccount {
+        let owned = |v: &[&str]| v.iter().map(|s| s.to_string()).collect();
+        DirectoryAccount {
+            ent_id: self.ent_id.to_string(),
+            login: self.login.map(str::to_string),
+            last_name: self.last_name.to_string(),
+            birth_name: self.birth_name.map(str::to_string),
+            first_name: self.first_name.to_string(),
+            profile: self.profile,
+            birth_date: self.birth_date.clone(),
+            classes: owned(&self.classes),
+            establishments: self.establishments.iter().map(|e| e.to_string()).collect(),
+            ine: self.ine.as_ref().map(|i| i.to_string()),
+            children: owned(&self.children),
+            email: self.email.map(str::to_string),
+        }
+    }
+}
+
+impl DirectoryAccount {
+    pub fn as_row(&self) -> AccountRow<'_> {
+        AccountRow {
+            ent_id: &self.ent_id,
+            login: self.login.as_deref(),
+            last_name: &self.last_name,
+            birth_name: self.birth_name.as_deref(),
+            first_name: &self.first_name,
+            profile: self.profile,
+            birth_date: self.birth_date.clone(),
+            classes: self.classes.iter().map(String::as_str).collect(),
+            establishments: self.establishments.iter().map(|e| Cow::Borrowed(e.as_str())).collect(),
+            ine: self.ine.as_deref().map(Cow::Borrowed),
+            children: self.children.iter().map(String::as_str).collect(),
+            email: self.email.as_deref(),
+        }
+    }
+}
+
+/// Accounts packed into one text, to hand a batch of rows to another thread
+/// without an allocation per row. Control characters cannot come from a
+/// name or an id worth keeping, so they separate the fields.
+#[derive(Debug, Default)]
+pub struct PackedRows {
+    text: String,
+    ends: Vec<usize>,
+}
+
+const PACK_FIELD: char = '\u{1f}';
+const PACK_ITEM: char = '\u{1e}';
+
+impl PackedRows {
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    pub fn push(&mut self, a: &AccountRow<'_>) {
+        let put = |text: &mut String, value: &str| {
+            if value.contains([PACK_FIELD, PACK_ITEM]) {
+                text.extend(value.chars().filter(|&c| c != PACK_FIELD && c != PACK_ITEM));
+            } else {
+                text.push_str(value);
+            }
+        };
+        let list = |text: &mut String, items: &mut dyn Iterator<Item = &str>| {
+            for (n, item) in items.enumerate() {
+                if n > 0 {
+                    text.push(PACK_ITEM);
+                }
+                put(text, item);
+            }
+        };
+        let t = &mut self.text;
+        t.push(char::from(b'0' + Profile::ALL.iter().position(|p| *p == a.profile).unwrap_or(0) as u8));
+        for value in [a.ent_id, a.login.unwrap_or(""), a.last_name, a.birth_name.unwrap_or(""), a.first_name] {
+            t.push(PACK_FIELD);
+            put(t, value);
+        }
+        t.push(PACK_FIELD);
+        put(t, a.birth_date.as_deref().unwrap_or(""));
+        t.push(PACK_FIELD);
+        list(t, &mut a.classes.iter().copied());
+        t.push(PACK_FIELD);
+        list(t, &mut a.establishments.iter().map(|e| e.as_ref()));
+        t.push(PACK_FIELD);
+        put(t, a.ine.as_deref().unwrap_or(""));
+        t.push(PACK_FIELD);
+        list(t, &mut a.children.iter().copied());
+        t.push(PACK_FIELD);
+        put(t, a.email.unwrap_or(""));
+        self.ends.push(t.len());
+    }
+
+    /// Each account, as it was pushed.
+    pub fn for_each(&self, each: &mut dyn FnMut(&AccountRow<'_>)) {
+        let mut start = 0;
+        for &end in &self.ends {
+            let Some(packed) = self.text.get(start..end) else { return };
+            start = end;
+            let mut f = packed.split(PACK_FIELD);
+            let mut next = || f.next().unwrap_or("");
+            let profile = next().bytes().next().and_then(|b| Profile::ALL.get(usize::from(b.wrapping_sub(b'0'))));
+            fn some(t: &str) -> Option<&str> {
+                (!t.is_empty()).then_some(t)
+            }
+            fn items(t: &str) -> Vec<&str> {
+                t.split(PACK_ITEM).filter(|i| !i.is_empty()).collect()
+            }
+            let (ent_id, login, last_name, birth_name, first_name) = (next(), next(), next(), next(), next());
+            let (date, classes, establishments, ine, children, email) =
+                (next(), next(), next(), next(), next(), next());
+            let row = AccountRow {
+                ent_id,
+                login: some(login),
+                last_name,
+                birth_name: some(birth_name),
+                first_name,
+                profile: profile.copied().unwrap_or(Profile::Invite),
+                birth_date: some(date).map(str::to_string),
+                classes: items(classes),
+                establishments: items(establishments).into_iter().map(Cow::Borrowed).collect(),
+                ine: some(ine).map(Cow::Borrowed),
+                children: items(children),
+                email: some(email),
+            };
+            each(&row);
+        }
+    }
+}
+
+/// The items of a multi-valued cell, borrowed (as [`split_list`]).
+fn items(text: &str) -> Vec<&str> {
+    text.split([',', '|', ';', '\n', '\r']).map(str::trim).filter(|s| !s.is_empty()).collect()
+}
+
+fn parse_row(row: &Row<'_>, seen: &mut csvtable::Seen, rejects: &mut Vec<Reject>) -> Option<DirectoryAccount> {
+    parse_view(row, seen, rejects).map(|a| a.to_account())
+}
+
+/// One row to an account. Missing id, name or profile, an unknown profile
+/// and a repeated id leave the row out; a bad date or UAI only blanks that
+/// value (the account exists, and reconciliation needs to see it). An empty
+/// first name is accepted (some service accounts have none).
+fn parse_view<'a>(row: &Row<'a>, seen: &mut csvtable::Seen, rejects: &mut Vec<Reject>) -> Option<AccountRow<'a>> {
     let reject = |rejects: &mut Vec<Reject>, field: &str, value: &str, reason: &str| {
-        rejects.push(Reject::new(loc.clone(), &row.label(field), value, reason));
+        rejects.push(Reject::new(row.location(), &row.label(field), value, reason));
     };
+    let some = |text: &'a str| (!text.is_empty()).then_some(text);
     let ent_id = row.get("ent_id");
     if ent_id.is_empty() {
         reject(rejects, "ent_id", "", "REQUIRED_MISSING");
         return None;
     }
-    if !seen.insert(ent_id.to_string()) {
+    if !seen.first(ent_id) {
         reject(rejects, "ent_id", ent_id, "ID_DUPLICATE");
         return None;
     }
@@ -231,33 +394,66 @@ fn parse_row(row: &Row<'_>, seen: &mut HashSet<String>, rejects: &mut Vec<Reject
         None
     });
     let mut establishments = Vec::new();
-    for item in split_list(row.get("establishments")) {
-        match Uai::parse(&item) {
-            Ok(uai) => establishments.push(uai.to_string()),
-            Err(_) if looks_like_code(&item) => reject(rejects, "establishments", &item, "UAI_INVALID"),
-            Err(_) => establishments.push(item),
+    for item in items(row.get("establishments")) {
+        match Uai::parse(item) {
+            Ok(uai) => {
+                let uai = uai.to_string();
+                establishments.push(if uai == item { Cow::Borrowed(item) } else { Cow::Owned(uai) });
+            }
+            Err(_) if looks_like_code(item) => reject(rejects, "establishments", item, "UAI_INVALID"),
+            Err(_) => establishments.push(Cow::Borrowed(item)),
         }
     }
-    Some(DirectoryAccount {
-        ent_id: ent_id.to_string(),
-        login: opt(row.get("login")),
-        last_name: last_name.to_string(),
-        birth_name: opt(row.get("birth_name")),
-        first_name: row.get("first_name").to_string(),
+    let ine = some(row.get("ine")).map(|i| {
+        if i.bytes().any(|b| b.is_ascii_lowercase()) || !i.is_ascii() {
+            Cow::Owned(i.to_uppercase())
+        } else {
+            Cow::Borrowed(i)
+        }
+    });
+    Some(AccountRow {
+        ent_id,
+        login: some(row.get("login")),
+        last_name,
+        birth_name: some(row.get("birth_name")),
+        first_name: row.get("first_name"),
         profile,
         birth_date,
-        classes: split_list(row.get("classes")),
+        classes: items(row.get("classes")),
         establishments,
-        ine: opt(row.get("ine")).map(|s| s.to_uppercase()),
-        children: split_list(row.get("children")),
-        email: opt(row.get("email")),
+        ine,
+        children: items(row.get("children")),
+        email: some(row.get("email")),
     })
+}
+
+/// Reads the export row by row, handing each account to `each` without
+/// keeping it (an academy's million accounts); rejected rows are skipped.
+pub fn for_each_row(input: &Input, each: &mut dyn FnMut(&AccountRow<'_>)) -> Result<(), FormatError> {
+    super::with_detected(
+        input,
+        |f| f == Format::EntDirectory,
+        WHAT,
+        |input, detected, ctl| {
+            let mut seen = csvtable::Seen::default();
+            let mut rejects = Vec::new();
+            csvtable::read_rows(input, detected, ctl, &TABLE, None, &mut |row| {
+                rejects.clear();
+                if let Some(a) = parse_view(row, &mut seen, &mut rejects) {
+                    each(&a);
+                }
+                Ok(())
+            })
+        },
+    )
 }
 
 /// Detects and reads a whole file (tests, fuzzing, small files).
 pub fn read_all(input: &Input) -> Result<Parsed<DirectoryAccount>, FormatError> {
-    super::read_all_as(input, |f| f == Format::EntDirectory, "un export de l'annuaire ENT", read)
+    super::read_all_as(input, |f| f == Format::EntDirectory, WHAT, read)
 }
+
+const WHAT: &str = "un export de l'annuaire ENT";
 
 /// The canonical column order (fields), as Préau writes the export.
 pub const COLUMNS: &[&str] = &[

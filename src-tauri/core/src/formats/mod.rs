@@ -167,6 +167,21 @@ pub fn read_all_as<R>(
         &mut dyn FnMut(Item<R>) -> Result<(), FormatError>,
     ) -> Result<(), FormatError>,
 ) -> Result<Parsed<R>, FormatError> {
+    let mut parsed = Parsed::default();
+    with_detected(input, accepts, what, |input, detected, ctl| {
+        read(input, detected, ctl, &mut |item| parsed.push(item))
+    })?;
+    Ok(parsed)
+}
+
+/// Detects a file, checks that it is of an accepted format, then runs
+/// `work` on it (no progress, no cancel).
+pub fn with_detected<T>(
+    input: &source::Input,
+    accepts: impl Fn(Format) -> bool,
+    what: &str,
+    work: impl FnOnce(&source::Input, &detect::Detected, &mut source::Ctl<'_>) -> Result<T, FormatError>,
+) -> Result<T, FormatError> {
     let detected = detect::detect(input)?;
     if !accepts(detected.format) {
         return Err(FormatError::Unknown {
@@ -177,9 +192,7 @@ pub fn read_all_as<R>(
     let cancel = crate::progress::CancelToken::new();
     let mut progress = crate::progress::NoProgress;
     let mut ctl = source::Ctl { cancel: &cancel, progress: &mut progress };
-    let mut parsed = Parsed::default();
-    read(input, &detected, &mut ctl, &mut |item| parsed.push(item))?;
-    Ok(parsed)
+    work(input, &detected, &mut ctl)
 }
 
 /// Why a file could not be read at all. Record-level problems are `Reject`s.

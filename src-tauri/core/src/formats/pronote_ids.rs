@@ -5,8 +5,6 @@
 
 mod demo;
 
-use std::collections::HashSet;
-
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -194,7 +192,7 @@ pub fn read_with(
 
 /// One row to a record. A missing id or name, an unknown category and a
 /// repeated id leave the row out; a bad date only blanks the date.
-fn parse_row(row: &Row<'_>, seen: &mut HashSet<String>, rejects: &mut Vec<Reject>) -> Option<PronoteUser> {
+fn parse_row(row: &Row<'_>, seen: &mut csvtable::Seen, rejects: &mut Vec<Reject>) -> Option<PronoteUser> {
     let loc = row.location();
     let reject = |rejects: &mut Vec<Reject>, field: &str, value: &str, reason: &str| {
         rejects.push(Reject::new(loc.clone(), &row.label(field), value, reason));
@@ -204,7 +202,7 @@ fn parse_row(row: &Row<'_>, seen: &mut HashSet<String>, rejects: &mut Vec<Reject
         reject(rejects, "pronote_id", "", "REQUIRED_MISSING");
         return None;
     }
-    if !seen.insert(pronote_id.to_string()) {
+    if !seen.first(pronote_id) {
         reject(rejects, "pronote_id", pronote_id, "ID_DUPLICATE");
         return None;
     }

@@ -2,7 +2,7 @@
 //! needed), or the latest batches the store keeps.
 
 use super::structures::{timetable_structures, Structure};
-use super::{from_edt, from_pronote, Directory, SourceRecord};
+use super::{from_edt, from_pronote, Directory, DirectoryBuilder, SourceRecord};
 use crate::formats::any::AnyRecord;
 use crate::formats::source::Input;
 use crate::formats::{edt, ent_directory, pronote_ids, Format, FormatError};
@@ -64,8 +64,35 @@ pub fn source_from_file(kind: SourceKind, input: &Input) -> Result<Vec<SourceRec
 }
 
 /// The directory from an ENT directory export.
+/// The file is read and checked on this thread while another builds the
+/// index, in batches of rows packed into one text.
 pub fn directory_from_file(input: &Input) -> Result<Directory, LoadError> {
-    Ok(Directory::build(ent_directory::read_all(input)?.records))
+    const BATCH: usize = 2048;
+    let (tx, rx) = std::sync::mpsc::sync_channel::<ent_directory::PackedRows>(8);
+    std::thread::scope(|scope| {
+        let building = scope.spawn(move || {
+            let mut builder = DirectoryBuilder::new();
+            for batch in rx {
+                batch.for_each(&mut |a| builder.push_row(a));
+            }
+            builder
+        });
+        let mut batch = ent_directory::PackedRows::default();
+        let read = ent_directory::for_each_row(input, &mut |a| {
+            batch.push(a);
+            if batch.len() == BATCH {
+                // The builder only stops early by panicking, which the join below reports.
+                let _ = tx.send(std::mem::take(&mut batch));
+            }
+        });
+        if !batch.is_empty() {
+            let _ = tx.send(batch);
+        }
+        drop(tx);
+        let builder = building.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        read?;
+        Ok(builder.finish())
+    })
 }
 
 fn latest(store: &Store, format: Format) -> Result<Option<Vec<AnyRecord>>, StoreError> {
@@ -103,24 +130,19 @@ pub fn source_from_store(kind: SourceKind, store: &Store) -> Result<Vec<SourceRe
 /// The directory from the latest ENT directory export in the store.
 pub fn directory_from_store(store: &Store) -> Result<Directory, LoadError> {
     let records = latest(store, Format::EntDirectory)?.ok_or(LoadError::NoDirectory)?;
-    Ok(Directory::build(
-        records
-            .into_iter()
-            .filter_map(|r| match r {
-                AnyRecord::Directory(a) => Some(a),
-                _ => None,
-            })
-            .collect(),
-    ))
+    let mut builder = DirectoryBuilder::new();
+    for r in &records {
+        if let AnyRecord::Directory(a) = r {
+            builder.push(a);
+        }
+    }
+    Ok(builder.finish())
 }
 
 /// The ENT's divisions (the class names its accounts carry) and groups (the
 /// establishment's groups in the store, when given).
 pub fn ent_structures(directory: &Directory, groups: &[crate::model::Group]) -> Vec<Structure> {
-    let mut names: Vec<String> =
-        (0..directory.len()).filter_map(|i| directory.account(i)).flat_map(|a| a.classes.iter().cloned()).collect();
-    names.sort();
-    names.dedup();
+    let names = directory.class_names();
     let mut out: Vec<Structure> =
         names.into_iter().map(|n| Structure { id: n.clone(), name: n, group: false }).collect();
     out.extend(groups.iter().map(|g| Structure { id: g.id.clone(), name: g.name.clone(), group: true }));

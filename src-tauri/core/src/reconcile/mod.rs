@@ -20,7 +20,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-pub use index::Directory;
+pub use index::{Directory, DirectoryBuilder};
 pub use load::{
     directory_from_file, directory_from_store, ent_structures, source_from_file, source_from_store,
     structures_from_store, timetable_from_file, LoadError, SourceKind,
@@ -28,12 +28,12 @@ pub use load::{
 pub use sources::{from_edt, from_pronote};
 
 use crate::model::Profile;
-use index::{class_key, deletions, prepare_email, prepare_ine, MAX_POSTINGS};
+use index::{class_key, deletions, ine_key, key_hash, pack_date, prepare_email, Key, MAX_POSTINGS};
 
 /// A surname carried by more accounts than this is followed paired with the
 /// given name's initial.
 const COMMON_POSTINGS: usize = 300;
-use score::{compare, Query, Verdict};
+use score::{compare, Memo, Query, Verdict};
 
 /// Score from which a link may be automatic.
 pub const AUTO_SCORE: f64 = 24.0;
@@ -200,110 +200,197 @@ pub struct Decision {
     pub why_review: Vec<String>,
 }
 
-fn query(s: &SourceRecord) -> Query {
+fn query(s: &SourceRecord, dir: &Directory, scope: &Scope) -> Query {
     let given = names::given_names(&s.first_name);
+    let birth_date = s.birth_date.clone().filter(|d| !d.trim().is_empty());
+    let mut classes: Vec<String> = s.classes.iter().map(|c| class_key(c)).filter(|c| !c.is_empty()).collect();
+    classes.sort();
+    classes.dedup();
     Query {
         category: s.category,
         surname: names::surname(&s.last_name),
         given_as_surname: names::surname(given.first()),
         given,
-        birth_date: s.birth_date.clone().filter(|d| !d.trim().is_empty()),
-        ine: prepare_ine(s.ine.as_deref()),
+        date: birth_date.as_deref().map(pack_date).unwrap_or(0),
+        birth_date,
+        ine: s.ine.as_deref().and_then(ine_key),
         email: prepare_email(s.email.as_deref()),
-        classes: {
-            let mut c: Vec<String> = s.classes.iter().map(|c| class_key(c)).filter(|c| !c.is_empty()).collect();
-            c.sort();
-            c.dedup();
-            c
-        },
+        class_symbols: classes.iter().filter_map(|c| dir.class_symbol(c)).collect(),
+        establishment: scope.uai().map(|u| dir.establishment(u)),
     }
 }
 
-/// Accounts worth scoring for `q`: the union of its keys' postings.
-fn candidates(q: &Query, dir: &Directory, scope: &Scope, extra: &[u32], wide: bool) -> Vec<u32> {
-    let mut keys: Vec<(String, bool)> = Vec::new();
-    let initial = q.given.tokens.first().and_then(|t| t.get(..1)).unwrap_or("");
-    // A frequent name (MARTIN across an academy) is followed paired with the
-    // given name's initial; a rare one alone.
-    let mut name_key = |kind: &str, value: &str| {
-        let alone = format!("{kind}:{value}");
-        if dir.postings(&alone).len() > COMMON_POSTINGS {
-            keys.push((format!("{kind}I:{value}|{initial}"), false));
-        } else {
-            keys.push((alone, false));
-        }
-    };
-    for k in &q.surname.keys {
-        name_key("S", k);
-    }
-    if !q.surname.full.is_empty() {
-        name_key("B", &q.surname.bare);
-        name_key("P", &q.surname.sound);
-    }
-    if let (Some(first), Some(date)) = (q.given.tokens.first(), &q.birth_date) {
-        keys.push((format!("G:{first}|{date}"), true));
-    }
-    if let Some(ine) = &q.ine {
-        keys.push((format!("I:{ine}"), true));
-    }
-    if let Some(e) = &q.email {
-        keys.push((format!("E:{e}"), true));
-    }
-    if wide {
-        // Typos (one-letter deletions) and swapped fields: many more postings.
-        if !q.surname.full.is_empty() {
-            keys.push((format!("D:{}", q.surname.full), false));
-            for d in deletions(&q.surname.full) {
-                keys.push((format!("D:{d}"), false));
+/// Where candidates are looked for: the accounts of the establishment, or all.
+struct Space<'a> {
+    dir: &'a Directory,
+    members: Option<&'a [u32]>,
+    /// In an establishment: its accounts per surname, so that a name common
+    /// across the academy costs only its local carriers.
+    local: rustc_hash::FxHashMap<u32, Vec<u32>>,
+}
+
+impl<'a> Space<'a> {
+    fn new(dir: &'a Directory, scope: &Scope) -> Space<'a> {
+        let members = match scope {
+            Scope::Establishment(u) => Some(dir.members(u)),
+            Scope::Academy(_) => None,
+        };
+        let mut local: rustc_hash::FxHashMap<u32, Vec<u32>> = rustc_hash::FxHashMap::default();
+        for &i in members.unwrap_or(&[]) {
+            if let Some(a) = dir.at(i as usize) {
+                local.entry(a.usage_id()).or_default().push(i);
+                if let Some(b) = a.birth_id() {
+                    local.entry(b).or_default().push(i);
+                }
             }
         }
-        if q.birth_date.is_some() {
-            keys.push((format!("S:{}", q.given.first()), false));
+        Space { dir, members, local }
+    }
+
+    fn holds(&self, i: u32) -> bool {
+        self.members.is_none_or(|m| m.binary_search(&i).is_ok())
+    }
+
+    fn surname_accounts(&self, id: u32) -> &[u32] {
+        match self.members {
+            None => self.dir.surname_accounts(id),
+            Some(_) => self.local.get(&id).map_or(&[], Vec::as_slice),
         }
     }
-    let mut out: Vec<u32> = extra.to_vec();
-    for (key, selective) in keys {
-        let postings = dir.postings(&key);
-        if postings.len() > MAX_POSTINGS && !selective {
+}
+
+/// The accounts of the surnames under a name key, within `space`. A name
+/// carried by many of them (MARTIN across an academy) is followed only for
+/// the accounts whose first given name starts like `initial`; a very common
+/// one not at all (`None`).
+fn name_postings(
+    dir: &Directory,
+    space: &Space<'_>,
+    kind: Key,
+    value: &str,
+    initial: u8,
+    skip: Option<&str>,
+) -> Option<Vec<u32>> {
+    let mut out: Vec<u32> = Vec::new();
+    for id in dir.surnames_under(kind, value) {
+        // A deletion key also leads back to the name itself, already followed.
+        if skip.is_some_and(|full| dir.surnames.get(id as usize).is_some_and(|e| e.name.full == full)) {
             continue;
         }
-        out.extend_from_slice(postings);
+        out.extend_from_slice(space.surname_accounts(id));
     }
     out.sort_unstable();
     out.dedup();
-    if let Scope::Establishment(u) = scope {
-        let members = dir.members(u);
-        out.retain(|i| members.binary_search(i).is_ok());
+    if out.len() > COMMON_POSTINGS {
+        out.retain(|&i| dir.initial(i) == initial);
     }
+    (out.len() <= MAX_POSTINGS).then_some(out)
+}
+
+/// The accounts sharing a per-account key with `q` (INE, first given name
+/// + birth date, e-mail), with `extra` (the children's parents).
+fn selective(q: &Query, dir: &Directory, space: &Space<'_>, extra: &[u32]) -> Vec<u32> {
+    let mut out: Vec<u32> = extra.iter().copied().filter(|&i| space.holds(i)).collect();
+    let mut exact = |key: u64| out.extend(dir.exact(key).filter(|&i| space.holds(i)));
+    if let (Some(first), date) = (q.given.tokens.first(), q.date) {
+        if date != 0 {
+            exact(key_hash(Key::GivenDate, &[first.as_bytes(), &date.to_le_bytes()]));
+        }
+    }
+    if let Some(ine) = &q.ine {
+        exact(key_hash(Key::Ine, &[ine]));
+    }
+    if let Some(e) = &q.email {
+        exact(key_hash(Key::Email, &[e.as_bytes()]));
+    }
+    out.sort_unstable();
+    out.dedup();
     out
 }
 
-/// Scored candidates, best first (ties by account id, for a stable order).
-/// Every candidate is scored; only the ones shown are explained.
+/// Accounts worth scoring for `q`: `selective` and the postings of its
+/// name keys.
+fn candidates(q: &Query, dir: &Directory, space: &Space<'_>, selective: &[u32], wide: bool) -> Vec<u32> {
+    let initial = q.given.tokens.first().and_then(|t| t.bytes().next()).unwrap_or(0);
+    let mut out: Vec<u32> = selective.to_vec();
+    let mut names: Vec<(Key, &str, u8, Option<&str>)> = Vec::new();
+    for k in &q.surname.keys {
+        names.push((Key::Surname, k, initial, None));
+    }
+    if !q.surname.full.is_empty() {
+        names.push((Key::Bare, &q.surname.bare, initial, None));
+        names.push((Key::Sound, &q.surname.sound, initial, None));
+    }
+    let deleted = if wide && !q.surname.full.is_empty() { deletions(&q.surname.full) } else { Vec::new() };
+    if wide {
+        // Typos (one-letter deletions) and swapped fields: many more postings.
+        if !q.surname.full.is_empty() {
+            let full = Some(q.surname.full.as_str());
+            names.push((Key::Deletion, &q.surname.full, initial, full));
+            for d in &deleted {
+                names.push((Key::Deletion, d, initial, full));
+            }
+        }
+        if q.birth_date.is_some() && !q.given.first().is_empty() {
+            // The given name as a surname: the account's given name is then the source's surname.
+            let swapped = q.surname.full.bytes().next().unwrap_or(0);
+            names.push((Key::Surname, q.given.first(), swapped, None));
+        }
+    }
+    for (kind, value, initial, skip) in names {
+        if let Some(found) = name_postings(dir, space, kind, value, initial, skip) {
+            out.extend(found);
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// Scored candidates, the best [`SHOWN`] + 1 first and in order (ties in
+/// the directory's order), the others after them. Every candidate is scored; only the ones
+/// shown are explained.
+/// `others` is what `bonus` adds to every account outside `extra`.
 fn ranked(
     q: &Query,
-    dir: &Directory,
-    scope: &Scope,
+    space: &Space<'_>,
     extra: &[u32],
     bonus: &dyn Fn(usize, &mut Verdict),
+    others: f64,
 ) -> Vec<(usize, Verdict)> {
-    let id = |i: usize| dir.account(i).map(|a| a.ent_id.as_str()).unwrap_or("");
+    let dir = space.dir;
+    // Only the head is read in order (best, runner-up, the ones shown).
     let order = |scored: &mut Vec<(usize, Verdict)>| {
-        scored.sort_by(|(ia, a), (ib, b)| b.score.total_cmp(&a.score).then_with(|| id(*ia).cmp(id(*ib))));
+        let cmp = |(ia, a): &(usize, Verdict), (ib, b): &(usize, Verdict)| b.score.total_cmp(&a.score).then(ia.cmp(ib));
+        let head = SHOWN + 1;
+        if scored.len() > head {
+            scored.select_nth_unstable_by(head - 1, cmp);
+        }
+        let head = head.min(scored.len());
+        scored[..head].sort_by(cmp);
     };
-    let score = |i: usize, explain: bool| {
-        let mut v = compare(q, dir, i, scope.uai(), explain);
+    let mut memo = Memo::default();
+    let mut score = |i: usize, explain: bool| {
+        let mut v = compare(q, dir, i, explain, &mut memo);
         bonus(i, &mut v);
         (i, v)
     };
-    // The exact keys first; the typo and swap keys unless the best candidate
-    // already stands far above any automatic threshold.
-    let mut scored: Vec<(usize, Verdict)> =
-        candidates(q, dir, scope, extra, false).into_iter().map(|i| score(i as usize, false)).collect();
+    // The accounts sharing an INE, a birth date or an e-mail first: when the
+    // best of them stands, unvetoed, further above what any other account
+    // could score than the automatic margin, the others need not be looked at.
+    let keyed = selective(q, dir, space, extra);
+    let mut scored: Vec<(usize, Verdict)> = keyed.iter().map(|&i| score(i as usize, false)).collect();
     order(&mut scored);
-    if scored.first().is_none_or(|(_, best)| best.score < AUTO_SCORE + AUTO_MARGIN) {
-        scored = candidates(q, dir, scope, extra, true).into_iter().map(|i| score(i as usize, false)).collect();
+    let ceiling = score::ceiling_without_keys(q, dir) + others;
+    if scored.first().is_none_or(|(_, best)| best.vetoed || best.score < ceiling + AUTO_MARGIN) {
+        // Then the name keys; the typo and swap keys unless the best
+        // candidate already stands far above any automatic threshold.
+        scored = candidates(q, dir, space, &keyed, false).into_iter().map(|i| score(i as usize, false)).collect();
         order(&mut scored);
+        if scored.first().is_none_or(|(_, best)| best.score < AUTO_SCORE + AUTO_MARGIN) {
+            scored = candidates(q, dir, space, &keyed, true).into_iter().map(|i| score(i as usize, false)).collect();
+            order(&mut scored);
+        }
     }
     for entry in scored.iter_mut().take(SHOWN) {
         *entry = score(entry.0, true);
@@ -318,7 +405,7 @@ fn decide(s: &SourceRecord, ranked: &[(usize, Verdict)], dir: &Directory, needs:
         .filter(|(_, v)| v.score >= REVIEW_SCORE)
         .take(SHOWN)
         .map(|(i, v)| Candidate {
-            account: dir.account(*i).map(|a| a.ent_id.clone()).unwrap_or_default(),
+            account: dir.ent_id(*i).to_string(),
             score: (v.score * 100.0).round() / 100.0,
             reasons: v.reasons.clone(),
         })
@@ -393,11 +480,11 @@ fn sole_namesake(q: &Query, found: &mut [(usize, Verdict)], dir: &Directory, sco
         return;
     }
     let same_name = |i: usize| {
-        dir.prepared.get(i).is_some_and(|p| {
-            p.usage.full == q.surname.full || p.birth.as_ref().is_some_and(|b| b.full == q.surname.full)
+        dir.at(i).is_some_and(|a| {
+            a.usage().name.full == q.surname.full || a.birth().is_some_and(|b| b.name.full == q.surname.full)
         })
     };
-    let fits = |i: usize| dir.account(i).is_some_and(|a| q.category.fits(a.profile));
+    let fits = |i: usize| dir.at(i).is_some_and(|a| q.category.fits(a.profile()));
     if rest.iter().any(|(i, _)| fits(*i) && same_name(*i)) {
         return;
     }
@@ -423,13 +510,14 @@ fn parallel<T: Sync, R: Send>(items: &[T], work: &(dyn Fn(&T) -> R + Sync)) -> V
 /// Reconciles `sources` with `dir`. The output follows the sources' order.
 pub fn reconcile(sources: &[SourceRecord], dir: &Directory, scope: &Scope) -> Vec<Decision> {
     let no_bonus = |_: usize, _: &mut Verdict| {};
+    let space = Space::new(dir, scope);
     // 1. Everyone but the responsables.
     let (parents, others): (Vec<usize>, Vec<usize>) =
         (0..sources.len()).partition(|&i| sources[i].category == Category::Responsable);
     let mut decisions: Vec<(usize, Decision)> = parallel(&others, &|&i| {
         let s = &sources[i];
-        let q = query(s);
-        let mut found = ranked(&q, dir, scope, &[], &no_bonus);
+        let q = query(s, dir, scope);
+        let mut found = ranked(&q, &space, &[], &no_bonus, 0.0);
         sole_namesake(&q, &mut found, dir, scope);
         (i, decide(s, &found, dir, None))
     });
@@ -442,16 +530,16 @@ pub fn reconcile(sources: &[SourceRecord], dir: &Directory, scope: &Scope) -> Ve
     let start = decisions.len();
     let responsables = parallel(&parents, &|&i| {
         let s = &sources[i];
-        let q = query(s);
+        let q = query(s, dir, scope);
         let children: Vec<(&str, &SourceRecord)> =
             s.children.iter().filter_map(|c| linked.get(c.trim()).map(|(a, r)| (a.as_str(), *r))).collect();
         let mut extra: Vec<u32> = Vec::new();
         for (account, _) in &children {
-            extra.extend(dir.postings(&format!("C:{account}")));
+            extra.extend(dir.exact(key_hash(Key::Child, &[account.trim().as_bytes()])));
         }
         let bonus = |i: usize, v: &mut Verdict| {
-            let Some(acc) = dir.account(i) else { return };
-            let shared = children.iter().find(|(account, _)| acc.children.iter().any(|c| c.trim() == *account));
+            let Some(acc) = dir.at(i) else { return };
+            let shared = children.iter().find(|(account, _)| acc.children().any(|c| c == account.trim()));
             if let Some((_, child)) = shared {
                 v.score += 12.0;
                 if v.explain {
@@ -465,7 +553,15 @@ pub fn reconcile(sources: &[SourceRecord], dir: &Directory, scope: &Scope) -> Ve
                 }
             }
         };
-        (i, decide(s, &ranked(&q, dir, scope, &extra, &bonus), dir, Some(CHILD_EVIDENCE)))
+        (
+            i,
+            decide(
+                s,
+                &ranked(&q, &space, &extra, &bonus, if children.is_empty() { 0.0 } else { -4.0 }),
+                dir,
+                Some(CHILD_EVIDENCE),
+            ),
+        )
     });
     decisions.extend(responsables);
     one_to_one(&mut decisions[start..]);

@@ -117,22 +117,28 @@ pub fn surname(raw: &str) -> Surname {
 /// Parses a given-names field (« Jean-Pierre Marie », « JEAN PIERRE », « Anne, Sophie »).
 pub fn given_names(raw: &str) -> GivenNames {
     let upper = upper_ascii(raw);
-    if is_placeholder(&upper) {
-        return GivenNames::default();
-    }
     let mut groups = Vec::new();
     let mut tokens = Vec::new();
-    for group in upper.split([' ', ',']).filter(|g| !g.is_empty()) {
-        let g = concat(group);
-        if g.is_empty() {
-            continue;
-        }
+    for group in given_groups(&upper) {
+        let (g, t) = given_group(group);
         groups.push(g);
-        tokens.extend(group.split(['-', '\'']).map(concat).filter(|t| !t.is_empty()));
+        tokens.extend(t);
     }
     let joined: String = groups.concat();
     let sound = groups.first().map(|g| phonetic::key(g)).unwrap_or_default();
     GivenNames { groups, tokens, joined, sound }
+}
+
+/// The given names of an upper-cased field, as written (`JEAN-PIERRE`,
+/// `MARIE`); none for a placeholder.
+pub(super) fn given_groups(upper: &str) -> impl Iterator<Item = &str> {
+    let groups = if is_placeholder(upper) { "" } else { upper };
+    groups.split([' ', ',']).filter(|g| g.bytes().any(|b| b.is_ascii_alphanumeric()))
+}
+
+/// One given name as written: concatenated (`JEANPIERRE`) and its parts.
+pub(super) fn given_group(group: &str) -> (String, Vec<String>) {
+    (concat(group), group.split(['-', '\'']).map(concat).filter(|t| !t.is_empty()).collect())
 }
 
 impl GivenNames {

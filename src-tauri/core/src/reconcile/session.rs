@@ -224,14 +224,14 @@ pub struct AccountView {
 pub fn account_view(directory: &super::Directory, i: usize) -> Option<AccountView> {
     let a = directory.account(i)?;
     Some(AccountView {
-        account: a.ent_id.clone(),
-        last_name: a.last_name.clone(),
-        birth_name: a.birth_name.clone().filter(|b| *b != a.last_name),
-        first_name: a.first_name.clone(),
+        birth_name: a.birth_name.filter(|b| *b != a.last_name),
+        account: a.ent_id,
+        last_name: a.last_name,
+        first_name: a.first_name,
         profile: super::profile_label(a.profile).to_string(),
-        birth_date: a.birth_date.clone(),
-        classes: a.classes.clone(),
-        establishments: a.establishments.clone(),
+        birth_date: a.birth_date,
+        classes: a.classes,
+        establishments: a.establishments,
     })
 }
 
@@ -260,7 +260,6 @@ pub struct Workspace {
     pub sources: Vec<super::SourceRecord>,
     pub directory: super::Directory,
     pub decisions: Vec<Decision>,
-    by_account: std::collections::HashMap<String, usize>,
 }
 
 impl Workspace {
@@ -271,9 +270,7 @@ impl Workspace {
         scope: &super::Scope,
     ) -> Workspace {
         let decisions = super::reconcile(&sources, &directory, scope);
-        let by_account =
-            (0..directory.len()).filter_map(|i| directory.account(i).map(|a| (a.ent_id.clone(), i))).collect();
-        Workspace { kind, sources, directory, decisions, by_account }
+        Workspace { kind, sources, directory, decisions }
     }
 
     /// Adds the timetable's classes and groups, matched with the ENT's (EDT's third step).
@@ -290,7 +287,7 @@ impl Workspace {
     }
 
     pub fn account(&self, ent_id: &str) -> Option<AccountView> {
-        self.by_account.get(ent_id).and_then(|&i| account_view(&self.directory, i))
+        self.directory.find(ent_id).and_then(|i| account_view(&self.directory, i))
     }
 
     pub fn item(&self, index: usize, choices: &BTreeMap<String, Choice>) -> Option<ItemView> {
