@@ -936,6 +936,8 @@ fn matching_wizard_commands() {
     assert_eq!(applied["auto"], preview["auto"]);
     let store = Store::open(f.dir.path(), &uai(), &f.key).expect("store");
     assert_eq!(store.account_links("pronote").expect("links").len() as u64, applied["auto"].as_u64().expect("n"));
+    assert_eq!(applied["queued"], applied["auto"], "each new link is queued for the ENT");
+    assert_eq!(store.outbox().expect("outbox").len() as u64, applied["auto"].as_u64().expect("n"));
 }
 
 #[test]

@@ -120,6 +120,7 @@ test('the session resumes after leaving the view; the dry run, then applying', a
   await (await byTestId('match-apply')).click();
   await (await byTestId('match-applied')).waitForExist();
   assert.equal(numbers(await text('match-applied'))[0], auto + manual);
+  assert.equal(numbers(await text('match-applied'))[1], auto + manual, 'every link of a first session waits for the ENT');
   const journal = ws.cli('audit', 'verify', '--uai', UAI);
   assert.ok(journal.length > 0);
 });

@@ -75,11 +75,35 @@ fn journal_undo_resume_apply() {
     let auto = decisions.iter().filter(|d| d.band == Band::Auto).count();
     assert_eq!(preview.len(), auto + 1);
     assert_eq!(preview.iter().filter(|l| l.decided == "manuel").count(), 1);
-    store.apply_match_session(session.id, &preview, "test").unwrap();
+    assert!(store.outbox().unwrap().is_empty());
+    let queued = store.apply_match_session(session.id, &preview, "test").unwrap();
     assert_eq!(store.account_links("pronote").unwrap().len(), preview.len());
     assert!(store.open_match_session("pronote").unwrap().is_none());
     assert!(store.apply_match_session(session.id, &preview, "test").is_err(), "a session applies once");
     assert!(store.audit_verify().unwrap().ok);
+    // Each link waits in the outbox as a SCIM PATCH giving the account its Pronote identifier.
+    let outbox = store.outbox().unwrap();
+    assert_eq!((queued, outbox.len()), (preview.len(), preview.len()));
+    let first = &preview[0];
+    let change = outbox.iter().find(|c| c.target == first.account).expect("the first link is queued");
+    assert_eq!((change.resource.as_str(), change.op.as_str()), ("User", "patch"));
+    let body: serde_json::Value = serde_json::from_str(&change.payload).unwrap();
+    assert_eq!(body["Operations"][0]["op"], "replace");
+    assert_eq!(body["Operations"][0]["path"], "urn:preau:scim:schemas:extension:ent:1.0:User:pronoteId");
+    assert_eq!(body["Operations"][0]["value"], first.source_id.as_str());
+    // A later session: an unchanged link queues nothing; a moved one takes
+    // the identifier from the old account and gives it to the new one.
+    let later = store.start_match_session("pronote", None, None, "etablissement", "test").unwrap();
+    let mut moved = preview[..2].to_vec();
+    moved[1].account = preview[0].account.clone();
+    assert_eq!(store.apply_match_session(later.id, &moved, "test").unwrap(), 2);
+    let outbox = store.outbox().unwrap();
+    let tail: Vec<(&str, &str)> =
+        outbox[outbox.len() - 2..].iter().map(|c| (c.target.as_str(), c.payload.as_str())).collect();
+    assert_eq!(tail[0].0, preview[1].account);
+    assert!(tail[0].1.contains("\"remove\""), "{}", tail[0].1);
+    assert_eq!(tail[1].0, preview[0].account);
+    assert!(tail[1].1.contains(&format!("\"{}\"", preview[1].source_id)), "{}", tail[1].1);
     // The mapping export.
     let csv = String::from_utf8(mapping_csv(&sources, &decisions, &choices)).unwrap();
     assert!(csv.starts_with("\u{feff}Identifiant source;Identifiant ENT;Nom;Prénom;Catégorie;Décision;Score\r\n"));

@@ -255,12 +255,14 @@ pub struct Preview {
     pub auto: usize,
     pub manual: usize,
     pub links: Vec<AccountLink>,
+    /// Changes queued for the ENT server (once applied).
+    pub queued: usize,
 }
 
 impl Preview {
     fn of(links: Vec<AccountLink>) -> Preview {
         let auto = links.iter().filter(|l| l.decided == "auto").count();
-        Preview { auto, manual: links.len() - auto, links }
+        Preview { auto, manual: links.len() - auto, links, queued: 0 }
     }
 }
 
@@ -287,14 +289,14 @@ pub async fn match_preview(state: State<'_, AppState>, uai: String, source: Stri
     .await
 }
 
-/// Writes the session's links and closes it.
+/// Writes the session's links, queues them for the ENT server and closes the session.
 #[tauri::command]
 pub async fn match_apply(state: State<'_, AppState>, uai: String, source: String) -> Result<Preview, IpcError> {
     blocking(&state, move |st| {
         let mut store = open(st, &uai)?;
         let (s, links) = current_links(st, &mut store, &uai, &source)?;
-        store.apply_match_session(s.id, &links, &audit::actor("app"))?;
-        Ok(Preview::of(links))
+        let queued = store.apply_match_session(s.id, &links, &audit::actor("app"))?;
+        Ok(Preview { queued, ..Preview::of(links) })
     })
     .await
 }

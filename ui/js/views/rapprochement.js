@@ -322,8 +322,9 @@ export default {
       clear(result);
       try {
         const done = await ctx.api.matchApply(uai, place.source);
-        announce(t('matching.applied', { n: formatNumber(done.auto + done.manual) }));
-        result.append(h('p', { dataset: { testid: 'match-applied' } }, t('matching.applied', { n: formatNumber(done.auto + done.manual) })));
+        const text = t('matching.applied', { n: formatNumber(done.auto + done.manual), q: formatNumber(done.queued) });
+        announce(text);
+        result.append(h('p', { dataset: { testid: 'match-applied' } }, text));
         await refreshOverview();
       } catch (err) {
         result.append(errorBox(err, 'match-error'));

@@ -165,10 +165,47 @@ impl Store {
     }
 
     /// Writes the session's links (replacing earlier links of the same
-    /// source records) and closes it, in one transaction with its audit entry.
-    pub fn apply_match_session(&mut self, session: i64, links: &[AccountLink], actor: &str) -> Result<(), StoreError> {
+    /// source records) and closes it, in one transaction with its audit
+    /// entry; each new or moved link is queued for the ENT server (the
+    /// account gets the source's identifier, a former account loses it).
+    /// Returns how many changes were queued.
+    pub fn apply_match_session(
+        &mut self,
+        session: i64,
+        links: &[AccountLink],
+        actor: &str,
+    ) -> Result<usize, StoreError> {
         let tx = self.conn.transaction().map_err(sql("liens de comptes"))?;
         let at = audit_log::now();
+        let mut queued = 0;
+        {
+            let mut before = tx
+                .prepare("SELECT account FROM account_link WHERE source = ?1 AND source_id = ?2")
+                .map_err(sql("liens de comptes"))?;
+            let origin = |l: &AccountLink| format!("rapprochement {}, session {session}", l.source);
+            for l in links {
+                let earlier: Option<String> = before
+                    .query_row(params![l.source, l.source_id], |r| r.get(0))
+                    .optional()
+                    .map_err(sql("liens de comptes"))?;
+                if earlier.as_deref() == Some(l.account.as_str()) {
+                    continue;
+                }
+                let (resource, path) = if l.category == "classe_groupe" {
+                    ("Group", format!("{}:edtName", super::ENT_GROUP))
+                } else {
+                    ("User", format!("{}:{}Id", super::ENT_USER, l.source))
+                };
+                if let Some(old) = &earlier {
+                    let body = super::patch_attribute(&path, None);
+                    super::outbox::queue(&tx, resource, old, "patch", &body, &origin(l))?;
+                    queued += 1;
+                }
+                let body = super::patch_attribute(&path, Some(&l.source_id));
+                super::outbox::queue(&tx, resource, &l.account, "patch", &body, &origin(l))?;
+                queued += 1;
+            }
+        }
         {
             let mut st = tx
                 .prepare(
@@ -202,9 +239,12 @@ impl Store {
             &tx,
             actor,
             "MATCH_APPLIED",
-            &serde_json::json!({ "session": session, "links": links.len(), "auto": auto, "manual": links.len() - auto }),
+            &serde_json::json!({
+                "session": session, "links": links.len(), "auto": auto, "manual": links.len() - auto, "queued": queued
+            }),
         )?;
-        tx.commit().map_err(sql("liens de comptes"))
+        tx.commit().map_err(sql("liens de comptes"))?;
+        Ok(queued)
     }
 
     pub fn account_links(&self, source: &str) -> Result<Vec<AccountLink>, StoreError> {

@@ -5,6 +5,7 @@
 mod audit_log;
 mod imports;
 mod matching;
+mod outbox;
 mod population;
 mod schema;
 
@@ -19,6 +20,7 @@ use crate::ErrorCode;
 
 pub use imports::{BatchSummary, ColumnPresetRow, Finding, ImportTx, NewBatch};
 pub use matching::{AccountLink, JournalEntry, MatchSession};
+pub use outbox::{patch_attribute, OutboxChange, ENT_GROUP, ENT_USER};
 pub use population::{Counts, LevelCounts, NO_DIVISION};
 pub use schema::LATEST as SCHEMA_VERSION;
 

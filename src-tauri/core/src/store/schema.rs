@@ -104,6 +104,12 @@ CREATE TABLE account_link (
     PRIMARY KEY (source, source_id));
 CREATE INDEX account_link_account ON account_link(account);
 "#,
+    // 5: the outbox — accepted changes waiting for the ENT server.
+    r#"
+CREATE TABLE outbox (
+    id INTEGER PRIMARY KEY, resource TEXT NOT NULL, target TEXT NOT NULL, op TEXT NOT NULL,
+    payload TEXT NOT NULL, origin TEXT NOT NULL, created_at TEXT NOT NULL);
+"#,
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;
