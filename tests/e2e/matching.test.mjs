@@ -121,6 +121,8 @@ test('the session resumes after leaving the view; the dry run, then applying', a
   await (await byTestId('match-applied')).waitForExist();
   assert.equal(numbers(await text('match-applied'))[0], auto + manual);
   assert.equal(numbers(await text('match-applied'))[1], auto + manual, 'every link of a first session waits for the ENT');
+  await (await byTestId('match-applied')).scrollIntoView();
+  await browser.saveScreenshot(join(SCREENSHOTS, 'matching-applied.png'));
   const journal = ws.cli('audit', 'verify', '--uai', UAI);
   assert.ok(journal.length > 0);
 });

@@ -130,7 +130,7 @@ pub fn given_names(raw: &str) -> GivenNames {
 }
 
 /// The given names of an upper-cased field, as written (`JEAN-PIERRE`,
-/// `MARIE`); none for a placeholder.
+/// `MARIE`); none for a value that means « unknown ».
 pub(super) fn given_groups(upper: &str) -> impl Iterator<Item = &str> {
     let groups = if is_placeholder(upper) { "" } else { upper };
     groups.split([' ', ',']).filter(|g| g.bytes().any(|b| b.is_ascii_alphanumeric()))
