@@ -295,21 +295,7 @@ export default {
         );
       }
     };
-    try {
-      await refreshOverview();
-    } catch (err) {
-      clear(head);
-      head.append(errorBox(err, 'match-error'));
-      preview.disabled = apply.disabled = exportCsv.disabled = true;
-      return;
-    }
-    if (!place.step) {
-      const first = overview.steps.find((s) => s.counts.records > 0) || overview.steps[0];
-      place.step = first.category;
-      await refreshOverview();
-    }
-    await renderStep(panel, ctx, uai, place.source, place.step, refreshOverview);
-
+    // The toolbar answers as soon as it is shown, while the step still loads.
     preview.addEventListener('click', async () => {
       clear(result);
       try {
@@ -339,5 +325,19 @@ export default {
         announceError(err);
       }
     });
+    try {
+      await refreshOverview();
+    } catch (err) {
+      clear(head);
+      head.append(errorBox(err, 'match-error'));
+      preview.disabled = apply.disabled = exportCsv.disabled = true;
+      return;
+    }
+    if (!place.step) {
+      const first = overview.steps.find((s) => s.counts.records > 0) || overview.steps[0];
+      place.step = first.category;
+      await refreshOverview();
+    }
+    await renderStep(panel, ctx, uai, place.source, place.step, refreshOverview);
   },
 };
