@@ -316,3 +316,117 @@ pub fn demo_academy(establishments: usize, accounts: usize, seed: u64, out: &std
     }
     Ok(0)
 }
+
+/// The keychain when there is one, else an empty store (the token then comes from the environment).
+fn token_secrets() -> Box<dyn SecretStore> {
+    match secrets::KeychainSecrets::open() {
+        Ok(k) => Box::new(k),
+        Err(_) => Box::new(secrets::MemorySecrets::new()),
+    }
+}
+
+/// The establishment's store, its server address and a connected client.
+fn sync_client(dir: Option<PathBuf>, raw_uai: &str) -> Result<(Store, preau_core::sync::Client), Failure> {
+    use preau_core::sync::{self, SyncError};
+    let uai = uai(raw_uai)?;
+    let store = Store::open(&data_dir(dir)?, &uai, &key()?)?;
+    let url = store.sync_url()?.ok_or_else(|| SyncError::NotConfigured { uai: uai.to_string() })?;
+    let token = sync::token(token_secrets().as_ref(), &uai.to_string())?;
+    let client = sync::block_on(sync::Client::connect(&url, &token))??;
+    Ok((store, client))
+}
+
+pub fn sync_configure(dir: Option<PathBuf>, raw_uai: &str, url: &str, token: Option<&str>) -> Result<u8, Failure> {
+    let uai = uai(raw_uai)?;
+    let mut store = Store::open(&data_dir(dir)?, &uai, &key()?)?;
+    let url = preau_core::sync::Client::checked_url(url)?;
+    store.set_sync_url(&url, &preau_core::audit::actor("cli"))?;
+    if let Some(t) = token {
+        let keychain = secrets::KeychainSecrets::open().map_err(|e| Failure {
+            exit: 2,
+            code: "KEYCHAIN_UNAVAILABLE",
+            message: format!("{e} ; sans trousseau, donnez le jeton dans {}", preau_core::sync::TOKEN_ENV),
+        })?;
+        keychain.set(&preau_core::sync::token_name(&uai.to_string()), t)?;
+    }
+    print_line(&format!("Serveur ENT de {uai} : {url}"))?;
+    Ok(0)
+}
+
+pub fn sync_test(dir: Option<PathBuf>, raw_uai: &str, json: bool) -> Result<u8, Failure> {
+    let (_, client) = sync_client(dir, raw_uai)?;
+    if json {
+        json_line(&serde_json::json!({ "ok": true, "server": client.url(), "capabilities": client.caps }))?;
+    } else {
+        let caps = &client.caps;
+        print_line(&format!(
+            "Connexion réussie à {} : extension ENT connue ; Bulk {} ; ETag {} ; {} ressources par page.",
+            client.url(),
+            caps.bulk.map_or("non proposé".to_string(), |n| format!("jusqu'à {n} opérations")),
+            if caps.etag { "oui" } else { "non" },
+            caps.max_results
+        ))?;
+    }
+    Ok(0)
+}
+
+pub fn sync_pull(dir: Option<PathBuf>, raw_uai: &str, json: bool) -> Result<u8, Failure> {
+    let (mut store, client) = sync_client(dir, raw_uai)?;
+    let uai = uai(raw_uai)?.to_string();
+    let actor = preau_core::audit::actor("cli");
+    let pulled = preau_core::sync::block_on(preau_core::sync::pull(&client, &mut store, &uai, &actor))??;
+    if json {
+        json_line(&pulled)?;
+    } else {
+        print_line(&format!(
+            "Rapatrié de {} : {} comptes, {} groupes, {} règles de visibilité.",
+            client.url(),
+            pulled.users,
+            pulled.groups,
+            pulled.visibility_rules
+        ))?;
+    }
+    Ok(0)
+}
+
+pub fn sync_publish(dir: Option<PathBuf>, raw_uai: &str, json: bool) -> Result<u8, Failure> {
+    let (store, client) = sync_client(dir, raw_uai)?;
+    let data = store
+        .load_population()?
+        .ok_or_else(|| preau_core::sync::SyncError::NoPopulation { uai: raw_uai.trim().to_uppercase() })?;
+    let published = preau_core::sync::block_on(preau_core::sync::publish(&client, &data))??;
+    if json {
+        json_line(&published)?;
+    } else {
+        print_line(&format!(
+            "Publié sur {} : {} comptes et {} groupes créés, {} déjà présents.",
+            client.url(),
+            published.users_created,
+            published.groups_created,
+            published.present
+        ))?;
+    }
+    Ok(0)
+}
+
+pub fn sync_status(dir: Option<PathBuf>, raw_uai: &str, json: bool) -> Result<u8, Failure> {
+    let uai = uai(raw_uai)?;
+    let store = Store::open(&data_dir(dir)?, &uai, &key()?)?;
+    let server = store.sync_url()?;
+    let pending = store.outbox()?.len();
+    let last = store.last_sync()?;
+    if json {
+        json_line(&serde_json::json!({ "server": server, "pending": pending, "conflicts": 0, "last": last }))?;
+    } else {
+        print_line(&format!("Serveur : {}", server.as_deref().unwrap_or("non configuré")))?;
+        print_line(&format!("Modifications en attente : {pending}"))?;
+        match last {
+            Some(l) => print_line(&format!(
+                "Dernière synchronisation : {} ({}, {} rapatriés, {} envoyés)",
+                l.at, l.result, l.pulled, l.pushed
+            ))?,
+            None => print_line("Dernière synchronisation : jamais")?,
+        }
+    }
+    Ok(0)
+}

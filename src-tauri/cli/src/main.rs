@@ -90,6 +90,53 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// La synchronisation avec le serveur ENT (SCIM 2.0).
+    Sync {
+        #[command(subcommand)]
+        command: SyncCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum SyncCommand {
+    /// Enregistre l'adresse SCIM du serveur ENT de l'établissement (et son jeton, dans le trousseau).
+    Configure {
+        #[arg(long)]
+        uai: String,
+        #[arg(long)]
+        url: String,
+        /// Jeton d'accès, gardé dans le trousseau du système (sinon PREAU_SCIM_TOKEN).
+        #[arg(long)]
+        token: Option<String>,
+    },
+    /// Teste la connexion : joignable, jeton accepté, extension ENT connue.
+    Test {
+        #[arg(long)]
+        uai: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Rapatrie les comptes, groupes et règles de visibilité de l'établissement.
+    Pull {
+        #[arg(long)]
+        uai: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Crée sur le serveur ce que l'établissement local a et que le serveur n'a pas (par externalId).
+    Publish {
+        #[arg(long)]
+        uai: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Serveur, modifications en attente, conflits, dernière synchronisation.
+    Status {
+        #[arg(long)]
+        uai: String,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -187,6 +234,15 @@ fn main() -> ExitCode {
         Command::Audit { command: AuditCommand::Verify { uai, json } } => {
             commands::audit_verify(cli.data_dir, &uai, json)
         }
+        Command::Sync { command } => match command {
+            SyncCommand::Configure { uai, url, token } => {
+                commands::sync_configure(cli.data_dir, &uai, &url, token.as_deref())
+            }
+            SyncCommand::Test { uai, json } => commands::sync_test(cli.data_dir, &uai, json),
+            SyncCommand::Pull { uai, json } => commands::sync_pull(cli.data_dir, &uai, json),
+            SyncCommand::Publish { uai, json } => commands::sync_publish(cli.data_dir, &uai, json),
+            SyncCommand::Status { uai, json } => commands::sync_status(cli.data_dir, &uai, json),
+        },
     };
     match outcome {
         Ok(code) => ExitCode::from(code),

@@ -10,6 +10,7 @@ pub mod progress;
 pub mod reconcile;
 pub mod secrets;
 pub mod store;
+pub mod sync;
 pub mod text;
 
 /// Every error that crosses a boundary (IPC, CLI, logs) carries a stable code;

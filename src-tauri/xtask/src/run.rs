@@ -51,6 +51,14 @@ pub fn cmd(ctx: &Ctx) -> Result<i32> {
     let mut peer = peer::start(ctx, None, None)?;
     println!("run: SCIM peer URL: {}", peer.url);
     println!("run: SCIM peer token: {}", peer.token);
+    // The peer starts empty: point the demo store at it and publish the
+    // establishment (Bulk), so that a first pull returns real data.
+    for args in [vec!["sync", "configure", "--uai", &uai, "--url", &peer.url], vec!["sync", "publish", "--uai", &uai]] {
+        let mut cli = Command::new(ctx.debug_bin("preau-cli"));
+        cli.arg("--data-dir").arg(&data_dir).args(&args).env("PREAU_SCIM_TOKEN", &peer.token);
+        with_env(&mut cli);
+        check(&mut cli)?;
+    }
     let mut app = Command::new(ctx.debug_bin("preau"));
     app.env("PREAU_SCIM_URL", &peer.url).env("PREAU_SCIM_TOKEN", &peer.token);
     with_env(&mut app);

@@ -8,6 +8,7 @@ mod matching;
 mod outbox;
 mod population;
 mod schema;
+mod sync;
 
 use std::path::{Path, PathBuf};
 
@@ -23,6 +24,7 @@ pub use matching::{AccountLink, JournalEntry, MatchSession};
 pub use outbox::{patch_attribute, OutboxChange, ENT_GROUP, ENT_USER};
 pub use population::{Counts, LevelCounts, NO_DIVISION};
 pub use schema::LATEST as SCHEMA_VERSION;
+pub use sync::{LastSync, SnapshotRow};
 
 /// Store files are `<UAI>.preau` in the data directory.
 pub const EXTENSION: &str = "preau";

@@ -110,6 +110,12 @@ CREATE TABLE outbox (
     id INTEGER PRIMARY KEY, resource TEXT NOT NULL, target TEXT NOT NULL, op TEXT NOT NULL,
     payload TEXT NOT NULL, origin TEXT NOT NULL, created_at TEXT NOT NULL);
 "#,
+    // 6: the ENT server's directory as last pulled, each resource with its ETag.
+    r#"
+CREATE TABLE scim_resource (
+    resource TEXT NOT NULL, id TEXT NOT NULL, external_id TEXT, etag TEXT, body TEXT NOT NULL,
+    PRIMARY KEY (resource, id));
+"#,
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

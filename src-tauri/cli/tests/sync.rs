@@ -1,0 +1,157 @@
+//! `preau-cli sync …` against the real SCIM peer (scim2-server from the
+//! project's venv, with the project's schema files) on 127.0.0.1.
+
+use std::net::{Ipv4Addr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output};
+use std::time::{Duration, Instant};
+
+const KEY: &str = "5f0e3c1a2b4d6e8f5f0e3c1a2b4d6e8f5f0e3c1a2b4d6e8f5f0e3c1a2b4d6e8f";
+const UAI: &str = "0999001W";
+const TOKEN: &str = "jeton-de-test-9f8e7d";
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap().local_addr().unwrap().port()
+}
+
+/// The peer; killed when dropped.
+struct Peer {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn peer() -> Peer {
+    let server = std::env::var_os("PREAU_SCIM_SERVER")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target/peer-venv/bin/scim2-server"));
+    assert!(server.is_file(), "{} is missing: run `cargo xtask setup`", server.display());
+    let scim = root().join("src-tauri/core/scim");
+    let port = free_port();
+    let child = Command::new(server)
+        .args(["--hostname", "127.0.0.1", "--port", &port.to_string(), "--bearer-token", TOKEN])
+        .arg("--schema")
+        .arg(scim.join("schemas.json"))
+        .arg("--resource-type")
+        .arg(scim.join("resource-types.json"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("scim2-server starts");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while TcpStream::connect((Ipv4Addr::LOCALHOST, port)).is_err() {
+        assert!(Instant::now() < deadline, "the peer never listened");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Peer { child, url: format!("http://127.0.0.1:{port}/v2") }
+}
+
+fn cli(dir: &Path, token: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_preau-cli"))
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .env("PREAU_DB_KEY", KEY)
+        .env("PREAU_SCIM_TOKEN", token)
+        .env_remove("PREAU_DATA_DIR")
+        .output()
+        .expect("the binary runs")
+}
+
+fn ok_json(o: &Output) -> serde_json::Value {
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "stderr: {err}");
+    let out = String::from_utf8_lossy(&o.stdout);
+    serde_json::from_str(out.trim()).unwrap_or_else(|e| panic!("{e}: {out}"))
+}
+
+fn fails_with(o: &Output, code: &str) {
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "stderr: {err}");
+    assert!(err.contains(code), "{code} in {err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn publish_seeds_the_server_once_then_pull_reads_it_back() {
+    let peer = peer();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    assert_eq!(cli(d, TOKEN, &["demo", "--uai", UAI, "--kind", "college", "--seed", "5"]).status.code(), Some(0));
+    fails_with(&cli(d, TOKEN, &["sync", "pull", "--uai", UAI, "--json"]), "SYNC_NOT_CONFIGURED");
+    fails_with(
+        &cli(d, TOKEN, &["sync", "configure", "--uai", UAI, "--url", "http://ent.example.fr/v2"]),
+        "SYNC_BAD_URL",
+    );
+    let o = cli(d, TOKEN, &["sync", "configure", "--uai", UAI, "--url", &peer.url]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+
+    let test = ok_json(&cli(d, TOKEN, &["sync", "test", "--uai", UAI, "--json"]));
+    assert_eq!(test["capabilities"]["etag"], true);
+    assert!(test["capabilities"]["bulk"].as_u64().unwrap_or(0) > 0, "{test}");
+    fails_with(&cli(d, "mauvais-jeton", &["sync", "test", "--uai", UAI]), "SYNC_UNAUTHORIZED");
+
+    // The store's own accounts and groups, as the server must end up with them.
+    let store = preau_core::store::Store::open(
+        d,
+        &preau_core::model::Uai::parse(UAI).unwrap(),
+        &preau_core::secrets::DbKey::from_hex(KEY).unwrap(),
+    )
+    .unwrap();
+    let data = store.load_population().unwrap().unwrap();
+    let accounts = data.accounts.iter().filter(|a| a.establishments.iter().any(|e| e.to_string() == UAI)).count();
+    let groups = data.groups.len();
+    drop(store);
+    assert!(accounts > 100 && groups > 0, "{accounts} accounts, {groups} groups");
+
+    let first = ok_json(&cli(d, TOKEN, &["sync", "publish", "--uai", UAI, "--json"]));
+    assert_eq!(
+        (first["users_created"].as_u64(), first["groups_created"].as_u64()),
+        (Some(accounts as u64), Some(groups as u64))
+    );
+    assert_eq!(first["present"], 0);
+    // Idempotent: a second run finds everything by externalId.
+    let again = ok_json(&cli(d, TOKEN, &["sync", "publish", "--uai", UAI, "--json"]));
+    assert_eq!((again["users_created"].as_u64(), again["groups_created"].as_u64()), (Some(0), Some(0)));
+    assert_eq!(again["present"].as_u64(), Some((accounts + groups) as u64));
+
+    let pulled = ok_json(&cli(d, TOKEN, &["sync", "pull", "--uai", UAI, "--json"]));
+    assert_eq!((pulled["users"].as_u64(), pulled["groups"].as_u64()), (Some(accounts as u64), Some(groups as u64)));
+    let status = ok_json(&cli(d, TOKEN, &["sync", "status", "--uai", UAI, "--json"]));
+    assert_eq!(status["server"], peer.url.as_str());
+    assert_eq!(status["pending"], 0);
+    assert_eq!(status["last"]["result"], "ok");
+    assert_eq!(status["last"]["pulled"].as_u64(), Some((accounts + groups) as u64));
+
+    // What was pulled is the local accounts, with their ETags, ENT extension included.
+    let store = preau_core::store::Store::open(
+        d,
+        &preau_core::model::Uai::parse(UAI).unwrap(),
+        &preau_core::secrets::DbKey::from_hex(KEY).unwrap(),
+    )
+    .unwrap();
+    let users = store.snapshot("User").unwrap();
+    let local = &data.accounts[0];
+    let row = users.iter().find(|u| u.external_id.as_deref() == Some(local.id.as_str())).expect("the first account");
+    assert!(row.etag.is_some());
+    let body: serde_json::Value = serde_json::from_str(&row.body).unwrap();
+    assert_eq!(body["userName"], local.login.as_str());
+    assert_eq!(body[preau_core::sync::ENT_USER]["establishments"][0], UAI);
+    assert!(store.audit_verify().unwrap().ok);
+    drop(store);
+
+    // Unreachable: nobody listens there.
+    let closed = format!("http://127.0.0.1:{}/v2", free_port());
+    assert_eq!(cli(d, TOKEN, &["sync", "configure", "--uai", UAI, "--url", &closed]).status.code(), Some(0));
+    fails_with(&cli(d, TOKEN, &["sync", "pull", "--uai", UAI]), "SYNC_UNREACHABLE");
+}

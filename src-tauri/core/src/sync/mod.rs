@@ -1,0 +1,98 @@
+//! Synchronisation with the ENT server over SCIM 2.0 (RFC 7643/7644) and
+//! Préau's ENT extension (`src-tauri/core/scim/`). The server is reached only
+//! here: discovery adapts to what it offers (Bulk, ETags, page size); `pull`
+//! keeps the establishment's users, groups and visibility rules with their
+//! ETags as the directory snapshot; `publish` creates on the server what the
+//! local establishment has and the server lacks, found by `externalId`.
+
+mod client;
+mod publish;
+
+use crate::store::StoreError;
+use crate::ErrorCode;
+
+pub use client::{Capabilities, Client};
+pub use publish::{publish, pull, Published, Pulled};
+
+/// The SCIM namespaces Préau speaks.
+pub const CORE_USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
+pub const CORE_GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
+pub use crate::store::{ENT_GROUP, ENT_USER};
+pub const VISIBILITY_RULE: &str = "urn:preau:scim:schemas:core:1.0:VisibilityRule";
+
+/// The environment variable holding the server's bearer token where no keychain exists.
+pub const TOKEN_ENV: &str = "PREAU_SCIM_TOKEN";
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("aucun serveur ENT n'est configuré pour l'établissement {uai} (Synchronisation › Serveur)")]
+    NotConfigured { uai: String },
+    #[error("aucun jeton d'accès pour le serveur ENT de {uai} : enregistrez-le dans les réglages (ou {TOKEN_ENV})")]
+    NoToken { uai: String },
+    #[error("adresse de serveur ENT invalide : « {url} » ({why})")]
+    BadUrl { url: String, why: String },
+    #[error("serveur ENT injoignable à {url} : {message}")]
+    Unreachable { url: String, message: String },
+    #[error("connexion sécurisée (TLS) impossible avec {url} : {message}")]
+    Tls { url: String, message: String },
+    #[error("le serveur ENT a refusé le jeton d'accès (401) : vérifiez-le dans les réglages")]
+    Unauthorized,
+    #[error("le serveur ENT ne connaît pas le schéma {schema} : il ne parle pas l'extension ENT de Préau")]
+    SchemaMissing { schema: String },
+    #[error("le serveur ENT a répondu {status} à {what} : {detail}")]
+    Http { status: u16, what: String, detail: String },
+    #[error("réponse illisible du serveur ENT ({what}) : {message}")]
+    BadResponse { what: String, message: String },
+    #[error("aucune population locale pour {uai} : importez ou générez d'abord l'établissement")]
+    NoPopulation { uai: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("secret : {0}")]
+    Secret(String),
+}
+
+impl ErrorCode for SyncError {
+    fn code(&self) -> &'static str {
+        match self {
+            SyncError::NotConfigured { .. } => "SYNC_NOT_CONFIGURED",
+            SyncError::NoToken { .. } => "SYNC_NO_TOKEN",
+            SyncError::BadUrl { .. } => "SYNC_BAD_URL",
+            SyncError::Unreachable { .. } => "SYNC_UNREACHABLE",
+            SyncError::Tls { .. } => "SYNC_TLS",
+            SyncError::Unauthorized => "SYNC_UNAUTHORIZED",
+            SyncError::SchemaMissing { .. } => "SYNC_SCHEMA_MISSING",
+            SyncError::Http { .. } => "SYNC_HTTP",
+            SyncError::BadResponse { .. } => "SYNC_BAD_RESPONSE",
+            SyncError::NoPopulation { .. } => "SYNC_NO_POPULATION",
+            SyncError::Store(e) => e.code(),
+            SyncError::Secret(_) => "SECRET_UNAVAILABLE",
+        }
+    }
+}
+
+/// The keychain entry of an establishment's server token.
+pub fn token_name(uai: &str) -> String {
+    format!("scim-token-{uai}")
+}
+
+/// The bearer token for `uai`'s server: the keychain's, else [`TOKEN_ENV`].
+pub fn token(secrets: &dyn crate::secrets::SecretStore, uai: &str) -> Result<String, SyncError> {
+    if let Ok(Some(t)) = secrets.get(&token_name(uai)) {
+        if !t.trim().is_empty() {
+            return Ok(t);
+        }
+    }
+    match std::env::var(TOKEN_ENV) {
+        Ok(t) if !t.trim().is_empty() => Ok(t),
+        _ => Err(SyncError::NoToken { uai: uai.to_string() }),
+    }
+}
+
+/// A runtime for the callers that are not async themselves (the CLI).
+pub fn block_on<F: std::future::Future>(future: F) -> Result<F::Output, SyncError> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| SyncError::Unreachable { url: String::new(), message: e.to_string() })?;
+    Ok(rt.block_on(future))
+}

@@ -1,0 +1,219 @@
+//! `publish` (seed an empty or partial server from the local establishment)
+//! and `pull` (the server's view of the establishment, with ETags, into the
+//! store's directory snapshot).
+
+use std::collections::BTreeSet;
+
+use serde_json::{json, Map, Value};
+
+use super::client::Client;
+use super::{SyncError, CORE_GROUP, CORE_USER, ENT_GROUP, ENT_USER};
+use crate::model::{Account, EstablishmentData, Group, Profile};
+use crate::store::{SnapshotRow, Store};
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Published {
+    pub users_created: usize,
+    pub groups_created: usize,
+    /// Already on the server (same `externalId`).
+    pub present: usize,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Pulled {
+    pub users: usize,
+    pub groups: usize,
+    pub visibility_rules: usize,
+}
+
+fn profile_code(p: Profile) -> &'static str {
+    match p {
+        Profile::Eleve => "Eleve",
+        Profile::Responsable => "Responsable",
+        Profile::Enseignant => "Enseignant",
+        Profile::NonEnseignant => "NonEnseignant",
+        Profile::PersonnelCollectivite => "PersonnelCollectivite",
+        Profile::Invite => "Invite",
+        Profile::MaitreDeStage => "MaitreDeStage",
+        Profile::Inspecteur => "Inspecteur",
+    }
+}
+
+/// A local account as a SCIM User (empty values left out).
+pub(super) fn user_body(a: &Account) -> Value {
+    let mut ext = Map::new();
+    let strings = |v: &[String]| json!(v);
+    ext.insert("establishments".into(), json!(a.establishments.iter().map(|u| u.to_string()).collect::<Vec<_>>()));
+    ext.insert("profile".into(), json!(profile_code(a.profile)));
+    if !a.classes.is_empty() {
+        ext.insert("classes".into(), strings(&a.classes));
+    }
+    if !a.functions.is_empty() {
+        let functions: Vec<Value> = a
+            .functions
+            .iter()
+            .map(|f| match &f.discipline {
+                Some(d) => json!({ "code": f.code, "discipline": d }),
+                None => json!({ "code": f.code }),
+            })
+            .collect();
+        ext.insert("functions".into(), Value::Array(functions));
+    }
+    if let Some(d) = &a.birth_date {
+        ext.insert("birthDate".into(), json!(d));
+    }
+    if let Some(ine) = &a.ine {
+        ext.insert("ine".into(), json!(ine));
+    }
+    if !a.children.is_empty() {
+        ext.insert("children".into(), strings(&a.children));
+    }
+    let mut user = json!({
+        "schemas": [CORE_USER, ENT_USER],
+        "externalId": a.id,
+        "userName": a.login,
+        "name": { "familyName": a.usage_name, "givenName": a.given_names.join(" ") },
+        "displayName": format!("{} {}", a.given_names.join(" "), a.usage_name).trim().to_string(),
+        "active": true,
+    });
+    if let Some(e) = &a.email {
+        user["emails"] = json!([{ "value": e, "type": "work", "primary": true }]);
+    }
+    user[ENT_USER] = Value::Object(ext);
+    user
+}
+
+pub(super) fn group_body(g: &Group, uai: &str) -> Value {
+    let mut group = json!({
+        "schemas": [CORE_GROUP, ENT_GROUP],
+        "externalId": g.id,
+        "displayName": g.name,
+    });
+    group[ENT_GROUP] = json!({ "kind": g.kind.as_str(), "establishment": uai });
+    group
+}
+
+fn filter_uai(path: &str, uai: &str) -> String {
+    format!("{path} eq \"{}\"", uai.replace('"', ""))
+}
+
+/// The `externalId`s the server already holds for this establishment.
+async fn present(client: &Client, endpoint: &str, filter: &str) -> Result<BTreeSet<String>, SyncError> {
+    Ok(client
+        .list_all(endpoint, Some(filter))
+        .await?
+        .iter()
+        .filter_map(|r| r.body["externalId"].as_str().map(str::to_string))
+        .collect())
+}
+
+/// Creates `bodies` at `endpoint` (`/Users`), in Bulk requests when the
+/// server offers Bulk, one by one otherwise. Returns how many were created.
+async fn create_all(client: &Client, endpoint: &str, bodies: Vec<Value>) -> Result<usize, SyncError> {
+    let Some(max_ops) = client.caps.bulk else {
+        for b in &bodies {
+            client.post(endpoint, b).await?;
+        }
+        return Ok(bodies.len());
+    };
+    // Under the payload limit with room for the envelope.
+    let budget = client.caps.bulk_payload.saturating_sub(4096).max(64 * 1024);
+    let mut created = 0;
+    let mut batch: Vec<Value> = Vec::new();
+    let mut size = 0;
+    let mut pending: Vec<Vec<Value>> = Vec::new();
+    for b in bodies {
+        let len = b.to_string().len();
+        if !batch.is_empty() && (batch.len() == max_ops || size + len > budget) {
+            pending.push(std::mem::take(&mut batch));
+            size = 0;
+        }
+        size += len;
+        batch.push(b);
+    }
+    if !batch.is_empty() {
+        pending.push(batch);
+    }
+    for ops in pending {
+        let operations: Vec<Value> = ops
+            .iter()
+            .enumerate()
+            .map(|(k, data)| json!({ "method": "POST", "path": endpoint, "bulkId": format!("b{k}"), "data": data }))
+            .collect();
+        let request = json!({
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],
+            "failOnErrors": 1,
+            "Operations": operations,
+        });
+        let answer = client.post("/Bulk", &request).await?.body;
+        for op in answer["Operations"].as_array().cloned().unwrap_or_default() {
+            let status =
+                op["status"].as_str().and_then(|s| s.parse::<u16>().ok()).or(op["status"].as_u64().map(|n| n as u16));
+            match status {
+                Some(201) | Some(200) => created += 1,
+                other => {
+                    return Err(SyncError::Http {
+                        status: other.unwrap_or(0),
+                        what: format!("POST /Bulk ({endpoint})"),
+                        detail: op["response"]["detail"].as_str().unwrap_or("").to_string(),
+                    })
+                }
+            }
+        }
+    }
+    Ok(created)
+}
+
+/// Creates on the server every account and group of the local
+/// establishment that it lacks (by `externalId`). Running it again creates
+/// nothing.
+pub async fn publish(client: &Client, data: &EstablishmentData) -> Result<Published, SyncError> {
+    let uai = data.establishment.uai.to_string();
+    let users_there = present(client, "/Users", &filter_uai(&format!("{ENT_USER}:establishments"), &uai)).await?;
+    let missing_users: Vec<Value> = data
+        .accounts
+        .iter()
+        .filter(|a| a.establishments.iter().any(|e| e.to_string() == uai))
+        .filter(|a| !users_there.contains(&a.id))
+        .map(user_body)
+        .collect();
+    let groups_there = present(client, "/Groups", &filter_uai(&format!("{ENT_GROUP}:establishment"), &uai)).await?;
+    let missing_groups: Vec<Value> =
+        data.groups.iter().filter(|g| !groups_there.contains(&g.id)).map(|g| group_body(g, &uai)).collect();
+    let present = users_there.len() + groups_there.len();
+    let users_created = create_all(client, "/Users", missing_users).await?;
+    let groups_created = create_all(client, "/Groups", missing_groups).await?;
+    Ok(Published { users_created, groups_created, present })
+}
+
+/// The server's users, groups and visibility rules of `uai`, with their
+/// ETags, replace the store's snapshot in one transaction.
+pub async fn pull(client: &Client, store: &mut Store, uai: &str, actor: &str) -> Result<Pulled, SyncError> {
+    let rows = |listed: Vec<super::client::Listed>, resource: &str| -> Vec<SnapshotRow> {
+        listed
+            .into_iter()
+            .filter_map(|l| {
+                Some(SnapshotRow {
+                    resource: resource.to_string(),
+                    id: l.body["id"].as_str()?.to_string(),
+                    external_id: l.body["externalId"].as_str().map(str::to_string),
+                    etag: l.etag,
+                    body: l.body.to_string(),
+                })
+            })
+            .collect()
+    };
+    let users =
+        rows(client.list_all("/Users", Some(&filter_uai(&format!("{ENT_USER}:establishments"), uai))).await?, "User");
+    let groups =
+        rows(client.list_all("/Groups", Some(&filter_uai(&format!("{ENT_GROUP}:establishment"), uai))).await?, "Group");
+    let rules = if client.caps.resource_types.iter().any(|t| t == "VisibilityRule") {
+        rows(client.list_all("/VisibilityRules", Some(&filter_uai("establishment", uai))).await?, "VisibilityRule")
+    } else {
+        Vec::new()
+    };
+    let pulled = Pulled { users: users.len(), groups: groups.len(), visibility_rules: rules.len() };
+    let all: Vec<SnapshotRow> = users.into_iter().chain(groups).chain(rules).collect();
+    store.replace_snapshot(&all, client.url(), actor)?;
+    Ok(pulled)
+}
