@@ -413,13 +413,16 @@ pub fn sync_status(dir: Option<PathBuf>, raw_uai: &str, json: bool) -> Result<u8
     let uai = uai(raw_uai)?;
     let store = Store::open(&data_dir(dir)?, &uai, &key()?)?;
     let server = store.sync_url()?;
-    let pending = store.outbox()?.len();
+    let outbox = store.outbox()?;
+    let conflicts = outbox.iter().filter(|c| c.state == "conflict").count();
+    let pending = outbox.len() - conflicts;
     let last = store.last_sync()?;
     if json {
-        json_line(&serde_json::json!({ "server": server, "pending": pending, "conflicts": 0, "last": last }))?;
+        json_line(&serde_json::json!({ "server": server, "pending": pending, "conflicts": conflicts, "last": last }))?;
     } else {
         print_line(&format!("Serveur : {}", server.as_deref().unwrap_or("non configuré")))?;
         print_line(&format!("Modifications en attente : {pending}"))?;
+        print_line(&format!("Conflits à régler : {conflicts}"))?;
         match last {
             Some(l) => print_line(&format!(
                 "Dernière synchronisation : {} ({}, {} rapatriés, {} envoyés)",
@@ -428,5 +431,37 @@ pub fn sync_status(dir: Option<PathBuf>, raw_uai: &str, json: bool) -> Result<u8
             None => print_line("Dernière synchronisation : jamais")?,
         }
     }
+    Ok(0)
+}
+
+pub fn sync_push(dir: Option<PathBuf>, raw_uai: &str, json: bool) -> Result<u8, Failure> {
+    let (mut store, client) = sync_client(dir, raw_uai)?;
+    let actor = preau_core::audit::actor("cli");
+    let pushed = preau_core::sync::block_on(preau_core::sync::push(&client, &mut store, &actor, &|| false))??;
+    store.record_push(pushed.sent, pushed.conflicts == 0 && pushed.missing == 0)?;
+    if json {
+        json_line(&pushed)?;
+    } else {
+        print_line(&format!(
+            "Envoyé à {} : {} modifications ; {} conflits à régler ; {} comptes absents du serveur ; {} encore en attente.",
+            client.url(),
+            pushed.sent,
+            pushed.conflicts,
+            pushed.missing,
+            pushed.remaining
+        ))?;
+    }
+    Ok(0)
+}
+
+pub fn sync_resolve(dir: Option<PathBuf>, raw_uai: &str, conflict: i64, keep_mine: bool) -> Result<u8, Failure> {
+    let uai = uai(raw_uai)?;
+    let mut store = Store::open(&data_dir(dir)?, &uai, &key()?)?;
+    store.resolve_conflict(conflict, keep_mine, &preau_core::audit::actor("cli"))?;
+    print_line(if keep_mine {
+        "Conflit réglé : votre version sera renvoyée au prochain envoi."
+    } else {
+        "Conflit réglé : la version du serveur est gardée, votre modification est retirée."
+    })?;
     Ok(0)
 }

@@ -130,6 +130,22 @@ enum SyncCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Envoie les modifications en attente (PATCH avec If-Match) ; un refus 412 devient un conflit.
+    Push {
+        #[arg(long)]
+        uai: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Règle un conflit : garder ma version (renvoyée sur celle du serveur) ou prendre celle du serveur.
+    Resolve {
+        #[arg(long)]
+        uai: String,
+        #[arg(long)]
+        conflict: i64,
+        #[arg(long, value_enum)]
+        keep: Keep,
+    },
     /// Serveur, modifications en attente, conflits, dernière synchronisation.
     Status {
         #[arg(long)]
@@ -148,6 +164,12 @@ enum AuditCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+enum Keep {
+    Mine,
+    Theirs,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug)]
@@ -242,6 +264,10 @@ fn main() -> ExitCode {
             SyncCommand::Pull { uai, json } => commands::sync_pull(cli.data_dir, &uai, json),
             SyncCommand::Publish { uai, json } => commands::sync_publish(cli.data_dir, &uai, json),
             SyncCommand::Status { uai, json } => commands::sync_status(cli.data_dir, &uai, json),
+            SyncCommand::Push { uai, json } => commands::sync_push(cli.data_dir, &uai, json),
+            SyncCommand::Resolve { uai, conflict, keep } => {
+                commands::sync_resolve(cli.data_dir, &uai, conflict, matches!(keep, Keep::Mine))
+            }
         },
     };
     match outcome {

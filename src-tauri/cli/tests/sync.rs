@@ -75,6 +75,46 @@ fn ok_json(o: &Output) -> serde_json::Value {
     serde_json::from_str(out.trim()).unwrap_or_else(|e| panic!("{e}: {out}"))
 }
 
+fn open(d: &Path) -> preau_core::store::Store {
+    preau_core::store::Store::open(
+        d,
+        &preau_core::model::Uai::parse(UAI).unwrap(),
+        &preau_core::secrets::DbKey::from_hex(KEY).unwrap(),
+    )
+    .unwrap()
+}
+
+fn url_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// A request to the peer as another client would send it (HTTP/1.0, the test's token).
+fn http(peer: &Peer, method: &str, path: &str, body: Option<&serde_json::Value>) -> (u16, String) {
+    use std::io::{Read, Write};
+    let port: u16 = peer.url.rsplit(':').next().and_then(|p| p.split('/').next()).and_then(|p| p.parse().ok()).unwrap();
+    let mut stream = TcpStream::connect((Ipv4Addr::LOCALHOST, port)).unwrap();
+    let body = body.map(|b| b.to_string()).unwrap_or_default();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {TOKEN}\r\nContent-Type: application/scim+json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    let status = answer.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+    let text = answer.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+    (status, text)
+}
+
 fn fails_with(o: &Output, code: &str) {
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "stderr: {err}");
@@ -149,6 +189,70 @@ fn publish_seeds_the_server_once_then_pull_reads_it_back() {
     assert_eq!(body[preau_core::sync::ENT_USER]["establishments"][0], UAI);
     assert!(store.audit_verify().unwrap().ok);
     drop(store);
+
+    // Links applied in Préau wait in the outbox, then go as PATCHes with If-Match.
+    let mut store = open(d);
+    let targets: Vec<String> = data.accounts.iter().take(3).map(|a| a.id.clone()).collect();
+    let links: Vec<preau_core::store::AccountLink> = targets
+        .iter()
+        .enumerate()
+        .map(|(k, t)| preau_core::store::AccountLink {
+            source: "pronote".into(),
+            source_id: format!("PRN{k}"),
+            category: "eleve".into(),
+            account: t.clone(),
+            decided: "manuel".into(),
+        })
+        .collect();
+    let session = store.start_match_session("pronote", None, None, "etablissement", "test").unwrap();
+    assert_eq!(store.apply_match_session(session.id, &links, "test").unwrap(), 3);
+    drop(store);
+    assert_eq!(ok_json(&cli(d, TOKEN, &["sync", "status", "--uai", UAI, "--json"]))["pending"], 3);
+    let pushed = ok_json(&cli(d, TOKEN, &["sync", "push", "--uai", UAI, "--json"]));
+    assert_eq!(
+        (pushed["sent"].as_u64(), pushed["conflicts"].as_u64(), pushed["remaining"].as_u64()),
+        (Some(3), Some(0), Some(0))
+    );
+    let server_user = |ext: &str| -> serde_json::Value {
+        let path = format!("/v2/Users?filter={}", url_encode(&format!("externalId eq \"{ext}\"")));
+        let (status, body) = http(&peer, "GET", &path, None);
+        assert_eq!(status, 200, "{body}");
+        serde_json::from_str::<serde_json::Value>(&body).unwrap()["Resources"][0].clone()
+    };
+    assert_eq!(server_user(&targets[0])[preau_core::sync::ENT_USER]["pronoteId"], "PRN0");
+    assert_eq!(server_user(&targets[2])[preau_core::sync::ENT_USER]["pronoteId"], "PRN2");
+
+    // Someone else changes the first account on the server: Préau's next
+    // change to it is refused as stale (412) and waits as a conflict.
+    let theirs = server_user(&targets[0]);
+    let path = format!("/v2/Users/{}", theirs["id"].as_str().unwrap());
+    let patch = serde_json::json!({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{ "op": "replace", "path": "displayName", "value": "Changé ailleurs" }],
+    });
+    assert!(matches!(http(&peer, "PATCH", &path, Some(&patch)).0, 200 | 204));
+    let mut store = open(d);
+    let mut moved = links[..1].to_vec();
+    moved[0].source_id = "PRN9".into();
+    let session = store.start_match_session("pronote", None, None, "etablissement", "test").unwrap();
+    store.apply_match_session(session.id, &moved, "test").unwrap();
+    drop(store);
+    let pushed = ok_json(&cli(d, TOKEN, &["sync", "push", "--uai", UAI, "--json"]));
+    assert_eq!((pushed["sent"].as_u64(), pushed["conflicts"].as_u64()), (Some(0), Some(1)), "{pushed}");
+    let status = ok_json(&cli(d, TOKEN, &["sync", "status", "--uai", UAI, "--json"]));
+    assert_eq!((status["pending"].as_u64(), status["conflicts"].as_u64()), (Some(0), Some(1)));
+    let store = open(d);
+    let conflict = store.outbox().unwrap().into_iter().find(|c| c.state == "conflict").unwrap();
+    assert!(conflict.server.as_deref().unwrap_or("").contains("Changé ailleurs"), "the server's side is kept");
+    drop(store);
+    let o = cli(d, TOKEN, &["sync", "resolve", "--uai", UAI, "--conflict", &conflict.id.to_string(), "--keep", "mine"]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let pushed = ok_json(&cli(d, TOKEN, &["sync", "push", "--uai", UAI, "--json"]));
+    assert_eq!((pushed["sent"].as_u64(), pushed["remaining"].as_u64()), (Some(1), Some(0)), "{pushed}");
+    let after = server_user(&targets[0]);
+    assert_eq!(after[preau_core::sync::ENT_USER]["pronoteId"], "PRN9");
+    assert_eq!(after["displayName"], "Changé ailleurs", "their change is kept beside mine");
+    assert!(open(d).audit_verify().unwrap().ok);
 
     // Unreachable: nobody listens there.
     let closed = format!("http://127.0.0.1:{}/v2", free_port());

@@ -2,7 +2,7 @@
 //! change is queued in the transaction that accepts it and leaves only once
 //! the server has confirmed it, so nothing accepted is lost in between.
 
-use rusqlite::{params, Transaction};
+use rusqlite::{params, OptionalExtension, Transaction};
 use serde::Serialize;
 
 use super::{audit_log, sql, Store, StoreError};
@@ -26,6 +26,10 @@ pub struct OutboxChange {
     /// What produced it, for the preview (« rapprochement pronote, session 3 »).
     pub origin: String,
     pub created_at: String,
+    /// `pending`, or `conflict` when the server had changed the resource.
+    pub state: String,
+    /// On a conflict, the server's version of the resource (JSON).
+    pub server: Option<String>,
 }
 
 /// A SCIM PATCH body setting (or, with `None`, removing) one attribute.
@@ -55,11 +59,13 @@ pub(super) fn queue(
 }
 
 impl Store {
-    /// The changes waiting for the server, oldest first.
+    /// The changes waiting for the server (conflicts included), oldest first.
     pub fn outbox(&self) -> Result<Vec<OutboxChange>, StoreError> {
         let mut st = self
             .conn
-            .prepare("SELECT id, resource, target, op, payload, origin, created_at FROM outbox ORDER BY id")
+            .prepare(
+                "SELECT id, resource, target, op, payload, origin, created_at, state, server FROM outbox ORDER BY id",
+            )
             .map_err(sql("file d'envoi"))?;
         let rows = st
             .query_map([], |r| {
@@ -71,9 +77,85 @@ impl Store {
                     payload: r.get(4)?,
                     origin: r.get(5)?,
                     created_at: r.get(6)?,
+                    state: r.get(7)?,
+                    server: r.get(8)?,
                 })
             })
             .map_err(sql("file d'envoi"))?;
         rows.collect::<Result<Vec<_>, _>>().map_err(sql("file d'envoi"))
+    }
+
+    /// The server confirmed change `id`: it leaves the outbox with an audit
+    /// entry, and the snapshot takes the resource's new version.
+    pub fn outbox_done(&mut self, id: i64, server_id: &str, etag: Option<&str>, actor: &str) -> Result<(), StoreError> {
+        let tx = self.conn.transaction().map_err(sql("file d'envoi"))?;
+        let (resource, target): (String, String) = tx
+            .query_row("SELECT resource, target FROM outbox WHERE id = ?1", [id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(sql("file d'envoi"))?;
+        tx.execute("DELETE FROM outbox WHERE id = ?1", [id]).map_err(sql("file d'envoi"))?;
+        if let Some(tag) = etag {
+            tx.execute(
+                "UPDATE scim_resource SET etag = ?3 WHERE resource = ?1 AND id = ?2",
+                params![resource, server_id, tag],
+            )
+            .map_err(sql("annuaire du serveur"))?;
+        }
+        audit_log::append(
+            &tx,
+            actor,
+            "SYNC_PUSHED",
+            &serde_json::json!({ "change": id, "resource": resource, "target": target, "server_id": server_id }),
+        )?;
+        tx.commit().map_err(sql("file d'envoi"))
+    }
+
+    /// The server refused change `id` as stale: it waits as a conflict.
+    pub fn outbox_conflict(&mut self, id: i64, server_version: &str) -> Result<(), StoreError> {
+        self.conn
+            .execute("UPDATE outbox SET state = 'conflict', server = ?2 WHERE id = ?1", params![id, server_version])
+            .map_err(sql("file d'envoi"))?;
+        Ok(())
+    }
+
+    /// Resolves conflict `id`: keeping mine sends the change again over the
+    /// server's version (`etag`); taking theirs drops it. Audited.
+    pub fn resolve_conflict(&mut self, id: i64, keep_mine: bool, actor: &str) -> Result<(), StoreError> {
+        let tx = self.conn.transaction().map_err(sql("file d'envoi"))?;
+        let server: Option<String> = tx
+            .query_row("SELECT server FROM outbox WHERE id = ?1 AND state = 'conflict'", [id], |r| r.get(0))
+            .optional()
+            .map_err(sql("file d'envoi"))?
+            .ok_or_else(|| StoreError::Data {
+                table: "outbox",
+                row: format!("modification {id}"),
+                field: "state",
+                value: "aucun conflit de ce numéro".into(),
+            })?;
+        if keep_mine {
+            // The next push goes over the server's current version.
+            if let Some(body) = server.and_then(|s| serde_json::from_str::<serde_json::Value>(&s).ok()) {
+                if let (Some(sid), Some(tag), Some(kind)) =
+                    (body["id"].as_str(), body["meta"]["version"].as_str(), body["meta"]["resourceType"].as_str())
+                {
+                    tx.execute(
+                        "INSERT INTO scim_resource (resource, id, external_id, etag, body) VALUES (?1, ?2, ?3, ?4, ?5)
+                         ON CONFLICT(resource, id) DO UPDATE SET etag = excluded.etag, body = excluded.body",
+                        params![kind, sid, body["externalId"].as_str(), tag, body.to_string()],
+                    )
+                    .map_err(sql("annuaire du serveur"))?;
+                }
+            }
+            tx.execute("UPDATE outbox SET state = 'pending', server = NULL WHERE id = ?1", [id])
+                .map_err(sql("file d'envoi"))?;
+        } else {
+            tx.execute("DELETE FROM outbox WHERE id = ?1", [id]).map_err(sql("file d'envoi"))?;
+        }
+        audit_log::append(
+            &tx,
+            actor,
+            "SYNC_RESOLVED",
+            &serde_json::json!({ "change": id, "kept": if keep_mine { "mine" } else { "theirs" } }),
+        )?;
+        tx.commit().map_err(sql("file d'envoi"))
     }
 }

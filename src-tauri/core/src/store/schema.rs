@@ -116,6 +116,12 @@ CREATE TABLE scim_resource (
     resource TEXT NOT NULL, id TEXT NOT NULL, external_id TEXT, etag TEXT, body TEXT NOT NULL,
     PRIMARY KEY (resource, id));
 "#,
+    // 7: an outbox change the server refused as stale (412) waits as a conflict, with the
+    // server's version beside it.
+    r#"
+ALTER TABLE outbox ADD COLUMN state TEXT NOT NULL DEFAULT 'pending';
+ALTER TABLE outbox ADD COLUMN server TEXT;
+"#,
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

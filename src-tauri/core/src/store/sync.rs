@@ -121,4 +121,22 @@ impl Store {
     pub fn last_sync(&self) -> Result<Option<LastSync>, StoreError> {
         Ok(meta(self, "sync_last")?.and_then(|t| serde_json::from_str(&t).ok()))
     }
+
+    /// Records a push's outcome as the last synchronisation.
+    pub fn record_push(&mut self, pushed: usize, ok: bool) -> Result<(), StoreError> {
+        let last = LastSync { at: audit_log::now(), result: if ok { "ok" } else { "error" }.into(), pulled: 0, pushed };
+        let text = serde_json::to_string(&last).map_err(|e| StoreError::Data {
+            table: "meta",
+            row: "sync_last".into(),
+            field: "value",
+            value: e.to_string(),
+        })?;
+        self.conn
+            .execute(
+                "INSERT INTO meta (key, value) VALUES ('sync_last', ?1) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                [text],
+            )
+            .map_err(sql("réglages"))?;
+        Ok(())
+    }
 }

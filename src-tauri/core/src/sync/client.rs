@@ -28,6 +28,15 @@ pub struct Client {
     pub caps: Capabilities,
 }
 
+/// How a write ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Written {
+    /// Applied; the resource's new version.
+    Done { etag: Option<String> },
+    /// Refused: the resource changed on the server since its version was read (412).
+    Stale,
+}
+
 /// A resource as listed, with its version for `If-Match`.
 #[derive(Debug, Clone)]
 pub struct Listed {
@@ -120,7 +129,11 @@ impl Client {
         }
     }
 
-    /// One request; `what` names it in errors.
+    /// One request, retried on faults that allow it: 429 and 503 after
+    /// their `Retry-After`, other server errors and dropped connections after
+    /// a bounded exponential backoff. A POST is retried only when it surely
+    /// did not reach the server (refused connection, 429, 503): a create is
+    /// never sent twice.
     async fn send(
         &self,
         method: reqwest::Method,
@@ -128,32 +141,89 @@ impl Client {
         body: Option<&Value>,
         if_match: Option<&str>,
     ) -> Result<(u16, Option<String>, String), SyncError> {
-        let mut req = self
-            .http
-            .request(method.clone(), format!("{}{path}", self.base))
-            .bearer_auth(&self.token)
-            .header("Accept", "application/scim+json");
-        if let Some(b) = body {
-            req = req.header("Content-Type", "application/scim+json").body(b.to_string());
+        const TRIES: u32 = 6;
+        let idempotent = method != reqwest::Method::POST;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let mut req = self
+                .http
+                .request(method.clone(), format!("{}{path}", self.base))
+                .bearer_auth(&self.token)
+                .header("Accept", "application/scim+json");
+            if let Some(b) = body {
+                req = req.header("Content-Type", "application/scim+json").body(b.to_string());
+            }
+            if let Some(tag) = if_match {
+                req = req.header("If-Match", tag);
+            }
+            let backoff = Duration::from_millis(250 * (1 << attempt.min(5)));
+            let resp = match req.send().await {
+                Ok(resp) => resp,
+                Err(e) => {
+                    if attempt < TRIES && (idempotent || e.is_connect()) {
+                        tokio::time::sleep(backoff).await;
+                        continue;
+                    }
+                    return Err(self.fault(e));
+                }
+            };
+            let status = resp.status().as_u16();
+            let header = |name: &str| resp.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+            let etag = header("etag");
+            let retry_after = header("retry-after").and_then(|v| v.trim().parse::<u64>().ok());
+            let text = match resp.text().await {
+                Ok(text) => text,
+                // Reset in the middle of the body.
+                Err(e) if attempt < TRIES && idempotent => {
+                    let _ = e;
+                    tokio::time::sleep(backoff).await;
+                    continue;
+                }
+                Err(e) => return Err(self.fault(e)),
+            };
+            if attempt < TRIES {
+                match status {
+                    429 | 503 => {
+                        let wait = retry_after.map_or(backoff, |s| Duration::from_secs(s.min(60)));
+                        tokio::time::sleep(wait).await;
+                        continue;
+                    }
+                    500 | 502 | 504 if idempotent => {
+                        tokio::time::sleep(backoff).await;
+                        continue;
+                    }
+                    _ => {}
+                }
+            }
+            if status == 401 {
+                return Err(SyncError::Unauthorized);
+            }
+            if status == 412 {
+                return Ok((status, etag, text));
+            }
+            if status >= 400 {
+                let detail = serde_json::from_str::<Value>(&text)
+                    .ok()
+                    .and_then(|v| v["detail"].as_str().map(str::to_string))
+                    .unwrap_or_else(|| text.chars().take(200).collect());
+                return Err(SyncError::Http { status, what: format!("{method} {path}"), detail });
+            }
+            return Ok((status, etag, text));
         }
-        if let Some(tag) = if_match {
-            req = req.header("If-Match", tag);
+    }
+
+    /// A PATCH with `If-Match` when the server offers ETags. The server may
+    /// answer 200 with the resource or 204 without.
+    pub async fn patch(&self, path: &str, body: &Value, etag: Option<&str>) -> Result<Written, SyncError> {
+        let if_match = if self.caps.etag { etag } else { None };
+        let (status, new_tag, text) = self.send(reqwest::Method::PATCH, path, Some(body), if_match).await?;
+        if status == 412 {
+            return Ok(Written::Stale);
         }
-        let resp = req.send().await.map_err(|e| self.fault(e))?;
-        let status = resp.status().as_u16();
-        let etag = resp.headers().get("etag").and_then(|v| v.to_str().ok()).map(str::to_string);
-        let text = resp.text().await.map_err(|e| self.fault(e))?;
-        if status == 401 {
-            return Err(SyncError::Unauthorized);
-        }
-        if status >= 400 {
-            let detail = serde_json::from_str::<Value>(&text)
-                .ok()
-                .and_then(|v| v["detail"].as_str().map(str::to_string))
-                .unwrap_or_else(|| text.chars().take(200).collect());
-            return Err(SyncError::Http { status, what: format!("{method} {path}"), detail });
-        }
-        Ok((status, etag, text))
+        let body = self.json(path, &text)?;
+        let etag = new_tag.or_else(|| body["meta"]["version"].as_str().map(str::to_string));
+        Ok(Written::Done { etag })
     }
 
     fn json(&self, what: &str, text: &str) -> Result<Value, SyncError> {

@@ -7,12 +7,14 @@
 
 mod client;
 mod publish;
+mod push;
 
 use crate::store::StoreError;
 use crate::ErrorCode;
 
-pub use client::{Capabilities, Client};
+pub use client::{Capabilities, Client, Written};
 pub use publish::{publish, pull, Published, Pulled};
+pub use push::{push, Pushed};
 
 /// The SCIM namespaces Préau speaks.
 pub const CORE_USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
