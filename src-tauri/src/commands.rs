@@ -7,6 +7,7 @@ pub mod files;
 pub mod imports;
 pub mod mapping;
 pub mod matching;
+pub mod sync;
 
 use preau_core::audit::{self, AuditEntry, AuditVerdict};
 use preau_core::model::Uai;

@@ -92,3 +92,9 @@ impl From<preau_core::reconcile::LoadError> for IpcError {
         IpcError::from_error(&e)
     }
 }
+
+impl From<preau_core::sync::SyncError> for IpcError {
+    fn from(e: preau_core::sync::SyncError) -> IpcError {
+        IpcError::from_error(&e)
+    }
+}

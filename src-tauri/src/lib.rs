@@ -38,6 +38,12 @@ pub fn builder<R: tauri::Runtime>(b: tauri::Builder<R>, state: AppState) -> taur
         commands::matching::match_preview,
         commands::matching::match_apply,
         commands::matching::match_export,
+        commands::sync::sync_overview,
+        commands::sync::sync_configure,
+        commands::sync::sync_test,
+        commands::sync::sync_pull,
+        commands::sync::sync_push,
+        commands::sync::sync_resolve,
     ])
 }
 

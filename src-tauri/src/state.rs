@@ -197,6 +197,11 @@ impl AppState {
         }
     }
 
+    /// The secret store (the OS keychain, or one that holds nothing).
+    pub fn secrets(&self) -> &dyn SecretStore {
+        self.inner.secrets.as_ref()
+    }
+
     pub fn data_dir(&self) -> Result<&Path, IpcError> {
         self.inner.data_dir.as_deref().map_err(Clone::clone)
     }

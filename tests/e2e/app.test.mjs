@@ -108,6 +108,11 @@ test('every area is reachable from the navigation and says what it is', async ()
     if (id === 'rapprochement') {
       // Nothing to reconcile yet in the demo store: the view says what to import first.
       await (await byTestId('match-error')).waitForExist({ timeoutMsg: 'rapprochement explains what it needs' });
+    } else if (id === 'synchronisation') {
+      // No server configured in the demo store yet: the settings are there, pull and push wait.
+      await (await byTestId('sync-server')).waitForExist({ timeoutMsg: 'synchronisation shows the server settings' });
+      assert.equal(await (await byTestId('sync-pull')).isEnabled(), false);
+      assert.equal(await (await byTestId('sync-push')).isEnabled(), false);
     } else if (!['accueil', 'imports', 'journal'].includes(id)) {
       assert.ok(await (await byTestId('coming-soon')).isExisting(), `${id} explains what will come`);
       const buttons = await browser.$$(`[data-testid="view-${id}"] button`);

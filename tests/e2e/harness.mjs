@@ -44,10 +44,10 @@ function freePort() {
   });
 }
 
-async function waitForPort(port, child, timeoutMs = 15000) {
+async function waitForPort(port, child, timeoutMs = 15000, what = 'tauri-driver') {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`tauri-driver exited early (${child.exitCode})`);
+    if (child.exitCode !== null) throw new Error(`${what} exited early (${child.exitCode})`);
     const open = await new Promise((ok) => {
       const socket = net.connect(port, '127.0.0.1', () => {
         socket.end();
@@ -58,7 +58,31 @@ async function waitForPort(port, child, timeoutMs = 15000) {
     if (open) return;
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`tauri-driver did not listen on ${port}`);
+  throw new Error(`${what} did not listen on ${port}`);
+}
+
+/**
+ * The SCIM peer (scim2-server from the project's venv, with the project's
+ * schema files) on a free port of 127.0.0.1; returns { url, token, stop }.
+ */
+export async function startPeer() {
+  const server = process.env.PREAU_SCIM_SERVER || join(REPO, 'target', 'peer-venv', 'bin', 'scim2-server');
+  assert.ok(existsSync(server), `${server} not found (cargo xtask setup)`);
+  const port = await freePort();
+  const token = randomBytes(16).toString('hex');
+  const scim = join(REPO, 'src-tauri', 'core', 'scim');
+  const child = spawn(
+    server,
+    ['--hostname', '127.0.0.1', '--port', String(port), '--bearer-token', token,
+      '--schema', join(scim, 'schemas.json'), '--resource-type', join(scim, 'resource-types.json')],
+    { stdio: 'ignore' },
+  );
+  const stop = () => {
+    if (child.exitCode === null) child.kill('SIGTERM');
+  };
+  process.on('exit', stop);
+  await waitForPort(port, child, 60000, 'scim2-server');
+  return { url: `http://127.0.0.1:${port}/v2`, token, stop };
 }
 
 /**

@@ -85,4 +85,10 @@ export const api = {
   matchPreview: (uai, source) => call('match_preview', { uai, source }),
   matchApply: (uai, source) => call('match_apply', { uai, source }),
   matchExport: (uai, source) => call('match_export', { uai, source }),
+  syncOverview: (uai) => call('sync_overview', { uai }),
+  syncConfigure: (uai, url, token) => call('sync_configure', { uai, url, token }),
+  syncTest: (uai) => call('sync_test', { uai }),
+  syncPull: (uai) => call('sync_pull', { uai }),
+  syncPush: (uai) => call('sync_push', { uai }),
+  syncResolve: (uai, id, keep) => call('sync_resolve', { uai, id, keep }),
 };

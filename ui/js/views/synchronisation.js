@@ -1,4 +1,180 @@
-// synchronisation: not built yet; the view says honestly what will come here.
-import { comingSoonView } from '../components/coming-soon.js';
+// Synchronisation: the ENT server's address and token, « Tester la
+// connexion », the server's directory pulled into the store, the changes
+// waiting to be sent (grouped, each readable), push, and the conflicts the
+// server raised, each kept as mine or taken as theirs.
+import { h, clear } from '../components/dom.js';
+import { announce, errorBox } from '../components/notice.js';
+import { t, formatNumber, formatDateTime } from '../i18n.js';
+import { viewTitle } from '../components/view-title.js';
+import { usableEstablishment } from './common.js';
 
-export default comingSoonView('synchronisation', 'synchronisation');
+/** A PATCH body as lines « attribut → valeur » (or « retiré »). */
+function describe(payload) {
+  let body;
+  try {
+    body = JSON.parse(payload);
+  } catch {
+    return [payload];
+  }
+  return (body.Operations || []).map((op) => {
+    const attr = String(op.path || '').split(':').pop();
+    return op.op === 'remove' ? t('sync.removed', { attr }) : t('sync.set', { attr, value: String(op.value) });
+  });
+}
+
+function changeItem(c, extra) {
+  return h(
+    'li',
+    { dataset: { testid: 'sync-change', id: String(c.id) } },
+    h('span', { class: 'strong' }, `${t(`sync.resource.${c.resource}`)} ${c.target}`),
+    ' — ',
+    h('span', {}, describe(c.payload).join(' ; ')),
+    ' ',
+    h('span', { class: 'muted' }, `(${c.origin})`),
+    extra || '',
+  );
+}
+
+export default {
+  id: 'synchronisation',
+  titleKey: 'nav.synchronisation',
+  async render(root, ctx) {
+    root.append(viewTitle(t('nav.synchronisation')), h('p', { class: 'lead' }, t('sync.lead')));
+    const entry = usableEstablishment(root, ctx, 'sync-error');
+    if (!entry) return;
+    const uai = entry.uai;
+    const status = h('div', { 'aria-live': 'polite', dataset: { testid: 'sync-result' } });
+    const body = h('div', {}, h('p', { class: 'loading' }, t('app.loading')));
+    root.append(body, status);
+
+    const busy = async (button, label, work) => {
+      const text = button.textContent;
+      button.disabled = true;
+      button.textContent = label;
+      clear(status);
+      try {
+        await work();
+      } catch (err) {
+        status.append(errorBox(err, 'sync-error'));
+      } finally {
+        button.disabled = false;
+        button.textContent = text;
+      }
+    };
+
+    const draw = async () => {
+      const o = await ctx.api.syncOverview(uai);
+      clear(body);
+      // The server.
+      const url = h('input', { type: 'url', id: 'sync-url', size: '50', value: o.server || '', placeholder: 'https://ent.exemple.fr/scim/v2', dataset: { testid: 'sync-url' } });
+      const token = h('input', { type: 'password', id: 'sync-token', size: '40', autocomplete: 'off', dataset: { testid: 'sync-token' } });
+      const save = h('button', { type: 'button', class: 'btn', dataset: { testid: 'sync-save' } }, t('sync.save'));
+      const test = h('button', { type: 'button', class: 'btn btn--secondary', dataset: { testid: 'sync-test' } }, t('sync.test'));
+      save.addEventListener('click', () =>
+        busy(save, t('sync.saving'), async () => {
+          await ctx.api.syncConfigure(uai, url.value, token.value || null);
+          announce(t('sync.saved'));
+          await draw();
+        }),
+      );
+      test.addEventListener('click', () =>
+        busy(test, t('sync.testing'), async () => {
+          const caps = await ctx.api.syncTest(uai);
+          const bulk = caps.bulk ? t('sync.bulkYes', { n: formatNumber(caps.bulk) }) : t('sync.bulkNo');
+          status.append(
+            h('div', { class: 'notice notice--ok', dataset: { testid: 'sync-test-ok' } }, h('p', { class: 'notice__title' }, `✓ ${t('sync.testOk')}`), h('p', {}, t('sync.caps', { bulk, etag: caps.etag ? t('sync.yes') : t('sync.no'), page: formatNumber(caps.max_results) }))),
+          );
+        }),
+      );
+      body.append(
+        h('section', { 'aria-labelledby': 'sync-server-title', dataset: { testid: 'sync-server' } },
+          h('h2', { id: 'sync-server-title' }, t('sync.server')),
+          h('p', {}, h('label', { for: 'sync-url' }, t('sync.url')), ' ', url),
+          h('p', {}, h('label', { for: 'sync-token' }, o.token ? t('sync.tokenKnown') : t('sync.token')), ' ', token),
+          h('div', { class: 'toolbar' }, save, test),
+        ),
+      );
+      // The server's directory.
+      const pull = h('button', { type: 'button', class: 'btn', dataset: { testid: 'sync-pull' } }, t('sync.pull'));
+      pull.disabled = !o.server;
+      pull.addEventListener('click', () =>
+        busy(pull, t('sync.pulling'), async () => {
+          const p = await ctx.api.syncPull(uai);
+          announce(t('sync.pulled', { users: formatNumber(p.users), groups: formatNumber(p.groups), rules: formatNumber(p.visibility_rules) }));
+          await draw();
+        }),
+      );
+      const last = o.last
+        ? t(o.last.result === 'ok' ? 'sync.lastOk' : 'sync.lastError', { at: formatDateTime(o.last.at), pulled: formatNumber(o.last.pulled), pushed: formatNumber(o.last.pushed) })
+        : t('sync.never');
+      body.append(
+        h('section', { 'aria-labelledby': 'sync-dir-title' },
+          h('h2', { id: 'sync-dir-title' }, t('sync.directory')),
+          h('p', { dataset: { testid: 'sync-snapshot' } }, t('sync.snapshot', { users: formatNumber(o.snapshot.users), groups: formatNumber(o.snapshot.groups), rules: formatNumber(o.snapshot.visibility_rules) })),
+          h('p', { dataset: { testid: 'sync-last' } }, last),
+          h('div', { class: 'toolbar' }, pull),
+        ),
+      );
+      // What waits to be sent, grouped.
+      const push = h('button', { type: 'button', class: 'btn', dataset: { testid: 'sync-push' } }, t('sync.push'));
+      push.disabled = !o.server || o.pending.length === 0;
+      push.addEventListener('click', () =>
+        busy(push, t('sync.pushing'), async () => {
+          const r = await ctx.api.syncPush(uai);
+          announce(t('sync.pushed', { sent: formatNumber(r.sent), conflicts: formatNumber(r.conflicts) }));
+          await draw();
+        }),
+      );
+      const groups = [
+        ['create', o.pending.filter((c) => c.op === 'create')],
+        ['patch', o.pending.filter((c) => c.op === 'patch')],
+        ['delete', o.pending.filter((c) => c.op === 'delete')],
+      ];
+      body.append(
+        h('section', { 'aria-labelledby': 'sync-pending-title', dataset: { testid: 'sync-pending' } },
+          h('h2', { id: 'sync-pending-title' }, t('sync.pending', { n: formatNumber(o.pending.length) })),
+          ...groups.map(([op, list]) =>
+            h('details', { open: list.length > 0 && list.length <= 50 ? '' : null, dataset: { testid: `sync-group-${op}` } },
+              h('summary', {}, t(`sync.op.${op}`, { n: formatNumber(list.length) })),
+              h('ul', {}, list.slice(0, 500).map((c) => changeItem(c))),
+            ),
+          ),
+          h('div', { class: 'toolbar' }, push),
+        ),
+      );
+      // Conflicts: mine and theirs side by side.
+      if (o.conflicts.length > 0) {
+        body.append(
+          h('section', { 'aria-labelledby': 'sync-conflicts-title', dataset: { testid: 'sync-conflicts' } },
+            h('h2', { id: 'sync-conflicts-title' }, t('sync.conflicts', { n: formatNumber(o.conflicts.length) })),
+            h('ul', {}, o.conflicts.map((c) => {
+              let theirs = '';
+              try {
+                const s = JSON.parse(c.server || '{}');
+                theirs = t('sync.theirs', { name: s.displayName || s.userName || s.id || '', at: s.meta && s.meta.lastModified ? formatDateTime(s.meta.lastModified) : '—' });
+              } catch {
+                theirs = '';
+              }
+              const resolve = (keep) => async (ev) => busy(ev.currentTarget, t('sync.resolving'), async () => {
+                await ctx.api.syncResolve(uai, c.id, keep);
+                await draw();
+              });
+              return changeItem(c, h('div', {},
+                h('p', { class: 'muted' }, theirs),
+                h('div', { class: 'toolbar' },
+                  h('button', { type: 'button', class: 'btn btn--secondary', dataset: { testid: 'sync-keep-mine' }, onclick: resolve('mine') }, t('sync.keepMine')),
+                  h('button', { type: 'button', class: 'btn btn--secondary', dataset: { testid: 'sync-keep-theirs' }, onclick: resolve('theirs') }, t('sync.keepTheirs')),
+                )));
+            })),
+          ),
+        );
+      }
+    };
+    try {
+      await draw();
+    } catch (err) {
+      clear(body);
+      body.append(errorBox(err, 'sync-error'));
+    }
+  },
+};

@@ -28,18 +28,30 @@ fn endpoint(resource: &str) -> &'static str {
     }
 }
 
+/// Where each resource is on the server: `(resource, externalId)` → (id, version).
+type Known = std::collections::HashMap<(String, String), (String, Option<String>)>;
+
+fn known(store: &Store) -> Result<Known, SyncError> {
+    let mut map = Known::new();
+    for resource in ["User", "Group", "VisibilityRule"] {
+        for row in store.snapshot(resource)? {
+            let key = row.external_id.clone().unwrap_or_else(|| row.id.clone());
+            map.insert((resource.to_string(), key), (row.id, row.etag));
+        }
+    }
+    Ok(map)
+}
+
 /// The server's id and version of the resource Préau knows as `target`
 /// (its `externalId`): from the snapshot, else asked of the server.
 async fn locate(
     client: &Client,
-    store: &Store,
+    known: &Known,
     resource: &str,
     target: &str,
 ) -> Result<Option<(String, Option<String>)>, SyncError> {
-    if let Some(row) =
-        store.snapshot(resource)?.into_iter().find(|r| r.external_id.as_deref() == Some(target) || r.id == target)
-    {
-        return Ok(Some((row.id, row.etag)));
+    if let Some(found) = known.get(&(resource.to_string(), target.to_string())) {
+        return Ok(Some(found.clone()));
     }
     let filter = format!("externalId eq \"{}\"", target.replace('"', ""));
     let found = client.list_all(endpoint(resource), Some(&filter)).await?;
@@ -54,11 +66,12 @@ pub async fn push(
     cancelled: &dyn Fn() -> bool,
 ) -> Result<Pushed, SyncError> {
     let mut out = Pushed::default();
+    let mut known = known(store)?;
     for change in store.outbox()?.into_iter().filter(|c| c.state == "pending") {
         if cancelled() {
             break;
         }
-        let Some((id, etag)) = locate(client, store, &change.resource, &change.target).await? else {
+        let Some((id, etag)) = locate(client, &known, &change.resource, &change.target).await? else {
             out.missing += 1;
             continue;
         };
@@ -70,6 +83,8 @@ pub async fn push(
         match client.patch(&path, &body, etag.as_deref()).await? {
             Written::Done { etag } => {
                 store.outbox_done(change.id, &id, etag.as_deref(), actor)?;
+                // The next change to the same resource goes over this version.
+                known.insert((change.resource.clone(), change.target.clone()), (id, etag));
                 out.sent += 1;
             }
             Written::Stale => {

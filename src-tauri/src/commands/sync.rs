@@ -1,0 +1,119 @@
+//! The Synchronisation view: the server's address and token, "Tester la
+//! connexion", pull, the pending changes and the conflicts, push.
+
+use preau_core::audit;
+use preau_core::store::{LastSync, OutboxChange};
+use preau_core::sync::{self, Client};
+use serde::Serialize;
+use tauri::State;
+
+use super::{blocking, open};
+use crate::error::IpcError;
+use crate::state::AppState;
+
+#[derive(Debug, Serialize)]
+pub struct Overview {
+    pub server: Option<String>,
+    /// Whether a token is at hand (keychain or environment).
+    pub token: bool,
+    pub pending: Vec<OutboxChange>,
+    pub conflicts: Vec<OutboxChange>,
+    pub last: Option<LastSync>,
+    pub snapshot: Counts,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Counts {
+    pub users: usize,
+    pub groups: usize,
+    pub visibility_rules: usize,
+}
+
+#[tauri::command]
+pub async fn sync_overview(state: State<'_, AppState>, uai: String) -> Result<Overview, IpcError> {
+    blocking(&state, move |st| {
+        let store = open(st, &uai)?;
+        let (conflicts, pending): (Vec<_>, Vec<_>) = store.outbox()?.into_iter().partition(|c| c.state == "conflict");
+        Ok(Overview {
+            server: store.sync_url()?,
+            token: sync::token(st.secrets(), &uai).is_ok(),
+            pending,
+            conflicts,
+            last: store.last_sync()?,
+            snapshot: Counts {
+                users: store.snapshot_count("User")?,
+                groups: store.snapshot_count("Group")?,
+                visibility_rules: store.snapshot_count("VisibilityRule")?,
+            },
+        })
+    })
+    .await
+}
+
+/// Saves the server's address, and the token in the keychain when one is given.
+#[tauri::command]
+pub async fn sync_configure(
+    state: State<'_, AppState>,
+    uai: String,
+    url: String,
+    token: Option<String>,
+) -> Result<String, IpcError> {
+    blocking(&state, move |st| {
+        let mut store = open(st, &uai)?;
+        let url = Client::checked_url(&url)?;
+        store.set_sync_url(&url, &audit::actor("app"))?;
+        if let Some(t) = token.filter(|t| !t.trim().is_empty()) {
+            st.secrets().set(&sync::token_name(&uai), t.trim())?;
+        }
+        Ok(url)
+    })
+    .await
+}
+
+fn client(st: &AppState, uai: &str) -> Result<(preau_core::store::Store, Client), IpcError> {
+    let store = open(st, uai)?;
+    let url = store.sync_url()?.ok_or_else(|| sync::SyncError::NotConfigured { uai: uai.to_string() })?;
+    let token = sync::token(st.secrets(), uai)?;
+    let client = sync::block_on(Client::connect(&url, &token))??;
+    Ok((store, client))
+}
+
+/// "Tester la connexion": what the server offers, or why it cannot be used.
+#[tauri::command]
+pub async fn sync_test(state: State<'_, AppState>, uai: String) -> Result<sync::Capabilities, IpcError> {
+    blocking(&state, move |st| Ok(client(st, &uai)?.1.caps)).await
+}
+
+#[tauri::command]
+pub async fn sync_pull(state: State<'_, AppState>, uai: String) -> Result<sync::Pulled, IpcError> {
+    blocking(&state, move |st| {
+        let (mut store, client) = client(st, &uai)?;
+        Ok(sync::block_on(sync::pull(&client, &mut store, &uai, &audit::actor("app")))??)
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn sync_push(state: State<'_, AppState>, uai: String) -> Result<sync::Pushed, IpcError> {
+    blocking(&state, move |st| {
+        let (mut store, client) = client(st, &uai)?;
+        let pushed = sync::block_on(sync::push(&client, &mut store, &audit::actor("app"), &|| false))??;
+        store.record_push(pushed.sent, pushed.conflicts == 0 && pushed.missing == 0)?;
+        Ok(pushed)
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn sync_resolve(state: State<'_, AppState>, uai: String, id: i64, keep: String) -> Result<(), IpcError> {
+    blocking(&state, move |st| {
+        let mut store = open(st, &uai)?;
+        let mine = match keep.as_str() {
+            "mine" => true,
+            "theirs" => false,
+            other => return Err(IpcError::new("SYNC_KEEP", format!("choix inconnu : {other}"))),
+        };
+        Ok(store.resolve_conflict(id, mine, &audit::actor("app"))?)
+    })
+    .await
+}
