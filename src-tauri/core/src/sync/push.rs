@@ -58,6 +58,29 @@ async fn locate(
     Ok(found.into_iter().next().and_then(|l| Some((l.body["id"].as_str()?.to_string(), l.etag))))
 }
 
+/// The value at a PATCH path (`urn:…:User:pronoteId` or `displayName`) in a resource.
+fn at_path<'a>(resource: &'a Value, path: &str) -> &'a Value {
+    match path.rsplit_once(':') {
+        Some((urn, attr)) if urn.contains(':') => &resource[urn][attr],
+        _ => &resource[path],
+    }
+}
+
+/// Whether the server's version already carries every operation of `patch`.
+fn already_applied(patch: &Value, theirs: &Value) -> bool {
+    let ops = patch["Operations"].as_array().map(Vec::as_slice).unwrap_or(&[]);
+    !ops.is_empty()
+        && ops.iter().all(|op| {
+            let path = op["path"].as_str().unwrap_or("");
+            let found = at_path(theirs, path);
+            match op["op"].as_str().map(str::to_ascii_lowercase).as_deref() {
+                Some("remove") => found.is_null(),
+                Some("replace") | Some("add") => *found == op["value"],
+                _ => false,
+            }
+        })
+}
+
 /// Sends every pending change; `cancelled` is checked between changes.
 pub async fn push(
     client: &Client,
@@ -88,12 +111,41 @@ pub async fn push(
                 out.sent += 1;
             }
             Written::Stale => {
-                let theirs = client.get(&path).await?.body;
-                store.outbox_conflict(change.id, &theirs.to_string())?;
-                out.conflicts += 1;
+                let theirs = client.get(&path).await?;
+                if already_applied(&body, &theirs.body) {
+                    // Our own earlier send landed, but its confirmation was lost (a kill, a cut).
+                    let etag = theirs.etag.or_else(|| theirs.body["meta"]["version"].as_str().map(str::to_string));
+                    store.outbox_done(change.id, &id, etag.as_deref(), actor)?;
+                    known.insert((change.resource.clone(), change.target.clone()), (id, etag));
+                    out.sent += 1;
+                } else {
+                    store.outbox_conflict(change.id, &theirs.body.to_string())?;
+                    out.conflicts += 1;
+                }
             }
         }
     }
     out.remaining = store.outbox()?.len();
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::already_applied;
+    use serde_json::json;
+
+    #[test]
+    fn a_landed_change_is_recognised() {
+        let set = json!({ "Operations": [{ "op": "replace", "path": "urn:preau:scim:schemas:extension:ent:1.0:User:pronoteId", "value": "P1" }] });
+        let remove = json!({ "Operations": [{ "op": "remove", "path": "urn:preau:scim:schemas:extension:ent:1.0:User:pronoteId" }] });
+        let with = json!({ "urn:preau:scim:schemas:extension:ent:1.0:User": { "pronoteId": "P1" } });
+        let other = json!({ "urn:preau:scim:schemas:extension:ent:1.0:User": { "pronoteId": "P2" } });
+        let without = json!({ "displayName": "X" });
+        assert!(already_applied(&set, &with));
+        assert!(!already_applied(&set, &other));
+        assert!(!already_applied(&set, &without));
+        assert!(already_applied(&remove, &without));
+        assert!(!already_applied(&remove, &with));
+        assert!(!already_applied(&json!({ "Operations": [] }), &with));
+    }
 }

@@ -1,0 +1,266 @@
+//! Helpers of the sync tests: the real SCIM peer on 127.0.0.1 and preau-cli over a store.
+#![allow(dead_code)]
+
+use std::net::{Ipv4Addr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output};
+use std::time::{Duration, Instant};
+
+pub const KEY: &str = "5f0e3c1a2b4d6e8f5f0e3c1a2b4d6e8f5f0e3c1a2b4d6e8f5f0e3c1a2b4d6e8f";
+pub const UAI: &str = "0999001W";
+pub const TOKEN: &str = "jeton-de-test-9f8e7d";
+
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap().local_addr().unwrap().port()
+}
+
+/// The peer; killed when dropped.
+pub struct Peer {
+    child: Child,
+    pub url: String,
+}
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn peer() -> Peer {
+    let server = std::env::var_os("PREAU_SCIM_SERVER")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target/peer-venv/bin/scim2-server"));
+    assert!(server.is_file(), "{} is missing: run `cargo xtask setup`", server.display());
+    let scim = root().join("src-tauri/core/scim");
+    let port = free_port();
+    let child = Command::new(server)
+        .args(["--hostname", "127.0.0.1", "--port", &port.to_string(), "--bearer-token", TOKEN])
+        .arg("--schema")
+        .arg(scim.join("schemas.json"))
+        .arg("--resource-type")
+        .arg(scim.join("resource-types.json"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("scim2-server starts");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while TcpStream::connect((Ipv4Addr::LOCALHOST, port)).is_err() {
+        assert!(Instant::now() < deadline, "the peer never listened");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Peer { child, url: format!("http://127.0.0.1:{port}/v2") }
+}
+
+pub fn cli(dir: &Path, token: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_preau-cli"))
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .env("PREAU_DB_KEY", KEY)
+        .env("PREAU_SCIM_TOKEN", token)
+        .env_remove("PREAU_DATA_DIR")
+        .output()
+        .expect("the binary runs")
+}
+
+pub fn ok_json(o: &Output) -> serde_json::Value {
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "stderr: {err}");
+    let out = String::from_utf8_lossy(&o.stdout);
+    serde_json::from_str(out.trim()).unwrap_or_else(|e| panic!("{e}: {out}"))
+}
+
+pub fn open(d: &Path) -> preau_core::store::Store {
+    preau_core::store::Store::open(
+        d,
+        &preau_core::model::Uai::parse(UAI).unwrap(),
+        &preau_core::secrets::DbKey::from_hex(KEY).unwrap(),
+    )
+    .unwrap()
+}
+
+pub fn url_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// A request to the peer as another client would send it (HTTP/1.0, the test's token).
+pub fn http(peer: &Peer, method: &str, path: &str, body: Option<&serde_json::Value>) -> (u16, String) {
+    use std::io::{Read, Write};
+    let port: u16 = peer.url.rsplit(':').next().and_then(|p| p.split('/').next()).and_then(|p| p.parse().ok()).unwrap();
+    let mut stream = TcpStream::connect((Ipv4Addr::LOCALHOST, port)).unwrap();
+    let body = body.map(|b| b.to_string()).unwrap_or_default();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {TOKEN}\r\nContent-Type: application/scim+json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    let status = answer.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+    let text = answer.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+    (status, text)
+}
+
+pub fn fails_with(o: &Output, code: &str) {
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "stderr: {err}");
+    assert!(err.contains(code), "{code} in {err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+/// What the fault proxy does to one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    Pass,
+    /// 503 with `Retry-After: 1`, not forwarded.
+    Unavailable,
+    /// 429 with `Retry-After: 1`, not forwarded.
+    TooMany,
+    /// The connection closed before forwarding.
+    Drop,
+    /// Forwarded, then the connection closed halfway through the response.
+    ResetMidBody,
+    /// Forwarded after a pause (milliseconds).
+    Delay(u64),
+}
+
+/// A fault-injecting HTTP proxy on 127.0.0.1 in front of `upstream`: the
+/// n-th request meets `plan(n)`. One request per connection.
+pub struct FaultProxy {
+    pub url: String,
+    pub faults: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Drop for FaultProxy {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+fn read_request(stream: &mut TcpStream) -> Option<Vec<u8>> {
+    use std::io::Read;
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 8192];
+    loop {
+        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&buf[..end]).to_lowercase();
+            let length = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:").map(|v| v.trim().parse::<usize>().unwrap_or(0)))
+                .unwrap_or(0);
+            if buf.len() >= end + 4 + length {
+                return Some(buf);
+            }
+        }
+        let n = stream.read(&mut chunk).ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+}
+
+pub fn fault_proxy(upstream: &str, plan: fn(usize) -> Fault) -> FaultProxy {
+    use std::io::{Read, Write};
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::Arc;
+    let up_port: u16 =
+        upstream.rsplit(':').next().and_then(|p| p.split('/').next()).and_then(|p| p.parse().ok()).unwrap();
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    listener.set_nonblocking(true).unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let faults = Arc::new(AtomicUsize::new(0));
+    let (stop2, faults2) = (stop.clone(), faults.clone());
+    std::thread::spawn(move || {
+        let mut n = 0usize;
+        while !stop2.load(Ordering::SeqCst) {
+            let Ok((mut client, _)) = listener.accept() else {
+                std::thread::sleep(Duration::from_millis(5));
+                continue;
+            };
+            n += 1;
+            let fault = plan(n);
+            let faults = faults2.clone();
+            std::thread::spawn(move || {
+                let _ = client.set_nonblocking(false);
+                let Some(request) = read_request(&mut client) else { return };
+                if fault != Fault::Pass && !matches!(fault, Fault::Delay(_)) {
+                    faults.fetch_add(1, Ordering::SeqCst);
+                }
+                let answer = |client: &mut TcpStream, status: &str| {
+                    let _ = write!(
+                        client,
+                        "HTTP/1.1 {status}\r\nRetry-After: 1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                    );
+                };
+                match fault {
+                    Fault::Unavailable => return answer(&mut client, "503 Service Unavailable"),
+                    Fault::TooMany => return answer(&mut client, "429 Too Many Requests"),
+                    Fault::Drop => return,
+                    Fault::Delay(ms) => std::thread::sleep(Duration::from_millis(ms)),
+                    Fault::Pass | Fault::ResetMidBody => {}
+                }
+                // One request per connection, both ways.
+                let text = String::from_utf8_lossy(&request).into_owned();
+                let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+                let head: Vec<&str> = head.lines().filter(|l| !l.to_lowercase().starts_with("connection:")).collect();
+                let forwarded = format!("{}\r\nConnection: close\r\n\r\n{body}", head.join("\r\n"));
+                let Ok(mut up) = TcpStream::connect((Ipv4Addr::LOCALHOST, up_port)) else { return };
+                if up.write_all(forwarded.as_bytes()).is_err() {
+                    return;
+                }
+                let mut response = Vec::new();
+                let _ = up.read_to_end(&mut response);
+                if fault == Fault::ResetMidBody {
+                    let cut = response.len() / 2;
+                    let _ = client.write_all(&response[..cut]);
+                    return;
+                }
+                let _ = client.write_all(&response);
+            });
+        }
+    });
+    FaultProxy { url: format!("http://127.0.0.1:{port}/v2"), faults, stop }
+}
+
+/// How many users of the establishment the server holds.
+pub fn server_users(peer: &Peer) -> u64 {
+    let filter = url_encode(&format!("urn:preau:scim:schemas:extension:ent:1.0:User:establishments eq \"{UAI}\""));
+    let (status, body) = http(peer, "GET", &format!("/v2/Users?count=1&filter={filter}"), None);
+    assert_eq!(status, 200, "{body}");
+    serde_json::from_str::<serde_json::Value>(&body).unwrap()["totalResults"].as_u64().unwrap()
+}
+
+/// Queues a link for each of `accounts` (as applying a reconciliation session does).
+pub fn queue_links(d: &Path, accounts: &[String], prefix: &str) -> usize {
+    let mut store = open(d);
+    let links: Vec<preau_core::store::AccountLink> = accounts
+        .iter()
+        .enumerate()
+        .map(|(k, a)| preau_core::store::AccountLink {
+            source: "pronote".into(),
+            source_id: format!("{prefix}{k}"),
+            category: "eleve".into(),
+            account: a.clone(),
+            decided: "manuel".into(),
+        })
+        .collect();
+    let session = store.start_match_session("pronote", None, None, "etablissement", "test").unwrap();
+    store.apply_match_session(session.id, &links, "test").unwrap()
+}
