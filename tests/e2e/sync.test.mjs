@@ -73,10 +73,21 @@ test('links applied in the window are pushed to the server and read back', async
   const pending = await byTestId('sync-pending');
   const heading = await (await pending.$('h2')).getText();
   assert.equal(Number(digits(heading).replace(/\D/g, '')), queued, heading);
+  // A long group starts folded: open the modifications.
+  await (await (await byTestId('sync-group-patch')).$('summary')).click();
   const first = await pending.$('[data-testid="sync-change"]');
   const line = await first.getText();
   assert.match(line, /pronoteId → /, line);
   await browser.saveScreenshot(join(SCREENSHOTS, 'sync-pending.png'));
+
+  // One change is withdrawn before sending.
+  const changes = await pending.$$('[data-testid="sync-change"]');
+  const withdrawn = await changes[1].getText();
+  await (await changes[1].$('[data-testid="sync-reject"]')).click();
+  await browser.waitUntil(
+    async () => Number(digits(await (await (await byTestId('sync-pending')).$('h2')).getText()).replace(/\D/g, '')) === queued - 1,
+    { timeout: 15000, timeoutMsg: 'the withdrawn change is still pending' },
+  );
 
   await (await byTestId('sync-push')).click();
   await browser.waitUntil(async () => /\(0\)/.test(await (await (await byTestId('sync-pending')).$('h2')).getText()), {
@@ -86,7 +97,7 @@ test('links applied in the window are pushed to the server and read back', async
   await browser.saveScreenshot(join(SCREENSHOTS, 'sync-pushed.png'));
   const status = JSON.parse(ws.cli('sync', 'status', '--uai', UAI, '--json'));
   assert.equal(status.pending, 0);
-  assert.equal(status.last.pushed, queued);
+  assert.equal(status.last.pushed, queued - 1);
 
   // The server holds the links: the first change's account carries its Pronote id.
   const target = (line.match(/Compte (\S+)/) || [])[1];
@@ -94,4 +105,8 @@ test('links applied in the window are pushed to the server and read back', async
   assert.ok(target && value, line);
   const user = await serverUser(target);
   assert.equal(user[EXT].pronoteId, value);
+  // The withdrawn one never reached the server.
+  const withdrawnTarget = (withdrawn.match(/Compte (\S+)/) || [])[1];
+  assert.ok(withdrawnTarget, withdrawn);
+  assert.equal(((await serverUser(withdrawnTarget))[EXT] || {}).pronoteId, undefined);
 });

@@ -91,4 +91,5 @@ export const api = {
   syncPull: (uai) => call('sync_pull', { uai }),
   syncPush: (uai) => call('sync_push', { uai }),
   syncResolve: (uai, id, keep) => call('sync_resolve', { uai, id, keep }),
+  syncReject: (uai, id) => call('sync_reject', { uai, id }),
 };

@@ -104,6 +104,14 @@ fn journal_undo_resume_apply() {
     assert!(tail[0].1.contains("\"remove\""), "{}", tail[0].1);
     assert_eq!(tail[1].0, preview[0].account);
     assert!(tail[1].1.contains(&format!("\"{}\"", preview[1].source_id)), "{}", tail[1].1);
+    // A change rejected in the preview leaves without being sent, audited; only once.
+    let before = store.outbox().unwrap().len();
+    let withdrawn = store.outbox().unwrap()[0].id;
+    store.outbox_reject(withdrawn, "test").unwrap();
+    assert_eq!(store.outbox().unwrap().len(), before - 1);
+    assert!(store.outbox().unwrap().iter().all(|c| c.id != withdrawn));
+    assert!(store.outbox_reject(withdrawn, "test").is_err());
+    assert!(store.audit_verify().unwrap().ok);
     // The mapping export.
     let csv = String::from_utf8(mapping_csv(&sources, &decisions, &choices)).unwrap();
     assert!(csv.starts_with("\u{feff}Identifiant source;Identifiant ENT;Nom;Prénom;Catégorie;Décision;Score\r\n"));

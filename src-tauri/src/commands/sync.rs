@@ -117,3 +117,9 @@ pub async fn sync_resolve(state: State<'_, AppState>, uai: String, id: i64, keep
     })
     .await
 }
+
+/// Withdraws one pending change before it is sent.
+#[tauri::command]
+pub async fn sync_reject(state: State<'_, AppState>, uai: String, id: i64) -> Result<(), IpcError> {
+    blocking(&state, move |st| Ok(open(st, &uai)?.outbox_reject(id, &audit::actor("app"))?)).await
+}

@@ -136,7 +136,17 @@ export default {
           ...groups.map(([op, list]) =>
             h('details', { open: list.length > 0 && list.length <= 50 ? '' : null, dataset: { testid: `sync-group-${op}` } },
               h('summary', {}, t(`sync.op.${op}`, { n: formatNumber(list.length) })),
-              h('ul', {}, list.slice(0, 500).map((c) => changeItem(c))),
+              h('ul', {}, list.slice(0, 500).map((c) => changeItem(c, h('button', {
+                type: 'button',
+                class: 'btn btn--small btn--secondary',
+                'aria-label': t('sync.rejectLabel', { target: c.target }),
+                dataset: { testid: 'sync-reject' },
+                onclick: (ev) => busy(ev.currentTarget, t('sync.resolving'), async () => {
+                  await ctx.api.syncReject(uai, c.id);
+                  announce(t('sync.rejected'));
+                  await draw();
+                }),
+              }, t('sync.reject'))))),
             ),
           ),
           h('div', { class: 'toolbar' }, push),

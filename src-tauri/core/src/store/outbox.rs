@@ -158,4 +158,32 @@ impl Store {
         )?;
         tx.commit().map_err(sql("file d'envoi"))
     }
+
+    /// Withdraws pending change `id` before it is sent (the administrator
+    /// rejected it in the preview). Audited; the change itself is recorded.
+    pub fn outbox_reject(&mut self, id: i64, actor: &str) -> Result<(), StoreError> {
+        let tx = self.conn.transaction().map_err(sql("file d'envoi"))?;
+        let change: Option<(String, String, String)> = tx
+            .query_row("SELECT resource, target, payload FROM outbox WHERE id = ?1", [id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .optional()
+            .map_err(sql("file d'envoi"))?;
+        let Some((resource, target, payload)) = change else {
+            return Err(StoreError::Data {
+                table: "outbox",
+                row: format!("modification {id}"),
+                field: "id",
+                value: "aucune modification en attente de ce numéro".into(),
+            });
+        };
+        tx.execute("DELETE FROM outbox WHERE id = ?1", [id]).map_err(sql("file d'envoi"))?;
+        audit_log::append(
+            &tx,
+            actor,
+            "SYNC_REJECTED",
+            &serde_json::json!({ "change": id, "resource": resource, "target": target, "payload": payload }),
+        )?;
+        tx.commit().map_err(sql("file d'envoi"))
+    }
 }
