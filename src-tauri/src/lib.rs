@@ -45,6 +45,7 @@ pub fn builder<R: tauri::Runtime>(b: tauri::Builder<R>, state: AppState) -> taur
         commands::sync::sync_push,
         commands::sync::sync_resolve,
         commands::sync::sync_reject,
+        commands::sync::sync_cancel,
     ])
 }
 

@@ -46,6 +46,8 @@ struct Inner {
     key: Mutex<Option<DbKey>>,
     /// The import under way, if any: one at a time, cancellable from the UI.
     import: Mutex<Option<CancelToken>>,
+    /// The push under way, if any: cancellable from the UI.
+    push: Mutex<Option<CancelToken>>,
     /// Reconciliation workspaces by (UAI, source): computed once per session.
     workspaces: Mutex<HashMap<(String, String), Arc<Workspace>>>,
 }
@@ -139,6 +141,7 @@ impl AppState {
             keychain_ok,
             key: Mutex::new(None),
             import: Mutex::new(None),
+            push: Mutex::new(None),
             workspaces: Mutex::new(HashMap::new()),
         };
         AppState { inner: Arc::new(inner), dialogs: Arc::new(DialogOverride::default()) }
@@ -192,6 +195,23 @@ impl AppState {
     /// Asks the running import to stop; false when none is running.
     pub fn cancel_import(&self) -> bool {
         match self.inner.import.lock() {
+            Ok(slot) => slot.as_ref().map(CancelToken::cancel).is_some(),
+            Err(_) => false,
+        }
+    }
+
+    /// A token for the push about to start (replacing any earlier one).
+    pub fn begin_push(&self) -> CancelToken {
+        let token = CancelToken::new();
+        if let Ok(mut slot) = self.inner.push.lock() {
+            *slot = Some(token.clone());
+        }
+        token
+    }
+
+    /// Asks the running push to stop after the change under way; false when none runs.
+    pub fn cancel_push(&self) -> bool {
+        match self.inner.push.lock() {
             Ok(slot) => slot.as_ref().map(CancelToken::cancel).is_some(),
             Err(_) => false,
         }

@@ -90,6 +90,13 @@ test('links applied in the window are pushed to the server and read back', async
   );
 
   await (await byTestId('sync-push')).click();
+  // A push of some 1,400 changes shows its progress and can be stopped.
+  await browser.waitUntil(async () => (await byTestId('sync-progress')).isDisplayed(), {
+    timeout: 10000,
+    timeoutMsg: 'no progress shown during the push',
+  });
+  assert.ok(await (await byTestId('sync-cancel')).isDisplayed());
+  await browser.saveScreenshot(join(SCREENSHOTS, 'sync-pushing.png'));
   await browser.waitUntil(async () => /\(0\)/.test(await (await (await byTestId('sync-pending')).$('h2')).getText()), {
     timeout: 60000,
     timeoutMsg: 'the push never emptied the outbox',

@@ -89,7 +89,9 @@ export const api = {
   syncConfigure: (uai, url, token) => call('sync_configure', { uai, url, token }),
   syncTest: (uai) => call('sync_test', { uai }),
   syncPull: (uai) => call('sync_pull', { uai }),
-  syncPush: (uai) => call('sync_push', { uai }),
+  /** `onProgress` receives { done, total } after each change sent. */
+  syncPush: (uai, onProgress) => call('sync_push', { uai, channel: channel(onProgress) }),
+  syncCancel: () => call('sync_cancel'),
   syncResolve: (uai, id, keep) => call('sync_resolve', { uai, id, keep }),
   syncReject: (uai, id) => call('sync_reject', { uai, id }),
 };

@@ -437,7 +437,8 @@ pub fn sync_status(dir: Option<PathBuf>, raw_uai: &str, json: bool) -> Result<u8
 pub fn sync_push(dir: Option<PathBuf>, raw_uai: &str, json: bool) -> Result<u8, Failure> {
     let (mut store, client) = sync_client(dir, raw_uai)?;
     let actor = preau_core::audit::actor("cli");
-    let pushed = preau_core::sync::block_on(preau_core::sync::push(&client, &mut store, &actor, &|| false))??;
+    let pushed =
+        preau_core::sync::block_on(preau_core::sync::push(&client, &mut store, &actor, &|| false, &mut |_, _| {}))??;
     store.record_push(pushed.sent, pushed.conflicts == 0 && pushed.missing == 0)?;
     if json {
         json_line(&pushed)?;

@@ -133,3 +133,36 @@ fn a_push_killed_midway_resumes_without_loss() {
     assert_eq!(server_users(&peer), accounts.len() as u64);
     assert!(open(d).audit_verify().unwrap().ok);
 }
+
+#[test]
+fn a_cancelled_push_stops_between_changes_and_reports_its_progress() {
+    use preau_core::sync::{block_on, push, Client};
+    let peer = peer();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    assert_eq!(cli(d, TOKEN, &["demo", "--uai", UAI, "--kind", "college", "--seed", "10"]).status.code(), Some(0));
+    assert_eq!(cli(d, TOKEN, &["sync", "configure", "--uai", UAI, "--url", &peer.url]).status.code(), Some(0));
+    ok_json(&cli(d, TOKEN, &["sync", "publish", "--uai", UAI, "--json"]));
+    ok_json(&cli(d, TOKEN, &["sync", "pull", "--uai", UAI, "--json"]));
+    let sample: Vec<String> = accounts_of(d).into_iter().take(20).collect();
+    assert_eq!(queue_links(d, &sample, "C"), 20);
+
+    let mut store = open(d);
+    let client = block_on(Client::connect(&peer.url, TOKEN)).unwrap().unwrap();
+    let done = std::cell::Cell::new(0);
+    let mut heard = Vec::new();
+    let stop = || done.get() >= 5;
+    let pushed = block_on(push(&client, &mut store, "test", &stop, &mut |n, total| {
+        done.set(n);
+        heard.push((n, total));
+    }))
+    .unwrap()
+    .unwrap();
+    assert_eq!((pushed.sent, pushed.remaining), (5, 15));
+    assert_eq!(heard.first(), Some(&(0, 20)));
+    assert_eq!(heard.last(), Some(&(5, 20)));
+    let rest = block_on(push(&client, &mut store, "test", &|| false, &mut |_, _| {})).unwrap().unwrap();
+    assert_eq!((rest.sent, rest.remaining), (15, 0));
+    drop(store);
+    links_on_server(&peer, &sample, "C");
+}

@@ -5,6 +5,7 @@ use preau_core::audit;
 use preau_core::store::{LastSync, OutboxChange};
 use preau_core::sync::{self, Client};
 use serde::Serialize;
+use tauri::ipc::Channel;
 use tauri::State;
 
 use super::{blocking, open};
@@ -93,11 +94,28 @@ pub async fn sync_pull(state: State<'_, AppState>, uai: String) -> Result<sync::
     .await
 }
 
+#[derive(Debug, Clone, Serialize)]
+pub struct PushProgress {
+    pub done: usize,
+    pub total: usize,
+}
+
+/// Sends the pending changes, reporting each one; [`sync_cancel`] stops it
+/// after the change under way (what was sent stays sent).
 #[tauri::command]
-pub async fn sync_push(state: State<'_, AppState>, uai: String) -> Result<sync::Pushed, IpcError> {
+pub async fn sync_push(
+    state: State<'_, AppState>,
+    uai: String,
+    channel: Channel<PushProgress>,
+) -> Result<sync::Pushed, IpcError> {
+    let cancel = state.begin_push();
     blocking(&state, move |st| {
         let (mut store, client) = client(st, &uai)?;
-        let pushed = sync::block_on(sync::push(&client, &mut store, &audit::actor("app"), &|| false))??;
+        let mut progress = |done, total| {
+            let _ = channel.send(PushProgress { done, total });
+        };
+        let stop = || cancel.is_cancelled();
+        let pushed = sync::block_on(sync::push(&client, &mut store, &audit::actor("app"), &stop, &mut progress))??;
         store.record_push(pushed.sent, pushed.conflicts == 0 && pushed.missing == 0)?;
         Ok(pushed)
     })
@@ -116,6 +134,12 @@ pub async fn sync_resolve(state: State<'_, AppState>, uai: String, id: i64, keep
         Ok(store.resolve_conflict(id, mine, &audit::actor("app"))?)
     })
     .await
+}
+
+/// Asks the running push to stop; false when none runs.
+#[tauri::command]
+pub fn sync_cancel(state: State<'_, AppState>) -> bool {
+    state.cancel_push()
 }
 
 /// Withdraws one pending change before it is sent.

@@ -118,10 +118,24 @@ export default {
       // What waits to be sent, grouped.
       const push = h('button', { type: 'button', class: 'btn', dataset: { testid: 'sync-push' } }, t('sync.push'));
       push.disabled = !o.server || o.pending.length === 0;
+      const meter = h('progress', { max: '1', value: '0', hidden: '', dataset: { testid: 'sync-progress' }, 'aria-label': t('sync.progress') });
+      const cancel = h('button', { type: 'button', class: 'btn btn--secondary', hidden: '', dataset: { testid: 'sync-cancel' } }, t('sync.cancel'));
+      cancel.addEventListener('click', () => ctx.api.syncCancel());
       push.addEventListener('click', () =>
         busy(push, t('sync.pushing'), async () => {
-          const r = await ctx.api.syncPush(uai);
-          announce(t('sync.pushed', { sent: formatNumber(r.sent), conflicts: formatNumber(r.conflicts) }));
+          meter.hidden = false;
+          cancel.hidden = false;
+          try {
+            const r = await ctx.api.syncPush(uai, ({ done, total }) => {
+              meter.max = String(Math.max(total, 1));
+              meter.value = String(done);
+              push.textContent = t('sync.pushingCount', { done: formatNumber(done), total: formatNumber(total) });
+            });
+            announce(t('sync.pushed', { sent: formatNumber(r.sent), conflicts: formatNumber(r.conflicts) }));
+          } finally {
+            meter.hidden = true;
+            cancel.hidden = true;
+          }
           await draw();
         }),
       );
@@ -149,7 +163,7 @@ export default {
               }, t('sync.reject'))))),
             ),
           ),
-          h('div', { class: 'toolbar' }, push),
+          h('div', { class: 'toolbar' }, push, cancel, meter),
         ),
       );
       // Conflicts: mine and theirs side by side.

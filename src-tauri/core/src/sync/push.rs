@@ -81,21 +81,27 @@ fn already_applied(patch: &Value, theirs: &Value) -> bool {
         })
 }
 
-/// Sends every pending change; `cancelled` is checked between changes.
+/// Sends every pending change; `cancelled` is checked between changes,
+/// `progress` hears (done, total) after each.
 pub async fn push(
     client: &Client,
     store: &mut Store,
     actor: &str,
     cancelled: &dyn Fn() -> bool,
+    progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Pushed, SyncError> {
     let mut out = Pushed::default();
     let mut known = known(store)?;
-    for change in store.outbox()?.into_iter().filter(|c| c.state == "pending") {
+    let pending: Vec<_> = store.outbox()?.into_iter().filter(|c| c.state == "pending").collect();
+    let total = pending.len();
+    progress(0, total);
+    for (done, change) in pending.into_iter().enumerate() {
         if cancelled() {
             break;
         }
         let Some((id, etag)) = locate(client, &known, &change.resource, &change.target).await? else {
             out.missing += 1;
+            progress(done + 1, total);
             continue;
         };
         let body: Value = serde_json::from_str(&change.payload).map_err(|e| SyncError::BadResponse {
@@ -124,6 +130,7 @@ pub async fn push(
                 }
             }
         }
+        progress(done + 1, total);
     }
     out.remaining = store.outbox()?.len();
     Ok(out)
