@@ -74,22 +74,8 @@ fn publish_seeds_the_server_once_then_pull_reads_it_back() {
     drop(store);
 
     // Links applied in Préau wait in the outbox, then go as PATCHes with If-Match.
-    let mut store = open(d);
     let targets: Vec<String> = data.accounts.iter().take(3).map(|a| a.id.clone()).collect();
-    let links: Vec<preau_core::store::AccountLink> = targets
-        .iter()
-        .enumerate()
-        .map(|(k, t)| preau_core::store::AccountLink {
-            source: "pronote".into(),
-            source_id: format!("PRN{k}"),
-            category: "eleve".into(),
-            account: t.clone(),
-            decided: "manuel".into(),
-        })
-        .collect();
-    let session = store.start_match_session("pronote", None, None, "etablissement", "test").unwrap();
-    assert_eq!(store.apply_match_session(session.id, &links, "test").unwrap(), 3);
-    drop(store);
+    assert_eq!(queue_links(d, &targets, "PRN"), 3);
     assert_eq!(ok_json(&cli(d, TOKEN, &["sync", "status", "--uai", UAI, "--json"]))["pending"], 3);
     let pushed = ok_json(&cli(d, TOKEN, &["sync", "push", "--uai", UAI, "--json"]));
     assert_eq!(
@@ -114,12 +100,7 @@ fn publish_seeds_the_server_once_then_pull_reads_it_back() {
         "Operations": [{ "op": "replace", "path": "displayName", "value": "Changé ailleurs" }],
     });
     assert!(matches!(http(&peer, "PATCH", &path, Some(&patch)).0, 200 | 204));
-    let mut store = open(d);
-    let mut moved = links[..1].to_vec();
-    moved[0].source_id = "PRN9".into();
-    let session = store.start_match_session("pronote", None, None, "etablissement", "test").unwrap();
-    store.apply_match_session(session.id, &moved, "test").unwrap();
-    drop(store);
+    queue_links(d, &targets[..1], "PRN9-");
     let pushed = ok_json(&cli(d, TOKEN, &["sync", "push", "--uai", UAI, "--json"]));
     assert_eq!((pushed["sent"].as_u64(), pushed["conflicts"].as_u64()), (Some(0), Some(1)), "{pushed}");
     let status = ok_json(&cli(d, TOKEN, &["sync", "status", "--uai", UAI, "--json"]));
@@ -133,7 +114,7 @@ fn publish_seeds_the_server_once_then_pull_reads_it_back() {
     let pushed = ok_json(&cli(d, TOKEN, &["sync", "push", "--uai", UAI, "--json"]));
     assert_eq!((pushed["sent"].as_u64(), pushed["remaining"].as_u64()), (Some(1), Some(0)), "{pushed}");
     let after = server_user(&targets[0]);
-    assert_eq!(after[preau_core::sync::ENT_USER]["pronoteId"], "PRN9");
+    assert_eq!(after[preau_core::sync::ENT_USER]["pronoteId"], "PRN9-0");
     assert_eq!(after["displayName"], "Changé ailleurs", "their change is kept beside mine");
     assert!(open(d).audit_verify().unwrap().ok);
 

@@ -37,6 +37,22 @@ fn meta(store: &Store, key: &str) -> Result<Option<String>, StoreError> {
         .map_err(sql("réglages"))
 }
 
+/// Keeps `last` as the last synchronisation (inside the caller's transaction when it has one).
+fn write_last(conn: &rusqlite::Connection, last: &LastSync) -> Result<(), StoreError> {
+    let text = serde_json::to_string(last).map_err(|e| StoreError::Data {
+        table: "meta",
+        row: "sync_last".into(),
+        field: "value",
+        value: e.to_string(),
+    })?;
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES ('sync_last', ?1) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        [text],
+    )
+    .map_err(sql("réglages"))?;
+    Ok(())
+}
+
 impl Store {
     /// The ENT server's SCIM address for this establishment.
     pub fn sync_url(&self) -> Result<Option<String>, StoreError> {
@@ -69,18 +85,7 @@ impl Store {
                     .map_err(sql("annuaire du serveur"))?;
             }
         }
-        let last = LastSync { at: audit_log::now(), result: "ok".into(), pulled: rows.len(), pushed: 0 };
-        let text = serde_json::to_string(&last).map_err(|e| StoreError::Data {
-            table: "meta",
-            row: "sync_last".into(),
-            field: "value",
-            value: e.to_string(),
-        })?;
-        tx.execute(
-            "INSERT INTO meta (key, value) VALUES ('sync_last', ?1) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            [text],
-        )
-        .map_err(sql("réglages"))?;
+        write_last(&tx, &LastSync { at: audit_log::now(), result: "ok".into(), pulled: rows.len(), pushed: 0 })?;
         audit_log::append(
             &tx,
             actor,
@@ -124,19 +129,7 @@ impl Store {
 
     /// Records a push's outcome as the last synchronisation.
     pub fn record_push(&mut self, pushed: usize, ok: bool) -> Result<(), StoreError> {
-        let last = LastSync { at: audit_log::now(), result: if ok { "ok" } else { "error" }.into(), pulled: 0, pushed };
-        let text = serde_json::to_string(&last).map_err(|e| StoreError::Data {
-            table: "meta",
-            row: "sync_last".into(),
-            field: "value",
-            value: e.to_string(),
-        })?;
-        self.conn
-            .execute(
-                "INSERT INTO meta (key, value) VALUES ('sync_last', ?1) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                [text],
-            )
-            .map_err(sql("réglages"))?;
-        Ok(())
+        let result = if ok { "ok" } else { "error" }.into();
+        write_last(&self.conn, &LastSync { at: audit_log::now(), result, pulled: 0, pushed })
     }
 }
