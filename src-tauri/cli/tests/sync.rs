@@ -123,3 +123,18 @@ fn publish_seeds_the_server_once_then_pull_reads_it_back() {
     assert_eq!(cli(d, TOKEN, &["sync", "configure", "--uai", UAI, "--url", &closed]).status.code(), Some(0));
     fails_with(&cli(d, TOKEN, &["sync", "pull", "--uai", UAI]), "SYNC_UNREACHABLE");
 }
+
+#[test]
+fn a_server_without_the_ent_extension_is_named_as_such() {
+    let plain = start_peer(false);
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    assert_eq!(cli(d, TOKEN, &["demo", "--uai", UAI, "--kind", "college", "--seed", "2"]).status.code(), Some(0));
+    assert_eq!(cli(d, TOKEN, &["sync", "configure", "--uai", UAI, "--url", &plain.url]).status.code(), Some(0));
+    let o = cli(d, TOKEN, &["sync", "test", "--uai", UAI]);
+    fails_with(&o, "SYNC_SCHEMA_MISSING");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("urn:preau:scim:schemas:extension:ent:1.0:User"));
+    // Nothing is written for a server Préau cannot use.
+    fails_with(&cli(d, TOKEN, &["sync", "publish", "--uai", UAI]), "SYNC_SCHEMA_MISSING");
+    assert!(open(d).last_sync().unwrap().is_none());
+}

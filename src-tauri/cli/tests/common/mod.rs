@@ -32,18 +32,23 @@ impl Drop for Peer {
 }
 
 pub fn peer() -> Peer {
+    start_peer(true)
+}
+
+/// `ent`: with the project's schema files; without, the server knows only RFC 7643's.
+pub fn start_peer(ent: bool) -> Peer {
     let server = std::env::var_os("PREAU_SCIM_SERVER")
         .map(PathBuf::from)
         .unwrap_or_else(|| root().join("target/peer-venv/bin/scim2-server"));
     assert!(server.is_file(), "{} is missing: run `cargo xtask setup`", server.display());
     let scim = root().join("src-tauri/core/scim");
     let port = free_port();
-    let child = Command::new(server)
-        .args(["--hostname", "127.0.0.1", "--port", &port.to_string(), "--bearer-token", TOKEN])
-        .arg("--schema")
-        .arg(scim.join("schemas.json"))
-        .arg("--resource-type")
-        .arg(scim.join("resource-types.json"))
+    let mut cmd = Command::new(server);
+    cmd.args(["--hostname", "127.0.0.1", "--port", &port.to_string(), "--bearer-token", TOKEN]);
+    if ent {
+        cmd.arg("--schema").arg(scim.join("schemas.json")).arg("--resource-type").arg(scim.join("resource-types.json"));
+    }
+    let child = cmd
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
