@@ -29,6 +29,10 @@ pub fn cmd(ctx: &Ctx) -> Result<i32> {
     if std::io::stderr().is_terminal() && env::var_os("CARGO_TERM_COLOR").is_none() {
         env::set_var("CARGO_TERM_COLOR", "always");
     }
+    // The sync tests start the peer from the project's venv, wherever the target dir is.
+    if env::var_os("PREAU_SCIM_SERVER").is_none() {
+        env::set_var("PREAU_SCIM_SERVER", ctx.venv_bin("scim2-server"));
+    }
     let mut layers = Vec::new();
     let mut counts = Counts::default();
     let started = Instant::now();
