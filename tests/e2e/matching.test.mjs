@@ -109,9 +109,11 @@ test('the session resumes after leaving the view; the dry run, then applying', a
   const session = await text('match-session');
   assert.match(session, /reprise/, session);
   assert.ok(numbers(session).some((n) => n >= 3), `three decisions recorded: ${session}`);
+  // As a person would: the step is on screen before the dry run is asked for.
+  await (await byTestId('match-step-counts')).waitForExist({ timeout: 30000 });
   await (await byTestId('match-preview')).click();
   const preview = await byTestId('match-preview-result');
-  await preview.waitForExist();
+  await preview.waitForExist({ timeout: 30000 });
   const [auto, manual] = numbers(await preview.$('p').getText());
   const totalAuto = Object.values(expected).reduce((s, c) => s + c.auto, 0);
   assert.equal(auto, totalAuto, 'every automatic link would be written');
