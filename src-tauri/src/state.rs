@@ -50,6 +50,8 @@ struct Inner {
     push: Mutex<Option<CancelToken>>,
     /// Reconciliation workspaces by (UAI, source): computed once per session.
     workspaces: Mutex<HashMap<(String, String), Arc<Workspace>>>,
+    /// Held while a workspace is computed: a second request waits for it instead of computing it again.
+    building: Mutex<()>,
 }
 
 /// Answers that replace the native file dialogs, which WebDriver cannot drive.
@@ -143,6 +145,7 @@ impl AppState {
             import: Mutex::new(None),
             push: Mutex::new(None),
             workspaces: Mutex::new(HashMap::new()),
+            building: Mutex::new(()),
         };
         AppState { inner: Arc::new(inner), dialogs: Arc::new(DialogOverride::default()) }
     }
@@ -172,6 +175,14 @@ impl AppState {
             let cache =
                 self.inner.workspaces.lock().map_err(|_| IpcError::new("INTERNAL", "verrou du rapprochement"))?;
             if let (false, Some(w)) = (fresh, cache.get(&key)) {
+                return Ok(w.clone());
+            }
+        }
+        let _one = self.inner.building.lock().map_err(|_| IpcError::new("INTERNAL", "verrou du rapprochement"))?;
+        if !fresh {
+            let cache =
+                self.inner.workspaces.lock().map_err(|_| IpcError::new("INTERNAL", "verrou du rapprochement"))?;
+            if let Some(w) = cache.get(&key) {
                 return Ok(w.clone());
             }
         }
