@@ -25,12 +25,7 @@ fn publish_seeds_the_server_once_then_pull_reads_it_back() {
     fails_with(&cli(d, "mauvais-jeton", &["sync", "test", "--uai", UAI]), "SYNC_UNAUTHORIZED");
 
     // The store's own accounts and groups, as the server must end up with them.
-    let store = preau_core::store::Store::open(
-        d,
-        &preau_core::model::Uai::parse(UAI).unwrap(),
-        &preau_core::secrets::DbKey::from_hex(KEY).unwrap(),
-    )
-    .unwrap();
+    let store = open(d);
     let data = store.load_population().unwrap().unwrap();
     let accounts = data.accounts.iter().filter(|a| a.establishments.iter().any(|e| e.to_string() == UAI)).count();
     let groups = data.groups.len();
@@ -57,12 +52,7 @@ fn publish_seeds_the_server_once_then_pull_reads_it_back() {
     assert_eq!(status["last"]["pulled"].as_u64(), Some((accounts + groups) as u64));
 
     // What was pulled is the local accounts, with their ETags, ENT extension included.
-    let store = preau_core::store::Store::open(
-        d,
-        &preau_core::model::Uai::parse(UAI).unwrap(),
-        &preau_core::secrets::DbKey::from_hex(KEY).unwrap(),
-    )
-    .unwrap();
+    let store = open(d);
     let users = store.snapshot("User").unwrap();
     let local = &data.accounts[0];
     let row = users.iter().find(|u| u.external_id.as_deref() == Some(local.id.as_str())).expect("the first account");
@@ -129,8 +119,7 @@ fn a_server_without_the_ent_extension_is_named_as_such() {
     let plain = start_peer(false);
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    assert_eq!(cli(d, TOKEN, &["demo", "--uai", UAI, "--kind", "college", "--seed", "2"]).status.code(), Some(0));
-    assert_eq!(cli(d, TOKEN, &["sync", "configure", "--uai", UAI, "--url", &plain.url]).status.code(), Some(0));
+    demo_pointing_at(d, 2, &plain.url);
     let o = cli(d, TOKEN, &["sync", "test", "--uai", UAI]);
     fails_with(&o, "SYNC_SCHEMA_MISSING");
     assert!(String::from_utf8_lossy(&o.stderr).contains("urn:preau:scim:schemas:extension:ent:1.0:User"));

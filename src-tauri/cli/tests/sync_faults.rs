@@ -46,8 +46,7 @@ fn faults_lose_nothing_and_duplicate_nothing() {
     let proxy = fault_proxy(&peer.url, hostile);
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    assert_eq!(cli(d, TOKEN, &["demo", "--uai", UAI, "--kind", "college", "--seed", "8"]).status.code(), Some(0));
-    assert_eq!(cli(d, TOKEN, &["sync", "configure", "--uai", UAI, "--url", &proxy.url]).status.code(), Some(0));
+    demo_pointing_at(d, 8, &proxy.url);
     let accounts = accounts_of(d);
 
     // A create cut off after the server made it is found again by externalId.
@@ -93,8 +92,7 @@ fn a_push_killed_midway_resumes_without_loss() {
     let proxy = fault_proxy(&peer.url, slow);
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    assert_eq!(cli(d, TOKEN, &["demo", "--uai", UAI, "--kind", "college", "--seed", "9"]).status.code(), Some(0));
-    assert_eq!(cli(d, TOKEN, &["sync", "configure", "--uai", UAI, "--url", &proxy.url]).status.code(), Some(0));
+    demo_pointing_at(d, 9, &proxy.url);
     ok_json(&cli(d, TOKEN, &["sync", "publish", "--uai", UAI, "--json"]));
     ok_json(&cli(d, TOKEN, &["sync", "pull", "--uai", UAI, "--json"]));
     let accounts = accounts_of(d);
@@ -140,8 +138,7 @@ fn a_cancelled_push_stops_between_changes_and_reports_its_progress() {
     let peer = peer();
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    assert_eq!(cli(d, TOKEN, &["demo", "--uai", UAI, "--kind", "college", "--seed", "10"]).status.code(), Some(0));
-    assert_eq!(cli(d, TOKEN, &["sync", "configure", "--uai", UAI, "--url", &peer.url]).status.code(), Some(0));
+    demo_pointing_at(d, 10, &peer.url);
     ok_json(&cli(d, TOKEN, &["sync", "publish", "--uai", UAI, "--json"]));
     ok_json(&cli(d, TOKEN, &["sync", "pull", "--uai", UAI, "--json"]));
     let sample: Vec<String> = accounts_of(d).into_iter().take(20).collect();

@@ -120,6 +120,14 @@ pub fn http(peer: &Peer, method: &str, path: &str, body: Option<&serde_json::Val
     (status, text)
 }
 
+/// A demo collège in `d` whose server is `url`.
+pub fn demo_pointing_at(d: &Path, seed: u32, url: &str) {
+    let o = cli(d, TOKEN, &["demo", "--uai", UAI, "--kind", "college", "--seed", &seed.to_string()]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = cli(d, TOKEN, &["sync", "configure", "--uai", UAI, "--url", url]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
 pub fn fails_with(o: &Output, code: &str) {
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "stderr: {err}");
