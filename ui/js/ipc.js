@@ -88,10 +88,10 @@ export const api = {
   syncOverview: (uai) => call('sync_overview', { uai }),
   syncConfigure: (uai, url, token) => call('sync_configure', { uai, url, token }),
   syncTest: (uai) => call('sync_test', { uai }),
-  syncPull: (uai) => call('sync_pull', { uai }),
+  syncPull: (uai, onProgress) => call('sync_pull', { uai, channel: channel(onProgress) }),
   /** `onProgress` receives { done, total } after each change sent. */
   syncPush: (uai, onProgress) => call('sync_push', { uai, channel: channel(onProgress) }),
   syncCancel: () => call('sync_cancel'),
-  syncResolve: (uai, id, keep) => call('sync_resolve', { uai, id, keep }),
+  syncResolve: (uai, id, keep, values) => call('sync_resolve', { uai, id, keep, values: values || null }),
   syncReject: (uai, id) => call('sync_reject', { uai, id }),
 };

@@ -374,7 +374,7 @@ pub fn sync_pull(dir: Option<PathBuf>, raw_uai: &str, json: bool) -> Result<u8, 
     let (mut store, client) = sync_client(dir, raw_uai)?;
     let uai = uai(raw_uai)?.to_string();
     let actor = preau_core::audit::actor("cli");
-    let pulled = preau_core::sync::block_on(preau_core::sync::pull(&client, &mut store, &uai, &actor))??;
+    let pulled = preau_core::sync::block_on(preau_core::sync::pull(&client, &mut store, &uai, &actor, &mut |_| {}))??;
     if json {
         json_line(&pulled)?;
     } else {
@@ -455,14 +455,54 @@ pub fn sync_push(dir: Option<PathBuf>, raw_uai: &str, json: bool) -> Result<u8, 
     Ok(0)
 }
 
-pub fn sync_resolve(dir: Option<PathBuf>, raw_uai: &str, conflict: i64, keep_mine: bool) -> Result<u8, Failure> {
+/// How `sync resolve` settles a conflict.
+pub enum Keep {
+    Mine,
+    Theirs,
+    /// `PATH=VALUE` pairs; none takes the merge the view proposes.
+    Merge(Vec<String>),
+}
+
+pub fn sync_resolve(dir: Option<PathBuf>, raw_uai: &str, conflict: i64, keep: Keep) -> Result<u8, Failure> {
+    use preau_core::store::Resolution;
     let uai = uai(raw_uai)?;
     let mut store = Store::open(&data_dir(dir)?, &uai, &key()?)?;
-    store.resolve_conflict(conflict, keep_mine, &preau_core::audit::actor("cli"))?;
-    print_line(if keep_mine {
-        "Conflit réglé : votre version sera renvoyée au prochain envoi."
-    } else {
-        "Conflit réglé : la version du serveur est gardée, votre modification est retirée."
-    })?;
+    let (resolution, said) = match keep {
+        Keep::Mine => (Resolution::Mine, "Conflit réglé : votre version sera renvoyée au prochain envoi."),
+        Keep::Theirs => {
+            (Resolution::Theirs, "Conflit réglé : la version du serveur est gardée, votre modification est retirée.")
+        }
+        Keep::Merge(pairs) => {
+            let change = store.outbox()?.into_iter().find(|c| c.id == conflict && c.state == "conflict");
+            let view = change.as_ref().and_then(preau_core::sync::conflict_view).ok_or_else(|| Failure {
+                code: "SYNC_NO_CONFLICT",
+                message: format!("aucun conflit n° {conflict}"),
+                exit: 2,
+            })?;
+            let mut values: Vec<(String, serde_json::Value)> =
+                view.rows.iter().filter(|r| r.member.is_none()).map(|r| (r.path.clone(), r.merged.clone())).collect();
+            for pair in pairs {
+                let Some((path, value)) = pair.split_once('=') else {
+                    return Err(Failure {
+                        code: "CLI_USAGE",
+                        message: format!("--set attend CHEMIN=VALEUR, pas « {pair} »"),
+                        exit: 2,
+                    });
+                };
+                let Some(slot) = values.iter_mut().find(|(p, _)| p == path) else {
+                    return Err(Failure {
+                        code: "CLI_USAGE",
+                        message: format!("le conflit n° {conflict} ne porte pas sur « {path} »"),
+                        exit: 2,
+                    });
+                };
+                slot.1 = serde_json::Value::String(value.to_string());
+            }
+            let merged = change.map(|c| preau_core::sync::merged_patch(&c, &values)).unwrap_or_default();
+            (Resolution::Merge(merged), "Conflit réglé : la fusion sera envoyée au prochain envoi.")
+        }
+    };
+    store.resolve_conflict(conflict, resolution, &preau_core::audit::actor("cli"))?;
+    print_line(said)?;
     Ok(0)
 }

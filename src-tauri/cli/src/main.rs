@@ -137,7 +137,8 @@ enum SyncCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Règle un conflit : garder ma version (renvoyée sur celle du serveur) ou prendre celle du serveur.
+    /// Règle un conflit : garder ma version (renvoyée sur celle du serveur), prendre celle du
+    /// serveur, ou fusionner (les valeurs données par --set, sinon la proposition de fusion).
     Resolve {
         #[arg(long)]
         uai: String,
@@ -145,6 +146,9 @@ enum SyncCommand {
         conflict: i64,
         #[arg(long, value_enum)]
         keep: Keep,
+        /// Avec --keep merge : CHEMIN=VALEUR (répétable ; VALEUR vide retire l'attribut).
+        #[arg(long = "set", value_name = "CHEMIN=VALEUR")]
+        set: Vec<String>,
     },
     /// Serveur, modifications en attente, conflits, dernière synchronisation.
     Status {
@@ -170,6 +174,7 @@ enum AuditCommand {
 enum Keep {
     Mine,
     Theirs,
+    Merge,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug)]
@@ -265,8 +270,13 @@ fn main() -> ExitCode {
             SyncCommand::Publish { uai, json } => commands::sync_publish(cli.data_dir, &uai, json),
             SyncCommand::Status { uai, json } => commands::sync_status(cli.data_dir, &uai, json),
             SyncCommand::Push { uai, json } => commands::sync_push(cli.data_dir, &uai, json),
-            SyncCommand::Resolve { uai, conflict, keep } => {
-                commands::sync_resolve(cli.data_dir, &uai, conflict, matches!(keep, Keep::Mine))
+            SyncCommand::Resolve { uai, conflict, keep, set } => {
+                let keep = match keep {
+                    Keep::Mine => commands::Keep::Mine,
+                    Keep::Theirs => commands::Keep::Theirs,
+                    Keep::Merge => commands::Keep::Merge(set),
+                };
+                commands::sync_resolve(cli.data_dir, &uai, conflict, keep)
             }
         },
     };

@@ -81,15 +81,29 @@ fn publish_seeds_the_server_once_then_pull_reads_it_back() {
     assert_eq!(server_user(&targets[0])[preau_core::sync::ENT_USER]["pronoteId"], "PRN0");
     assert_eq!(server_user(&targets[2])[preau_core::sync::ENT_USER]["pronoteId"], "PRN2");
 
-    // Someone else changes the first account on the server: Préau's next
-    // change to it is refused as stale (412) and waits as a conflict.
+    // Someone else changes another attribute of the first account: Préau's
+    // next change to it meets a 412, is judged against its base, and goes
+    // again over their version — their change is kept beside mine.
     let theirs = server_user(&targets[0]);
     let path = format!("/v2/Users/{}", theirs["id"].as_str().unwrap());
-    let patch = serde_json::json!({
-        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
-        "Operations": [{ "op": "replace", "path": "displayName", "value": "Changé ailleurs" }],
-    });
-    assert!(matches!(http(&peer, "PATCH", &path, Some(&patch)).0, 200 | 204));
+    let patch = |path: &str, value: &str| {
+        serde_json::json!({
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+            "Operations": [{ "op": "replace", "path": path, "value": value }],
+        })
+    };
+    assert!(matches!(http(&peer, "PATCH", &path, Some(&patch("displayName", "Changé ailleurs"))).0, 200 | 204));
+    queue_links(d, &targets[..1], "PRN8-");
+    let pushed = ok_json(&cli(d, TOKEN, &["sync", "push", "--uai", UAI, "--json"]));
+    assert_eq!((pushed["sent"].as_u64(), pushed["conflicts"].as_u64()), (Some(1), Some(0)), "{pushed}");
+    let after = server_user(&targets[0]);
+    assert_eq!(after[preau_core::sync::ENT_USER]["pronoteId"], "PRN8-0");
+    assert_eq!(after["displayName"], "Changé ailleurs");
+
+    // Someone else sets the same attribute: a real conflict, kept with the
+    // base, mine and theirs.
+    let pronote = format!("{}:pronoteId", preau_core::sync::ENT_USER);
+    assert!(matches!(http(&peer, "PATCH", &path, Some(&patch(&pronote, "AILLEURS"))).0, 200 | 204));
     queue_links(d, &targets[..1], "PRN9-");
     let pushed = ok_json(&cli(d, TOKEN, &["sync", "push", "--uai", UAI, "--json"]));
     assert_eq!((pushed["sent"].as_u64(), pushed["conflicts"].as_u64()), (Some(0), Some(1)), "{pushed}");
@@ -97,15 +111,47 @@ fn publish_seeds_the_server_once_then_pull_reads_it_back() {
     assert_eq!((status["pending"].as_u64(), status["conflicts"].as_u64()), (Some(0), Some(1)));
     let store = open(d);
     let conflict = store.outbox().unwrap().into_iter().find(|c| c.state == "conflict").unwrap();
-    assert!(conflict.server.as_deref().unwrap_or("").contains("Changé ailleurs"), "the server's side is kept");
+    let view = preau_core::sync::conflict_view(&conflict).unwrap();
+    let row = view.rows.iter().find(|r| r.path == pronote).unwrap();
+    assert_eq!(
+        (row.base.as_str(), row.mine.as_str(), row.theirs.as_str()),
+        (Some("PRN8-0"), Some("PRN9-0"), Some("AILLEURS"))
+    );
+    assert!(row.clash);
     drop(store);
-    let o = cli(d, TOKEN, &["sync", "resolve", "--uai", UAI, "--conflict", &conflict.id.to_string(), "--keep", "mine"]);
+
+    // Keeping mine sends it over theirs.
+    let id = conflict.id.to_string();
+    let o = cli(d, TOKEN, &["sync", "resolve", "--uai", UAI, "--conflict", &id, "--keep", "mine"]);
     assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
     let pushed = ok_json(&cli(d, TOKEN, &["sync", "push", "--uai", UAI, "--json"]));
     assert_eq!((pushed["sent"].as_u64(), pushed["remaining"].as_u64()), (Some(1), Some(0)), "{pushed}");
-    let after = server_user(&targets[0]);
-    assert_eq!(after[preau_core::sync::ENT_USER]["pronoteId"], "PRN9-0");
-    assert_eq!(after["displayName"], "Changé ailleurs", "their change is kept beside mine");
+    assert_eq!(server_user(&targets[0])[preau_core::sync::ENT_USER]["pronoteId"], "PRN9-0");
+
+    // Merging sends the value the user composed; taking theirs drops mine.
+    for (keep, value, expected) in [("merge", "FUSION", "FUSION"), ("theirs", "", "AILLEURS-2")] {
+        let theirs_value = if keep == "merge" { "AILLEURS-1" } else { "AILLEURS-2" };
+        assert!(matches!(http(&peer, "PATCH", &path, Some(&patch(&pronote, theirs_value))).0, 200 | 204));
+        queue_links(d, &targets[..1], &format!("PRN-{keep}-"));
+        let pushed = ok_json(&cli(d, TOKEN, &["sync", "push", "--uai", UAI, "--json"]));
+        assert_eq!(pushed["conflicts"].as_u64(), Some(1), "{pushed}");
+        let id = open(d).outbox().unwrap().into_iter().find(|c| c.state == "conflict").unwrap().id.to_string();
+        let set = format!("{pronote}={value}");
+        let mut args = vec!["sync", "resolve", "--uai", UAI, "--conflict", &id, "--keep", keep];
+        if keep == "merge" {
+            args.extend(["--set", &set]);
+        }
+        let o = cli(d, TOKEN, &args);
+        assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+        let pushed = ok_json(&cli(d, TOKEN, &["sync", "push", "--uai", UAI, "--json"]));
+        assert_eq!(pushed["remaining"].as_u64(), Some(0), "{pushed}");
+        assert_eq!(server_user(&targets[0])[preau_core::sync::ENT_USER]["pronoteId"], expected, "{keep}");
+    }
+    // An unknown conflict is named as such.
+    fails_with(
+        &cli(d, TOKEN, &["sync", "resolve", "--uai", UAI, "--conflict", "999", "--keep", "merge"]),
+        "SYNC_NO_CONFLICT",
+    );
     assert!(open(d).audit_verify().unwrap().ok);
 
     // Unreachable: nobody listens there.

@@ -2,7 +2,7 @@
 //! connexion", pull, the pending changes and the conflicts, push.
 
 use preau_core::audit;
-use preau_core::store::{LastSync, OutboxChange};
+use preau_core::store::{LastSync, OutboxChange, Resolution};
 use preau_core::sync::{self, Client};
 use serde::Serialize;
 use tauri::ipc::Channel;
@@ -18,7 +18,8 @@ pub struct Overview {
     /// Whether a token is at hand (keychain or environment).
     pub token: bool,
     pub pending: Vec<OutboxChange>,
-    pub conflicts: Vec<OutboxChange>,
+    /// Each conflict with its base, mine and theirs side by side.
+    pub conflicts: Vec<sync::ConflictView>,
     pub last: Option<LastSync>,
     pub snapshot: Counts,
 }
@@ -39,7 +40,7 @@ pub async fn sync_overview(state: State<'_, AppState>, uai: String) -> Result<Ov
             server: store.sync_url()?,
             token: sync::token(st.secrets(), &uai).is_ok(),
             pending,
-            conflicts,
+            conflicts: conflicts.iter().filter_map(sync::conflict_view).collect(),
             last: store.last_sync()?,
             snapshot: Counts {
                 users: store.snapshot_count("User")?,
@@ -85,11 +86,19 @@ pub async fn sync_test(state: State<'_, AppState>, uai: String) -> Result<sync::
     blocking(&state, move |st| Ok(client(st, &uai)?.1.caps)).await
 }
 
+/// Pulls the server's directory, reporting each page received.
 #[tauri::command]
-pub async fn sync_pull(state: State<'_, AppState>, uai: String) -> Result<sync::Pulled, IpcError> {
+pub async fn sync_pull(
+    state: State<'_, AppState>,
+    uai: String,
+    channel: Channel<sync::PullProgress>,
+) -> Result<sync::Pulled, IpcError> {
     blocking(&state, move |st| {
         let (mut store, client) = client(st, &uai)?;
-        Ok(sync::block_on(sync::pull(&client, &mut store, &uai, &audit::actor("app")))??)
+        let mut progress = |p: sync::PullProgress| {
+            let _ = channel.send(p);
+        };
+        Ok(sync::block_on(sync::pull(&client, &mut store, &uai, &audit::actor("app"), &mut progress))??)
     })
     .await
 }
@@ -122,16 +131,32 @@ pub async fn sync_push(
     .await
 }
 
+/// Settles a conflict: `mine`, `theirs`, or `merge` with the user's value
+/// for each attribute (`[path, value]` pairs).
 #[tauri::command]
-pub async fn sync_resolve(state: State<'_, AppState>, uai: String, id: i64, keep: String) -> Result<(), IpcError> {
+pub async fn sync_resolve(
+    state: State<'_, AppState>,
+    uai: String,
+    id: i64,
+    keep: String,
+    values: Option<Vec<(String, serde_json::Value)>>,
+) -> Result<(), IpcError> {
     blocking(&state, move |st| {
         let mut store = open(st, &uai)?;
-        let mine = match keep.as_str() {
-            "mine" => true,
-            "theirs" => false,
+        let choice = match keep.as_str() {
+            "mine" => Resolution::Mine,
+            "theirs" => Resolution::Theirs,
+            "merge" => {
+                let change = store
+                    .outbox()?
+                    .into_iter()
+                    .find(|c| c.id == id && c.state == "conflict")
+                    .ok_or_else(|| IpcError::new("SYNC_NO_CONFLICT", format!("aucun conflit n° {id}")))?;
+                Resolution::Merge(sync::merged_patch(&change, &values.unwrap_or_default()))
+            }
             other => return Err(IpcError::new("SYNC_KEEP", format!("choix inconnu : {other}"))),
         };
-        Ok(store.resolve_conflict(id, mine, &audit::actor("app"))?)
+        Ok(store.resolve_conflict(id, choice, &audit::actor("app"))?)
     })
     .await
 }

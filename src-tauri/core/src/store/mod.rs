@@ -21,7 +21,9 @@ use crate::ErrorCode;
 
 pub use imports::{BatchSummary, ColumnPresetRow, Finding, ImportTx, NewBatch};
 pub use matching::{AccountLink, JournalEntry, MatchSession};
-pub use outbox::{patch_attribute, OutboxChange, ENT_GROUP, ENT_USER};
+pub use outbox::{
+    membership_patch, patch_attribute, Confirmed, MembershipChange, OutboxChange, Resolution, ENT_GROUP, ENT_USER,
+};
 pub use population::{Counts, LevelCounts, NO_DIVISION};
 pub use schema::LATEST as SCHEMA_VERSION;
 pub use sync::{LastSync, SnapshotRow};

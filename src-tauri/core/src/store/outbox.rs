@@ -30,6 +30,8 @@ pub struct OutboxChange {
     pub state: String,
     /// On a conflict, the server's version of the resource (JSON).
     pub server: Option<String>,
+    /// On a conflict, the version the change was made over (JSON), when known.
+    pub base: Option<String>,
 }
 
 /// A SCIM PATCH body setting (or, with `None`, removing) one attribute.
@@ -39,6 +41,47 @@ pub fn patch_attribute(path: &str, value: Option<&str>) -> serde_json::Value {
         None => serde_json::json!({ "op": "remove", "path": path }),
     };
     serde_json::json!({ "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [operation] })
+}
+
+/// A group membership change: account `account` (its ENT id) joins or leaves
+/// group `group` (its `externalId`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MembershipChange {
+    pub group: String,
+    pub account: String,
+    pub join: bool,
+}
+
+/// The PATCH body of a membership change. Members are named by their
+/// `externalId`: the push puts the server's id in their place.
+pub fn membership_patch(account: &str, join: bool) -> serde_json::Value {
+    let op = if join { "add" } else { "remove" };
+    serde_json::json!({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{ "op": op, "path": "members", "value": [{ "externalId": account }] }],
+    })
+}
+
+/// How the user settles a conflict.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Resolution {
+    /// Garder la mienne.
+    Mine,
+    /// Prendre celle du serveur.
+    Theirs,
+    /// Fusionner: this PatchOp, composed from base, mine and theirs.
+    Merge(serde_json::Value),
+}
+
+/// Changes the server confirmed together, on one resource.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Confirmed {
+    pub changes: Vec<i64>,
+    pub resource: String,
+    pub server_id: String,
+    pub etag: Option<String>,
+    /// The resource as it now stands on the server (JSON), when known.
+    pub body: Option<String>,
 }
 
 /// Queues a change inside the caller's transaction.
@@ -64,7 +107,7 @@ impl Store {
         let mut st = self
             .conn
             .prepare(
-                "SELECT id, resource, target, op, payload, origin, created_at, state, server FROM outbox ORDER BY id",
+                "SELECT id, resource, target, op, payload, origin, created_at, state, server, base FROM outbox ORDER BY id",
             )
             .map_err(sql("file d'envoi"))?;
         let rows = st
@@ -79,47 +122,91 @@ impl Store {
                     created_at: r.get(6)?,
                     state: r.get(7)?,
                     server: r.get(8)?,
+                    base: r.get(9)?,
                 })
             })
             .map_err(sql("file d'envoi"))?;
         rows.collect::<Result<Vec<_>, _>>().map_err(sql("file d'envoi"))
     }
 
-    /// The server confirmed change `id`: it leaves the outbox with an audit
-    /// entry, and the snapshot takes the resource's new version.
-    pub fn outbox_done(&mut self, id: i64, server_id: &str, etag: Option<&str>, actor: &str) -> Result<(), StoreError> {
+    /// Queues group membership changes in one transaction; returns how many.
+    pub fn queue_memberships(
+        &mut self,
+        changes: &[MembershipChange],
+        origin: &str,
+        actor: &str,
+    ) -> Result<usize, StoreError> {
         let tx = self.conn.transaction().map_err(sql("file d'envoi"))?;
-        let (resource, target): (String, String) = tx
-            .query_row("SELECT resource, target FROM outbox WHERE id = ?1", [id], |r| Ok((r.get(0)?, r.get(1)?)))
-            .map_err(sql("file d'envoi"))?;
-        tx.execute("DELETE FROM outbox WHERE id = ?1", [id]).map_err(sql("file d'envoi"))?;
-        if let Some(tag) = etag {
-            tx.execute(
-                "UPDATE scim_resource SET etag = ?3 WHERE resource = ?1 AND id = ?2",
-                params![resource, server_id, tag],
-            )
-            .map_err(sql("annuaire du serveur"))?;
+        for c in changes {
+            queue(&tx, "Group", &c.group, "patch", &membership_patch(&c.account, c.join), origin)?;
         }
         audit_log::append(
             &tx,
             actor,
-            "SYNC_PUSHED",
-            &serde_json::json!({ "change": id, "resource": resource, "target": target, "server_id": server_id }),
+            "SYNC_QUEUED",
+            &serde_json::json!({ "origin": origin, "memberships": changes.len() }),
         )?;
+        tx.commit().map_err(sql("file d'envoi"))?;
+        Ok(changes.len())
+    }
+
+    /// The server confirmed these changes: they leave the outbox, each with
+    /// an audit entry, and the snapshot takes each resource's new version,
+    /// all in one transaction.
+    pub fn outbox_confirm(&mut self, confirmed: &[Confirmed], actor: &str) -> Result<(), StoreError> {
+        let tx = self.conn.transaction().map_err(sql("file d'envoi"))?;
+        for c in confirmed {
+            for &id in &c.changes {
+                let target: Option<String> = tx
+                    .query_row("SELECT target FROM outbox WHERE id = ?1", [id], |r| r.get(0))
+                    .optional()
+                    .map_err(sql("file d'envoi"))?;
+                // Already gone: confirmed twice in one run is still once.
+                let Some(target) = target else { continue };
+                tx.execute("DELETE FROM outbox WHERE id = ?1", [id]).map_err(sql("file d'envoi"))?;
+                audit_log::append(
+                    &tx,
+                    actor,
+                    "SYNC_PUSHED",
+                    &serde_json::json!({ "change": id, "resource": c.resource, "target": target, "server_id": c.server_id }),
+                )?;
+            }
+            if let Some(tag) = &c.etag {
+                tx.execute(
+                    "UPDATE scim_resource SET etag = ?3, body = COALESCE(?4, body) WHERE resource = ?1 AND id = ?2",
+                    params![c.resource, c.server_id, tag, c.body],
+                )
+                .map_err(sql("annuaire du serveur"))?;
+            }
+        }
         tx.commit().map_err(sql("file d'envoi"))
     }
 
-    /// The server refused change `id` as stale: it waits as a conflict.
-    pub fn outbox_conflict(&mut self, id: i64, server_version: &str) -> Result<(), StoreError> {
+    /// How many changes wait (conflicts included).
+    pub fn outbox_len(&self) -> Result<usize, StoreError> {
         self.conn
-            .execute("UPDATE outbox SET state = 'conflict', server = ?2 WHERE id = ?1", params![id, server_version])
+            .query_row("SELECT COUNT(*) FROM outbox", [], |r| r.get::<_, i64>(0))
+            .map(|n| n as usize)
+            .map_err(sql("file d'envoi"))
+    }
+
+    /// The server refused change `id` as stale and changed the same thing:
+    /// it waits as a conflict, with the server's version and the base.
+    pub fn outbox_conflict(&mut self, id: i64, server_version: &str, base: Option<&str>) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "UPDATE outbox SET state = 'conflict', server = ?2, base = ?3 WHERE id = ?1",
+                params![id, server_version, base],
+            )
             .map_err(sql("file d'envoi"))?;
         Ok(())
     }
 
-    /// Resolves conflict `id`: keeping mine sends the change again over the
-    /// server's version (`etag`); taking theirs drops it. Audited.
-    pub fn resolve_conflict(&mut self, id: i64, keep_mine: bool, actor: &str) -> Result<(), StoreError> {
+    /// Resolves conflict `id`. Keeping mine sends the change again over the
+    /// server's version; taking theirs drops it; merging sends `merged` (a
+    /// PatchOp the user composed from base, mine and theirs) over the
+    /// server's version. Audited.
+    pub fn resolve_conflict(&mut self, id: i64, choice: Resolution, actor: &str) -> Result<(), StoreError> {
         let tx = self.conn.transaction().map_err(sql("file d'envoi"))?;
         let server: Option<String> = tx
             .query_row("SELECT server FROM outbox WHERE id = ?1 AND state = 'conflict'", [id], |r| r.get(0))
@@ -131,31 +218,40 @@ impl Store {
                 field: "state",
                 value: "aucun conflit de ce numéro".into(),
             })?;
-        if keep_mine {
-            // The next push goes over the server's current version.
-            if let Some(body) = server.and_then(|s| serde_json::from_str::<serde_json::Value>(&s).ok()) {
-                if let (Some(sid), Some(tag), Some(kind)) =
-                    (body["id"].as_str(), body["meta"]["version"].as_str(), body["meta"]["resourceType"].as_str())
-                {
-                    tx.execute(
-                        "INSERT INTO scim_resource (resource, id, external_id, etag, body) VALUES (?1, ?2, ?3, ?4, ?5)
-                         ON CONFLICT(resource, id) DO UPDATE SET etag = excluded.etag, body = excluded.body",
-                        params![kind, sid, body["externalId"].as_str(), tag, body.to_string()],
-                    )
-                    .map_err(sql("annuaire du serveur"))?;
-                }
+        let kept = match &choice {
+            Resolution::Mine => "mine",
+            Resolution::Theirs => "theirs",
+            Resolution::Merge(_) => "merge",
+        };
+        let mut detail = serde_json::json!({ "change": id, "kept": kept });
+        match choice {
+            Resolution::Theirs => {
+                tx.execute("DELETE FROM outbox WHERE id = ?1", [id]).map_err(sql("file d'envoi"))?;
             }
-            tx.execute("UPDATE outbox SET state = 'pending', server = NULL WHERE id = ?1", [id])
-                .map_err(sql("file d'envoi"))?;
-        } else {
-            tx.execute("DELETE FROM outbox WHERE id = ?1", [id]).map_err(sql("file d'envoi"))?;
+            Resolution::Mine | Resolution::Merge(_) => {
+                // The next push goes over the server's current version.
+                if let Some(body) = server.and_then(|s| serde_json::from_str::<serde_json::Value>(&s).ok()) {
+                    if let (Some(sid), Some(tag), Some(kind)) =
+                        (body["id"].as_str(), body["meta"]["version"].as_str(), body["meta"]["resourceType"].as_str())
+                    {
+                        tx.execute(
+                            "INSERT INTO scim_resource (resource, id, external_id, etag, body) VALUES (?1, ?2, ?3, ?4, ?5)
+                             ON CONFLICT(resource, id) DO UPDATE SET etag = excluded.etag, body = excluded.body",
+                            params![kind, sid, body["externalId"].as_str(), tag, body.to_string()],
+                        )
+                        .map_err(sql("annuaire du serveur"))?;
+                    }
+                }
+                if let Resolution::Merge(merged) = &choice {
+                    tx.execute("UPDATE outbox SET payload = ?2 WHERE id = ?1", params![id, merged.to_string()])
+                        .map_err(sql("file d'envoi"))?;
+                    detail["payload"] = merged.clone();
+                }
+                tx.execute("UPDATE outbox SET state = 'pending', server = NULL, base = NULL WHERE id = ?1", [id])
+                    .map_err(sql("file d'envoi"))?;
+            }
         }
-        audit_log::append(
-            &tx,
-            actor,
-            "SYNC_RESOLVED",
-            &serde_json::json!({ "change": id, "kept": if keep_mine { "mine" } else { "theirs" } }),
-        )?;
+        audit_log::append(&tx, actor, "SYNC_RESOLVED", &detail)?;
         tx.commit().map_err(sql("file d'envoi"))
     }
 

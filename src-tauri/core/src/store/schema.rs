@@ -122,6 +122,10 @@ CREATE TABLE scim_resource (
 ALTER TABLE outbox ADD COLUMN state TEXT NOT NULL DEFAULT 'pending';
 ALTER TABLE outbox ADD COLUMN server TEXT;
 "#,
+    // 8: a conflict also keeps the version the change was made over, for the three-way view.
+    r#"
+ALTER TABLE outbox ADD COLUMN base TEXT;
+"#,
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

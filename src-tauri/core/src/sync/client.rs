@@ -31,8 +31,8 @@ pub struct Client {
 /// How a write ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Written {
-    /// Applied; the resource's new version.
-    Done { etag: Option<String> },
+    /// Applied; the resource's new version, and the resource when the server sent it back.
+    Done { etag: Option<String>, body: Option<Value> },
     /// Refused: the resource changed on the server since its version was read (412).
     Stale,
 }
@@ -141,8 +141,19 @@ impl Client {
         body: Option<&Value>,
         if_match: Option<&str>,
     ) -> Result<(u16, Option<String>, String), SyncError> {
-        const TRIES: u32 = 6;
         let idempotent = method != reqwest::Method::POST;
+        self.send_with(method, path, body, if_match, idempotent).await
+    }
+
+    async fn send_with(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&Value>,
+        if_match: Option<&str>,
+        idempotent: bool,
+    ) -> Result<(u16, Option<String>, String), SyncError> {
+        const TRIES: u32 = 6;
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -223,7 +234,14 @@ impl Client {
         }
         let body = self.json(path, &text)?;
         let etag = new_tag.or_else(|| body["meta"]["version"].as_str().map(str::to_string));
-        Ok(Written::Done { etag })
+        Ok(Written::Done { etag, body: (!body.is_null()).then_some(body) })
+    }
+
+    /// A Bulk request of conditional writes (each operation carries its
+    /// `version`): sending it twice is harmless, so it is retried like a PATCH.
+    pub async fn bulk_conditional(&self, request: &Value) -> Result<Value, SyncError> {
+        let (_, _, text) = self.send_with(reqwest::Method::POST, "/Bulk", Some(request), None, true).await?;
+        self.json("/Bulk", &text)
     }
 
     fn json(&self, what: &str, text: &str) -> Result<Value, SyncError> {
@@ -246,6 +264,16 @@ impl Client {
 
     /// Every resource of an endpoint (`/Users`) matching `filter`, page by page.
     pub async fn list_all(&self, endpoint: &str, filter: Option<&str>) -> Result<Vec<Listed>, SyncError> {
+        self.list_pages(endpoint, filter, &mut |_, _| {}).await
+    }
+
+    /// [`Client::list_all`], telling `page` (received so far, total) after each page.
+    pub async fn list_pages(
+        &self,
+        endpoint: &str,
+        filter: Option<&str>,
+        page_done: &mut dyn FnMut(usize, usize),
+    ) -> Result<Vec<Listed>, SyncError> {
         let mut out = Vec::new();
         let count = self.caps.max_results;
         let mut start = 1usize;
@@ -269,6 +297,7 @@ impl Client {
                 out.push(Listed { body, etag });
             }
             start += got;
+            page_done(out.len(), total.max(out.len()));
             if got == 0 || start > total {
                 return Ok(out);
             }

@@ -6,6 +6,7 @@
 //! local establishment has and the server lacks, found by `externalId`.
 
 mod client;
+mod conflict;
 mod publish;
 mod push;
 
@@ -13,7 +14,8 @@ use crate::store::StoreError;
 use crate::ErrorCode;
 
 pub use client::{Capabilities, Client, Written};
-pub use publish::{publish, pull, Published, Pulled};
+pub use conflict::{conflict_view, merged_patch, ConflictRow, ConflictView};
+pub use publish::{publish, pull, Published, PullProgress, Pulled};
 pub use push::{push, Pushed};
 
 /// The SCIM namespaces Préau speaks.

@@ -186,9 +186,25 @@ pub async fn publish(client: &Client, data: &EstablishmentData) -> Result<Publis
     Ok(Published { users_created, groups_created, present })
 }
 
+/// Where a pull stands: the kind of resource being received, how many of
+/// them so far, and how many the server has.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PullProgress {
+    pub resource: &'static str,
+    pub done: usize,
+    pub total: usize,
+}
+
 /// The server's users, groups and visibility rules of `uai`, with their
-/// ETags, replace the store's snapshot in one transaction.
-pub async fn pull(client: &Client, store: &mut Store, uai: &str, actor: &str) -> Result<Pulled, SyncError> {
+/// ETags, replace the store's snapshot in one transaction; `progress` hears
+/// after each page.
+pub async fn pull(
+    client: &Client,
+    store: &mut Store,
+    uai: &str,
+    actor: &str,
+    progress: &mut dyn FnMut(PullProgress),
+) -> Result<Pulled, SyncError> {
     let rows = |listed: Vec<super::client::Listed>, resource: &str| -> Vec<SnapshotRow> {
         listed
             .into_iter()
@@ -203,12 +219,15 @@ pub async fn pull(client: &Client, store: &mut Store, uai: &str, actor: &str) ->
             })
             .collect()
     };
-    let users =
-        rows(client.list_all("/Users", Some(&filter_uai(&format!("{ENT_USER}:establishments"), uai))).await?, "User");
-    let groups =
-        rows(client.list_all("/Groups", Some(&filter_uai(&format!("{ENT_GROUP}:establishment"), uai))).await?, "Group");
+    let mut fetch = async |endpoint: &str, resource: &'static str, filter: String| {
+        progress(PullProgress { resource, done: 0, total: 0 });
+        let mut tell = |done, total| progress(PullProgress { resource, done, total });
+        client.list_pages(endpoint, Some(&filter), &mut tell).await.map(|l| rows(l, resource))
+    };
+    let users = fetch("/Users", "User", filter_uai(&format!("{ENT_USER}:establishments"), uai)).await?;
+    let groups = fetch("/Groups", "Group", filter_uai(&format!("{ENT_GROUP}:establishment"), uai)).await?;
     let rules = if client.caps.resource_types.iter().any(|t| t == "VisibilityRule") {
-        rows(client.list_all("/VisibilityRules", Some(&filter_uai("establishment", uai))).await?, "VisibilityRule")
+        fetch("/VisibilityRules", "VisibilityRule", filter_uai("establishment", uai)).await?
     } else {
         Vec::new()
     };

@@ -1,24 +1,46 @@
-//! `push`: the outbox's changes sent one at a time, oldest first. A change
-//! leaves the outbox only once the server has confirmed it; a change the
-//! server refuses as stale (412) waits as a conflict with the server's
-//! version beside it. Killed at any moment, the next push starts again from
-//! what is still queued: a PATCH sets values, so sending it twice is harmless.
+//! `push`: the outbox's changes sent to the server. The changes to one
+//! resource travel as one PATCH with `If-Match`; the PATCHes go in Bulk
+//! requests when the server offers Bulk and ETags, a few requests in flight.
+//! A change leaves the outbox only once the server has confirmed it.
+//!
+//! A 412 is judged against the version the change was made over (the base):
+//! already on the server (our own earlier send, its answer lost to a kill) →
+//! done; the server changed other attributes only → sent again over its
+//! version; the server changed the same attribute → a conflict for the user.
+//! Killed at any moment, the next push starts again from what is queued.
 
-use serde_json::Value;
+use std::collections::HashMap;
+
+use futures_util::future;
+use futures_util::stream::{self, StreamExt};
+use serde_json::{json, Value};
 
 use super::client::{Client, Written};
 use super::SyncError;
-use crate::store::Store;
+use crate::store::{Confirmed, OutboxChange, Store};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Pushed {
     pub sent: usize,
     pub conflicts: usize,
-    /// Changes whose resource the server does not have.
+    /// Changes whose resource (or member) the server does not have.
     pub missing: usize,
     /// Still waiting (conflicts included).
     pub remaining: usize,
+    /// HTTP requests made to send the changes (a Bulk request counts once).
+    pub requests: usize,
 }
+
+/// The most operations one PATCH carries; more changes to one resource go
+/// in several PATCHes, one after the other.
+const UNIT_OPS: usize = 500;
+/// The operations one Bulk request carries at most, so that progress and
+/// cancel come every few hundred changes (a larger PATCH goes alone).
+const REQUEST_OPS: usize = 100;
+/// Requests in flight at once.
+const IN_FLIGHT: usize = 4;
+const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+const BULK_REQUEST: &str = "urn:ietf:params:scim:api:messages:2.0:BulkRequest";
 
 fn endpoint(resource: &str) -> &'static str {
     match resource {
@@ -28,61 +50,431 @@ fn endpoint(resource: &str) -> &'static str {
     }
 }
 
-/// Where each resource is on the server: `(resource, externalId)` → (id, version).
-type Known = std::collections::HashMap<(String, String), (String, Option<String>)>;
+/// A resource as Préau last knew it on the server.
+#[derive(Debug, Clone)]
+struct Known {
+    id: String,
+    etag: Option<String>,
+    body: Option<Value>,
+}
 
-fn known(store: &Store) -> Result<Known, SyncError> {
-    let mut map = Known::new();
+/// `(resource, externalId)` → what Préau knows of it.
+type Directory = HashMap<(String, String), Known>;
+
+fn directory(store: &Store) -> Result<Directory, SyncError> {
+    let mut map = Directory::new();
     for resource in ["User", "Group", "VisibilityRule"] {
         for row in store.snapshot(resource)? {
             let key = row.external_id.clone().unwrap_or_else(|| row.id.clone());
-            map.insert((resource.to_string(), key), (row.id, row.etag));
+            let body = serde_json::from_str(&row.body).ok();
+            map.insert((resource.to_string(), key), Known { id: row.id, etag: row.etag, body });
         }
     }
     Ok(map)
 }
 
-/// The server's id and version of the resource Préau knows as `target`
-/// (its `externalId`): from the snapshot, else asked of the server.
-async fn locate(
-    client: &Client,
-    known: &Known,
-    resource: &str,
-    target: &str,
-) -> Result<Option<(String, Option<String>)>, SyncError> {
-    if let Some(found) = known.get(&(resource.to_string(), target.to_string())) {
+/// The resource Préau knows as `target` (its `externalId`): from the
+/// snapshot, else asked of the server.
+async fn locate(client: &Client, dir: &Directory, resource: &str, target: &str) -> Result<Option<Known>, SyncError> {
+    if let Some(found) = dir.get(&(resource.to_string(), target.to_string())) {
         return Ok(Some(found.clone()));
     }
     let filter = format!("externalId eq \"{}\"", target.replace('"', ""));
     let found = client.list_all(endpoint(resource), Some(&filter)).await?;
-    Ok(found.into_iter().next().and_then(|l| Some((l.body["id"].as_str()?.to_string(), l.etag))))
+    Ok(found
+        .into_iter()
+        .next()
+        .and_then(|l| Some(Known { id: l.body["id"].as_str()?.to_string(), etag: l.etag, body: Some(l.body) })))
+}
+
+/// The members an operation names by `externalId` (as queued).
+fn member_refs(ops: &[Value]) -> impl Iterator<Item = &str> {
+    ops.iter()
+        .filter(|op| op["path"] == "members")
+        .flat_map(|op| op["value"].as_array().map(Vec::as_slice).unwrap_or(&[]))
+        .filter_map(|m| m["externalId"].as_str())
+}
+
+/// The operations in the server's terms: members named by `externalId` get
+/// the server's id. `None` when a member is unknown to the server.
+fn server_ops(ops: &[Value], user_id: &dyn Fn(&str) -> Option<String>) -> Option<Vec<Value>> {
+    let mut out = Vec::with_capacity(ops.len());
+    for op in ops {
+        let kind = op["op"].as_str().unwrap_or("").to_ascii_lowercase();
+        let items = op["value"].as_array().filter(|_| op["path"] == "members");
+        let Some(items) = items.filter(|items| items.iter().any(|m| m.get("externalId").is_some())) else {
+            out.push(op.clone());
+            continue;
+        };
+        let mut ids = Vec::with_capacity(items.len());
+        for m in items {
+            ids.push(match (m["value"].as_str(), m["externalId"].as_str()) {
+                (Some(v), _) => v.to_string(),
+                (None, Some(e)) => user_id(e)?,
+                _ => return None,
+            });
+        }
+        if kind == "remove" {
+            for id in ids {
+                out.push(json!({ "op": "remove", "path": format!("members[value eq \"{}\"]", id.replace('"', "")) }));
+            }
+        } else {
+            let values: Vec<Value> = ids.iter().map(|id| json!({ "value": id })).collect();
+            out.push(json!({ "op": kind, "path": "members", "value": values }));
+        }
+    }
+    Some(out)
+}
+
+/// What a change touches: one attribute, or one member's presence.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(super) enum Key {
+    Path(String),
+    Member(String),
+}
+
+fn member_filter(path: &str) -> Option<&str> {
+    path.strip_prefix("members[value eq \"")?.strip_suffix("\"]")
+}
+
+/// Each attribute (or membership) a change touches, with its value once the
+/// change is applied; later operations win.
+pub(super) fn effects(ops: &[Value]) -> Vec<(Key, Value)> {
+    let mut out: Vec<(Key, Value)> = Vec::new();
+    let mut set = |key: Key, value: Value| match out.iter_mut().find(|(k, _)| *k == key) {
+        Some(entry) => entry.1 = value,
+        None => out.push((key, value)),
+    };
+    for op in ops {
+        let kind = op["op"].as_str().unwrap_or("").to_ascii_lowercase();
+        let path = op["path"].as_str().unwrap_or("");
+        if path == "members" {
+            for m in op["value"].as_array().map(Vec::as_slice).unwrap_or(&[]) {
+                // Queued changes name members by `externalId`, sent ones by the server's id.
+                if let Some(id) = m["value"].as_str().or(m["externalId"].as_str()) {
+                    set(Key::Member(id.to_string()), Value::Bool(kind != "remove"));
+                }
+            }
+        } else if let Some(id) = member_filter(path) {
+            set(Key::Member(id.to_string()), Value::Bool(kind != "remove"));
+        } else if kind == "remove" {
+            set(Key::Path(path.to_string()), Value::Null);
+        } else {
+            set(Key::Path(path.to_string()), op["value"].clone());
+        }
+    }
+    out
 }
 
 /// The value at a PATCH path (`urn:…:User:pronoteId` or `displayName`) in a resource.
-fn at_path<'a>(resource: &'a Value, path: &str) -> &'a Value {
+pub(super) fn at_path<'a>(resource: &'a Value, path: &str) -> &'a Value {
     match path.rsplit_once(':') {
         Some((urn, attr)) if urn.contains(':') => &resource[urn][attr],
         _ => &resource[path],
     }
 }
 
-/// Whether the server's version already carries every operation of `patch`.
-fn already_applied(patch: &Value, theirs: &Value) -> bool {
-    let ops = patch["Operations"].as_array().map(Vec::as_slice).unwrap_or(&[]);
-    !ops.is_empty()
-        && ops.iter().all(|op| {
-            let path = op["path"].as_str().unwrap_or("");
-            let found = at_path(theirs, path);
-            match op["op"].as_str().map(str::to_ascii_lowercase).as_deref() {
-                Some("remove") => found.is_null(),
-                Some("replace") | Some("add") => *found == op["value"],
-                _ => false,
-            }
-        })
+pub(super) fn current(body: &Value, key: &Key) -> Value {
+    match key {
+        Key::Member(id) => {
+            Value::Bool(body["members"].as_array().is_some_and(|ms| ms.iter().any(|m| m["value"].as_str() == Some(id))))
+        }
+        Key::Path(p) => at_path(body, p).clone(),
+    }
 }
 
-/// Sends every pending change; `cancelled` is checked between changes,
-/// `progress` hears (done, total) after each.
+/// `body` with `ops` applied, as the server stores it (for the snapshot
+/// when the server answers 204 without the resource).
+fn applied(body: &Value, ops: &[Value]) -> Value {
+    let mut out = body.clone();
+    for (key, value) in effects(ops) {
+        match key {
+            Key::Member(id) => {
+                let mut members = out["members"].as_array().cloned().unwrap_or_default();
+                members.retain(|m| m["value"].as_str() != Some(&id));
+                if value == Value::Bool(true) {
+                    members.push(json!({ "value": id }));
+                }
+                match out.as_object_mut() {
+                    Some(o) if members.is_empty() => {
+                        o.remove("members");
+                    }
+                    Some(o) => {
+                        o.insert("members".into(), Value::Array(members));
+                    }
+                    None => {}
+                }
+            }
+            Key::Path(p) => {
+                let (holder, attr) = match p.rsplit_once(':') {
+                    Some((urn, attr)) if urn.contains(':') => (Some(urn.to_string()), attr.to_string()),
+                    _ => (None, p.clone()),
+                };
+                let target = match &holder {
+                    Some(urn) => &mut out[urn.as_str()],
+                    None => &mut out,
+                };
+                if value.is_null() {
+                    if let Some(o) = target.as_object_mut() {
+                        o.remove(&attr);
+                    }
+                } else {
+                    target[attr.as_str()] = value;
+                }
+            }
+        }
+    }
+    out
+}
+
+/// What to do with a change the server refused as stale.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Verdict {
+    /// The server already has it.
+    Applied,
+    /// The server changed other things only: send it again over its version.
+    Rebase,
+    /// The server changed the same thing (or the base is unknown): the user decides.
+    Conflict,
+}
+
+fn judge(ops: &[Value], base: Option<&Value>, theirs: &Value) -> Verdict {
+    let effects = effects(ops);
+    if effects.is_empty() {
+        return Verdict::Conflict;
+    }
+    let pending: Vec<&(Key, Value)> = effects.iter().filter(|(k, v)| current(theirs, k) != *v).collect();
+    if pending.is_empty() {
+        return Verdict::Applied;
+    }
+    match base {
+        Some(base) if pending.iter().all(|(k, _)| current(base, k) == current(theirs, k)) => Verdict::Rebase,
+        _ => Verdict::Conflict,
+    }
+}
+
+/// One queued change, its operations in the server's terms.
+struct Change {
+    id: i64,
+    ops: Vec<Value>,
+}
+
+/// Changes to one resource, sent as one PATCH.
+struct Unit {
+    resource: String,
+    target: String,
+    at: Known,
+    changes: Vec<Change>,
+}
+
+fn patch_of<'a>(ops: impl Iterator<Item = &'a Value>) -> Value {
+    json!({ "schemas": [PATCH_OP], "Operations": ops.cloned().collect::<Vec<_>>() })
+}
+
+impl Unit {
+    fn path(&self) -> String {
+        format!("{}/{}", endpoint(&self.resource), self.at.id)
+    }
+
+    fn ops(&self) -> impl Iterator<Item = &Value> {
+        self.changes.iter().flat_map(|c| c.ops.iter())
+    }
+
+    fn ids(&self) -> Vec<i64> {
+        self.changes.iter().map(|c| c.id).collect()
+    }
+
+    fn key(&self) -> (String, String) {
+        (self.resource.clone(), self.target.clone())
+    }
+}
+
+/// How one unit's PATCH ended.
+enum Outcome {
+    Done { etag: Option<String>, body: Option<Value> },
+    Stale,
+    Gone,
+    Failed(SyncError),
+}
+
+/// Sends the units `which` of `wave`: one PATCH, or one Bulk request.
+async fn send(client: &Client, wave: &[Unit], which: Vec<usize>, bulk: bool) -> Vec<(usize, Outcome)> {
+    if !bulk || which.len() == 1 {
+        let mut out = Vec::with_capacity(which.len());
+        for i in which {
+            let u = &wave[i];
+            let outcome = match client.patch(&u.path(), &patch_of(u.ops()), u.at.etag.as_deref()).await {
+                Ok(Written::Done { etag, body }) => Outcome::Done { etag, body },
+                Ok(Written::Stale) => Outcome::Stale,
+                Err(SyncError::Http { status: 404, .. }) => Outcome::Gone,
+                Err(e) => Outcome::Failed(e),
+            };
+            out.push((i, outcome));
+        }
+        return out;
+    }
+    let operations: Vec<Value> = which
+        .iter()
+        .map(|&i| {
+            let u = &wave[i];
+            let mut op =
+                json!({ "method": "PATCH", "path": u.path(), "bulkId": format!("u{i}"), "data": patch_of(u.ops()) });
+            if let Some(tag) = &u.at.etag {
+                op["version"] = json!(tag);
+            }
+            op
+        })
+        .collect();
+    let request = json!({ "schemas": [BULK_REQUEST], "Operations": operations });
+    let answer = match client.bulk_conditional(&request).await {
+        Ok(answer) => answer,
+        // The others stay pending; the error stops the push.
+        Err(e) => return vec![(which[0], Outcome::Failed(e))],
+    };
+    let results = answer["Operations"].as_array().cloned().unwrap_or_default();
+    let mut out = Vec::with_capacity(which.len());
+    for (k, &i) in which.iter().enumerate() {
+        let bulk_id = format!("u{i}");
+        let r = results.iter().find(|r| r["bulkId"].as_str() == Some(&bulk_id)).or_else(|| results.get(k));
+        let Some(r) = r else {
+            out.push((
+                i,
+                Outcome::Failed(SyncError::BadResponse {
+                    what: "POST /Bulk".into(),
+                    message: format!("aucune réponse pour l'opération {bulk_id}"),
+                }),
+            ));
+            continue;
+        };
+        let status =
+            r["status"].as_str().and_then(|s| s.parse::<u16>().ok()).or(r["status"].as_u64().map(|n| n as u16));
+        out.push((
+            i,
+            match status {
+                Some(200..=299) => Outcome::Done {
+                    etag: r["version"].as_str().map(str::to_string),
+                    body: r["response"].get("id").is_some().then(|| r["response"].clone()),
+                },
+                Some(412) => Outcome::Stale,
+                Some(404) => Outcome::Gone,
+                other => Outcome::Failed(SyncError::Http {
+                    status: other.unwrap_or(0),
+                    what: format!("PATCH {} (Bulk)", wave[i].path()),
+                    detail: r["response"]["detail"].as_str().unwrap_or("").to_string(),
+                }),
+            },
+        ));
+    }
+    out
+}
+
+/// Packs a wave's units into requests: Bulk requests under the server's
+/// limits, or one PATCH each.
+fn pack(wave: &[Unit], client: &Client) -> (Vec<Vec<usize>>, bool) {
+    let bulk = match client.caps.bulk {
+        Some(max) if client.caps.etag => max,
+        _ => return ((0..wave.len()).map(|i| vec![i]).collect(), false),
+    };
+    let budget = client.caps.bulk_payload.saturating_sub(4096).max(16 * 1024);
+    let mut requests = Vec::new();
+    let mut current: Vec<usize> = Vec::new();
+    let mut size = 0;
+    let mut ops = 0;
+    for (i, u) in wave.iter().enumerate() {
+        let len = 200 + u.ops().map(|op| op.to_string().len() + 1).sum::<usize>();
+        let n = u.ops().count();
+        if !current.is_empty() && (current.len() == bulk || size + len > budget || ops + n > REQUEST_OPS) {
+            requests.push(std::mem::take(&mut current));
+            size = 0;
+            ops = 0;
+        }
+        size += len;
+        ops += n;
+        current.push(i);
+    }
+    if !current.is_empty() {
+        requests.push(current);
+    }
+    (requests, true)
+}
+
+/// A unit the server refused as stale: each change judged against the
+/// server's version, then the ones to send again sent once more.
+async fn settle_stale(
+    client: &Client,
+    store: &mut Store,
+    u: &Unit,
+    out: &mut Pushed,
+    confirmed: &mut Vec<Confirmed>,
+) -> Result<Option<Known>, SyncError> {
+    let theirs = match client.get(&u.path()).await {
+        Ok(theirs) => theirs,
+        Err(SyncError::Http { status: 404, .. }) => {
+            out.missing += u.changes.len();
+            return Ok(None);
+        }
+        Err(e) => return Err(e),
+    };
+    let mut now = Known {
+        id: u.at.id.clone(),
+        etag: theirs.etag.clone().or_else(|| theirs.body["meta"]["version"].as_str().map(str::to_string)),
+        body: Some(theirs.body.clone()),
+    };
+    let base = u.at.body.as_ref();
+    let theirs_text = theirs.body.to_string();
+    let mut landed = Vec::new();
+    let mut again: Vec<&Change> = Vec::new();
+    for c in &u.changes {
+        match judge(&c.ops, base, &theirs.body) {
+            Verdict::Applied => landed.push(c.id),
+            Verdict::Rebase => again.push(c),
+            Verdict::Conflict => {
+                store.outbox_conflict(c.id, &theirs_text, base.map(Value::to_string).as_deref())?;
+                out.conflicts += 1;
+            }
+        }
+    }
+    if !landed.is_empty() {
+        out.sent += landed.len();
+        confirmed.push(Confirmed {
+            changes: landed,
+            resource: u.resource.clone(),
+            server_id: now.id.clone(),
+            etag: now.etag.clone(),
+            body: Some(theirs_text.clone()),
+        });
+    }
+    if again.is_empty() {
+        return Ok(Some(now));
+    }
+    let ops: Vec<Value> = again.iter().flat_map(|c| c.ops.iter().cloned()).collect();
+    out.requests += 1;
+    match client.patch(&u.path(), &patch_of(ops.iter()), now.etag.as_deref()).await? {
+        Written::Done { etag, body } => {
+            let body = body.unwrap_or_else(|| applied(&theirs.body, &ops));
+            out.sent += again.len();
+            confirmed.push(Confirmed {
+                changes: again.iter().map(|c| c.id).collect(),
+                resource: u.resource.clone(),
+                server_id: now.id.clone(),
+                etag: etag.clone(),
+                body: Some(body.to_string()),
+            });
+            now = Known { id: now.id, etag, body: Some(body) };
+        }
+        Written::Stale => {
+            // Changed again in between: the user decides.
+            for c in again {
+                store.outbox_conflict(c.id, &theirs_text, base.map(Value::to_string).as_deref())?;
+                out.conflicts += 1;
+            }
+        }
+    }
+    Ok(Some(now))
+}
+
+/// Sends every pending change; `cancelled` is checked between requests,
+/// `progress` hears (done, total) as changes are settled.
 pub async fn push(
     client: &Client,
     store: &mut Store,
@@ -91,68 +483,205 @@ pub async fn push(
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Pushed, SyncError> {
     let mut out = Pushed::default();
-    let mut known = known(store)?;
-    let pending: Vec<_> = store.outbox()?.into_iter().filter(|c| c.state == "pending").collect();
+    let mut dir = directory(store)?;
+    let pending: Vec<OutboxChange> = store.outbox()?.into_iter().filter(|c| c.state == "pending").collect();
     let total = pending.len();
+    let mut done = 0usize;
     progress(0, total);
-    for (done, change) in pending.into_iter().enumerate() {
-        if cancelled() {
-            break;
+
+    // The changes of each resource, in queue order.
+    let mut order: Vec<(String, String)> = Vec::new();
+    let mut per: HashMap<(String, String), Vec<OutboxChange>> = HashMap::new();
+    for c in pending {
+        let key = (c.resource.clone(), c.target.clone());
+        if !per.contains_key(&key) {
+            order.push(key.clone());
         }
-        let Some((id, etag)) = locate(client, &known, &change.resource, &change.target).await? else {
-            out.missing += 1;
-            progress(done + 1, total);
+        per.entry(key).or_default().push(c);
+    }
+
+    // Units, in waves: the n-th PATCH of every resource goes in wave n.
+    let mut waves: Vec<Vec<Unit>> = Vec::new();
+    for key in order {
+        let changes = per.remove(&key).unwrap_or_default();
+        let Some(at) = locate(client, &dir, &key.0, &key.1).await? else {
+            out.missing += changes.len();
+            done += changes.len();
             continue;
         };
-        let body: Value = serde_json::from_str(&change.payload).map_err(|e| SyncError::BadResponse {
-            what: format!("modification {}", change.id),
-            message: e.to_string(),
-        })?;
-        let path = format!("{}/{id}", endpoint(&change.resource));
-        match client.patch(&path, &body, etag.as_deref()).await? {
-            Written::Done { etag } => {
-                store.outbox_done(change.id, &id, etag.as_deref(), actor)?;
-                // The next change to the same resource goes over this version.
-                known.insert((change.resource.clone(), change.target.clone()), (id, etag));
-                out.sent += 1;
+        dir.insert(key.clone(), at.clone());
+        let mut queued = Vec::with_capacity(changes.len());
+        for c in changes {
+            let body: Value = serde_json::from_str(&c.payload).map_err(|e| SyncError::BadResponse {
+                what: format!("modification {}", c.id),
+                message: e.to_string(),
+            })?;
+            let ops = body["Operations"].as_array().cloned().unwrap_or_default();
+            for ext in member_refs(&ops) {
+                let k = ("User".to_string(), ext.to_string());
+                if !dir.contains_key(&k) {
+                    if let Some(user) = locate(client, &dir, "User", ext).await? {
+                        dir.insert(k, user);
+                    }
+                }
             }
-            Written::Stale => {
-                let theirs = client.get(&path).await?;
-                if already_applied(&body, &theirs.body) {
-                    // Our own earlier send landed, but its confirmation was lost (a kill, a cut).
-                    let etag = theirs.etag.or_else(|| theirs.body["meta"]["version"].as_str().map(str::to_string));
-                    store.outbox_done(change.id, &id, etag.as_deref(), actor)?;
-                    known.insert((change.resource.clone(), change.target.clone()), (id, etag));
-                    out.sent += 1;
-                } else {
-                    store.outbox_conflict(change.id, &theirs.body.to_string())?;
-                    out.conflicts += 1;
+            let user_id = |e: &str| dir.get(&("User".to_string(), e.to_string())).map(|k| k.id.clone());
+            match server_ops(&ops, &user_id) {
+                Some(ops) if !ops.is_empty() => queued.push(Change { id: c.id, ops }),
+                _ => {
+                    out.missing += 1;
+                    done += 1;
                 }
             }
         }
-        progress(done + 1, total);
+        let mut units: Vec<Vec<Change>> = vec![Vec::new()];
+        let mut size = 0;
+        for c in queued {
+            if size + c.ops.len() > UNIT_OPS && units.last().is_some_and(|u| !u.is_empty()) {
+                units.push(Vec::new());
+                size = 0;
+            }
+            size += c.ops.len();
+            if let Some(last) = units.last_mut() {
+                last.push(c);
+            }
+        }
+        for (n, changes) in units.into_iter().filter(|u| !u.is_empty()).enumerate() {
+            if waves.len() <= n {
+                waves.push(Vec::new());
+            }
+            waves[n].push(Unit { resource: key.0.clone(), target: key.1.clone(), at: at.clone(), changes });
+        }
     }
-    out.remaining = store.outbox()?.len();
+    progress(done, total);
+
+    let mut failure = None;
+    for mut wave in waves {
+        if cancelled() {
+            break;
+        }
+        // A resource's later PATCH goes over the version its earlier one made.
+        for u in &mut wave {
+            if let Some(k) = dir.get(&u.key()) {
+                u.at = k.clone();
+            }
+        }
+        let (requests, bulk) = pack(&wave, client);
+        let wave = &wave;
+        let made = std::cell::Cell::new(0usize);
+        let mut answers = stream::iter(requests)
+            .take_while(|_| future::ready(!cancelled()))
+            .map(|which| {
+                made.set(made.get() + 1);
+                send(client, wave, which, bulk)
+            })
+            .buffer_unordered(IN_FLIGHT);
+        // What each answer carries is confirmed as it comes.
+        while let Some(outcomes) = answers.next().await {
+            let mut confirmed = Vec::new();
+            for (i, outcome) in outcomes {
+                let u = &wave[i];
+                let n = u.changes.len();
+                match outcome {
+                    Outcome::Done { etag, body } => {
+                        let ops: Vec<Value> = u.ops().cloned().collect();
+                        let body = body.or_else(|| u.at.body.as_ref().map(|b| applied(b, &ops)));
+                        confirmed.push(Confirmed {
+                            changes: u.ids(),
+                            resource: u.resource.clone(),
+                            server_id: u.at.id.clone(),
+                            etag: etag.clone(),
+                            body: body.as_ref().map(Value::to_string),
+                        });
+                        dir.insert(u.key(), Known { id: u.at.id.clone(), etag, body });
+                        out.sent += n;
+                    }
+                    Outcome::Stale => {
+                        if let Some(now) = settle_stale(client, store, u, &mut out, &mut confirmed).await? {
+                            dir.insert(u.key(), now);
+                        }
+                    }
+                    Outcome::Gone => out.missing += n,
+                    Outcome::Failed(e) => {
+                        failure.get_or_insert(e);
+                        continue;
+                    }
+                }
+                done += n;
+            }
+            store.outbox_confirm(&confirmed, actor)?;
+            progress(done, total);
+            if failure.is_some() {
+                break;
+            }
+        }
+        drop(answers);
+        out.requests += made.get();
+        if failure.is_some() {
+            break;
+        }
+    }
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    out.remaining = store.outbox_len()?;
     Ok(out)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::already_applied;
+    use super::{applied, judge, server_ops, Verdict};
     use serde_json::json;
 
+    const PRONOTE: &str = "urn:preau:scim:schemas:extension:ent:1.0:User:pronoteId";
+
+    fn set(v: &str) -> Vec<serde_json::Value> {
+        vec![json!({ "op": "replace", "path": PRONOTE, "value": v })]
+    }
+
     #[test]
-    fn a_landed_change_is_recognised() {
-        let set = json!({ "Operations": [{ "op": "replace", "path": "urn:preau:scim:schemas:extension:ent:1.0:User:pronoteId", "value": "P1" }] });
-        let remove = json!({ "Operations": [{ "op": "remove", "path": "urn:preau:scim:schemas:extension:ent:1.0:User:pronoteId" }] });
-        let with = json!({ "urn:preau:scim:schemas:extension:ent:1.0:User": { "pronoteId": "P1" } });
-        let other = json!({ "urn:preau:scim:schemas:extension:ent:1.0:User": { "pronoteId": "P2" } });
-        let without = json!({ "displayName": "X" });
-        assert!(already_applied(&set, &with));
-        assert!(!already_applied(&set, &other));
-        assert!(!already_applied(&set, &without));
-        assert!(already_applied(&remove, &without));
-        assert!(!already_applied(&remove, &with));
-        assert!(!already_applied(&json!({ "Operations": [] }), &with));
+    fn a_stale_change_is_judged_against_its_base() {
+        let with = |v: &str, name: &str| json!({ "displayName": name, "urn:preau:scim:schemas:extension:ent:1.0:User": { "pronoteId": v } });
+        let base = with("P0", "A");
+        // Already there: our own send landed.
+        assert_eq!(judge(&set("P1"), Some(&base), &with("P1", "B")), Verdict::Applied);
+        // They changed another attribute only.
+        assert_eq!(judge(&set("P1"), Some(&base), &with("P0", "B")), Verdict::Rebase);
+        // They changed the same one.
+        assert_eq!(judge(&set("P1"), Some(&base), &with("P2", "A")), Verdict::Conflict);
+        // Without a base, nothing is assumed.
+        assert_eq!(judge(&set("P1"), None, &with("P0", "B")), Verdict::Conflict);
+        let remove = vec![json!({ "op": "remove", "path": PRONOTE })];
+        assert_eq!(judge(&remove, Some(&base), &json!({ "displayName": "A" })), Verdict::Applied);
+        assert_eq!(judge(&[], Some(&base), &base), Verdict::Conflict);
+    }
+
+    #[test]
+    fn memberships_go_by_server_id_and_apply_like_the_server() {
+        let ops = vec![
+            json!({ "op": "add", "path": "members", "value": [{ "externalId": "E1" }, { "externalId": "E2" }] }),
+            json!({ "op": "remove", "path": "members", "value": [{ "externalId": "E3" }] }),
+        ];
+        let ids = |e: &str| (e != "E9").then(|| format!("id-{e}"));
+        let sent = server_ops(&ops, &ids).unwrap();
+        assert_eq!(sent[0]["value"], json!([{ "value": "id-E1" }, { "value": "id-E2" }]));
+        assert_eq!(sent[1], json!({ "op": "remove", "path": "members[value eq \"id-E3\"]" }));
+        let unknown = vec![json!({ "op": "add", "path": "members", "value": [{ "externalId": "E9" }] })];
+        assert!(server_ops(&unknown, &ids).is_none());
+
+        let group = json!({ "displayName": "6A", "members": [{ "value": "id-E3" }, { "value": "id-E4" }] });
+        let after = applied(&group, &sent);
+        assert_eq!(after["members"], json!([{ "value": "id-E4" }, { "value": "id-E1" }, { "value": "id-E2" }]));
+        assert_eq!(judge(&sent, Some(&group), &after), Verdict::Applied);
+        // Someone else added a member meanwhile: ours go again over it.
+        let theirs = json!({ "members": [{ "value": "id-E3" }, { "value": "id-E4" }, { "value": "id-X" }] });
+        assert_eq!(judge(&sent, Some(&group), &theirs), Verdict::Rebase);
+        // Someone else made the same changes already.
+        let same = json!({ "members": [{ "value": "id-E4" }, { "value": "id-E1" }, { "value": "id-E2" }] });
+        assert_eq!(judge(&sent, Some(&group), &same), Verdict::Applied);
+        let emptied = applied(&json!({ "members": [{ "value": "id-E3" }] }), &sent[1..]);
+        assert!(emptied.get("members").is_none(), "an empty member list is left out, as the server does");
+        let set = applied(&json!({}), &[json!({ "op": "replace", "path": PRONOTE, "value": "P" })]);
+        assert_eq!(set["urn:preau:scim:schemas:extension:ent:1.0:User"]["pronoteId"], "P");
     }
 }
