@@ -173,3 +173,74 @@ fn a_server_without_the_ent_extension_is_named_as_such() {
     fails_with(&cli(d, TOKEN, &["sync", "publish", "--uai", UAI]), "SYNC_SCHEMA_MISSING");
     assert!(open(d).last_sync().unwrap().is_none());
 }
+
+/// A TLS endpoint on 127.0.0.1 with a self-signed certificate; counts the
+/// handshakes it is offered.
+fn untrusted_tls_server() -> (u16, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use openssl::asn1::Asn1Time;
+    use openssl::bn::BigNum;
+    use openssl::hash::MessageDigest;
+    use openssl::pkey::PKey;
+    use openssl::rsa::Rsa;
+    use openssl::ssl::{SslAcceptor, SslMethod};
+    use openssl::x509::{X509NameBuilder, X509};
+    use std::io::{Read, Write};
+
+    let key = PKey::from_rsa(Rsa::generate(2048).unwrap()).unwrap();
+    let mut name = X509NameBuilder::new().unwrap();
+    name.append_entry_by_text("CN", "127.0.0.1").unwrap();
+    let name = name.build();
+    let mut cert = X509::builder().unwrap();
+    cert.set_version(2).unwrap();
+    cert.set_serial_number(&BigNum::from_u32(1).unwrap().to_asn1_integer().unwrap()).unwrap();
+    cert.set_subject_name(&name).unwrap();
+    cert.set_issuer_name(&name).unwrap();
+    cert.set_pubkey(&key).unwrap();
+    cert.set_not_before(&Asn1Time::days_from_now(0).unwrap()).unwrap();
+    cert.set_not_after(&Asn1Time::days_from_now(2).unwrap()).unwrap();
+    cert.sign(&key, MessageDigest::sha256()).unwrap();
+    let cert = cert.build();
+    let mut acceptor = SslAcceptor::mozilla_intermediate_v5(SslMethod::tls()).unwrap();
+    acceptor.set_private_key(&key).unwrap();
+    acceptor.set_certificate(&cert).unwrap();
+    let acceptor = std::sync::Arc::new(acceptor.build());
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let offered = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let count = offered.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let acceptor = acceptor.clone();
+            std::thread::spawn(move || {
+                // A client that trusted it would get an answer.
+                if let Ok(mut tls) = acceptor.accept(stream) {
+                    let mut buf = [0u8; 4096];
+                    let _ = tls.read(&mut buf);
+                    let _ = tls.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}");
+                }
+            });
+        }
+    });
+    (port, offered)
+}
+
+#[test]
+fn a_certificate_nobody_signed_is_named_a_tls_failure() {
+    let (port, offered) = untrusted_tls_server();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    demo_pointing_at(d, 2, &format!("https://127.0.0.1:{port}/v2"));
+    let o = cli(d, TOKEN, &["sync", "test", "--uai", UAI]);
+    fails_with(&o, "SYNC_TLS");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("TLS") && err.contains(&port.to_string()), "{err}");
+    assert!(offered.load(std::sync::atomic::Ordering::SeqCst) >= 1, "a handshake was attempted");
+
+    // A server that speaks plain HTTP where TLS is expected: also a TLS verdict.
+    let peer = peer();
+    let plain = peer.url.replace("http://", "https://");
+    assert_eq!(cli(d, TOKEN, &["sync", "configure", "--uai", UAI, "--url", &plain]).status.code(), Some(0));
+    fails_with(&cli(d, TOKEN, &["sync", "test", "--uai", UAI]), "SYNC_TLS");
+    assert!(open(d).last_sync().unwrap().is_none(), "nothing recorded for a server never reached");
+}

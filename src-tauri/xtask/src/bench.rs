@@ -6,6 +6,9 @@
 //! quality part only, its files written to `target/bench-reconcile`, then
 //! Splink run on the same files from the bench venv, its precision, top 3
 //! and time printed beside Préau's.
+//! `cargo xtask bench sync`: two SCIM peers seeded alike; 5,000 group
+//! membership changes pushed by Préau to one and sent one by one by
+//! scim2-cli (the peer venv's) to the other.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -20,10 +23,11 @@ pub fn cmd(ctx: &Ctx, args: &[String]) -> Result<i32> {
     match args.first().map(String::as_str) {
         Some("imports") => imports(ctx, &args[1..]),
         Some("reconcile") => reconcile(ctx, &args[1..]),
+        Some("sync") => sync(ctx, &args[1..]),
         Some(other) => {
-            Err(Box::new(UsageError(format!("unknown benchmark `{other}` (available: imports, reconcile)"))))
+            Err(Box::new(UsageError(format!("unknown benchmark `{other}` (available: imports, reconcile, sync)"))))
         }
-        None => Err(Box::new(UsageError("bench needs a benchmark name (available: imports, reconcile)".into()))),
+        None => Err(Box::new(UsageError("bench needs a benchmark name (available: imports, reconcile, sync)".into()))),
     }
 }
 
@@ -82,6 +86,36 @@ fn reconcile(ctx: &Ctx, args: &[String]) -> Result<i32> {
     check(cargo.arg("--quick").arg("--out").arg(&out))?;
     let python = bench_venv(ctx)?;
     check(Command::new(&python).arg(ctx.root.join("src-tauri/xtask/bench/splink_compare.py")).arg(&out))?;
+    Ok(0)
+}
+
+/// Two fresh peers, then the sync bench binary against them.
+fn sync(ctx: &Ctx, args: &[String]) -> Result<i32> {
+    let changes = match args {
+        [] => "5000".to_string(),
+        [flag, n] if flag == "--changes" && n.parse::<u32>().is_ok_and(|n| n >= 10) => n.clone(),
+        _ => return Err(Box::new(UsageError("usage: cargo xtask bench sync [--changes N]".into()))),
+    };
+    crate::setup::peer_venv(ctx)?;
+    let preau = crate::peer::start(ctx, None, None)?;
+    let sequential = crate::peer::start(ctx, None, Some(preau.token.clone()))?;
+    let scim = ctx.root.join("src-tauri").join("core").join("scim");
+    let out = ctx.root.join("target").join("bench-sync");
+    check(
+        ctx.cargo()
+            .args(["bench", "-p", "preau-core", "--bench", "sync", "--"])
+            .args(["--url", &preau.url, "--sequential-url", &sequential.url, "--token", &preau.token])
+            .args(["--changes", &changes, "--python"])
+            .arg(ctx.venv_bin("python"))
+            .arg("--script")
+            .arg(ctx.root.join("src-tauri/xtask/bench/sync_sequential.py"))
+            .arg("--schemas")
+            .arg(scim.join("schemas.json"))
+            .arg("--resource-types")
+            .arg(scim.join("resource-types.json"))
+            .arg("--out")
+            .arg(&out),
+    )?;
     Ok(0)
 }
 

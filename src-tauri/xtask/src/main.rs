@@ -24,6 +24,8 @@ tasks:
   bench reconcile [--seeds A..B] [--academy N] [--accounts N] [--quick] [--compare splink]
                              reconciliation quality (held-out seeds) and speed; with --compare
                              splink, quality only, beside Splink's on the same files
+  bench sync [--changes N]   group-membership changes (5,000) pushed to the peer, and the same
+                             sent one by one by scim2-cli to a second peer
   fuzz [TARGET] [--runs N] [--reseed] [--seed-only]
                              run the readers' cargo-fuzz targets (all by default: siecle, sts,
                              edt, udt, aaf, ent_directory, pronote_ids, detect_any), N runs each

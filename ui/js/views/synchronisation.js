@@ -1,7 +1,8 @@
 // Synchronisation: the ENT server's address and token, « Tester la
 // connexion », the server's directory pulled into the store, the changes
 // waiting to be sent (grouped, each readable), push, and the conflicts the
-// server raised, each kept as mine or taken as theirs.
+// server raised, each seen three ways (base, mine, theirs) and settled as
+// mine, theirs or a merge the user composes.
 import { h, clear } from '../components/dom.js';
 import { announce, errorBox } from '../components/notice.js';
 import { t, formatNumber, formatDateTime } from '../i18n.js';
@@ -16,10 +17,21 @@ function describe(payload) {
   } catch {
     return [payload];
   }
-  return (body.Operations || []).map((op) => {
+  return (body.Operations || []).flatMap((op) => {
+    if (op.path === 'members' && Array.isArray(op.value)) {
+      const key = op.op === 'remove' ? 'sync.memberRemove' : 'sync.memberAdd';
+      return op.value.map((m) => t(key, { who: m.externalId || m.value || '?' }));
+    }
     const attr = String(op.path || '').split(':').pop();
     return op.op === 'remove' ? t('sync.removed', { attr }) : t('sync.set', { attr, value: String(op.value) });
   });
+}
+
+/** A value of the three-way view, as text. */
+function shown(v) {
+  if (v === null || v === undefined || v === '') return t('sync.absent');
+  if (typeof v === 'boolean') return v ? t('sync.yes') : t('sync.no');
+  return typeof v === 'string' ? v : JSON.stringify(v);
 }
 
 function changeItem(c, extra) {
@@ -97,10 +109,20 @@ export default {
       // The server's directory.
       const pull = h('button', { type: 'button', class: 'btn', dataset: { testid: 'sync-pull' } }, t('sync.pull'));
       pull.disabled = !o.server;
+      const pullMeter = h('progress', { max: '1', value: '0', hidden: '', dataset: { testid: 'sync-pull-progress' }, 'aria-label': t('sync.pullProgress') });
       pull.addEventListener('click', () =>
         busy(pull, t('sync.pulling'), async () => {
-          const p = await ctx.api.syncPull(uai);
-          announce(t('sync.pulled', { users: formatNumber(p.users), groups: formatNumber(p.groups), rules: formatNumber(p.visibility_rules) }));
+          pullMeter.hidden = false;
+          try {
+            const p = await ctx.api.syncPull(uai, ({ resource, done, total }) => {
+              pullMeter.max = String(Math.max(total, 1));
+              pullMeter.value = String(done);
+              pull.textContent = t('sync.pullingCount', { what: t(`sync.pullWhat.${resource}`), done: formatNumber(done), total: formatNumber(total) });
+            });
+            announce(t('sync.pulled', { users: formatNumber(p.users), groups: formatNumber(p.groups), rules: formatNumber(p.visibility_rules) }));
+          } finally {
+            pullMeter.hidden = true;
+          }
           await draw();
         }),
       );
@@ -112,7 +134,7 @@ export default {
           h('h2', { id: 'sync-dir-title' }, t('sync.directory')),
           h('p', { dataset: { testid: 'sync-snapshot' } }, t('sync.snapshot', { users: formatNumber(o.snapshot.users), groups: formatNumber(o.snapshot.groups), rules: formatNumber(o.snapshot.visibility_rules) })),
           h('p', { dataset: { testid: 'sync-last' } }, last),
-          h('div', { class: 'toolbar' }, pull),
+          h('div', { class: 'toolbar' }, pull, pullMeter),
         ),
       );
       // What waits to be sent, grouped.
@@ -161,38 +183,72 @@ export default {
                   await draw();
                 }),
               }, t('sync.reject'))))),
+              list.length > 500 ? h('p', { class: 'muted', dataset: { testid: 'sync-more' } }, t('sync.more', { n: formatNumber(list.length - 500) })) : '',
             ),
           ),
           h('div', { class: 'toolbar' }, push, cancel, meter),
         ),
       );
-      // Conflicts: mine and theirs side by side.
+      // Conflicts: base, mine and theirs side by side, and the merge to compose.
       if (o.conflicts.length > 0) {
         body.append(
           h('section', { 'aria-labelledby': 'sync-conflicts-title', dataset: { testid: 'sync-conflicts' } },
             h('h2', { id: 'sync-conflicts-title' }, t('sync.conflicts', { n: formatNumber(o.conflicts.length) })),
-            h('ul', {}, o.conflicts.map((c) => {
-              let theirs = '';
-              try {
-                const s = JSON.parse(c.server || '{}');
-                theirs = t('sync.theirs', { name: s.displayName || s.userName || s.id || '', at: s.meta && s.meta.lastModified ? formatDateTime(s.meta.lastModified) : '—' });
-              } catch {
-                theirs = '';
-              }
-              const resolve = (keep) => async (ev) => busy(ev.currentTarget, t('sync.resolving'), async () => {
-                await ctx.api.syncResolve(uai, c.id, keep);
-                await draw();
-              });
-              return changeItem(c, h('div', {},
-                h('p', { class: 'muted' }, theirs),
-                h('div', { class: 'toolbar' },
-                  h('button', { type: 'button', class: 'btn btn--secondary', dataset: { testid: 'sync-keep-mine' }, onclick: resolve('mine') }, t('sync.keepMine')),
-                  h('button', { type: 'button', class: 'btn btn--secondary', dataset: { testid: 'sync-keep-theirs' }, onclick: resolve('theirs') }, t('sync.keepTheirs')),
-                )));
-            })),
+            h('p', { class: 'muted' }, t('sync.conflictHelp')),
+            ...o.conflicts.map((c) => conflictCard(c)),
           ),
         );
       }
+    };
+
+    const conflictCard = (c) => {
+      const inputs = [];
+      const rows = c.rows.map((r) => {
+        const attr = r.member ? t('sync.member', { who: r.member }) : String(r.path).split(':').pop();
+        let merged = shown(r.merged);
+        if (!r.member) {
+          const input = h('input', {
+            type: 'text',
+            value: typeof r.merged === 'string' ? r.merged : r.merged === null ? '' : JSON.stringify(r.merged),
+            'aria-label': t('sync.mergeLabel', { attr }),
+            dataset: { testid: 'sync-merge-value', path: r.path },
+          });
+          inputs.push([r.path, input]);
+          merged = input;
+        }
+        return h('tr', { class: r.clash ? 'clash' : '' },
+          h('th', { scope: 'row' }, attr, r.clash ? h('span', { class: 'clash-mark' }, `(${t('sync.clash')})`) : ''),
+          h('td', { dataset: { testid: 'sync-base' } }, c.base_known ? shown(r.base) : t('sync.unknown')),
+          h('td', { dataset: { testid: 'sync-mine' } }, shown(r.mine)),
+          h('td', { dataset: { testid: 'sync-theirs' } }, shown(r.theirs)),
+          h('td', {}, merged),
+        );
+      });
+      const resolve = (keep) => async (ev) => busy(ev.currentTarget, t('sync.resolving'), async () => {
+        const values = keep === 'merge' ? inputs.map(([path, input]) => [path, input.value]) : null;
+        await ctx.api.syncResolve(uai, c.change, keep, values);
+        announce(t('sync.resolved'));
+        await draw();
+      });
+      const title = t('sync.conflictOf', { resource: t(`sync.resource.${c.resource}`), name: c.name, origin: c.origin });
+      return h('article', { class: 'conflict', dataset: { testid: 'sync-conflict', id: String(c.change) } },
+        h('h3', {}, title),
+        h('table', {},
+          h('thead', {}, h('tr', {},
+            h('th', { scope: 'col' }, t('sync.attribute')),
+            h('th', { scope: 'col' }, t('sync.base')),
+            h('th', { scope: 'col' }, t('sync.mine')),
+            h('th', { scope: 'col' }, t('sync.theirsCol')),
+            h('th', { scope: 'col' }, t('sync.mergedCol')),
+          )),
+          h('tbody', {}, rows),
+        ),
+        h('div', { class: 'toolbar' },
+          h('button', { type: 'button', class: 'btn btn--secondary', dataset: { testid: 'sync-keep-mine' }, onclick: resolve('mine') }, t('sync.keepMine')),
+          h('button', { type: 'button', class: 'btn btn--secondary', dataset: { testid: 'sync-keep-theirs' }, onclick: resolve('theirs') }, t('sync.keepTheirs')),
+          h('button', { type: 'button', class: 'btn', dataset: { testid: 'sync-merge' }, onclick: resolve('merge') }, t('sync.merge')),
+        ),
+      );
     };
     try {
       await draw();

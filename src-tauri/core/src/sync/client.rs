@@ -172,11 +172,14 @@ impl Client {
             let resp = match req.send().await {
                 Ok(resp) => resp,
                 Err(e) => {
-                    if attempt < TRIES && (idempotent || e.is_connect()) {
+                    let retry = attempt < TRIES && (idempotent || e.is_connect());
+                    let fault = self.fault(e);
+                    // A certificate refused now is refused again: no retry.
+                    if retry && !matches!(fault, SyncError::Tls { .. }) {
                         tokio::time::sleep(backoff).await;
                         continue;
                     }
-                    return Err(self.fault(e));
+                    return Err(fault);
                 }
             };
             let status = resp.status().as_u16();

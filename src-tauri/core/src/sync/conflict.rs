@@ -34,6 +34,8 @@ pub struct ConflictView {
     /// The resource's name on the server (displayName or userName).
     pub name: String,
     pub origin: String,
+    /// Whether the version the change was made over is known.
+    pub base_known: bool,
     pub rows: Vec<ConflictRow>,
 }
 
@@ -79,6 +81,7 @@ pub fn conflict_view(change: &OutboxChange) -> Option<ConflictView> {
         target: change.target.clone(),
         name,
         origin: change.origin.clone(),
+        base_known: base.is_some(),
         rows,
     })
 }
