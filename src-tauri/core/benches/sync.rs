@@ -18,6 +18,8 @@ use preau_core::store::{MembershipChange, Store};
 use preau_core::sync::{self, Client};
 
 type Error = Box<dyn std::error::Error>;
+/// `externalId` → the server's id.
+type Ids = BTreeMap<String, String>;
 
 /// Each group's members, by the members' `externalId`.
 fn memberships(client: &Client, uai: &str) -> Result<BTreeMap<String, BTreeSet<String>>, Error> {
@@ -113,8 +115,8 @@ fn main() -> Result<(), Error> {
     }
 
     // The sequential client: the same changes, by the second peer's ids.
-    let ids = |c: &Client| -> Result<(BTreeMap<String, String>, BTreeMap<String, String>), Error> {
-        let map = |endpoint: &str| -> Result<BTreeMap<String, String>, Error> {
+    let ids = |c: &Client| -> Result<(Ids, Ids), Error> {
+        let map = |endpoint: &str| -> Result<Ids, Error> {
             Ok(sync::block_on(c.list_all(endpoint, None))??
                 .iter()
                 .filter_map(|r| Some((r.body["externalId"].as_str()?.to_string(), r.body["id"].as_str()?.to_string())))
