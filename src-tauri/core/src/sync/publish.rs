@@ -2,7 +2,7 @@
 //! and `pull` (the server's view of the establishment, with ETags, into the
 //! store's directory snapshot).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{json, Map, Value};
 
@@ -83,12 +83,16 @@ pub(super) fn user_body(a: &Account) -> Value {
     user
 }
 
-pub(super) fn group_body(g: &Group, uai: &str) -> Value {
+/// A local group as a SCIM Group, its members by the server's ids.
+pub(super) fn group_body(g: &Group, uai: &str, members: &[&str]) -> Value {
     let mut group = json!({
         "schemas": [CORE_GROUP, ENT_GROUP],
         "externalId": g.id,
         "displayName": g.name,
     });
+    if !members.is_empty() {
+        group["members"] = Value::Array(members.iter().map(|id| json!({ "value": id })).collect());
+    }
     group[ENT_GROUP] = json!({ "kind": g.kind.as_str(), "establishment": uai });
     group
 }
@@ -97,13 +101,13 @@ fn filter_uai(path: &str, uai: &str) -> String {
     format!("{path} eq \"{}\"", uai.replace('"', ""))
 }
 
-/// The `externalId`s the server already holds for this establishment.
-async fn present(client: &Client, endpoint: &str, filter: &str) -> Result<BTreeSet<String>, SyncError> {
+/// The resources the server already holds for this establishment: `externalId` → id.
+async fn present(client: &Client, endpoint: &str, filter: &str) -> Result<BTreeMap<String, String>, SyncError> {
     Ok(client
         .list_all(endpoint, Some(filter))
         .await?
         .iter()
-        .filter_map(|r| r.body["externalId"].as_str().map(str::to_string))
+        .filter_map(|r| Some((r.body["externalId"].as_str()?.to_string(), r.body["id"].as_str()?.to_string())))
         .collect())
 }
 
@@ -169,20 +173,36 @@ async fn create_all(client: &Client, endpoint: &str, bodies: Vec<Value>) -> Resu
 /// nothing.
 pub async fn publish(client: &Client, data: &EstablishmentData) -> Result<Published, SyncError> {
     let uai = data.establishment.uai.to_string();
-    let users_there = present(client, "/Users", &filter_uai(&format!("{ENT_USER}:establishments"), &uai)).await?;
-    let missing_users: Vec<Value> = data
-        .accounts
-        .iter()
-        .filter(|a| a.establishments.iter().any(|e| e.to_string() == uai))
-        .filter(|a| !users_there.contains(&a.id))
-        .map(user_body)
-        .collect();
+    let users_filter = filter_uai(&format!("{ENT_USER}:establishments"), &uai);
+    let users_there = present(client, "/Users", &users_filter).await?;
+    let ours: Vec<&Account> =
+        data.accounts.iter().filter(|a| a.establishments.iter().any(|e| e.to_string() == uai)).collect();
+    let missing_users: Vec<Value> =
+        ours.iter().filter(|a| !users_there.contains_key(&a.id)).map(|a| user_body(a)).collect();
     let groups_there = present(client, "/Groups", &filter_uai(&format!("{ENT_GROUP}:establishment"), &uai)).await?;
-    let missing_groups: Vec<Value> =
-        data.groups.iter().filter(|g| !groups_there.contains(&g.id)).map(|g| group_body(g, &uai)).collect();
     let present = users_there.len() + groups_there.len();
     let users_created = create_all(client, "/Users", missing_users).await?;
-    let groups_created = create_all(client, "/Groups", missing_groups).await?;
+    let missing_groups: Vec<&Group> = data.groups.iter().filter(|g| !groups_there.contains_key(&g.id)).collect();
+    let mut groups_created = 0;
+    if !missing_groups.is_empty() {
+        // A new group comes with its members, by the ids the server gave the accounts.
+        let ids = if users_created > 0 { self::present(client, "/Users", &users_filter).await? } else { users_there };
+        let mut by_person: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for a in &ours {
+            if let (Some(p), Some(id)) = (a.person_id.as_deref(), ids.get(&a.id)) {
+                by_person.entry(p).or_default().push(id);
+            }
+        }
+        let bodies: Vec<Value> = missing_groups
+            .iter()
+            .map(|g| {
+                let members: BTreeSet<&str> =
+                    g.members.iter().flat_map(|p| by_person.get(p.as_str()).into_iter().flatten().copied()).collect();
+                group_body(g, &uai, &members.into_iter().collect::<Vec<_>>())
+            })
+            .collect();
+        groups_created = create_all(client, "/Groups", bodies).await?;
+    }
     Ok(Published { users_created, groups_created, present })
 }
 

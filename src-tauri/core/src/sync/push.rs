@@ -133,8 +133,10 @@ pub(super) enum Key {
     Member(String),
 }
 
-fn member_filter(path: &str) -> Option<&str> {
-    path.strip_prefix("members[value eq \"")?.strip_suffix("\"]")
+/// The members a removal path names: `members[value eq "a"]`, or `… or value eq "b"`.
+fn member_filter(path: &str) -> Option<Vec<&str>> {
+    let inner = path.strip_prefix("members[")?.strip_suffix(']')?;
+    inner.split(" or ").map(|term| term.trim().strip_prefix("value eq \"")?.strip_suffix('"')).collect()
 }
 
 /// Each attribute (or membership) a change touches, with its value once the
@@ -155,8 +157,10 @@ pub(super) fn effects(ops: &[Value]) -> Vec<(Key, Value)> {
                     set(Key::Member(id.to_string()), Value::Bool(kind != "remove"));
                 }
             }
-        } else if let Some(id) = member_filter(path) {
-            set(Key::Member(id.to_string()), Value::Bool(kind != "remove"));
+        } else if let Some(ids) = member_filter(path) {
+            for id in ids {
+                set(Key::Member(id.to_string()), Value::Bool(kind != "remove"));
+            }
         } else if kind == "remove" {
             set(Key::Path(path.to_string()), Value::Null);
         } else {
@@ -267,8 +271,49 @@ struct Unit {
     changes: Vec<Change>,
 }
 
+/// A PATCH carrying `ops` with the membership changes folded: one `add` of
+/// every member that ends up in, one `remove` (a filter of `or`s) per
+/// hundred that end up out. The server then does two operations where the
+/// queue holds hundreds; the end state is the same (later operations win).
 fn patch_of<'a>(ops: impl Iterator<Item = &'a Value>) -> Value {
-    json!({ "schemas": [PATCH_OP], "Operations": ops.cloned().collect::<Vec<_>>() })
+    let ops: Vec<&Value> = ops.collect();
+    let folding = |op: &Value| {
+        let kind = op["op"].as_str().unwrap_or("").to_ascii_lowercase();
+        let path = op["path"].as_str().unwrap_or("");
+        (kind == "add" && path == "members") || (kind == "remove" && member_filter(path).is_some())
+    };
+    let replaces_members =
+        ops.iter().any(|op| !folding(op) && op["path"].as_str().is_some_and(|p| p.starts_with("members")));
+    if replaces_members {
+        return json!({ "schemas": [PATCH_OP], "Operations": ops });
+    }
+    let mut out: Vec<Value> = Vec::with_capacity(3);
+    let mut members: Vec<Value> = Vec::new();
+    for op in &ops {
+        if folding(op) {
+            members.push((*op).clone());
+        } else {
+            out.push((*op).clone());
+        }
+    }
+    let mut ins = Vec::new();
+    let mut outs = Vec::new();
+    for (key, present) in effects(&members) {
+        if let Key::Member(id) = key {
+            if present == Value::Bool(true) {
+                ins.push(json!({ "value": id }));
+            } else {
+                outs.push(format!("value eq \"{}\"", id.replace('"', "")));
+            }
+        }
+    }
+    if !ins.is_empty() {
+        out.push(json!({ "op": "add", "path": "members", "value": ins }));
+    }
+    for chunk in outs.chunks(100) {
+        out.push(json!({ "op": "remove", "path": format!("members[{}]", chunk.join(" or ")) }));
+    }
+    json!({ "schemas": [PATCH_OP], "Operations": out })
 }
 
 impl Unit {
@@ -654,6 +699,31 @@ mod tests {
         let remove = vec![json!({ "op": "remove", "path": PRONOTE })];
         assert_eq!(judge(&remove, Some(&base), &json!({ "displayName": "A" })), Verdict::Applied);
         assert_eq!(judge(&[], Some(&base), &base), Verdict::Conflict);
+    }
+
+    #[test]
+    fn membership_changes_are_folded_into_two_operations() {
+        let add = |id: &str| json!({ "op": "add", "path": "members", "value": [{ "value": id }] });
+        let remove = |id: &str| json!({ "op": "remove", "path": format!("members[value eq \"{id}\"]") });
+        let name = json!({ "op": "replace", "path": "displayName", "value": "6A" });
+        let ops = vec![add("a"), add("b"), remove("c"), name.clone(), add("c"), remove("a"), remove("d")];
+        let folded = super::patch_of(ops.iter());
+        assert_eq!(
+            folded["Operations"],
+            json!([
+                name,
+                { "op": "add", "path": "members", "value": [{ "value": "b" }, { "value": "c" }] },
+                { "op": "remove", "path": "members[value eq \"a\" or value eq \"d\"]" },
+            ])
+        );
+        // The same end state, whichever way it is sent.
+        let group = json!({ "members": [{ "value": "a" }, { "value": "d" }, { "value": "e" }] });
+        let folded_ops = folded["Operations"].as_array().unwrap();
+        assert_eq!(super::judge(&ops, Some(&group), &applied(&group, folded_ops)), Verdict::Applied);
+        assert_eq!(
+            applied(&group, folded_ops)["members"],
+            json!([{ "value": "e" }, { "value": "b" }, { "value": "c" }])
+        );
     }
 
     #[test]
