@@ -244,3 +244,96 @@ fn a_certificate_nobody_signed_is_named_a_tls_failure() {
     fails_with(&cli(d, TOKEN, &["sync", "test", "--uai", UAI]), "SYNC_TLS");
     assert!(open(d).last_sync().unwrap().is_none(), "nothing recorded for a server never reached");
 }
+
+/// Each group of the establishment on the server: `externalId` → its members' `externalId`s.
+fn server_memberships(peer: &Peer) -> std::collections::BTreeMap<String, std::collections::BTreeSet<String>> {
+    let list = |path: &str| -> Vec<serde_json::Value> {
+        let (status, body) = http(peer, "GET", path, None);
+        assert_eq!(status, 200, "{body}");
+        serde_json::from_str::<serde_json::Value>(&body).unwrap()["Resources"].as_array().cloned().unwrap_or_default()
+    };
+    let users: std::collections::BTreeMap<String, String> = list("/v2/Users?count=1000")
+        .into_iter()
+        .chain(list("/v2/Users?count=1000&startIndex=1001"))
+        .map(|u| (u["id"].as_str().unwrap().to_string(), u["externalId"].as_str().unwrap_or("").to_string()))
+        .collect();
+    list("/v2/Groups?count=1000")
+        .into_iter()
+        .map(|g| {
+            let members = g["members"]
+                .as_array()
+                .map(Vec::as_slice)
+                .unwrap_or(&[])
+                .iter()
+                .map(|m| users[m["value"].as_str().unwrap()].clone())
+                .collect();
+            (g["externalId"].as_str().unwrap().to_string(), members)
+        })
+        .collect()
+}
+
+#[test]
+fn membership_changes_reach_the_server_beside_a_concurrent_one() {
+    use preau_core::store::MembershipChange;
+    let peer = peer();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    demo_pointing_at(d, 4, &peer.url);
+    ok_json(&cli(d, TOKEN, &["sync", "publish", "--uai", UAI, "--json"]));
+    ok_json(&cli(d, TOKEN, &["sync", "pull", "--uai", UAI, "--json"]));
+    let before = server_memberships(&peer);
+    assert!(before.values().any(|m| m.len() > 10), "groups are published with their members");
+
+    // Every fifth account joins the first three groups; one member of each leaves.
+    let data = open(d).load_population().unwrap().unwrap();
+    let groups: Vec<String> = data.groups.iter().take(3).map(|g| g.id.clone()).collect();
+    let mut changes = Vec::new();
+    let mut expected = before.clone();
+    for g in &groups {
+        for a in data.accounts.iter().step_by(5) {
+            changes.push(MembershipChange { group: g.clone(), account: a.id.clone(), join: true });
+            expected.get_mut(g).unwrap().insert(a.id.clone());
+        }
+        let leaving = before[g].iter().next().unwrap().clone();
+        changes.push(MembershipChange { group: g.clone(), account: leaving.clone(), join: false });
+        expected.get_mut(g).unwrap().remove(&leaving);
+    }
+    assert_eq!(open(d).queue_memberships(&changes, "groupes", "test").unwrap(), changes.len());
+
+    // Meanwhile someone else adds a member to the first group on the server.
+    let (_, body) = http(
+        &peer,
+        "GET",
+        &format!("/v2/Groups?filter={}", url_encode(&format!("externalId eq \"{}\"", groups[0]))),
+        None,
+    );
+    let group_id =
+        serde_json::from_str::<serde_json::Value>(&body).unwrap()["Resources"][0]["id"].as_str().unwrap().to_string();
+    let outsider = data.accounts.iter().find(|a| !expected[&groups[0]].contains(&a.id)).unwrap().id.clone();
+    let (_, body) =
+        http(&peer, "GET", &format!("/v2/Users?filter={}", url_encode(&format!("externalId eq \"{outsider}\""))), None);
+    let outsider_id =
+        serde_json::from_str::<serde_json::Value>(&body).unwrap()["Resources"][0]["id"].as_str().unwrap().to_string();
+    let add = serde_json::json!({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{ "op": "add", "path": "members", "value": [{ "value": outsider_id }] }],
+    });
+    assert!(matches!(http(&peer, "PATCH", &format!("/v2/Groups/{group_id}"), Some(&add)).0, 200 | 204));
+    expected.get_mut(&groups[0]).unwrap().insert(outsider);
+
+    // The stale group is sent again over their version: no conflict, nothing lost.
+    let pushed = ok_json(&cli(d, TOKEN, &["sync", "push", "--uai", UAI, "--json"]));
+    assert_eq!(
+        (pushed["sent"].as_u64(), pushed["conflicts"].as_u64(), pushed["remaining"].as_u64()),
+        (Some(changes.len() as u64), Some(0), Some(0)),
+        "{pushed}"
+    );
+    // One PATCH per group (each group's changes folded), and the stale one once more.
+    assert_eq!(pushed["requests"].as_u64(), Some(4), "{pushed}");
+    assert_eq!(server_memberships(&peer), expected);
+    // Sent again (nothing queued): nothing changes.
+    let again = ok_json(&cli(d, TOKEN, &["sync", "push", "--uai", UAI, "--json"]));
+    assert_eq!(again["sent"].as_u64(), Some(0));
+    assert_eq!(server_memberships(&peer), expected);
+    assert!(open(d).audit_verify().unwrap().ok);
+}
