@@ -337,3 +337,59 @@ fn membership_changes_reach_the_server_beside_a_concurrent_one() {
     assert_eq!(server_memberships(&peer), expected);
     assert!(open(d).audit_verify().unwrap().ok);
 }
+
+#[test]
+fn a_server_without_bulk_or_etags_gets_single_writes_and_small_pages() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let config = d.join("spc.json");
+    std::fs::write(
+        &config,
+        serde_json::json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
+            "patch": { "supported": true },
+            "bulk": { "supported": false, "maxOperations": 0, "maxPayloadSize": 0 },
+            "filter": { "supported": true, "maxResults": 50 },
+            "changePassword": { "supported": false },
+            "sort": { "supported": false },
+            "etag": { "supported": false },
+            "authenticationSchemes": [],
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let peer = start_peer_with(true, Some(&config));
+    demo_pointing_at(d, 6, &peer.url);
+    let caps = ok_json(&cli(d, TOKEN, &["sync", "test", "--uai", UAI, "--json"]))["capabilities"].clone();
+    assert_eq!(
+        (caps["bulk"].clone(), caps["etag"].clone(), caps["max_results"].clone()),
+        (serde_json::Value::Null, false.into(), 50.into()),
+        "{caps}"
+    );
+
+    // One POST per resource, pages of 50 on the way back.
+    let published = ok_json(&cli(d, TOKEN, &["sync", "publish", "--uai", UAI, "--json"]));
+    let pulled = ok_json(&cli(d, TOKEN, &["sync", "pull", "--uai", UAI, "--json"]));
+    assert_eq!(pulled["users"], published["users_created"], "{pulled} {published}");
+    assert!(pulled["users"].as_u64().unwrap() > 1000);
+    assert_eq!(server_users(&peer), pulled["users"].as_u64().unwrap());
+
+    // Without ETags nothing is conditional: one PATCH per account, each applied.
+    let data = open(d).load_population().unwrap().unwrap();
+    let targets: Vec<String> = data.accounts.iter().take(30).map(|a| a.id.clone()).collect();
+    assert_eq!(queue_links(d, &targets, "NB"), 30);
+    let pushed = ok_json(&cli(d, TOKEN, &["sync", "push", "--uai", UAI, "--json"]));
+    assert_eq!(
+        (pushed["sent"].as_u64(), pushed["requests"].as_u64(), pushed["remaining"].as_u64()),
+        (Some(30), Some(30), Some(0)),
+        "{pushed}"
+    );
+    let (_, body) = http(
+        &peer,
+        "GET",
+        &format!("/v2/Users?filter={}", url_encode(&format!("externalId eq \"{}\"", targets[29]))),
+        None,
+    );
+    let user = serde_json::from_str::<serde_json::Value>(&body).unwrap()["Resources"][0].clone();
+    assert_eq!(user[preau_core::sync::ENT_USER]["pronoteId"], "NB29");
+}

@@ -37,6 +37,11 @@ pub fn peer() -> Peer {
 
 /// `ent`: with the project's schema files; without, the server knows only RFC 7643's.
 pub fn start_peer(ent: bool) -> Peer {
+    start_peer_with(ent, None)
+}
+
+/// A peer announcing `config` as its ServiceProviderConfig (what it offers).
+pub fn start_peer_with(ent: bool, config: Option<&Path>) -> Peer {
     let server = std::env::var_os("PREAU_SCIM_SERVER")
         .map(PathBuf::from)
         .unwrap_or_else(|| root().join("target/peer-venv/bin/scim2-server"));
@@ -47,6 +52,9 @@ pub fn start_peer(ent: bool) -> Peer {
     cmd.args(["--hostname", "127.0.0.1", "--port", &port.to_string(), "--bearer-token", TOKEN]);
     if ent {
         cmd.arg("--schema").arg(scim.join("schemas.json")).arg("--resource-type").arg(scim.join("resource-types.json"));
+    }
+    if let Some(config) = config {
+        cmd.arg("--service-provider-config").arg(config);
     }
     let child = cmd
         .stdout(std::process::Stdio::null())
