@@ -338,10 +338,8 @@ fn membership_changes_reach_the_server_beside_a_concurrent_one() {
     assert!(open(d).audit_verify().unwrap().ok);
 }
 
-#[test]
-fn a_server_without_bulk_or_etags_gets_single_writes_and_small_pages() {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
+/// A ServiceProviderConfig file without Bulk, with or without ETags, pages of 50.
+fn config_without_bulk(d: &std::path::Path, etag: bool) -> std::path::PathBuf {
     let config = d.join("spc.json");
     std::fs::write(
         &config,
@@ -352,13 +350,62 @@ fn a_server_without_bulk_or_etags_gets_single_writes_and_small_pages() {
             "filter": { "supported": true, "maxResults": 50 },
             "changePassword": { "supported": false },
             "sort": { "supported": false },
-            "etag": { "supported": false },
+            "etag": { "supported": etag },
             "authenticationSchemes": [],
         })
         .to_string(),
     )
     .unwrap();
-    let peer = start_peer_with(true, Some(&config));
+    config
+}
+
+#[test]
+fn a_patch_answered_200_with_the_resource_is_taken_as_well() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let peer = start_peer_with(true, Some(&config_without_bulk(d, true)));
+    let proxy = fault_proxy(&peer.url, |_| Fault::BodyFor204);
+    demo_pointing_at(d, 7, &proxy.url);
+    ok_json(&cli(d, TOKEN, &["sync", "publish", "--uai", UAI, "--json"]));
+    ok_json(&cli(d, TOKEN, &["sync", "pull", "--uai", UAI, "--json"]));
+    let data = open(d).load_population().unwrap().unwrap();
+    let targets: Vec<String> = data.accounts.iter().take(5).map(|a| a.id.clone()).collect();
+    queue_links(d, &targets, "B");
+    let pushed = ok_json(&cli(d, TOKEN, &["sync", "push", "--uai", UAI, "--json"]));
+    assert_eq!((pushed["sent"].as_u64(), pushed["requests"].as_u64()), (Some(5), Some(5)), "{pushed}");
+    // The snapshot keeps what the server sent back: the new value and version.
+    let store = open(d);
+    let row =
+        store.snapshot("User").unwrap().into_iter().find(|r| r.external_id.as_deref() == Some(&targets[0])).unwrap();
+    let body: serde_json::Value = serde_json::from_str(&row.body).unwrap();
+    assert_eq!(body[preau_core::sync::ENT_USER]["pronoteId"], "B0");
+    let (_, there) = http(&peer, "GET", &format!("/v2/Users/{}", row.id), None);
+    let there: serde_json::Value = serde_json::from_str(&there).unwrap();
+    assert_eq!(Some(there["meta"]["version"].as_str().unwrap()), row.etag.as_deref());
+    drop(store);
+
+    // That version is the base of the next change: their other change is no conflict.
+    let rename = serde_json::json!({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{ "op": "replace", "path": "displayName", "value": "Renommé ailleurs" }],
+    });
+    assert!(matches!(http(&peer, "PATCH", &format!("/v2/Users/{}", row.id), Some(&rename)).0, 200 | 204));
+    queue_links(d, &targets[..1], "C");
+    let pushed = ok_json(&cli(d, TOKEN, &["sync", "push", "--uai", UAI, "--json"]));
+    assert_eq!((pushed["sent"].as_u64(), pushed["conflicts"].as_u64()), (Some(1), Some(0)), "{pushed}");
+    let (_, there) = http(&peer, "GET", &format!("/v2/Users/{}", row.id), None);
+    let there: serde_json::Value = serde_json::from_str(&there).unwrap();
+    assert_eq!(
+        (there["displayName"].as_str(), there[preau_core::sync::ENT_USER]["pronoteId"].as_str()),
+        (Some("Renommé ailleurs"), Some("C0"))
+    );
+}
+
+#[test]
+fn a_server_without_bulk_or_etags_gets_single_writes_and_small_pages() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let peer = start_peer_with(true, Some(&config_without_bulk(d, false)));
     demo_pointing_at(d, 6, &peer.url);
     let caps = ok_json(&cli(d, TOKEN, &["sync", "test", "--uai", UAI, "--json"]))["capabilities"].clone();
     assert_eq!(

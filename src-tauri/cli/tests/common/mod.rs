@@ -157,6 +157,9 @@ pub enum Fault {
     ResetMidBody,
     /// Forwarded after a pause (milliseconds).
     Delay(u64),
+    /// Forwarded; a 204 is replaced by 200 with the resource as it now is
+    /// (RFC 7644 §3.5.2 allows either).
+    BodyFor204,
 }
 
 /// A fault-injecting HTTP proxy on 127.0.0.1 in front of `upstream`: the
@@ -221,7 +224,7 @@ pub fn fault_proxy(upstream: &str, plan: fn(usize) -> Fault) -> FaultProxy {
             std::thread::spawn(move || {
                 let _ = client.set_nonblocking(false);
                 let Some(request) = read_request(&mut client) else { return };
-                if fault != Fault::Pass && !matches!(fault, Fault::Delay(_)) {
+                if !matches!(fault, Fault::Pass | Fault::Delay(_) | Fault::BodyFor204) {
                     faults.fetch_add(1, Ordering::SeqCst);
                 }
                 let answer = |client: &mut TcpStream, status: &str| {
@@ -235,7 +238,7 @@ pub fn fault_proxy(upstream: &str, plan: fn(usize) -> Fault) -> FaultProxy {
                     Fault::TooMany => return answer(&mut client, "429 Too Many Requests"),
                     Fault::Drop => return,
                     Fault::Delay(ms) => std::thread::sleep(Duration::from_millis(ms)),
-                    Fault::Pass | Fault::ResetMidBody => {}
+                    Fault::Pass | Fault::ResetMidBody | Fault::BodyFor204 => {}
                 }
                 // One request per connection, both ways.
                 let text = String::from_utf8_lossy(&request).into_owned();
@@ -252,6 +255,18 @@ pub fn fault_proxy(upstream: &str, plan: fn(usize) -> Fault) -> FaultProxy {
                     let cut = response.len() / 2;
                     let _ = client.write_all(&response[..cut]);
                     return;
+                }
+                if fault == Fault::BodyFor204 && response.starts_with(b"HTTP/1.1 204") {
+                    // The resource, read back, in place of the empty answer.
+                    let path = head.first().and_then(|l| l.split(' ').nth(1)).unwrap_or("/");
+                    let auth = head.iter().find(|l| l.to_lowercase().starts_with("authorization:")).unwrap_or(&"");
+                    let get = format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{auth}\r\nConnection: close\r\n\r\n");
+                    let Ok(mut up) = TcpStream::connect((Ipv4Addr::LOCALHOST, up_port)) else { return };
+                    if up.write_all(get.as_bytes()).is_err() {
+                        return;
+                    }
+                    response.clear();
+                    let _ = up.read_to_end(&mut response);
                 }
                 let _ = client.write_all(&response);
             });
