@@ -12,6 +12,7 @@ pub mod secrets;
 pub mod store;
 pub mod sync;
 pub mod text;
+pub mod visibility;
 
 /// Every error that crosses a boundary (IPC, CLI, logs) carries a stable code;
 /// the UI translates codes, tests assert them.
