@@ -9,7 +9,7 @@ use preau_core::store::{self, Store};
 
 use crate::Failure;
 
-fn data_dir(given: Option<PathBuf>) -> Result<PathBuf, Failure> {
+pub(crate) fn data_dir(given: Option<PathBuf>) -> Result<PathBuf, Failure> {
     match given {
         Some(d) => Ok(d),
         None => Ok(store::data_dir_from_env()?),
@@ -17,7 +17,7 @@ fn data_dir(given: Option<PathBuf>) -> Result<PathBuf, Failure> {
 }
 
 /// `PREAU_DB_KEY`, else the OS keychain (generating the key on first use).
-fn key() -> Result<DbKey, Failure> {
+pub(crate) fn key() -> Result<DbKey, Failure> {
     if std::env::var_os(secrets::DB_KEY_ENV).is_some() {
         return Ok(secrets::db_key(&secrets::MemorySecrets::new())?);
     }
@@ -32,11 +32,11 @@ fn key() -> Result<DbKey, Failure> {
     Ok(secrets::db_key(&keychain as &dyn SecretStore)?)
 }
 
-fn uai(raw: &str) -> Result<Uai, Failure> {
+pub(crate) fn uai(raw: &str) -> Result<Uai, Failure> {
     Ok(Uai::parse(raw)?)
 }
 
-fn print_line(line: &str) -> Result<(), Failure> {
+pub(crate) fn print_line(line: &str) -> Result<(), Failure> {
     let mut out = std::io::stdout().lock();
     writeln!(out, "{line}").map_err(|e| Failure {
         exit: 2,
@@ -139,7 +139,7 @@ pub fn audit_verify(dir: Option<PathBuf>, raw_uai: &str, json: bool) -> Result<u
     }
 }
 
-fn json_line<T: serde::Serialize>(value: &T) -> Result<(), Failure> {
+pub(crate) fn json_line<T: serde::Serialize>(value: &T) -> Result<(), Failure> {
     let text = serde_json::to_string(value).map_err(|e| Failure { exit: 2, code: "JSON", message: e.to_string() })?;
     print_line(&text)
 }

@@ -3,6 +3,7 @@
 //! (one French line on stderr). Never a panic.
 
 mod commands;
+mod visibility;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -94,6 +95,69 @@ enum Command {
     Sync {
         #[command(subcommand)]
         command: SyncCommand,
+    },
+    /// Qui voit qui dans la messagerie, et qui fait quoi (les nœuds de fonction).
+    Visibility {
+        #[command(subcommand)]
+        command: VisibilityCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum VisibilityCommand {
+    /// La grille profils × nœuds (vu / masqué), et ce qui diffère du serveur.
+    Show {
+        #[arg(long)]
+        uai: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Ouvre ou ferme l'œil d'un nœud pour un profil (masquer un nœud masque ses sous-nœuds).
+    Set {
+        #[arg(long)]
+        uai: String,
+        /// Autre, Eleve, Enseignant, NonEnseignant, Parent, PersonnelCollectivite.
+        #[arg(long)]
+        profile: String,
+        /// Chemin du nœud, par ex. « Mon établissement/Direction ».
+        #[arg(long)]
+        node: String,
+        #[arg(long, action = clap::ArgAction::Set)]
+        visible: bool,
+        /// Affiche les changements et leurs effets sans rien appliquer.
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Applique un préréglage : college-sans-ddfpt, parents-sans-direction, defauts.
+    Preset {
+        #[arg(long)]
+        uai: String,
+        name: String,
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Ce que voit une personne dans la messagerie ; avec --to, si elle peut écrire à une autre.
+    Simulate {
+        #[arg(long)]
+        uai: String,
+        /// Identifiant de la personne (élève, responsable, personnel).
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        to: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Les nœuds de fonction, leurs membres et les alertes.
+    Functions {
+        #[arg(long)]
+        uai: String,
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -278,6 +342,19 @@ fn main() -> ExitCode {
                 };
                 commands::sync_resolve(cli.data_dir, &uai, conflict, keep)
             }
+        },
+        Command::Visibility { command } => match command {
+            VisibilityCommand::Show { uai, json } => visibility::show(cli.data_dir, &uai, json),
+            VisibilityCommand::Set { uai, profile, node, visible, dry_run, json } => {
+                visibility::set(cli.data_dir, &uai, &profile, &node, visible, dry_run, json)
+            }
+            VisibilityCommand::Preset { uai, name, dry_run, json } => {
+                visibility::preset(cli.data_dir, &uai, &name, dry_run, json)
+            }
+            VisibilityCommand::Simulate { uai, user, to, json } => {
+                visibility::simulate(cli.data_dir, &uai, &user, to.as_deref(), json)
+            }
+            VisibilityCommand::Functions { uai, json } => visibility::functions(cli.data_dir, &uai, json),
         },
     };
     match outcome {

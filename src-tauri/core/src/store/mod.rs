@@ -9,6 +9,7 @@ mod outbox;
 mod population;
 mod schema;
 mod sync;
+mod visibility;
 
 use std::path::{Path, PathBuf};
 
@@ -27,6 +28,7 @@ pub use outbox::{
 pub use population::{Counts, LevelCounts, NO_DIVISION};
 pub use schema::LATEST as SCHEMA_VERSION;
 pub use sync::{LastSync, SnapshotRow};
+pub use visibility::rule_id;
 
 /// Store files are `<UAI>.preau` in the data directory.
 pub const EXTENSION: &str = "preau";

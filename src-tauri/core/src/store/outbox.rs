@@ -171,12 +171,28 @@ impl Store {
                     &serde_json::json!({ "change": id, "resource": c.resource, "target": target, "server_id": c.server_id }),
                 )?;
             }
-            if let Some(tag) = &c.etag {
-                tx.execute(
-                    "UPDATE scim_resource SET etag = ?3, body = COALESCE(?4, body) WHERE resource = ?1 AND id = ?2",
-                    params![c.resource, c.server_id, tag, c.body],
-                )
-                .map_err(sql("annuaire du serveur"))?;
+            match (&c.body, &c.etag) {
+                // The resource as it now stands: kept (a new one enters the snapshot).
+                (Some(body), _) => {
+                    let external = serde_json::from_str::<serde_json::Value>(body)
+                        .ok()
+                        .and_then(|b| b["externalId"].as_str().map(str::to_string));
+                    tx.execute(
+                        "INSERT INTO scim_resource (resource, id, external_id, etag, body) VALUES (?1, ?2, ?3, ?4, ?5)
+                         ON CONFLICT(resource, id) DO UPDATE SET etag = excluded.etag, body = excluded.body,
+                             external_id = COALESCE(excluded.external_id, external_id)",
+                        params![c.resource, c.server_id, external, c.etag, body],
+                    )
+                    .map_err(sql("annuaire du serveur"))?;
+                }
+                (None, Some(tag)) => {
+                    tx.execute(
+                        "UPDATE scim_resource SET etag = ?3 WHERE resource = ?1 AND id = ?2",
+                        params![c.resource, c.server_id, tag],
+                    )
+                    .map_err(sql("annuaire du serveur"))?;
+                }
+                (None, None) => {}
             }
         }
         tx.commit().map_err(sql("file d'envoi"))

@@ -126,6 +126,16 @@ ALTER TABLE outbox ADD COLUMN server TEXT;
     r#"
 ALTER TABLE outbox ADD COLUMN base TEXT;
 "#,
+    // 9: qui voit qui — the closed eyes (a cell not listed is shown), and the hand
+    // corrections of the function nodes.
+    r#"
+CREATE TABLE visibility_cell (
+    profile TEXT NOT NULL, node TEXT NOT NULL, visible INTEGER NOT NULL,
+    PRIMARY KEY (profile, node));
+CREATE TABLE function_manual (
+    node TEXT NOT NULL, person TEXT NOT NULL, member INTEGER NOT NULL,
+    PRIMARY KEY (node, person));
+"#,
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

@@ -15,7 +15,7 @@ use crate::ErrorCode;
 
 pub use client::{Capabilities, Client, Written};
 pub use conflict::{conflict_view, merged_patch, ConflictRow, ConflictView};
-pub use publish::{publish, pull, Published, PullProgress, Pulled};
+pub use publish::{publish, pull, server_matrix, Published, PullProgress, Pulled};
 pub use push::{push, Pushed};
 
 /// The SCIM namespaces Préau speaks.

@@ -254,5 +254,24 @@ pub async fn pull(
     let pulled = Pulled { users: users.len(), groups: groups.len(), visibility_rules: rules.len() };
     let all: Vec<SnapshotRow> = users.into_iter().chain(groups).chain(rules).collect();
     store.replace_snapshot(&all, client.url(), actor)?;
+    // The server's eyes become the local ones, unless a change of eyes waits to go.
+    let waiting = store.outbox()?.iter().any(|c| c.resource == "VisibilityRule");
+    if !waiting {
+        store.adopt_visibility(&server_matrix(store)?)?;
+    }
     Ok(pulled)
+}
+
+/// The eyes as the server holds them (from the last pull, kept current by pushes).
+pub fn server_matrix(store: &Store) -> Result<crate::visibility::Matrix, SyncError> {
+    let mut m = crate::visibility::Matrix::default();
+    for row in store.snapshot("VisibilityRule")? {
+        let Ok(body) = serde_json::from_str::<Value>(&row.body) else { continue };
+        let profile = body["profile"].as_str().and_then(crate::visibility::VProfile::parse);
+        let node = body["node"].as_str().and_then(crate::visibility::node);
+        if let (Some(p), Some(n), Some(v)) = (profile, node, body["visible"].as_bool()) {
+            m.set(p, n, v);
+        }
+    }
+    Ok(m)
 }

@@ -257,6 +257,40 @@ fn judge(ops: &[Value], base: Option<&Value>, theirs: &Value) -> Verdict {
     }
 }
 
+/// Creates the `VisibilityRule` known as `external_id` (`UAI|profile|node`)
+/// with the visibility its queued changes end on.
+async fn create_rule(client: &Client, external_id: &str, changes: &[OutboxChange]) -> Result<Option<Known>, SyncError> {
+    let mut parts = external_id.splitn(3, '|');
+    let (Some(uai), Some(profile), Some(node)) = (parts.next(), parts.next(), parts.next()) else {
+        return Ok(None);
+    };
+    let mut visible = None;
+    for c in changes {
+        let body: Value = serde_json::from_str(&c.payload).unwrap_or(Value::Null);
+        let ops = body["Operations"].as_array().cloned().unwrap_or_default();
+        for (key, value) in effects(&ops) {
+            if key == Key::Path("visible".into()) {
+                visible = value.as_bool();
+            }
+        }
+    }
+    let Some(visible) = visible else { return Ok(None) };
+    let body = json!({
+        "schemas": [super::VISIBILITY_RULE],
+        "externalId": external_id,
+        "establishment": uai,
+        "profile": profile,
+        "node": node,
+        "visible": visible,
+    });
+    let made = client.post("/VisibilityRules", &body).await?;
+    let Some(id) = made.body["id"].as_str() else {
+        return Err(SyncError::BadResponse { what: "POST /VisibilityRules".into(), message: "réponse sans id".into() });
+    };
+    let etag = made.etag.clone().or_else(|| made.body["meta"]["version"].as_str().map(str::to_string));
+    Ok(Some(Known { id: id.to_string(), etag, body: Some(made.body) }))
+}
+
 /// One queued change, its operations in the server's terms.
 struct Change {
     id: i64,
@@ -550,6 +584,28 @@ pub async fn push(
     for key in order {
         let changes = per.remove(&key).unwrap_or_default();
         let Some(at) = locate(client, &dir, &key.0, &key.1).await? else {
+            // A visibility rule the server does not hold yet is created, with
+            // the end state of its changes (found by externalId after a crash).
+            if key.0 == "VisibilityRule" {
+                if let Some(made) = create_rule(client, &key.1, &changes).await? {
+                    out.requests += 1;
+                    out.sent += changes.len();
+                    done += changes.len();
+                    store.outbox_confirm(
+                        &[Confirmed {
+                            changes: changes.iter().map(|c| c.id).collect(),
+                            resource: key.0.clone(),
+                            server_id: made.id.clone(),
+                            etag: made.etag.clone(),
+                            body: made.body.as_ref().map(Value::to_string),
+                        }],
+                        actor,
+                    )?;
+                    dir.insert(key, made);
+                    progress(done, total);
+                    continue;
+                }
+            }
             out.missing += changes.len();
             done += changes.len();
             continue;
