@@ -65,7 +65,9 @@ pub fn show(dir: Option<PathBuf>, raw_uai: &str, json: bool) -> Result<u8, Failu
             .collect();
         print_line(&format!("{name:width$} {cells}"))?;
     }
-    print_line("* : diffère du serveur (en attente d'envoi, ou modifié sur le serveur depuis la dernière récupération)")?;
+    print_line(
+        "* : diffère du serveur (en attente d'envoi, ou modifié sur le serveur depuis la dernière récupération)",
+    )?;
     Ok(0)
 }
 
@@ -83,9 +85,12 @@ fn apply(
     let f = store.load_population()?.map(|d| functions::compute(&d, &rules, &manual));
     let members = |node: &str| f.as_ref().map_or(1, |f| f.members(node).len());
     let warnings = visibility::warnings(&current, &changes, &members);
-    let queued = if dry_run { 0 } else { store.apply_visibility(uai, &changes, origin, &preau_core::audit::actor("cli"))? };
+    let queued =
+        if dry_run { 0 } else { store.apply_visibility(uai, &changes, origin, &preau_core::audit::actor("cli"))? };
     if json {
-        json_line(&serde_json::json!({ "changes": changes, "warnings": warnings, "queued": queued, "applied": !dry_run }))?;
+        json_line(
+            &serde_json::json!({ "changes": changes, "warnings": warnings, "queued": queued, "applied": !dry_run }),
+        )?;
         return Ok(0);
     }
     if changes.is_empty() {
@@ -155,7 +160,8 @@ pub fn simulate(dir: Option<PathBuf>, raw_uai: &str, user: &str, to: Option<&str
     let data = population(&store, &uai)?;
     let f = functions::compute(&data, &store.function_rules()?, &store.function_manual()?);
     let m = store.visibility_matrix()?;
-    let unknown = |id: &str| Failure { exit: 2, code: "UNKNOWN_PERSON", message: format!("personne inconnue : « {id} »") };
+    let unknown =
+        |id: &str| Failure { exit: 2, code: "UNKNOWN_PERSON", message: format!("personne inconnue : « {id} »") };
     if let Some(to) = to {
         let verdict = simulate::can_write(&data, &m, &f, user, to)
             .ok_or_else(|| unknown(if data.people.iter().any(|p| p.id == user) { to } else { user }))?;
@@ -193,7 +199,9 @@ pub fn functions(dir: Option<PathBuf>, raw_uai: &str, json: bool) -> Result<u8, 
             json_line(&serde_json::json!({ "node": n.node, "members": n.members }))?;
         }
         for a in &f.alerts {
-            json_line(&serde_json::json!({ "alert": a.code, "node": a.node, "people": a.people, "message": a.message }))?;
+            json_line(
+                &serde_json::json!({ "alert": a.code, "node": a.node, "people": a.people, "message": a.message }),
+            )?;
         }
         return Ok(0);
     }

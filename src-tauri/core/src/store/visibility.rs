@@ -21,10 +21,8 @@ fn data_error(field: &'static str, value: String) -> StoreError {
 impl Store {
     /// The eyes as set here.
     pub fn visibility_matrix(&self) -> Result<Matrix, StoreError> {
-        let mut st = self
-            .conn
-            .prepare("SELECT profile, node, visible FROM visibility_cell")
-            .map_err(sql("qui voit qui"))?;
+        let mut st =
+            self.conn.prepare("SELECT profile, node, visible FROM visibility_cell").map_err(sql("qui voit qui"))?;
         let rows = st
             .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, bool>(2)?)))
             .map_err(sql("qui voit qui"))?;
@@ -39,7 +37,13 @@ impl Store {
 
     /// Applies `changes` to the eyes and queues each as a `VisibilityRule`
     /// for the server, in one audited transaction. Returns how many were queued.
-    pub fn apply_visibility(&mut self, uai: &str, changes: &[Change], origin: &str, actor: &str) -> Result<usize, StoreError> {
+    pub fn apply_visibility(
+        &mut self,
+        uai: &str,
+        changes: &[Change],
+        origin: &str,
+        actor: &str,
+    ) -> Result<usize, StoreError> {
         let current = self.visibility_matrix()?;
         let tx = self.conn.transaction().map_err(sql("qui voit qui"))?;
         let mut queued = 0;
@@ -135,7 +139,13 @@ impl Store {
 
     /// Puts `person` in `node` by hand (`Some(true)`), takes them out
     /// (`Some(false)`), or drops the correction (`None`). Audited.
-    pub fn set_function_member(&mut self, node: &str, person: &str, member: Option<bool>, actor: &str) -> Result<(), StoreError> {
+    pub fn set_function_member(
+        &mut self,
+        node: &str,
+        person: &str,
+        member: Option<bool>,
+        actor: &str,
+    ) -> Result<(), StoreError> {
         let tx = self.conn.transaction().map_err(sql("qui fait quoi"))?;
         match member {
             Some(m) => tx.execute(

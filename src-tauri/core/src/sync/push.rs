@@ -285,7 +285,9 @@ async fn create_rule(client: &Client, external_id: &str, changes: &[OutboxChange
     });
     let made = client.post("/VisibilityRules", &body).await?;
     let Some(id) = made.body["id"].as_str() else {
-        return Err(SyncError::BadResponse { what: "POST /VisibilityRules".into(), message: "réponse sans id".into() });
+        return Err(SyncError::BadResponse {
+            what: "POST /VisibilityRules".into(), message: "réponse sans id".into()
+        });
     };
     let etag = made.etag.clone().or_else(|| made.body["meta"]["version"].as_str().map(str::to_string));
     Ok(Some(Known { id: id.to_string(), etag, body: Some(made.body) }))
