@@ -8,6 +8,7 @@ pub mod imports;
 pub mod mapping;
 pub mod matching;
 pub mod sync;
+pub mod visibility;
 
 use preau_core::audit::{self, AuditEntry, AuditVerdict};
 use preau_core::model::Uai;

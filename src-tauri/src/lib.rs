@@ -46,6 +46,14 @@ pub fn builder<R: tauri::Runtime>(b: tauri::Builder<R>, state: AppState) -> taur
         commands::sync::sync_resolve,
         commands::sync::sync_reject,
         commands::sync::sync_cancel,
+        commands::visibility::visibility_grid,
+        commands::visibility::visibility_preview,
+        commands::visibility::visibility_preset,
+        commands::visibility::visibility_apply,
+        commands::visibility::visibility_people,
+        commands::visibility::visibility_simulate,
+        commands::visibility::visibility_functions,
+        commands::visibility::visibility_function_member,
     ])
 }
 

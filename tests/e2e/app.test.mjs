@@ -113,6 +113,10 @@ test('every area is reachable from the navigation and says what it is', async ()
       await (await byTestId('sync-server')).waitForExist({ timeoutMsg: 'synchronisation shows the server settings' });
       assert.equal(await (await byTestId('sync-pull')).isEnabled(), false);
       assert.equal(await (await byTestId('sync-push')).isEnabled(), false);
+    } else if (id === 'qui-voit-qui') {
+      // The demo store has its population: the grid is there, every cell shown.
+      await (await byTestId('vis-grid')).waitForExist({ timeoutMsg: 'qui voit qui shows its grid' });
+      assert.equal((await browser.$$('[data-testid="vis-cell"]')).length, 6 * 23);
     } else if (!['accueil', 'imports', 'journal'].includes(id)) {
       assert.ok(await (await byTestId('coming-soon')).isExisting(), `${id} explains what will come`);
       const buttons = await browser.$$(`[data-testid="view-${id}"] button`);

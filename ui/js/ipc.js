@@ -93,5 +93,13 @@ export const api = {
   syncPush: (uai, onProgress) => call('sync_push', { uai, channel: channel(onProgress) }),
   syncCancel: () => call('sync_cancel'),
   syncResolve: (uai, id, keep, values) => call('sync_resolve', { uai, id, keep, values: values || null }),
+  visibilityGrid: (uai) => call('visibility_grid', { uai }),
+  visibilityPreview: (uai, profile, node, visible) => call('visibility_preview', { uai, profile, node, visible }),
+  visibilityPreset: (uai, name) => call('visibility_preset', { uai, name }),
+  visibilityApply: (uai, changes, origin) => call('visibility_apply', { uai, changes, origin }),
+  visibilityPeople: (uai, query) => call('visibility_people', { uai, query }),
+  visibilitySimulate: (uai, user, to) => call('visibility_simulate', { uai, user, to: to || null }),
+  visibilityFunctions: (uai) => call('visibility_functions', { uai }),
+  visibilityFunctionMember: (uai, node, person, member) => call('visibility_function_member', { uai, node, person, member }),
   syncReject: (uai, id) => call('sync_reject', { uai, id }),
 };

@@ -1,4 +1,295 @@
-// qui-voit-qui: not built yet; the view says honestly what will come here.
-import { comingSoonView } from '../components/coming-soon.js';
+// Qui voit qui: the messaging directory's eye per profile × node (hiding a
+// node hides what is under it), what differs from the ENT server, presets,
+// every change shown with its side effects before it is queued for the
+// server; the simulator (« que voit … ? », « … peut-il écrire à … ? ») and
+// qui fait quoi (function nodes, hand corrections, alerts).
+import { h, clear } from '../components/dom.js';
+import { announce, errorBox } from '../components/notice.js';
+import { t, formatNumber } from '../i18n.js';
+import { viewTitle } from '../components/view-title.js';
+import { usableEstablishment } from './common.js';
 
-export default comingSoonView('qui-voit-qui', 'quiVoitQui');
+const path = (node) => node.split('/').join(' › ');
+
+/** A search field listing people; `onPick(person)` when one is chosen. */
+function personPicker(ctx, uai, id, label, testid, onPick) {
+  const input = h('input', { type: 'search', id, autocomplete: 'off', dataset: { testid: `${testid}-input` } });
+  const results = h('ul', { class: 'picker__results', dataset: { testid: `${testid}-results` } });
+  let seq = 0;
+  const search = async () => {
+    const mine = ++seq;
+    const q = input.value.trim();
+    clear(results);
+    if (q.length < 2) return;
+    const people = await ctx.api.visibilityPeople(uai, q);
+    if (mine !== seq) return;
+    clear(results);
+    if (people.length === 0) results.append(h('li', { class: 'muted' }, t('vis.noPerson')));
+    for (const p of people) {
+      results.append(
+        h('li', {},
+          h('button', {
+            type: 'button',
+            class: 'btn btn--small btn--secondary',
+            dataset: { testid: `${testid}-option`, id: p.id },
+            onclick: () => {
+              clear(results);
+              input.value = p.name;
+              onPick(p);
+            },
+          }, `${p.name} — ${p.profile_label}${p.detail ? ` (${p.detail})` : ''}`),
+        ),
+      );
+    }
+  };
+  input.addEventListener('input', () => { search().catch(() => {}); });
+  return h('div', { class: 'picker' }, h('label', { for: id }, label), ' ', input, results);
+}
+
+export default {
+  id: 'qui-voit-qui',
+  titleKey: 'nav.quiVoitQui',
+  async render(root, ctx) {
+    root.append(viewTitle(t('nav.quiVoitQui')), h('p', { class: 'lead' }, t('vis.lead')));
+    const entry = usableEstablishment(root, ctx, 'vis-error');
+    if (!entry) return;
+    const uai = entry.uai;
+    const status = h('div', { 'aria-live': 'polite', dataset: { testid: 'vis-status' } });
+    const preview = h('div', { dataset: { testid: 'vis-preview-slot' } });
+    const body = h('div', {}, h('p', { class: 'loading' }, t('app.loading')));
+    const simulator = h('section', { 'aria-labelledby': 'vis-sim-title', dataset: { testid: 'vis-simulator' } });
+    const functions = h('section', { 'aria-labelledby': 'vis-fn-title', dataset: { testid: 'vis-functions' } });
+    root.append(status, preview, body, simulator, functions);
+    let focusKey = null;
+
+    const fail = (err) => {
+      clear(status);
+      status.append(errorBox(err, 'vis-error'));
+    };
+
+    /** Shows `p` (changes + warnings) and applies it on confirmation. */
+    const showPreview = (p, origin) => {
+      clear(preview);
+      if (p.changes.length === 0) {
+        announce(t('vis.nothing'));
+        return;
+      }
+      const apply = h('button', { type: 'button', class: 'btn', dataset: { testid: 'vis-apply' } }, t('vis.apply', { n: formatNumber(p.changes.length) }));
+      const cancel = h('button', { type: 'button', class: 'btn btn--secondary', dataset: { testid: 'vis-cancel' } }, t('vis.cancel'));
+      cancel.addEventListener('click', () => clear(preview));
+      apply.addEventListener('click', async () => {
+        apply.disabled = true;
+        try {
+          const n = await ctx.api.visibilityApply(uai, p.changes, origin);
+          clear(preview);
+          announce(t('vis.applied', { n: formatNumber(n) }));
+          await draw();
+        } catch (err) {
+          apply.disabled = false;
+          fail(err);
+        }
+      });
+      preview.append(
+        h('section', { class: 'preview', 'aria-labelledby': 'vis-preview-title', dataset: { testid: 'vis-preview' } },
+          h('h2', { id: 'vis-preview-title', tabindex: '-1' }, t('vis.previewTitle')),
+          h('ul', {}, p.changes.map((c) => h('li', { dataset: { testid: 'vis-preview-change' } },
+            t(c.visible ? 'vis.show' : 'vis.hide', { node: path(c.node), profile: t(`vis.profile.${c.profile}`) })))),
+          p.warnings.length > 0
+            ? h('div', { class: 'notice notice--warn', role: 'note' },
+              h('p', { class: 'notice__title' }, t('vis.warningsTitle')),
+              h('ul', {}, p.warnings.map((w) => h('li', { dataset: { testid: 'vis-warning', code: w.code } }, w.message))))
+            : h('p', { class: 'muted', dataset: { testid: 'vis-no-warning' } }, t('vis.noWarning')),
+          h('div', { class: 'toolbar' }, apply, cancel),
+        ),
+      );
+      preview.querySelector('h2').focus();
+    };
+
+    const draw = async () => {
+      const g = await ctx.api.visibilityGrid(uai);
+      clear(body);
+      const differs = g.cells.filter((c) => c.visible !== c.server).length;
+      body.append(
+        h('p', { dataset: { testid: 'vis-summary' } },
+          t('vis.summary', { pending: formatNumber(g.pending), differs: formatNumber(differs) }), ' ',
+          g.pending > 0 ? h('a', { href: '#/synchronisation', dataset: { testid: 'vis-to-sync' } }, t('vis.toSync')) : ''),
+      );
+      // Presets.
+      body.append(
+        h('section', { 'aria-labelledby': 'vis-presets-title' },
+          h('h2', { id: 'vis-presets-title' }, t('vis.presets')),
+          h('div', { class: 'toolbar' }, g.presets.map((p) => h('button', {
+            type: 'button',
+            class: 'btn btn--secondary',
+            dataset: { testid: 'vis-preset', name: p.name },
+            onclick: async () => {
+              try {
+                showPreview(await ctx.api.visibilityPreset(uai, p.name), `préréglage ${p.name}`);
+              } catch (err) {
+                fail(err);
+              }
+            },
+          }, t(`vis.preset.${p.name}`)))),
+        ),
+      );
+      // The grid.
+      const cell = new Map(g.cells.map((c) => [`${c.profile}|${c.node}`, c]));
+      const buttons = [];
+      const rows = g.nodes.map((n, r) => h('tr', { class: n.depth === 0 ? 'grid__root' : '' },
+        h('th', { scope: 'row', class: `grid__node depth-${n.depth}` },
+          n.label,
+          n.path === 'Mon établissement' ? h('span', { class: 'muted' }, ` — ${g.establishment}`) : '',
+          n.members !== null && n.members !== undefined ? h('span', { class: 'muted' }, ` (${formatNumber(n.members)})`) : ''),
+        ...g.profiles.map((p, col) => {
+          const c = cell.get(`${p.code}|${n.path}`);
+          const profile = t(`vis.profile.${p.code}`);
+          const state = c.visible ? t('vis.seen') : c.hidden_by ? t('vis.hiddenBy', { node: c.hidden_by.split('/').pop() }) : t('vis.hidden');
+          const label = `${profile} — ${path(n.path)} : ${state}${c.visible !== c.server ? ` (${t('vis.differs')})` : ''}. ${t(c.eye ? 'vis.clickHide' : 'vis.clickShow')}`;
+          const b = h('button', {
+            type: 'button',
+            class: `eye ${c.eye ? 'eye--open' : 'eye--closed'}${c.visible ? '' : ' eye--hidden'}`,
+            'aria-pressed': c.eye ? 'true' : 'false',
+            'aria-label': label,
+            title: label,
+            tabindex: '-1',
+            dataset: { testid: 'vis-cell', profile: p.code, node: n.path, row: String(r), col: String(col), visible: String(c.visible) },
+            onclick: async () => {
+              focusKey = `${p.code}|${n.path}`;
+              try {
+                showPreview(await ctx.api.visibilityPreview(uai, p.code, n.path, !c.eye), 'qui voit qui');
+              } catch (err) {
+                fail(err);
+              }
+            },
+          }, c.eye ? (c.visible ? t('vis.eyeOpen') : t('vis.eyeInherited')) : t('vis.eyeClosed'), c.visible !== c.server ? h('span', { class: 'eye__differs', 'aria-hidden': 'true' }, ' •') : '');
+          buttons.push(b);
+          return h('td', { class: 'grid__cell' }, b);
+        })));
+      const table = h('table', { class: 'grid', dataset: { testid: 'vis-grid' } },
+        h('caption', {}, t('vis.gridCaption')),
+        h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('vis.node')), ...g.profiles.map((p) => h('th', { scope: 'col' }, t(`vis.profile.${p.code}`))))),
+        h('tbody', {}, rows),
+      );
+      // One tab stop for the grid; the arrows move inside it.
+      const at = (r, c) => buttons.find((b) => b.dataset.row === String(r) && b.dataset.col === String(c));
+      const first = (focusKey && buttons.find((b) => `${b.dataset.profile}|${b.dataset.node}` === focusKey)) || buttons[0];
+      if (first) first.tabIndex = 0;
+      table.addEventListener('keydown', (ev) => {
+        const b = ev.target.closest('button.eye');
+        if (!b) return;
+        const r = Number(b.dataset.row);
+        const c = Number(b.dataset.col);
+        const moves = { ArrowUp: [r - 1, c], ArrowDown: [r + 1, c], ArrowLeft: [r, c - 1], ArrowRight: [r, c + 1], Home: [r, 0], End: [r, g.profiles.length - 1] };
+        const to = moves[ev.key] && at(...moves[ev.key]);
+        if (!to) return;
+        ev.preventDefault();
+        b.tabIndex = -1;
+        to.tabIndex = 0;
+        to.focus();
+      });
+      body.append(
+        h('section', { 'aria-labelledby': 'vis-grid-title' },
+          h('h2', { id: 'vis-grid-title' }, t('vis.grid')),
+          h('p', { class: 'muted' }, t('vis.gridHelp')),
+          h('div', { class: 'table-wrap' }, table),
+        ),
+      );
+    };
+
+    // The simulator.
+    const drawSimulator = () => {
+      clear(simulator);
+      const out = h('div', { dataset: { testid: 'vis-sim-result' } });
+      const verdict = h('div', { 'aria-live': 'polite', dataset: { testid: 'vis-verdict' } });
+      let who = null;
+      const run = async (to) => {
+        if (!who) return;
+        try {
+          const r = await ctx.api.visibilitySimulate(uai, who.id, to ? to.id : null);
+          clear(out);
+          const s = r.simulation;
+          out.append(
+            h('p', { class: 'strong' }, t('vis.sees', { name: s.name, profile: t(`vis.profile.${s.profile}`) })),
+            h('ul', { class: 'sim' }, s.visible.map((n) => h('li', { class: `depth-${n.node.split('/').length - 1}`, dataset: { testid: 'vis-sim-node', node: n.node } },
+              n.node.split('/').pop(),
+              n.people.length > 0
+                ? h('details', {}, h('summary', {}, t('vis.people', { n: formatNumber(n.people.length) })),
+                  h('p', {}, n.people.slice(0, 200).map((p) => p.name).join(', ')))
+                : ''))),
+            s.hidden.length > 0
+              ? h('p', { class: 'muted', dataset: { testid: 'vis-sim-hidden' } }, t('vis.hiddenList', { list: s.hidden.map((x) => x.node.split('/').pop()).join(', ') }))
+              : '',
+          );
+          clear(verdict);
+          if (r.verdict) {
+            verdict.append(h('div', { class: `notice ${r.verdict.can ? 'notice--ok' : 'notice--warn'}`, dataset: { testid: 'vis-verdict-text', can: String(r.verdict.can) } },
+              h('p', {}, r.verdict.reason)));
+          }
+        } catch (err) {
+          clear(out);
+          out.append(errorBox(err, 'vis-error'));
+        }
+      };
+      let target = null;
+      simulator.append(
+        h('h2', { id: 'vis-sim-title' }, t('vis.simulator')),
+        h('p', { class: 'muted' }, t('vis.simHelp')),
+        personPicker(ctx, uai, 'vis-sim-who', t('vis.simWho'), 'vis-sim-who', (p) => { who = p; run(target); }),
+        personPicker(ctx, uai, 'vis-sim-to', t('vis.simTo'), 'vis-sim-to', (p) => { target = p; run(target); }),
+        verdict,
+        out,
+      );
+    };
+
+    // Qui fait quoi.
+    const drawFunctions = async () => {
+      const f = await ctx.api.visibilityFunctions(uai);
+      clear(functions);
+      functions.append(h('h2', { id: 'vis-fn-title' }, t('vis.functions')), h('p', { class: 'muted' }, t('vis.functionsHelp')));
+      if (f.alerts.length > 0) {
+        functions.append(h('div', { class: 'notice notice--warn', dataset: { testid: 'vis-alerts' } },
+          h('p', { class: 'notice__title' }, t('vis.alerts', { n: formatNumber(f.alerts.length) })),
+          h('ul', {}, f.alerts.map((a) => h('li', { dataset: { testid: 'vis-alert', code: a.code } }, a.message)))));
+      }
+      const correct = (node, person, member) => async () => {
+        try {
+          await ctx.api.visibilityFunctionMember(uai, node, person, member);
+          announce(t('vis.corrected'));
+          await drawFunctions();
+          await draw();
+        } catch (err) {
+          fail(err);
+        }
+      };
+      // One form adds a person to a node by hand.
+      const select = h('select', { id: 'vis-add-node', dataset: { testid: 'vis-add-node' } },
+        f.nodes.map((n) => h('option', { value: n.node }, path(n.node).replace('Mon établissement › ', ''))));
+      functions.append(h('div', { class: 'add-member' },
+        h('p', {}, h('label', { for: 'vis-add-node' }, t('vis.addTo')), ' ', select),
+        personPicker(ctx, uai, 'vis-add-person', t('vis.addPersonLabel'), 'vis-add', (p) => correct(select.value, p.id, true)())));
+      functions.append(h('table', { dataset: { testid: 'vis-fn-table' } },
+        h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('vis.node')), h('th', { scope: 'col' }, t('vis.members')))),
+        h('tbody', {}, f.nodes.map((n) => h('tr', { dataset: { testid: 'vis-fn-node', node: n.node } },
+          h('th', { scope: 'row' }, path(n.node).replace('Mon établissement › ', ''), h('span', { class: 'muted' }, ` (${formatNumber(n.members.length)})`)),
+          h('td', {}, n.members.length === 0 ? h('span', { class: 'muted' }, t('vis.empty')) : h('ul', { class: 'members' }, n.members.map((m) => h('li', {},
+            `${m.name}${m.codes.length ? ` (${m.codes.join(', ')})` : ''}${m.by === 'manuel' ? ` — ${t('vis.byHand')}` : ''} `,
+            h('button', {
+              type: 'button',
+              class: 'btn btn--small btn--secondary',
+              'aria-label': t('vis.removeLabel', { name: m.name, node: n.node.split('/').pop() }),
+              onclick: correct(n.node, m.person, m.by === 'manuel' ? null : false),
+            }, t('vis.remove')))))),
+        ))),
+      ));
+    };
+
+    try {
+      await draw();
+      drawSimulator();
+      await drawFunctions();
+    } catch (err) {
+      clear(body);
+      body.append(errorBox(err, 'vis-error'));
+    }
+  },
+};

@@ -23,7 +23,8 @@ function describe(payload) {
       return op.value.map((m) => t(key, { who: m.externalId || m.value || '?' }));
     }
     const attr = String(op.path || '').split(':').pop();
-    return op.op === 'remove' ? t('sync.removed', { attr }) : t('sync.set', { attr, value: String(op.value) });
+    const value = typeof op.value === 'boolean' ? t(op.value ? 'sync.yes' : 'sync.no') : String(op.value);
+    return op.op === 'remove' ? t('sync.removed', { attr }) : t('sync.set', { attr, value });
   });
 }
 
@@ -163,7 +164,8 @@ export default {
       );
       const groups = [
         ['create', o.pending.filter((c) => c.op === 'create')],
-        ['patch', o.pending.filter((c) => c.op === 'patch')],
+        // A rule the server may not hold yet is created or patched when sent.
+        ['patch', o.pending.filter((c) => c.op === 'patch' || c.op === 'upsert')],
         ['delete', o.pending.filter((c) => c.op === 'delete')],
       ];
       body.append(

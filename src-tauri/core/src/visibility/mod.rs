@@ -268,7 +268,7 @@ pub fn warnings(current: &Matrix, changes: &[Change], members: &dyn Fn(&str) -> 
                     &c.node,
                     format!(
                         "Masquer « {} » au profil {} masque aussi : {}.",
-                        c.node,
+                        c.node.replace('/', " › "),
                         p.label(),
                         below.iter().map(|n| label(n)).collect::<Vec<_>>().join(", ")
                     ),
