@@ -54,6 +54,9 @@ pub fn builder<R: tauri::Runtime>(b: tauri::Builder<R>, state: AppState) -> taur
         commands::visibility::visibility_simulate,
         commands::visibility::visibility_functions,
         commands::visibility::visibility_function_member,
+        commands::visibility::visibility_node_changes,
+        commands::visibility::visibility_queue_nodes,
+        commands::visibility::visibility_set_rules,
     ])
 }
 

@@ -132,3 +132,25 @@ test('the simulator says who the chef d’établissement reaches', async () => {
   assert.match(await verdict.getText(), /Vie scolaire › CPE/);
   await browser.saveScreenshot(join(SCREENSHOTS, 'visibility-simulator.png'));
 });
+
+test('qui fait quoi: the nodes, their alerts, and their composition queued for the server', async () => {
+  const table = await byTestId('vis-fn-table');
+  await table.waitForExist({ timeout: 10000 });
+  const cpe = await browser.$('[data-testid="vis-fn-node"][data-node="Mon établissement/Vie scolaire/CPE"]');
+  assert.match(await cpe.getText(), /CPE \(2\)/);
+  const codes = [];
+  for (const a of await browser.$$('[data-testid="vis-alert"]')) codes.push(await a.getAttribute('data-code'));
+  assert.ok(codes.includes('EMPTY_NODE'), codes.join(','));
+  assert.ok((await browser.$$('[data-testid="vis-rule"]')).length >= 10, 'the default mapping is shown');
+  const queue = await byTestId('vis-queue-nodes');
+  assert.equal(await queue.isEnabled(), true);
+  await queue.scrollIntoView();
+  await browser.saveScreenshot(join(SCREENSHOTS, 'visibility-functions.png'));
+  await queue.click();
+  await browser.waitUntil(async () => (await (await byTestId('vis-node-changes')).getText()).includes('celle du serveur'), {
+    timeout: 15000,
+    timeoutMsg: 'the composition was not queued',
+  });
+  const status = JSON.parse(ws.cli('sync', 'status', '--uai', UAI, '--json'));
+  assert.ok(status.pending >= 15, JSON.stringify(status));
+});

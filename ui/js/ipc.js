@@ -101,5 +101,8 @@ export const api = {
   visibilitySimulate: (uai, user, to) => call('visibility_simulate', { uai, user, to: to || null }),
   visibilityFunctions: (uai) => call('visibility_functions', { uai }),
   visibilityFunctionMember: (uai, node, person, member) => call('visibility_function_member', { uai, node, person, member }),
+  visibilityNodeChanges: (uai) => call('visibility_node_changes', { uai }),
+  visibilityQueueNodes: (uai) => call('visibility_queue_nodes', { uai }),
+  visibilitySetRules: (uai, rules) => call('visibility_set_rules', { uai, rules }),
   syncReject: (uai, id) => call('sync_reject', { uai, id }),
 };

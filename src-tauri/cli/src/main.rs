@@ -152,10 +152,13 @@ enum VisibilityCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Les nœuds de fonction, leurs membres et les alertes.
+    /// Les nœuds de fonction, leurs membres et les alertes ; avec --queue, met en attente
+    /// d'envoi la composition des nœuds (attribut `nodes` des comptes sur le serveur).
     Functions {
         #[arg(long)]
         uai: String,
+        #[arg(long)]
+        queue: bool,
         #[arg(long)]
         json: bool,
     },
@@ -354,7 +357,7 @@ fn main() -> ExitCode {
             VisibilityCommand::Simulate { uai, user, to, json } => {
                 visibility::simulate(cli.data_dir, &uai, &user, to.as_deref(), json)
             }
-            VisibilityCommand::Functions { uai, json } => visibility::functions(cli.data_dir, &uai, json),
+            VisibilityCommand::Functions { uai, queue, json } => visibility::functions(cli.data_dir, &uai, queue, json),
         },
     };
     match outcome {

@@ -191,9 +191,21 @@ pub fn simulate(dir: Option<PathBuf>, raw_uai: &str, user: &str, to: Option<&str
     Ok(0)
 }
 
-pub fn functions(dir: Option<PathBuf>, raw_uai: &str, json: bool) -> Result<u8, Failure> {
-    let (store, uai) = open(dir, raw_uai)?;
+pub fn functions(dir: Option<PathBuf>, raw_uai: &str, queue: bool, json: bool) -> Result<u8, Failure> {
+    let (mut store, uai) = open(dir, raw_uai)?;
     let f = computed_functions(&store, &uai)?;
+    if queue {
+        // The nodes' composition, sent to the accounts' `nodes` on the server.
+        let data = population(&store, &uai)?;
+        let changes = store.node_membership_changes(&functions::account_nodes(&data, &f))?;
+        let queued = store.queue_node_memberships(&changes, "qui fait quoi", &preau_core::audit::actor("cli"))?;
+        if json {
+            json_line(&serde_json::json!({ "queued": queued, "changes": changes }))?;
+        } else {
+            print_line(&format!("{queued} compte(s) à mettre à jour sur le serveur ENT (en attente d'envoi)."))?;
+        }
+        return Ok(0);
+    }
     if json {
         for n in &f.nodes {
             json_line(&serde_json::json!({ "node": n.node, "members": n.members }))?;

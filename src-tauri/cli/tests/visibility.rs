@@ -188,3 +188,52 @@ fn the_simulator_and_the_function_nodes_answer() {
     fails_with(&cli(d, TOKEN, &["visibility", "simulate", "--uai", UAI, "--user", "PERSONNE"]), "UNKNOWN_PERSON");
     assert_eq!(open(d).outbox().unwrap().len(), 1, "only the one change was queued");
 }
+
+#[test]
+fn the_function_nodes_reach_the_accounts_on_the_server() {
+    let peer = peer();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    demo_pointing_at(d, 8, &peer.url);
+    ok_json(&cli(d, TOKEN, &["sync", "publish", "--uai", UAI, "--json"]));
+    ok_json(&cli(d, TOKEN, &["sync", "pull", "--uai", UAI, "--json"]));
+    let chef_node = "Mon établissement/Direction/Chef d'établissement";
+    let functions = lines(&cli(d, TOKEN, &["visibility", "functions", "--uai", UAI, "--json"]));
+    let chef = functions.iter().find(|l| l["node"] == chef_node).unwrap()["members"][0]["person"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let data = open(d).load_population().unwrap().unwrap();
+    let account = data.accounts.iter().find(|a| a.person_id.as_deref() == Some(chef.as_str())).unwrap().id.clone();
+    let nodes_of = |ext: &str| -> Value {
+        let (_, body) =
+            http(&peer, "GET", &format!("/v2/Users?filter={}", url_encode(&format!("externalId eq \"{ext}\""))), None);
+        serde_json::from_str::<Value>(&body).unwrap()["Resources"][0][preau_core::sync::ENT_USER]["nodes"].clone()
+    };
+    assert_eq!(nodes_of(&account), Value::Null);
+
+    let queued = ok_json(&cli(d, TOKEN, &["visibility", "functions", "--uai", UAI, "--queue", "--json"]));
+    let n = queued["queued"].as_u64().unwrap();
+    assert!(n >= 15, "every staff member in a node: {queued}");
+    let pushed = ok_json(&cli(d, TOKEN, &["sync", "push", "--uai", UAI, "--json"]));
+    assert_eq!((pushed["sent"].as_u64(), pushed["remaining"].as_u64()), (Some(n), Some(0)), "{pushed}");
+    assert_eq!(nodes_of(&account), serde_json::json!([chef_node]));
+    // Nothing more to send once it is there.
+    assert_eq!(ok_json(&cli(d, TOKEN, &["visibility", "functions", "--uai", UAI, "--queue", "--json"]))["queued"], 0);
+
+    // Taken out of the node by hand: the account loses it on the server.
+    open(d).set_function_member(chef_node, &chef, Some(false), "test").unwrap();
+    let queued = ok_json(&cli(d, TOKEN, &["visibility", "functions", "--uai", UAI, "--queue", "--json"]));
+    assert_eq!(
+        queued["changes"],
+        serde_json::json!([{ "account": account, "before": [chef_node], "after": [] }]),
+        "{queued}"
+    );
+    ok_json(&cli(d, TOKEN, &["sync", "push", "--uai", UAI, "--json"]));
+    assert_eq!(nodes_of(&account), Value::Null);
+    let alerts = lines(&cli(d, TOKEN, &["visibility", "functions", "--uai", UAI, "--json"]));
+    assert!(
+        alerts.iter().any(|l| l["alert"] == "EMPTY_NODE" && l["node"] == chef_node),
+        "the emptied node is an alert"
+    );
+}

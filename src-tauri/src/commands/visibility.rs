@@ -289,3 +289,57 @@ pub async fn visibility_function_member(
     })
     .await
 }
+
+/// The accounts whose function nodes on the server would change (preview).
+#[tauri::command]
+pub async fn visibility_node_changes(
+    state: State<'_, AppState>,
+    uai: String,
+) -> Result<Vec<preau_core::store::NodeChange>, IpcError> {
+    blocking(&state, move |st| {
+        let store = open(st, &uai)?;
+        let data = population(&store, &uai)?;
+        let f = computed(&store, &data)?;
+        Ok(store.node_membership_changes(&functions::account_nodes(&data, &f))?)
+    })
+    .await
+}
+
+/// Queues the function nodes' composition for the server; returns how many accounts.
+#[tauri::command]
+pub async fn visibility_queue_nodes(state: State<'_, AppState>, uai: String) -> Result<usize, IpcError> {
+    blocking(&state, move |st| {
+        let mut store = open(st, &uai)?;
+        let data = population(&store, &uai)?;
+        let f = computed(&store, &data)?;
+        let changes = store.node_membership_changes(&functions::account_nodes(&data, &f))?;
+        Ok(store.queue_node_memberships(&changes, "qui fait quoi", &audit::actor("app"))?)
+    })
+    .await
+}
+
+/// Replaces the fonction + discipline → node mapping (each node checked).
+#[tauri::command]
+pub async fn visibility_set_rules(
+    state: State<'_, AppState>,
+    uai: String,
+    rules: Vec<functions::FunctionRule>,
+) -> Result<(), IpcError> {
+    blocking(&state, move |st| {
+        let mut store = open(st, &uai)?;
+        let mut clean = Vec::with_capacity(rules.len());
+        for r in rules {
+            let node = visibility::node(&r.node)
+                .filter(|n| visibility::is_function_node(n))
+                .ok_or_else(|| IpcError::new("VISIBILITY_NODE", format!("nœud de fonction inconnu : {}", r.node)))?;
+            let code = r.code.trim().to_uppercase();
+            if code.is_empty() {
+                return Err(IpcError::new("VISIBILITY_RULE", "un code fonction est requis (DIR, EDU, AED…)"));
+            }
+            let discipline = r.discipline.map(|d| d.trim().to_uppercase()).filter(|d| !d.is_empty());
+            clean.push(functions::FunctionRule { code, discipline, node: node.to_string() });
+        }
+        Ok(store.set_function_rules(&clean, &audit::actor("app"))?)
+    })
+    .await
+}

@@ -240,7 +240,7 @@ fn e2e(ctx: &Ctx, _: bool, counts: &mut Counts) -> (bool, String) {
 /// not Préau's schemas: for a multi-valued attribute, PATCH `add` appends the
 /// value (RFC 7644 §3.5.2.1, what the server does), while the tester expects
 /// the patched value alone (`src-tauri/core/scim/README.md`).
-const SCIM_KNOWN: &[&str] = &["establishments", "classes", "functions", "children"];
+const SCIM_KNOWN: &[&str] = &["establishments", "classes", "functions", "children", "nodes"];
 
 /// Starts the peer with the project's schema files and runs scim2-cli's
 /// compliance check against it; any error but the known disagreements fails.

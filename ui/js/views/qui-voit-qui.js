@@ -267,6 +267,29 @@ export default {
       functions.append(h('div', { class: 'add-member' },
         h('p', {}, h('label', { for: 'vis-add-node' }, t('vis.addTo')), ' ', select),
         personPicker(ctx, uai, 'vis-add-person', t('vis.addPersonLabel'), 'vis-add', (p) => correct(select.value, p.id, true)())));
+      // What the server should learn of the nodes' composition.
+      const changes = await ctx.api.visibilityNodeChanges(uai);
+      const queue = h('button', { type: 'button', class: 'btn', dataset: { testid: 'vis-queue-nodes' } }, t('vis.queueNodes', { n: formatNumber(changes.length) }));
+      queue.disabled = changes.length === 0;
+      queue.addEventListener('click', async () => {
+        queue.disabled = true;
+        try {
+          const n = await ctx.api.visibilityQueueNodes(uai);
+          announce(t('vis.nodesQueued', { n: formatNumber(n) }));
+          await drawFunctions();
+        } catch (err) {
+          queue.disabled = false;
+          fail(err);
+        }
+      });
+      const short = (list) => (list.length ? list.map((n) => n.split('/').pop()).join(', ') : t('vis.none'));
+      functions.append(h('div', { class: 'node-sync', dataset: { testid: 'vis-node-changes' } },
+        h('p', {}, changes.length === 0 ? t('vis.nodesInSync') : t('vis.nodesDiffer', { n: formatNumber(changes.length) })),
+        changes.length > 0
+          ? h('details', {}, h('summary', {}, t('vis.nodesDetail')),
+            h('ul', {}, changes.slice(0, 200).map((c) => h('li', {}, t('vis.nodeChange', { account: c.account, before: short(c.before), after: short(c.after) })))))
+          : '',
+        h('div', { class: 'toolbar' }, queue)));
       functions.append(h('table', { dataset: { testid: 'vis-fn-table' } },
         h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('vis.node')), h('th', { scope: 'col' }, t('vis.members')))),
         h('tbody', {}, f.nodes.map((n) => h('tr', { dataset: { testid: 'vis-fn-node', node: n.node } },
@@ -283,10 +306,55 @@ export default {
       ));
     };
 
+    // The fonction + discipline → node mapping, editable.
+    const mapping = h('section', { 'aria-labelledby': 'vis-map-title', dataset: { testid: 'vis-mapping' } });
+    root.append(mapping);
+    const drawMapping = async () => {
+      const f = await ctx.api.visibilityFunctions(uai);
+      clear(mapping);
+      const nodes = f.nodes.map((n) => n.node);
+      const rows = h('tbody', {});
+      const row = (r) => {
+        const code = h('input', { type: 'text', size: '5', value: r.code, 'aria-label': t('vis.ruleCode'), dataset: { testid: 'vis-rule-code' } });
+        const discipline = h('input', { type: 'text', size: '7', value: r.discipline || '', 'aria-label': t('vis.ruleDiscipline'), placeholder: t('vis.any') });
+        const node = h('select', { 'aria-label': t('vis.ruleNode') }, nodes.map((n) => h('option', { value: n, selected: n === r.node }, path(n).replace('Mon établissement › ', ''))));
+        const tr = h('tr', { dataset: { testid: 'vis-rule' } },
+          h('td', {}, code), h('td', {}, discipline), h('td', {}, node),
+          h('td', {}, h('button', { type: 'button', class: 'btn btn--small btn--secondary', onclick: () => tr.remove() }, t('vis.remove'))));
+        tr.read = () => ({ code: code.value, discipline: discipline.value || null, node: node.value });
+        return tr;
+      };
+      for (const r of f.rules) rows.append(row(r));
+      const add = h('button', { type: 'button', class: 'btn btn--secondary', onclick: () => rows.append(row({ code: '', discipline: null, node: nodes[0] })) }, t('vis.addRule'));
+      const save = h('button', { type: 'button', class: 'btn', dataset: { testid: 'vis-save-rules' } }, t('vis.saveRules'));
+      save.addEventListener('click', async () => {
+        save.disabled = true;
+        try {
+          await ctx.api.visibilitySetRules(uai, [...rows.children].map((tr) => tr.read()));
+          announce(t('vis.rulesSaved'));
+          await drawFunctions();
+          await drawMapping();
+          await draw();
+        } catch (err) {
+          save.disabled = false;
+          fail(err);
+        }
+      });
+      mapping.append(
+        h('h2', { id: 'vis-map-title' }, t('vis.mapping')),
+        h('p', { class: 'muted' }, t('vis.mappingHelp')),
+        h('table', {}, h('thead', {}, h('tr', {},
+          h('th', { scope: 'col' }, t('vis.ruleCode')), h('th', { scope: 'col' }, t('vis.ruleDiscipline')),
+          h('th', { scope: 'col' }, t('vis.ruleNode')), h('th', { scope: 'col' }, ''))), rows),
+        h('div', { class: 'toolbar' }, add, save),
+      );
+    };
+
     try {
       await draw();
       drawSimulator();
       await drawFunctions();
+      await drawMapping();
     } catch (err) {
       clear(body);
       body.append(errorBox(err, 'vis-error'));

@@ -23,7 +23,8 @@ function describe(payload) {
       return op.value.map((m) => t(key, { who: m.externalId || m.value || '?' }));
     }
     const attr = String(op.path || '').split(':').pop();
-    const value = typeof op.value === 'boolean' ? t(op.value ? 'sync.yes' : 'sync.no') : String(op.value);
+    let value = typeof op.value === 'boolean' ? t(op.value ? 'sync.yes' : 'sync.no') : String(op.value);
+    if (Array.isArray(op.value)) value = op.value.map((v) => String(v).split('/').pop()).join(', ');
     return op.op === 'remove' ? t('sync.removed', { attr }) : t('sync.set', { attr, value });
   });
 }

@@ -28,7 +28,7 @@ pub use outbox::{
 pub use population::{Counts, LevelCounts, NO_DIVISION};
 pub use schema::LATEST as SCHEMA_VERSION;
 pub use sync::{LastSync, SnapshotRow};
-pub use visibility::rule_id;
+pub use visibility::{rule_id, NodeChange};
 
 /// Store files are `<UAI>.preau` in the data directory.
 pub const EXTENSION: &str = "preau";

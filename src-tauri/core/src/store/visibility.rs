@@ -3,15 +3,34 @@
 //! function nodes. A change of eyes queues its `VisibilityRule` for the
 //! server in the same transaction.
 
-use rusqlite::{params, OptionalExtension};
+use std::collections::{BTreeMap, BTreeSet};
 
-use super::{audit_log, outbox, sql, Store, StoreError};
+use rusqlite::{params, OptionalExtension};
+use serde::Serialize;
+
+use super::{audit_log, outbox, sql, Store, StoreError, ENT_USER};
 use crate::visibility::functions::{default_rules, FunctionRule, Manual};
 use crate::visibility::{Change, Matrix, VProfile};
 
 /// The server's `externalId` of a rule: `UAI|profile|node`.
 pub fn rule_id(uai: &str, profile: VProfile, node: &str) -> String {
     format!("{uai}|{}|{node}", profile.code())
+}
+
+/// An account whose function nodes on the server should change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NodeChange {
+    pub account: String,
+    pub before: Vec<String>,
+    pub after: Vec<String>,
+}
+
+fn nodes_path() -> String {
+    format!("{ENT_USER}:nodes")
+}
+
+fn strings(v: &serde_json::Value) -> Vec<String> {
+    v.as_array().map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_string)).collect()).unwrap_or_default()
 }
 
 fn data_error(field: &'static str, value: String) -> StoreError {
@@ -94,6 +113,66 @@ impl Store {
             .map_err(sql("qui voit qui"))?;
         }
         tx.commit().map_err(sql("qui voit qui"))
+    }
+
+    /// The accounts whose `nodes` on the server (as last pulled, or as
+    /// already queued) differ from `wanted`.
+    pub fn node_membership_changes(
+        &self,
+        wanted: &BTreeMap<String, Vec<String>>,
+    ) -> Result<Vec<NodeChange>, StoreError> {
+        let path = nodes_path();
+        let mut current: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for row in self.snapshot("User")? {
+            let Some(ext) = row.external_id else { continue };
+            let body: serde_json::Value = serde_json::from_str(&row.body).unwrap_or_default();
+            current.insert(ext, strings(&body[ENT_USER]["nodes"]));
+        }
+        for c in self.outbox()?.into_iter().filter(|c| c.resource == "User") {
+            let body: serde_json::Value = serde_json::from_str(&c.payload).unwrap_or_default();
+            for op in body["Operations"].as_array().into_iter().flatten().filter(|op| op["path"] == path.as_str()) {
+                current.insert(c.target.clone(), if op["op"] == "remove" { Vec::new() } else { strings(&op["value"]) });
+            }
+        }
+        let accounts: BTreeSet<&String> =
+            wanted.keys().chain(current.iter().filter(|(_, v)| !v.is_empty()).map(|(k, _)| k)).collect();
+        Ok(accounts
+            .into_iter()
+            .filter_map(|a| {
+                let before = current.get(a).cloned().unwrap_or_default();
+                let after = wanted.get(a).cloned().unwrap_or_default();
+                (before != after).then(|| NodeChange { account: a.clone(), before, after })
+            })
+            .collect())
+    }
+
+    /// Queues each account's new `nodes` for the server, in one audited transaction.
+    pub fn queue_node_memberships(
+        &mut self,
+        changes: &[NodeChange],
+        origin: &str,
+        actor: &str,
+    ) -> Result<usize, StoreError> {
+        let path = nodes_path();
+        let tx = self.conn.transaction().map_err(sql("qui fait quoi"))?;
+        for c in changes {
+            let op = if c.after.is_empty() {
+                serde_json::json!({ "op": "remove", "path": path })
+            } else {
+                serde_json::json!({ "op": "replace", "path": path, "value": c.after })
+            };
+            let patch =
+                serde_json::json!({ "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [op] });
+            outbox::queue(&tx, "User", &c.account, "patch", &patch, origin)?;
+        }
+        audit_log::append(
+            &tx,
+            actor,
+            "FUNCTION_NODES_QUEUED",
+            &serde_json::json!({ "origin": origin, "accounts": changes.len() }),
+        )?;
+        tx.commit().map_err(sql("qui fait quoi"))?;
+        Ok(changes.len())
     }
 
     /// The function mapping: the defaults until the administrator edits it.
