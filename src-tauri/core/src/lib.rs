@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod demo;
 pub mod formats;
+pub mod groups;
 pub mod import;
 pub mod model;
 pub mod progress;
