@@ -4,6 +4,7 @@
 //! never takes out a manual member. A re-evaluation is a diff (entrants,
 //! sortants) shown before anything is queued.
 
+pub mod csv;
 pub mod rule;
 
 use std::collections::BTreeSet;

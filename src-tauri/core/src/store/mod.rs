@@ -3,6 +3,7 @@
 //! `secrets` module; a wrong key is an error, never a fresh empty store.
 
 mod audit_log;
+mod groups;
 mod imports;
 mod matching;
 mod outbox;
@@ -20,6 +21,7 @@ use crate::model::{EstablishmentKind, Uai};
 use crate::secrets::DbKey;
 use crate::ErrorCode;
 
+pub use groups::{accounts_by_person, NewGroup};
 pub use imports::{BatchSummary, ColumnPresetRow, Finding, ImportTx, NewBatch};
 pub use matching::{AccountLink, JournalEntry, MatchSession};
 pub use outbox::{
@@ -56,6 +58,9 @@ pub enum StoreError {
     Data { table: &'static str, row: String, field: &'static str, value: String },
     #[error("répertoire de données introuvable : définissez {DATA_DIR_ENV}")]
     NoDataDir,
+    /// A change the domain refuses (a locked group, the GAR limit…), nothing written.
+    #[error("{message}")]
+    Refused { code: &'static str, message: String },
 }
 
 impl ErrorCode for StoreError {
@@ -70,6 +75,7 @@ impl ErrorCode for StoreError {
             StoreError::Sql { .. } => "STORE_SQL",
             StoreError::Data { .. } => "STORE_DATA",
             StoreError::NoDataDir => "DATA_DIR_UNKNOWN",
+            StoreError::Refused { code, .. } => code,
         }
     }
 }

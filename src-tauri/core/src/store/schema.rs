@@ -136,6 +136,16 @@ CREATE TABLE function_manual (
     node TEXT NOT NULL, person TEXT NOT NULL, member INTEGER NOT NULL,
     PRIMARY KEY (node, person));
 "#,
+    // 10: the groups the administrator makes, and their members with their origin.
+    r#"
+CREATE TABLE managed_group (
+    seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, name TEXT NOT NULL, kind TEXT NOT NULL,
+    rule TEXT, lock_delete INTEGER NOT NULL, lock_recompose INTEGER NOT NULL, created_at TEXT NOT NULL);
+CREATE TABLE managed_member (
+    group_id TEXT NOT NULL REFERENCES managed_group(id), person TEXT NOT NULL,
+    origin TEXT NOT NULL CHECK (origin IN ('AUTO', 'MANUAL')), role TEXT, since TEXT NOT NULL,
+    PRIMARY KEY (group_id, person));
+"#,
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

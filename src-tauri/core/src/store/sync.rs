@@ -123,6 +123,14 @@ impl Store {
         rows.collect::<Result<Vec<_>, _>>().map_err(sql("annuaire du serveur"))
     }
 
+    /// A resource deleted on the server leaves the snapshot.
+    pub fn snapshot_forget(&mut self, resource: &str, id: &str) -> Result<(), StoreError> {
+        self.conn
+            .execute("DELETE FROM scim_resource WHERE resource = ?1 AND id = ?2", params![resource, id])
+            .map_err(sql("annuaire du serveur"))?;
+        Ok(())
+    }
+
     pub fn last_sync(&self) -> Result<Option<LastSync>, StoreError> {
         Ok(meta(self, "sync_last")?.and_then(|t| serde_json::from_str(&t).ok()))
     }

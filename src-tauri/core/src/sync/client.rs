@@ -240,6 +240,17 @@ impl Client {
         Ok(Written::Done { etag, body: (!body.is_null()).then_some(body) })
     }
 
+    /// A DELETE with `If-Match` when the server offers ETags; a resource
+    /// already gone counts as deleted.
+    pub async fn delete(&self, path: &str, etag: Option<&str>) -> Result<Written, SyncError> {
+        let if_match = if self.caps.etag { etag } else { None };
+        match self.send(reqwest::Method::DELETE, path, None, if_match).await {
+            Ok((412, _, _)) => Ok(Written::Stale),
+            Ok(_) | Err(SyncError::Http { status: 404, .. }) => Ok(Written::Done { etag: None, body: None }),
+            Err(e) => Err(e),
+        }
+    }
+
     /// A Bulk request of conditional writes (each operation carries its
     /// `version`): sending it twice is harmless, so it is retried like a PATCH.
     pub async fn bulk_conditional(&self, request: &Value) -> Result<Value, SyncError> {

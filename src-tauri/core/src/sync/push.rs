@@ -584,8 +584,87 @@ pub async fn push(
     // Units, in waves: the n-th PATCH of every resource goes in wave n.
     let mut waves: Vec<Vec<Unit>> = Vec::new();
     for key in order {
-        let changes = per.remove(&key).unwrap_or_default();
-        let Some(at) = locate(client, &dir, &key.0, &key.1).await? else {
+        let mut changes = per.remove(&key).unwrap_or_default();
+        let located = locate(client, &dir, &key.0, &key.1).await?;
+        // A deletion settles every change queued before it for this resource.
+        if changes.iter().any(|c| c.op == "delete") {
+            let ids: Vec<i64> = changes.iter().map(|c| c.id).collect();
+            let mut gone = true;
+            if let Some(at) = &located {
+                out.requests += 1;
+                let path = format!("{}/{}", endpoint(&key.0), at.id);
+                if client.delete(&path, at.etag.as_deref()).await? == Written::Stale {
+                    // Changed on the server since: the user decides.
+                    let theirs = client.get(&path).await?.body.to_string();
+                    for c in changes.iter().filter(|c| c.op == "delete") {
+                        store.outbox_conflict(c.id, &theirs, at.body.as_ref().map(Value::to_string).as_deref())?;
+                        out.conflicts += 1;
+                    }
+                    gone = false;
+                } else {
+                    store.snapshot_forget(&key.0, &at.id)?;
+                }
+            }
+            if gone {
+                let confirmed = Confirmed {
+                    changes: ids.clone(),
+                    resource: key.0.clone(),
+                    server_id: located.as_ref().map_or_else(String::new, |k| k.id.clone()),
+                    etag: None,
+                    body: None,
+                };
+                store.outbox_confirm(&[confirmed], actor)?;
+                out.sent += ids.len();
+                dir.remove(&key);
+            }
+            done += ids.len();
+            progress(done, total);
+            continue;
+        }
+        // A creation: made when the server lacks it (found by externalId after a crash).
+        let mut located = located;
+        if let Some(create) = changes.iter().rev().find(|c| c.op == "create").cloned() {
+            let made = match located.take() {
+                Some(there) => there,
+                None => {
+                    let body: Value = serde_json::from_str(&create.payload).map_err(|e| SyncError::BadResponse {
+                        what: format!("modification {}", create.id),
+                        message: e.to_string(),
+                    })?;
+                    out.requests += 1;
+                    let made = client.post(endpoint(&key.0), &body).await?;
+                    let Some(id) = made.body["id"].as_str() else {
+                        return Err(SyncError::BadResponse {
+                            what: format!("POST {}", endpoint(&key.0)),
+                            message: "réponse sans id".into(),
+                        });
+                    };
+                    let etag = made.etag.clone().or_else(|| made.body["meta"]["version"].as_str().map(str::to_string));
+                    Known { id: id.to_string(), etag, body: Some(made.body) }
+                }
+            };
+            let creates: Vec<i64> = changes.iter().filter(|c| c.op == "create").map(|c| c.id).collect();
+            store.outbox_confirm(
+                &[Confirmed {
+                    changes: creates.clone(),
+                    resource: key.0.clone(),
+                    server_id: made.id.clone(),
+                    etag: made.etag.clone(),
+                    body: made.body.as_ref().map(Value::to_string),
+                }],
+                actor,
+            )?;
+            out.sent += creates.len();
+            done += creates.len();
+            changes.retain(|c| c.op != "create");
+            dir.insert(key.clone(), made.clone());
+            located = Some(made);
+            progress(done, total);
+            if changes.is_empty() {
+                continue;
+            }
+        }
+        let Some(at) = located else {
             // A visibility rule the server does not hold yet is created, with
             // the end state of its changes (found by externalId after a crash).
             if key.0 == "VisibilityRule" {
