@@ -65,7 +65,8 @@ pub fn people_from_csv(bytes: &[u8], data: &EstablishmentData) -> Result<CsvPeop
         reader.headers().map_err(|e| CsvProblem { line: 1, message: format!("en-tête illisible : {e}") })?.clone();
     let columns: Vec<Option<Column>> = headers.iter().map(column).collect();
     let has = |c: Column| columns.contains(&Some(c));
-    if !has(Column::Id) && !has(Column::Ine) && !(has(Column::Surname) && has(Column::Given)) {
+    let usable = has(Column::Id) || has(Column::Ine) || (has(Column::Surname) && has(Column::Given));
+    if !usable {
         return Err(CsvProblem {
             line: 1,
             message: format!(
