@@ -3,6 +3,7 @@
 //! (one French line on stderr). Never a panic.
 
 mod commands;
+mod groups;
 mod visibility;
 
 use std::path::PathBuf;
@@ -96,10 +97,113 @@ enum Command {
         #[command(subcommand)]
         command: SyncCommand,
     },
+    /// Les groupes : libres, peuplés par une règle, gestionnaires GAR.
+    Groups {
+        #[command(subcommand)]
+        command: GroupsCommand,
+    },
     /// Qui voit qui dans la messagerie, et qui fait quoi (les nœuds de fonction).
     Visibility {
         #[command(subcommand)]
         command: VisibilityCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum GroupsCommand {
+    /// Les groupes de l'établissement.
+    List {
+        #[arg(long)]
+        uai: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Un groupe, ses membres (origine, rôle GAR) et ce qu'une réévaluation changerait.
+    Show {
+        #[arg(long)]
+        uai: String,
+        #[arg(long)]
+        group: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Crée un groupe (depuis un modèle ou de toutes pièces) et le peuple selon sa règle.
+    Create {
+        #[arg(long)]
+        uai: String,
+        #[arg(long)]
+        name: Option<String>,
+        /// eleves-3e, eleves-1re, conseil-administration, aide-aux-devoirs, cvc, cvl, surveillants, gar…
+        #[arg(long)]
+        template: Option<String>,
+        /// libre, niveau, classe, fonction, gar.
+        #[arg(long)]
+        kind: Option<String>,
+        /// Par ex. « profil:eleve et niveau:3e ».
+        #[arg(long)]
+        rule: Option<String>,
+        #[arg(long)]
+        lock_delete: bool,
+        #[arg(long)]
+        lock_recompose: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Supprime un groupe (sauf s'il est verrouillé).
+    Delete {
+        #[arg(long)]
+        uai: String,
+        #[arg(long)]
+        group: String,
+    },
+    /// Ajoute des personnes à la main (identifiants, ou un CSV à en-tête).
+    Add {
+        #[arg(long)]
+        uai: String,
+        #[arg(long)]
+        group: String,
+        #[arg(long = "person")]
+        people: Vec<String>,
+        #[arg(long)]
+        csv: Option<PathBuf>,
+        /// Dans un groupe GAR : responsable ou gestionnaire (par défaut).
+        #[arg(long)]
+        role: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Retire des personnes d'un groupe.
+    Remove {
+        #[arg(long)]
+        uai: String,
+        #[arg(long)]
+        group: String,
+        #[arg(long = "person", required = true)]
+        people: Vec<String>,
+    },
+    /// Définit (ou retire, avec --clear) la règle d'un groupe ; les membres changent par `evaluate`.
+    Rule {
+        #[arg(long)]
+        uai: String,
+        #[arg(long)]
+        group: String,
+        #[arg(long, required_unless_present = "clear")]
+        rule: Option<String>,
+        #[arg(long)]
+        clear: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Réévalue les groupes à règle : entrants et sortants ; --apply les met en attente d'envoi.
+    Evaluate {
+        #[arg(long)]
+        uai: String,
+        #[arg(long)]
+        group: Option<String>,
+        #[arg(long)]
+        apply: bool,
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -344,6 +448,32 @@ fn main() -> ExitCode {
                     Keep::Merge => commands::Keep::Merge(set),
                 };
                 commands::sync_resolve(cli.data_dir, &uai, conflict, keep)
+            }
+        },
+        Command::Groups { command } => match command {
+            GroupsCommand::List { uai, json } => groups::list(cli.data_dir, &uai, json),
+            GroupsCommand::Show { uai, group, json } => groups::show(cli.data_dir, &uai, &group, json),
+            GroupsCommand::Create { uai, name, template, kind, rule, lock_delete, lock_recompose, json } => groups::create(
+                cli.data_dir,
+                &uai,
+                name.as_deref(),
+                template.as_deref(),
+                kind.as_deref(),
+                rule.as_deref(),
+                lock_delete,
+                lock_recompose,
+                json,
+            ),
+            GroupsCommand::Delete { uai, group } => groups::delete(cli.data_dir, &uai, &group),
+            GroupsCommand::Add { uai, group, people, csv, role, json } => {
+                groups::add(cli.data_dir, &uai, &group, &people, csv.as_deref(), role.as_deref(), json)
+            }
+            GroupsCommand::Remove { uai, group, people } => groups::remove(cli.data_dir, &uai, &group, &people),
+            GroupsCommand::Rule { uai, group, rule, clear, json } => {
+                groups::rule(cli.data_dir, &uai, &group, if clear { None } else { rule.as_deref() }, json)
+            }
+            GroupsCommand::Evaluate { uai, group, apply, json } => {
+                groups::evaluate(cli.data_dir, &uai, group.as_deref(), apply, json)
             }
         },
         Command::Visibility { command } => match command {

@@ -97,6 +97,13 @@ pub fn evaluate(group: &ManagedGroup, ctx: &Context<'_>) -> Diff {
     Diff { entrants, sortants }
 }
 
+/// When a GAR manager who joined at `since` (RFC 3339) becomes active.
+pub fn active_from(since: &str) -> Option<String> {
+    chrono::DateTime::parse_from_rfc3339(since)
+        .ok()
+        .map(|t| (t + chrono::Duration::hours(GAR_DELAY_HOURS)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+}
+
 /// Why a person cannot join a GAR group with `role`.
 pub fn gar_refusal(group: &ManagedGroup, role: GarRole) -> Option<String> {
     if group.kind != GroupKind::Gar || role != GarRole::Gestionnaire {
