@@ -138,7 +138,10 @@ pub fn create(
     if let Some(t) = template {
         let all = groups::templates(data.establishment.kind);
         let found = all.iter().find(|x| x.name == t).ok_or_else(|| {
-            usage(format!("modèle inconnu : « {t} » (attendu : {})", all.iter().map(|x| x.name).collect::<Vec<_>>().join(", ")))
+            usage(format!(
+                "modèle inconnu : « {t} » (attendu : {})",
+                all.iter().map(|x| x.name).collect::<Vec<_>>().join(", ")
+            ))
         })?;
         new.name = found.label.clone();
         new.kind = found.kind;
@@ -149,7 +152,8 @@ pub fn create(
         new.name = n.to_string();
     }
     if let Some(k) = kind {
-        new.kind = GroupKind::parse(k).ok_or_else(|| usage(format!("type de groupe inconnu : « {k} » (libre, niveau, classe, fonction, gar)")))?;
+        new.kind = GroupKind::parse(k)
+            .ok_or_else(|| usage(format!("type de groupe inconnu : « {k} » (libre, niveau, classe, fonction, gar)")))?;
     }
     if let Some(r) = rule {
         new.rule = Some(parse_rule(r)?);
@@ -162,7 +166,10 @@ pub fn create(
     if json {
         json_line(&line(&g))?;
     } else {
-        print_line(&format!("Groupe créé : {} — {} ({added} membre(s) selon la règle), en attente d'envoi.", g.id, g.name))?;
+        print_line(&format!(
+            "Groupe créé : {} — {} ({added} membre(s) selon la règle), en attente d'envoi.",
+            g.id, g.name
+        ))?;
     }
     Ok(0)
 }
@@ -193,7 +200,11 @@ pub fn add(
     let mut all: Vec<String> = people.to_vec();
     let mut problems = Vec::new();
     if let Some(path) = csv {
-        let bytes = std::fs::read(path).map_err(|e| Failure { exit: 2, code: "FORMAT_IO", message: format!("{} : {e}", path.display()) })?;
+        let bytes = std::fs::read(path).map_err(|e| Failure {
+            exit: 2,
+            code: "FORMAT_IO",
+            message: format!("{} : {e}", path.display()),
+        })?;
         let found = groups::csv::people_from_csv(&bytes, &data).map_err(|p| Failure {
             exit: 2,
             code: "GROUP_CSV",
@@ -204,7 +215,9 @@ pub fn add(
     }
     let (added, already, without) = store.add_group_members(group, &all, role, &data, &actor())?;
     if json {
-        json_line(&serde_json::json!({ "added": added, "already": already, "without_account": without, "problems": problems }))?;
+        json_line(
+            &serde_json::json!({ "added": added, "already": already, "without_account": without, "problems": problems }),
+        )?;
     } else {
         print_line(&format!("{added} ajouté(s), {already} déjà membre(s), {without} sans compte ENT."))?;
         for p in &problems {
@@ -230,7 +243,9 @@ pub fn rule(dir: Option<PathBuf>, raw_uai: &str, group: &str, text: Option<&str>
     let selects = rule.as_ref().map_or(0, |r| ctx.select(r).len());
     let diff = groups::evaluate(&g, &ctx);
     if json {
-        json_line(&serde_json::json!({ "group": g.id, "rule": rule.as_ref().map(Rule::text), "selects": selects, "pending": diff }))?;
+        json_line(
+            &serde_json::json!({ "group": g.id, "rule": rule.as_ref().map(Rule::text), "selects": selects, "pending": diff }),
+        )?;
     } else {
         print_line(&format!(
             "Règle enregistrée : elle sélectionne {selects} personne(s) ; {} entrant(s), {} sortant(s) à appliquer (`groups evaluate --apply`).",
@@ -242,7 +257,13 @@ pub fn rule(dir: Option<PathBuf>, raw_uai: &str, group: &str, text: Option<&str>
 }
 
 /// Every rule group's diff against the population now; with `apply`, queued.
-pub fn evaluate(dir: Option<PathBuf>, raw_uai: &str, group: Option<&str>, apply: bool, json: bool) -> Result<u8, Failure> {
+pub fn evaluate(
+    dir: Option<PathBuf>,
+    raw_uai: &str,
+    group: Option<&str>,
+    apply: bool,
+    json: bool,
+) -> Result<u8, Failure> {
     let (mut store, _, data) = open(dir, raw_uai)?;
     let all = store.managed_groups()?;
     if let Some(id) = group {

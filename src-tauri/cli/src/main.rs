@@ -453,17 +453,19 @@ fn main() -> ExitCode {
         Command::Groups { command } => match command {
             GroupsCommand::List { uai, json } => groups::list(cli.data_dir, &uai, json),
             GroupsCommand::Show { uai, group, json } => groups::show(cli.data_dir, &uai, &group, json),
-            GroupsCommand::Create { uai, name, template, kind, rule, lock_delete, lock_recompose, json } => groups::create(
-                cli.data_dir,
-                &uai,
-                name.as_deref(),
-                template.as_deref(),
-                kind.as_deref(),
-                rule.as_deref(),
-                lock_delete,
-                lock_recompose,
-                json,
-            ),
+            GroupsCommand::Create { uai, name, template, kind, rule, lock_delete, lock_recompose, json } => {
+                groups::create(
+                    cli.data_dir,
+                    &uai,
+                    name.as_deref(),
+                    template.as_deref(),
+                    kind.as_deref(),
+                    rule.as_deref(),
+                    lock_delete,
+                    lock_recompose,
+                    json,
+                )
+            }
             GroupsCommand::Delete { uai, group } => groups::delete(cli.data_dir, &uai, &group),
             GroupsCommand::Add { uai, group, people, csv, role, json } => {
                 groups::add(cli.data_dir, &uai, &group, &people, csv.as_deref(), role.as_deref(), json)

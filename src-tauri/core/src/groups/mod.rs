@@ -97,6 +97,59 @@ pub fn evaluate(group: &ManagedGroup, ctx: &Context<'_>) -> Diff {
     Diff { entrants, sortants }
 }
 
+/// The ENT accounts of each person of the establishment: the account's own
+/// link when it has one; else the same INE, or the same surname, first
+/// given name and birth date — each only when exactly one account and one
+/// person share it (a wrong link is worse than none).
+pub fn accounts_of_people(data: &EstablishmentData) -> std::collections::BTreeMap<&str, Vec<&str>> {
+    use crate::text::fold;
+    use std::collections::BTreeMap;
+    let uai = data.establishment.uai.to_string();
+    let ours: Vec<&crate::model::Account> =
+        data.accounts.iter().filter(|a| a.establishments.iter().any(|e| e.to_string() == uai)).collect();
+    let mut out: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for a in &ours {
+        if let Some(p) = a.person_id.as_deref() {
+            out.entry(p).or_default().push(a.id.as_str());
+        }
+    }
+    let key_of = |surname: &str, given: Option<&String>, birth: Option<&String>| -> Option<String> {
+        Some(format!("{}|{}|{}", fold(surname), fold(given?), birth?))
+    };
+    // Each key → the accounts (not linked yet) and the people carrying it.
+    let mut by_ine: BTreeMap<String, (Vec<&str>, Vec<&str>)> = BTreeMap::new();
+    let mut by_name: BTreeMap<String, (Vec<&str>, Vec<&str>)> = BTreeMap::new();
+    for a in ours.iter().filter(|a| a.person_id.is_none()) {
+        if let Some(ine) = &a.ine {
+            by_ine.entry(ine.to_uppercase()).or_default().0.push(a.id.as_str());
+        }
+        if let Some(k) = key_of(&a.usage_name, a.given_names.first(), a.birth_date.as_ref()) {
+            by_name.entry(k).or_default().0.push(a.id.as_str());
+        }
+    }
+    for p in data.people.iter().filter(|p| !out.contains_key(p.id.as_str())) {
+        if let Some(ine) = &p.ine {
+            if let Some(e) = by_ine.get_mut(&ine.to_uppercase()) {
+                e.1.push(p.id.as_str());
+            }
+        }
+        if let Some(k) = key_of(&p.usage_name, p.given_names.first(), p.birth_date.as_ref()) {
+            if let Some(e) = by_name.get_mut(&k) {
+                e.1.push(p.id.as_str());
+            }
+        }
+    }
+    let mut taken = std::collections::BTreeSet::new();
+    for (accounts, people) in by_ine.values().chain(by_name.values()) {
+        if let ([a], [p]) = (accounts.as_slice(), people.as_slice()) {
+            if !out.contains_key(p) && taken.insert(*a) {
+                out.insert(p, vec![a]);
+            }
+        }
+    }
+    out
+}
+
 /// When a GAR manager who joined at `since` (RFC 3339) becomes active.
 pub fn active_from(since: &str) -> Option<String> {
     chrono::DateTime::parse_from_rfc3339(since)

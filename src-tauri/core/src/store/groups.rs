@@ -46,16 +46,9 @@ fn patch(ops: Vec<serde_json::Value>) -> serde_json::Value {
     serde_json::json!({ "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": ops })
 }
 
-/// The ENT accounts of each person of the establishment.
+/// The ENT accounts of each person (see [`crate::groups::accounts_of_people`]).
 pub fn accounts_by_person(data: &EstablishmentData) -> BTreeMap<&str, Vec<&str>> {
-    let uai = data.establishment.uai.to_string();
-    let mut out: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    for a in data.accounts.iter().filter(|a| a.establishments.iter().any(|e| e.to_string() == uai)) {
-        if let Some(p) = a.person_id.as_deref() {
-            out.entry(p).or_default().push(a.id.as_str());
-        }
-    }
-    out
+    crate::groups::accounts_of_people(data)
 }
 
 /// Queues the membership changes of `people` (joining or leaving) for their accounts; returns

@@ -244,13 +244,7 @@ pub fn compute(data: &EstablishmentData, rules: &[FunctionRule], manual: &[Manua
 /// The function nodes each ENT account of the establishment is listed in
 /// (the accounts of the nodes' people), paths in tree order.
 pub fn account_nodes(data: &EstablishmentData, functions: &Functions) -> BTreeMap<String, Vec<String>> {
-    let uai = data.establishment.uai.to_string();
-    let mut accounts: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    for a in data.accounts.iter().filter(|a| a.establishments.iter().any(|e| e.to_string() == uai)) {
-        if let Some(p) = a.person_id.as_deref() {
-            accounts.entry(p).or_default().push(a.id.as_str());
-        }
-    }
+    let accounts = crate::groups::accounts_of_people(data);
     let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for n in &functions.nodes {
         for m in &n.members {
