@@ -154,7 +154,7 @@ pub fn accounts_of_people(data: &EstablishmentData) -> std::collections::BTreeMa
 pub fn active_from(since: &str) -> Option<String> {
     chrono::DateTime::parse_from_rfc3339(since)
         .ok()
-        .map(|t| (t + chrono::Duration::hours(GAR_DELAY_HOURS)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        .map(|t| (t + chrono::Duration::hours(GAR_DELAY_HOURS)).to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
 }
 
 /// Why a person cannot join a GAR group with `role`.
