@@ -9,6 +9,7 @@
 //! `cargo xtask bench sync`: two SCIM peers seeded alike; 5,000 group
 //! membership changes pushed by Préau to one and sent one by one by
 //! scim2-cli (the peer venv's) to the other.
+//! `cargo xtask bench groups`: every rule group of the lycée demo evaluated.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -24,10 +25,16 @@ pub fn cmd(ctx: &Ctx, args: &[String]) -> Result<i32> {
         Some("imports") => imports(ctx, &args[1..]),
         Some("reconcile") => reconcile(ctx, &args[1..]),
         Some("sync") => sync(ctx, &args[1..]),
-        Some(other) => {
-            Err(Box::new(UsageError(format!("unknown benchmark `{other}` (available: imports, reconcile, sync)"))))
+        Some("groups") => {
+            check(ctx.cargo().args(["bench", "-p", "preau-core", "--bench", "groups", "--"]).args(&args[1..]))?;
+            Ok(0)
         }
-        None => Err(Box::new(UsageError("bench needs a benchmark name (available: imports, reconcile, sync)".into()))),
+        Some(other) => Err(Box::new(UsageError(format!(
+            "unknown benchmark `{other}` (available: imports, reconcile, sync, groups)"
+        )))),
+        None => Err(Box::new(UsageError(
+            "bench needs a benchmark name (available: imports, reconcile, sync, groups)".into(),
+        ))),
     }
 }
 

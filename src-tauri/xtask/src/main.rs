@@ -26,6 +26,7 @@ tasks:
                              splink, quality only, beside Splink's on the same files
   bench sync [--changes N]   group-membership changes (5,000) pushed to the peer, and the same
                              sent one by one by scim2-cli to a second peer
+  bench groups [--runs N]    every rule-populated group of the lycée demo evaluated (release)
   fuzz [TARGET] [--runs N] [--reseed] [--seed-only]
                              run the readers' cargo-fuzz targets (all by default: siecle, sts,
                              edt, udt, aaf, ent_directory, pronote_ids, detect_any), N runs each
