@@ -4,6 +4,7 @@
 //! `matching`, the native file dialogs in `files`.
 
 pub mod files;
+pub mod groups;
 pub mod imports;
 pub mod mapping;
 pub mod matching;

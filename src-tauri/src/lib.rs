@@ -57,6 +57,18 @@ pub fn builder<R: tauri::Runtime>(b: tauri::Builder<R>, state: AppState) -> taur
         commands::visibility::visibility_node_changes,
         commands::visibility::visibility_queue_nodes,
         commands::visibility::visibility_set_rules,
+        commands::groups::groups_overview,
+        commands::groups::group_detail,
+        commands::groups::group_rule_count,
+        commands::groups::group_create,
+        commands::groups::group_rename,
+        commands::groups::group_delete,
+        commands::groups::group_set_rule,
+        commands::groups::group_apply,
+        commands::groups::group_people,
+        commands::groups::group_add,
+        commands::groups::group_add_csv,
+        commands::groups::group_remove,
     ])
 }
 

@@ -117,6 +117,10 @@ test('every area is reachable from the navigation and says what it is', async ()
       // The demo store has its population: the grid is there, every cell shown.
       await (await byTestId('vis-grid')).waitForExist({ timeoutMsg: 'qui voit qui shows its grid' });
       assert.equal((await browser.$$('[data-testid="vis-cell"]')).length, 6 * 23);
+    } else if (id === 'groupes') {
+      // No group yet in the demo store: the templates are offered.
+      await (await byTestId('grp-table')).waitForExist({ timeoutMsg: 'groupes shows its list' });
+      assert.ok(await (await byTestId('grp-template')).isExisting());
     } else if (!['accueil', 'imports', 'journal'].includes(id)) {
       assert.ok(await (await byTestId('coming-soon')).isExisting(), `${id} explains what will come`);
       const buttons = await browser.$$(`[data-testid="view-${id}"] button`);
