@@ -952,3 +952,86 @@ fn edt_wizard_has_a_classes_and_groups_step() {
     let classes = &overview["steps"][2]["counts"];
     assert!(classes["auto"].as_u64().expect("auto") > 0, "classes named alike are linked: {classes}");
 }
+
+#[test]
+fn qui_voit_qui_previews_then_applies_through_ipc() {
+    let f = fixture();
+    let sh = shell(AppState::new(f.dir.path().to_path_buf(), secrets_with(&f.key)));
+    let u = uai().as_str().to_string();
+    let grid = sh.invoke("visibility_grid", json!({ "uai": u })).expect("grid");
+    assert_eq!(grid["cells"].as_array().map(Vec::len), Some(6 * 23));
+    assert_eq!(grid["pending"], 0);
+    let preview = sh
+        .invoke(
+            "visibility_preview",
+            json!({ "uai": u, "profile": "Parent", "node": "Mon établissement/Vie scolaire", "visible": false }),
+        )
+        .expect("preview");
+    assert_eq!(preview["changes"].as_array().map(Vec::len), Some(1));
+    let codes: Vec<&str> = preview["warnings"].as_array().unwrap().iter().filter_map(|w| w["code"].as_str()).collect();
+    assert_eq!(codes, vec!["HIDES_SUBTREE", "PARENTS_LOSE_CPE"]);
+    assert_eq!(sh.invoke("visibility_grid", json!({ "uai": u })).unwrap()["pending"], 0, "a preview queues nothing");
+    let queued = sh
+        .invoke("visibility_apply", json!({ "uai": u, "changes": preview["changes"], "origin": "test" }))
+        .expect("apply");
+    assert_eq!(queued, 1);
+    let grid = sh.invoke("visibility_grid", json!({ "uai": u })).unwrap();
+    assert_eq!(grid["pending"], 1);
+    let cpe = grid["cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["profile"] == "Parent" && c["node"] == "Mon établissement/Vie scolaire/CPE")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (cpe["visible"].as_bool(), cpe["hidden_by"].as_str()),
+        (Some(false), Some("Mon établissement/Vie scolaire"))
+    );
+    let bad = sh.invoke(
+        "visibility_preview",
+        json!({ "uai": u, "profile": "Directeur", "node": "Ma classe", "visible": false }),
+    );
+    assert_eq!(error_code(bad), "VISIBILITY_PROFILE");
+    let sim = sh.invoke("visibility_simulate", json!({ "uai": u, "user": "E1", "to": "T1" })).expect("simulate");
+    assert_eq!(sim["verdict"]["can"], true, "{sim}");
+    assert_eq!(error_code(sh.invoke("visibility_simulate", json!({ "uai": u, "user": "NOBODY" }))), "UNKNOWN_PERSON");
+}
+
+#[test]
+fn groups_are_created_counted_and_refused_through_ipc() {
+    let f = fixture();
+    let sh = shell(AppState::new(f.dir.path().to_path_buf(), secrets_with(&f.key)));
+    let u = uai().as_str().to_string();
+    let count = sh.invoke("group_rule_count", json!({ "uai": u, "rule": "profil:eleve et niveau:6e" })).expect("count");
+    assert_eq!(count["count"], 2);
+    let bad = sh.invoke("group_rule_count", json!({ "uai": u, "rule": "profil:eleve et" }));
+    let err = bad.clone().expect_err("unreadable");
+    assert_eq!((err["code"].as_str(), err["params"]["position"].as_u64()), (Some("GROUP_RULE"), Some(16)));
+    let id = sh
+        .invoke(
+            "group_create",
+            json!({ "uai": u, "group": { "template": null, "name": "Sixièmes", "rule": "profil:eleve et niveau:6e" } }),
+        )
+        .expect("create");
+    let detail = sh.invoke("group_detail", json!({ "uai": u, "id": id })).expect("detail");
+    assert_eq!((detail["members"].as_u64(), detail["auto"].as_u64()), (Some(2), Some(2)));
+    let picked = sh
+        .invoke("group_people", json!({ "uai": u, "filters": { "profile": "enseignant", "class": "5A" } }))
+        .expect("people");
+    assert_eq!(picked.as_array().unwrap().iter().map(|p| p["id"].as_str().unwrap()).collect::<Vec<_>>(), vec!["T2"]);
+    let added = sh.invoke("group_add", json!({ "uai": u, "id": id, "people": ["T2"] })).expect("add");
+    assert_eq!(added["added"], 1);
+    let overview = sh.invoke("groups_overview", json!({ "uai": u })).expect("overview");
+    assert_eq!(overview["groups"][0]["manual"], 1);
+    let gar =
+        sh.invoke("group_create", json!({ "uai": u, "group": { "template": "gar", "name": "GAR" } })).expect("gar");
+    assert_eq!(error_code(sh.invoke("group_delete", json!({ "uai": u, "id": gar }))), "GROUP_LOCKED");
+    assert_eq!(
+        error_code(sh.invoke("group_create", json!({ "uai": u, "group": { "name": "Sixièmes" } }))),
+        "GROUP_NAME"
+    );
+    let csv = "identifiant\nE3\nNOBODY\n".as_bytes().to_vec();
+    let r = sh.invoke("group_add_csv", json!({ "uai": u, "id": id, "bytes": csv, "name": "liste.csv" })).expect("csv");
+    assert_eq!((r["added"].as_u64(), r["problems"][0]["line"].as_u64()), (Some(1), Some(3)));
+}
