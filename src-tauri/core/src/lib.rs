@@ -9,6 +9,7 @@ pub mod import;
 pub mod model;
 pub mod progress;
 pub mod reconcile;
+pub mod rentree;
 pub mod secrets;
 pub mod store;
 pub mod sync;

@@ -8,6 +8,7 @@ mod imports;
 mod matching;
 mod outbox;
 mod population;
+mod rentree;
 mod schema;
 mod sync;
 mod visibility;

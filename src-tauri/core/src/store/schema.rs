@@ -146,6 +146,11 @@ CREATE TABLE managed_member (
     origin TEXT NOT NULL CHECK (origin IN ('AUTO', 'MANUAL')), role TEXT, since TEXT NOT NULL,
     PRIMARY KEY (group_id, person));
 "#,
+    // 11: the rentrée checklist's steps as the administrator set them.
+    r#"
+CREATE TABLE rentree_step (
+    code TEXT PRIMARY KEY, status TEXT, note TEXT NOT NULL DEFAULT '', updated_at TEXT NOT NULL);
+"#,
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;
