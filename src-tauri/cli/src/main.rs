@@ -4,6 +4,7 @@
 
 mod commands;
 mod groups;
+mod rentree;
 mod visibility;
 
 use std::path::PathBuf;
@@ -97,6 +98,11 @@ enum Command {
         #[command(subcommand)]
         command: SyncCommand,
     },
+    /// Vérifications : `check rentree` (la liste de la rentrée, mois par mois).
+    Check {
+        #[command(subcommand)]
+        command: CheckCommand,
+    },
     /// Les groupes : libres, peuplés par une règle, gestionnaires GAR.
     Groups {
         #[command(subcommand)]
@@ -106,6 +112,21 @@ enum Command {
     Visibility {
         #[command(subcommand)]
         command: VisibilityCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum CheckCommand {
+    /// Les étapes de la rentrée avec leur statut et leurs vérifications ; sortie 1 si une
+    /// vérification bloquante échoue.
+    Rentree {
+        #[arg(long)]
+        uai: String,
+        /// La date du jour (AAAA-MM-JJ), sinon aujourd'hui.
+        #[arg(long)]
+        date: Option<String>,
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -449,6 +470,9 @@ fn main() -> ExitCode {
                 };
                 commands::sync_resolve(cli.data_dir, &uai, conflict, keep)
             }
+        },
+        Command::Check { command } => match command {
+            CheckCommand::Rentree { uai, date, json } => rentree::check(cli.data_dir, &uai, date.as_deref(), json),
         },
         Command::Groups { command } => match command {
             GroupsCommand::List { uai, json } => groups::list(cli.data_dir, &uai, json),
