@@ -8,6 +8,7 @@ pub mod groups;
 pub mod imports;
 pub mod mapping;
 pub mod matching;
+pub mod rentree;
 pub mod sync;
 pub mod visibility;
 

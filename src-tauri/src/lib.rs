@@ -69,6 +69,11 @@ pub fn builder<R: tauri::Runtime>(b: tauri::Builder<R>, state: AppState) -> taur
         commands::groups::group_add,
         commands::groups::group_add_csv,
         commands::groups::group_remove,
+        commands::rentree::rentree_checklist,
+        commands::rentree::rentree_set_step,
+        commands::rentree::rentree_set_settings,
+        commands::rentree::rentree_transition_preview,
+        commands::rentree::rentree_transition,
     ])
 }
 

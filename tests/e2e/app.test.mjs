@@ -117,6 +117,10 @@ test('every area is reachable from the navigation and says what it is', async ()
       // The demo store has its population: the grid is there, every cell shown.
       await (await byTestId('vis-grid')).waitForExist({ timeoutMsg: 'qui voit qui shows its grid' });
       assert.equal((await browser.$$('[data-testid="vis-cell"]')).length, 6 * 23);
+    } else if (id === 'rentree') {
+      // The checklist, month by month, checked against the demo store.
+      await (await byTestId('rentree-period-juillet')).waitForExist({ timeoutMsg: 'rentrée shows its checklist' });
+      assert.ok((await browser.$$('[data-testid="rentree-step"]')).length >= 10);
     } else if (id === 'groupes') {
       // No group yet in the demo store: the templates are offered.
       await (await byTestId('grp-table')).waitForExist({ timeoutMsg: 'groupes shows its list' });

@@ -116,5 +116,10 @@ export const api = {
   groupAdd: (uai, id, people, role) => call('group_add', { uai, id, people, role: role || null }),
   groupAddCsv: (uai, id, bytes, name) => call('group_add_csv', { uai, id, bytes, name }),
   groupRemove: (uai, id, people) => call('group_remove', { uai, id, people }),
+  rentreeChecklist: (uai, date) => call('rentree_checklist', { uai, date: date || null }),
+  rentreeSetStep: (uai, step, status, note) => call('rentree_set_step', { uai, step, status: status || null, note }),
+  rentreeSetSettings: (uai, settings) => call('rentree_set_settings', { uai, settings }),
+  rentreeTransitionPreview: (uai) => call('rentree_transition_preview', { uai }),
+  rentreeTransition: (uai) => call('rentree_transition', { uai }),
   syncReject: (uai, id) => call('sync_reject', { uai, id }),
 };

@@ -12,8 +12,11 @@ pub fn check(dir: Option<PathBuf>, raw_uai: &str, date: Option<&str>, json: bool
     let u = uai(raw_uai)?;
     let store = Store::open(&data_dir(dir)?, &u, &key()?)?;
     let today = match date {
-        Some(d) => chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
-            .map_err(|_| Failure { exit: 2, code: "CLI_USAGE", message: format!("date attendue au format AAAA-MM-JJ, pas « {d} »") })?,
+        Some(d) => chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| Failure {
+            exit: 2,
+            code: "CLI_USAGE",
+            message: format!("date attendue au format AAAA-MM-JJ, pas « {d} »"),
+        })?,
         None => chrono::Local::now().date_naive(),
     };
     let facts = rentree::facts(&store)?;
@@ -45,7 +48,13 @@ pub fn check(dir: Option<PathBuf>, raw_uai: &str, date: Option<&str>, json: bool
         let late = if s.late { " — EN RETARD" } else { "" };
         print_line(&format!("[{}] {} — {status} (échéance {}){late}", s.period.code(), s.title, s.due))?;
         for c in &s.checks {
-            let mark = if c.ok { "ok" } else if c.blocking { "BLOQUANT" } else { "à voir" };
+            let mark = if c.ok {
+                "ok"
+            } else if c.blocking {
+                "BLOQUANT"
+            } else {
+                "à voir"
+            };
             print_line(&format!("    {mark:>8} · {} : {}", c.label, c.count))?;
             if !c.ok {
                 print_line(&format!("             → {}", c.todo))?;

@@ -1,4 +1,202 @@
-// rentree: not built yet; the view says honestly what will come here.
-import { comingSoonView } from '../components/coming-soon.js';
+// Rentrée: the month-by-month checklist of the training's chapter
+// « Préparer la rentrée scolaire », checked against the store: what is due
+// this period and what is late, each check with its count, what to do, the
+// wizard that does it and the list behind it (exportable to CSV); the ENT
+// settings Préau cannot read; a dashboard; a printable report; and the year
+// transition, previewed before it is confirmed.
+import { h, clear } from '../components/dom.js';
+import { announce, errorBox } from '../components/notice.js';
+import { t, formatNumber, formatDate } from '../i18n.js';
+import { viewTitle } from '../components/view-title.js';
+import { exportButton, csvFileName } from '../components/csv.js';
+import { usableEstablishment } from './common.js';
+import { findingLabel } from './imports/labels.js';
 
-export default comingSoonView('rentree', 'rentree');
+const PERIODS = ['juillet', 'aout', 'septembre', 'fin_annee'];
+const STATUSES = ['a_faire', 'en_cours', 'fait', 'bloque', 'sans_objet'];
+
+function today() {
+  const d = new Date();
+  const pad = (n) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}
+
+/** The drill-down list of a check: a table of its items, and their CSV. */
+function drill(api, uai, check) {
+  const keys = [...new Set(check.items.flatMap((i) => Object.keys(i)))];
+  const text = (v) => (Array.isArray(v) ? v.join(', ') : v === null || v === undefined ? '' : String(v));
+  return h('details', { class: 'drill', dataset: { testid: 'rentree-drill', code: check.code } },
+    h('summary', {}, t('rentree.seeList', { n: formatNumber(check.items.length) })),
+    h('div', { class: 'table-wrap' }, h('table', {},
+      h('thead', {}, h('tr', {}, keys.map((k) => h('th', { scope: 'col' }, k)))),
+      h('tbody', {}, check.items.slice(0, 1000).map((i) => h('tr', {}, keys.map((k) => h('td', {}, text(i[k])))))))),
+    exportButton(api, {
+      label: t('rentree.exportCsv'),
+      testid: 'rentree-export',
+      build: () => ({ name: csvFileName(check.code.toLowerCase(), uai), headers: keys, rows: check.items.map((i) => keys.map((k) => text(i[k]))) }),
+    }));
+}
+
+export default {
+  id: 'rentree',
+  titleKey: 'nav.rentree',
+  async render(root, ctx) {
+    root.append(viewTitle(t('nav.rentree')), h('p', { class: 'lead' }, t('rentree.lead')));
+    const entry = usableEstablishment(root, ctx, 'rentree-error');
+    if (!entry) return;
+    const uai = entry.uai;
+    const date = h('input', { type: 'date', id: 'rentree-date', value: today(), dataset: { testid: 'rentree-date' } });
+    const print = h('button', { type: 'button', class: 'btn btn--secondary no-print', dataset: { testid: 'rentree-print' }, onclick: () => window.print() }, t('rentree.print'));
+    const status = h('div', { 'aria-live': 'polite', dataset: { testid: 'rentree-status' } });
+    const body = h('div', {}, h('p', { class: 'loading' }, t('app.loading')));
+    const transition = h('section', { class: 'no-print', 'aria-labelledby': 'rentree-transition-title', dataset: { testid: 'rentree-transition' } });
+    root.append(h('div', { class: 'toolbar no-print' }, h('label', { for: 'rentree-date' }, t('rentree.date')), date, print), status, body, transition);
+
+    const fail = (err) => {
+      clear(status);
+      status.append(errorBox(err, 'rentree-error'));
+    };
+
+    const draw = async () => {
+      const c = await ctx.api.rentreeChecklist(uai, date.value);
+      clear(body);
+      // Dashboard: progress, and the data-quality counts across imports.
+      const late = c.steps.filter((s) => s.late);
+      const due = c.steps.filter((s) => s.current && !['fait', 'sans_objet'].includes(s.status));
+      const codes = [...new Set(c.history.flatMap(([, m]) => Object.keys(m)))].sort();
+      const max = Math.max(1, ...c.history.flatMap(([, m]) => Object.values(m)));
+      body.append(h('section', { class: 'dashboard', 'aria-labelledby': 'rentree-dash-title', dataset: { testid: 'rentree-dashboard' } },
+        h('h2', { id: 'rentree-dash-title' }, t('rentree.dashboard', { year: c.year, next: c.year + 1 })),
+        h('p', { dataset: { testid: 'rentree-progress-text' } }, t('rentree.progress', { done: formatNumber(c.done), total: formatNumber(c.total) })),
+        h('progress', { max: String(c.total), value: String(c.done), 'aria-label': t('rentree.progressLabel') }),
+        h('p', { dataset: { testid: 'rentree-due' } }, t('rentree.dueNow', { n: formatNumber(due.length), period: t(`rentree.period.${c.period}`) }), ' ',
+          late.length ? h('strong', { class: 'late', dataset: { testid: 'rentree-late' } }, t('rentree.late', { n: formatNumber(late.length) })) : ''),
+        c.history.length
+          ? h('figure', { class: 'chart', dataset: { testid: 'rentree-chart' } },
+            h('figcaption', {}, t('rentree.chart')),
+            h('table', { class: 'bars' },
+              h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('rentree.finding')), ...c.history.map(([op], k) => h('th', { scope: 'col' }, t('rentree.importN', { n: k + 1, op }))))),
+              h('tbody', {}, codes.map((code) => h('tr', {},
+                h('th', { scope: 'row' }, findingLabel(code)),
+                ...c.history.map(([, m]) => {
+                  const n = m[code] || 0;
+                  // The width goes through the CSSOM: the CSP forbids style attributes.
+                  const bar = h('span', { class: 'bar', 'aria-hidden': 'true' });
+                  bar.style.width = `${Math.round((n / max) * 800) / 100}rem`;
+                  return h('td', {}, bar, ` ${formatNumber(n)}`);
+                }))))))
+          : h('p', { class: 'muted' }, t('rentree.noHistory'))));
+      // The ENT settings Préau cannot read.
+      const s = c.settings;
+      const field = (id, label, value, type = 'date') => {
+        const input = h('input', { type, id, value: value || '', dataset: { testid: id } });
+        return [input, h('p', {}, h('label', { for: id }, label), ' ', input)];
+      };
+      const [pupils, pupilsP] = field('rentree-embargo-pupils', t('rentree.embargoPupils'), s.embargo_pupils);
+      const [parents, parentsP] = field('rentree-embargo-parents', t('rentree.embargoParents'), s.embargo_parents);
+      const [version, versionP] = field('rentree-pronote-version', t('rentree.pronoteVersion'), s.pronote_version, 'text');
+      const [end, endP] = field('rentree-end', t('rentree.endOfYear'), s.end_of_year);
+      const noPronote = h('input', { type: 'checkbox', id: 'rentree-no-pronote', checked: s.no_pronote ? '' : null });
+      const save = h('button', { type: 'button', class: 'btn btn--secondary', dataset: { testid: 'rentree-save-settings' }, onclick: async () => {
+        try {
+          const v = (x) => x.value.trim() || null;
+          await ctx.api.rentreeSetSettings(uai, { embargo_pupils: v(pupils), embargo_parents: v(parents), pronote_version: v(version), end_of_year: v(end), no_pronote: noPronote.checked });
+          announce(t('rentree.settingsSaved'));
+          await draw();
+        } catch (err) {
+          fail(err);
+        }
+      } }, t('rentree.saveSettings'));
+      body.append(h('section', { class: 'no-print', 'aria-labelledby': 'rentree-settings-title' },
+        h('h2', { id: 'rentree-settings-title' }, t('rentree.settings')),
+        h('p', { class: 'muted' }, t('rentree.settingsHelp')),
+        pupilsP, parentsP, versionP, endP,
+        h('p', {}, noPronote, ' ', h('label', { for: 'rentree-no-pronote' }, t('rentree.noPronote'))),
+        h('div', { class: 'toolbar' }, save)));
+      // The checklist, month by month.
+      for (const period of PERIODS) {
+        const steps = c.steps.filter((st) => st.period === period);
+        body.append(h('section', { class: 'period', 'aria-labelledby': `rentree-${period}`, dataset: { testid: `rentree-period-${period}` } },
+          h('h2', { id: `rentree-${period}` }, t(`rentree.period.${period}`), period === c.period ? h('span', { class: 'muted' }, ` — ${t('rentree.now')}`) : ''),
+          steps.map((st) => {
+            const select = h('select', { 'aria-label': t('rentree.statusLabel', { step: st.title }) },
+              h('option', { value: '' }, t('rentree.auto')),
+              STATUSES.map((x) => h('option', { value: x, selected: st.manual && st.status === x }, t(`rentree.status.${x}`))));
+            const note = h('textarea', { rows: '2', cols: '60', 'aria-label': t('rentree.noteLabel', { step: st.title }) });
+            note.value = st.note;
+            const keep = h('button', { type: 'button', class: 'btn btn--small btn--secondary no-print', onclick: async () => {
+              try {
+                await ctx.api.rentreeSetStep(uai, st.step, select.value, note.value);
+                announce(t('rentree.stepSaved'));
+                await draw();
+              } catch (err) {
+                fail(err);
+              }
+            } }, t('rentree.saveStep'));
+            return h('article', { class: `step step--${st.status}`, dataset: { testid: 'rentree-step', step: st.step, status: st.status } },
+              h('h3', {}, st.title),
+              h('p', {}, h('span', { class: `badge badge--${st.status}`, dataset: { testid: 'rentree-step-status' } }, t(`rentree.status.${st.status}`)),
+                ` ${t('rentree.due', { date: formatDate(st.due) })}`,
+                st.late ? h('strong', { class: 'late' }, ` — ${t('rentree.isLate')}`) : '',
+                st.manual ? h('span', { class: 'muted' }, ` (${t('rentree.byHand')})`) : ''),
+              h('p', { class: 'muted' }, st.todo, ' ', h('a', { href: `#/${st.route}`, class: 'no-print' }, t('rentree.open'))),
+              st.checks.length
+                ? h('ul', { class: 'checks' }, st.checks.map((ch) => h('li', { class: ch.ok ? 'check--ok' : ch.blocking ? 'check--blocking' : 'check--warn', dataset: { testid: 'rentree-check', code: ch.code, ok: String(ch.ok) } },
+                  h('span', { class: 'check__mark' }, ch.ok ? `✓ ${t('rentree.ok')}` : ch.blocking ? `✗ ${t('rentree.blocking')}` : `! ${t('rentree.toSee')}`),
+                  ` ${ch.label} : `, h('strong', {}, formatNumber(ch.count)),
+                  ch.ok ? '' : h('span', { class: 'muted' }, ` — ${ch.todo} `),
+                  ch.ok ? '' : h('a', { href: `#/${ch.route}`, class: 'no-print' }, t('rentree.open')),
+                  ch.items.length ? drill(ctx.api, uai, ch) : '')))
+                : '',
+              h('div', { class: 'toolbar no-print' }, select, note, keep));
+          })));
+      }
+    };
+
+    // The year transition: what will change, then a confirmation.
+    const drawTransition = () => {
+      clear(transition);
+      const open = h('button', { type: 'button', class: 'btn btn--secondary', dataset: { testid: 'rentree-transition-open' } }, t('rentree.transitionOpen'));
+      const out = h('div', {});
+      open.addEventListener('click', async () => {
+        try {
+          const p = await ctx.api.rentreeTransitionPreview(uai);
+          clear(out);
+          const confirm = h('button', { type: 'button', class: 'btn', dataset: { testid: 'rentree-transition-confirm' } }, t('rentree.transitionConfirm', { year: p.to_year, next: p.to_year + 1 }));
+          const cancel = h('button', { type: 'button', class: 'btn btn--secondary', onclick: () => clear(out) }, t('vis.cancel'));
+          confirm.addEventListener('click', async () => {
+            try {
+              const done = await ctx.api.rentreeTransition(uai);
+              clear(out);
+              announce(t('rentree.transitionDone', { year: done.to_year, next: done.to_year + 1 }));
+              await draw();
+            } catch (err) {
+              fail(err);
+            }
+          });
+          out.append(h('div', { class: 'notice notice--warn', dataset: { testid: 'rentree-transition-preview' } },
+            h('p', { class: 'notice__title' }, t('rentree.transitionTitle', { from: p.from_year, to: p.to_year })),
+            h('ul', {},
+              h('li', {}, t('rentree.tClasses', { classes: formatNumber(p.classes), pupils: formatNumber(p.pupils_in_classes) })),
+              h('li', {}, t('rentree.tLeaving', { n: formatNumber(p.leaving) })),
+              h('li', {}, t('rentree.tGroups', { n: formatNumber(p.rule_groups) })),
+              h('li', {}, t('rentree.tLinks', { n: formatNumber(p.links_kept) })),
+              h('li', {}, t('rentree.tSteps', { n: formatNumber(p.steps_reset) }))),
+            h('div', { class: 'toolbar' }, confirm, cancel)));
+        } catch (err) {
+          fail(err);
+        }
+      });
+      transition.append(h('h2', { id: 'rentree-transition-title' }, t('rentree.transition')), h('p', { class: 'muted' }, t('rentree.transitionHelp')), open, out);
+    };
+
+    date.addEventListener('change', () => { draw().catch(fail); });
+    try {
+      await draw();
+      drawTransition();
+    } catch (err) {
+      clear(body);
+      body.append(errorBox(err, 'rentree-error'));
+    }
+  },
+};

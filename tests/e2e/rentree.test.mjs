@@ -1,0 +1,156 @@
+// End to end, the rentrée on the demo establishment: July → September in
+// the window, the checks turning green as the right files are imported
+// (SIECLE, the Pronote identifiers, the timetable), the ENT settings are
+// reported and the Pronote accounts are reconciled.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { CLI_BIN, SCREENSHOTS, digits, uaiFromDigits, workspace, startApp } from './harness.mjs';
+
+const UAI = uaiFromDigits('0999001');
+let ws;
+let app;
+let browser;
+let byTestId;
+let files;
+
+const file = (name) => join(files, name);
+
+before(async () => {
+  ws = workspace('preau-e2e-rentree-');
+  files = join(ws.dataDir, 'demo-files');
+  execFileSync(CLI_BIN, ['--data-dir', join(ws.dataDir, 'demo'), 'demo', '--uai', UAI, '--kind', 'college', '--seed', '14', '--out', files], { env: ws.env });
+  // The establishment exists with its structures; nothing else is imported yet.
+  ws.cli('import', '--uai', UAI, file('Structures.xml'), file('Nomenclature.xml'));
+  app = await startApp(ws.env, 'tauri-driver-rentree.log');
+  ({ browser, byTestId } = app);
+});
+
+after(async () => {
+  if (app) await app.stop();
+  if (ws) ws.cleanup();
+});
+
+const check = (code) => browser.$(`[data-testid="rentree-check"][data-code="${code}"]`);
+const ok = async (code) => (await (await check(code)).getAttribute('data-ok')) === 'true';
+const count = async (code) => Number(digits(await (await (await check(code)).$('strong')).getText()));
+
+/** Sets the date, and waits for the checklist drawn for it. */
+async function on(date) {
+  const input = await byTestId('rentree-date');
+  await browser.execute((d) => {
+    const el = document.querySelector('[data-testid="rentree-date"]');
+    el.value = d;
+    el.dispatchEvent(new Event('change'));
+  }, date);
+  await browser.waitUntil(async () => (await input.getValue()) === date, { timeout: 5000 });
+  await browser.pause(300);
+  await (await byTestId('rentree-dashboard')).waitForExist({ timeout: 15000 });
+}
+
+async function reopen() {
+  await (await byTestId('nav-accueil')).click();
+  await (await byTestId('nav-rentree')).click();
+  await (await byTestId('rentree-dashboard')).waitForExist({ timeout: 20000 });
+}
+
+test('July → September: the checks turn green as the work is done', async () => {
+  await (await byTestId('nav-rentree')).click();
+  await (await byTestId('rentree-dashboard')).waitForExist({ timeout: 20000 });
+
+  // July, nothing imported: SIECLE is to do, and counting nothing is not a success.
+  await on('2026-07-05');
+  assert.equal(await ok('SIECLE_IMPORTED'), false);
+  const siecleStep = await browser.$('[data-testid="rentree-step"][data-step="SIECLE_VERIFIE"]');
+  assert.equal(await siecleStep.getAttribute('data-status'), 'a_faire');
+  assert.match(await (await byTestId('rentree-period-juillet')).getText(), /période en cours/);
+
+  ws.cli('import', '--uai', UAI, file('ElevesSansAdresses.xml'), file('ResponsablesAvecAdresses.xml'));
+  await reopen();
+  await on('2026-07-05');
+  assert.equal(await ok('SIECLE_IMPORTED'), true, 'SIECLE imported: green');
+  assert.equal(await ok('PUPIL_WITHOUT_CLASS'), false);
+  assert.ok((await count('PUPIL_WITHOUT_CLASS')) > 0);
+  const drill = await browser.$('[data-testid="rentree-drill"][data-code="PUPIL_WITHOUT_CLASS"]');
+  assert.ok(await drill.isExisting(), 'the pupils behind the count are listed');
+  assert.equal(await (await browser.$('[data-testid="rentree-step"][data-step="SIECLE_VERIFIE"]')).getAttribute('data-status'), 'bloque');
+  await browser.saveScreenshot(join(SCREENSHOTS, 'rentree-july.png'));
+
+  // August: the access embargo and the connector's version, reported; the Pronote identifiers.
+  await on('2026-08-20');
+  assert.equal(await ok('EMBARGO_DATES'), false);
+  assert.equal(await ok('PRONOTE_VERSION'), false);
+  await browser.execute(() => {
+    const set = (id, v) => { document.getElementById(id).value = v; };
+    set('rentree-embargo-pupils', '2026-09-01');
+    set('rentree-embargo-parents', '2026-08-31');
+    set('rentree-pronote-version', 'PRONOTE 2026');
+    set('rentree-end', '2027-07-15');
+  });
+  await (await byTestId('rentree-save-settings')).click();
+  await browser.waitUntil(async () => ok('EMBARGO_DATES'), { timeout: 10000, timeoutMsg: 'the embargo dates stay red' });
+  assert.equal(await ok('PRONOTE_VERSION'), true);
+  assert.equal(await ok('END_OF_YEAR_DATE'), true);
+  assert.equal(await ok('PRONOTE_IMPORTED'), false);
+
+  ws.cli('import', '--uai', UAI, file(`identifiants_pronote_${UAI}.csv`), file(`export_annuaire_ENT_${UAI}.csv`));
+  await reopen();
+  await on('2026-08-20');
+  assert.equal(await ok('PRONOTE_IMPORTED'), true);
+  const before = await count('RECONCILIATION_PRONOTE');
+  assert.ok(before > 100, `Pronote accounts to reconcile: ${before}`);
+
+  // The reconciliation, in its wizard: the automatic links applied.
+  await (await byTestId('nav-rapprochement')).click();
+  await (await byTestId('match-session')).waitForExist({ timeout: 30000 });
+  await (await byTestId('match-apply')).click();
+  await (await byTestId('match-applied')).waitForExist({ timeout: 30000 });
+  await reopen();
+  await on('2026-08-20');
+  const after = await count('RECONCILIATION_PRONOTE');
+  assert.ok(after < before / 5, `left to reconcile: ${before} → ${after}`);
+
+  // September: the timetable.
+  await on('2026-09-03');
+  assert.equal(await ok('EDT_IMPORTED'), false);
+  assert.match(await (await byTestId('rentree-period-septembre')).getText(), /période en cours/);
+  ws.cli('import', '--uai', UAI, file(`sts_emp_${UAI}_2026.xml`), file(`Edt_To_TESTENT_${UAI}_Enclair.xml`));
+  await reopen();
+  await on('2026-09-03');
+  assert.equal(await ok('EDT_IMPORTED'), true);
+  assert.equal(await (await browser.$('[data-testid="rentree-step"][data-step="BLOCAGE_ACCES"]')).getAttribute('data-status'), 'fait');
+  // The July step still blocked is late now.
+  assert.match(await (await byTestId('rentree-due')).getText(), /en retard/);
+  assert.ok(await (await byTestId('rentree-chart')).isExisting(), 'the findings across imports are charted');
+  await browser.saveScreenshot(join(SCREENSHOTS, 'rentree-september.png'));
+
+  // The CLI agrees with the window, and exits 1: pupils without a class still block.
+  let out = '';
+  try {
+    ws.cli('check', 'rentree', '--uai', UAI, '--date', '2026-09-03', '--json');
+    assert.fail('a blocking check fails: exit 1 expected');
+  } catch (err) {
+    assert.equal(err.status, 1, String(err.stderr));
+    out = String(err.stdout);
+  }
+  const lines = out.trim().split('\n').map((l) => JSON.parse(l));
+  assert.equal(lines.find((l) => l.step === 'SIECLE_VERIFIE').status, 'bloque');
+  const embargo = lines.find((l) => l.step === 'BLOCAGE_ACCES');
+  assert.equal(embargo.status, 'fait');
+});
+
+test('the year transition lists what will change before it is confirmed', async () => {
+  await (await byTestId('rentree-transition-open')).click();
+  const preview = await byTestId('rentree-transition-preview');
+  await preview.waitForExist({ timeout: 10000 });
+  const text = await preview.getText();
+  assert.match(text, /Passer de 2026 à 2027/);
+  assert.match(digits(text), /\d+classesserontvidées/);
+  await (await byTestId('rentree-transition-confirm')).click();
+  await browser.waitUntil(async () => /2027-2028/.test(await (await byTestId('rentree-dashboard')).getText()), {
+    timeout: 10000,
+    timeoutMsg: 'the checklist did not move to the next year',
+  });
+});
