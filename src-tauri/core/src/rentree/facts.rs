@@ -144,11 +144,13 @@ pub fn checks(f: &Facts) -> Vec<Check> {
         .filter(|(_, d)| !sensible(date(d)))
         .map(|(who, d)| json!({ "profil": who, "date": d }))
         .collect();
+    // The count is of dates set outside the window; unset ones are still to do.
+    let set_wrong = embargo.iter().filter(|(_, d)| d.is_some() && !sensible(date(d))).count();
     push(
         "EMBARGO_DATES",
         "dates d'ouverture de l'ENT aux élèves et aux parents".into(),
         wrong.is_empty(),
-        wrong.len() as u64,
+        set_wrong as u64,
         true,
         format!("Reportez les dates d'ouverture choisies dans l'ENT ; elles doivent tomber entre le 15 août et le 15 septembre {y}."),
         "rentree",
@@ -159,7 +161,7 @@ pub fn checks(f: &Facts) -> Vec<Check> {
         "PRONOTE_VERSION",
         format!("version de Pronote du connecteur ({y})"),
         version_ok,
-        u64::from(!version_ok),
+        u64::from(f.settings.pronote_version.is_some() && !version_ok),
         true,
         format!("Mettez « PRONOTE {y} » dans le connecteur de l'ENT, puis reportez-la ici."),
         "rentree",

@@ -150,13 +150,15 @@ pub struct StepState {
     pub note: String,
 }
 
+/// From the checks: all green → fait; a blocking check failing on
+/// something found (a count) → bloqué; nothing green yet → à faire; else en cours.
 fn derived(checks: &[Check]) -> Status {
-    if checks.is_empty() || checks.iter().all(|c| !c.ok) {
-        Status::AFaire
-    } else if checks.iter().all(|c| c.ok) {
+    if !checks.is_empty() && checks.iter().all(|c| c.ok) {
         Status::Fait
-    } else if checks.iter().any(|c| !c.ok && c.blocking) {
+    } else if checks.iter().any(|c| !c.ok && c.blocking && c.count > 0) {
         Status::Bloque
+    } else if checks.iter().all(|c| !c.ok) {
+        Status::AFaire
     } else {
         Status::EnCours
     }
@@ -259,11 +261,11 @@ mod tests {
 
     #[test]
     fn statuses_follow_the_checks() {
-        let check = |ok, blocking| Check {
+        let check = |ok: bool, blocking| Check {
             code: "X",
             label: String::new(),
             ok,
-            count: 0,
+            count: u64::from(!ok),
             blocking,
             todo: String::new(),
             route: "",
@@ -272,7 +274,9 @@ mod tests {
         assert_eq!(derived(&[check(true, true), check(true, false)]), Status::Fait);
         assert_eq!(derived(&[check(true, true), check(false, true)]), Status::Bloque);
         assert_eq!(derived(&[check(true, true), check(false, false)]), Status::EnCours);
-        assert_eq!(derived(&[check(false, true)]), Status::AFaire);
+        assert_eq!(derived(&[check(false, true)]), Status::Bloque, "something found that blocks");
+        assert_eq!(derived(&[Check { count: 0, ..check(false, true) }]), Status::AFaire, "nothing there yet");
+        assert_eq!(derived(&[check(false, false)]), Status::AFaire);
         assert_eq!(derived(&[]), Status::AFaire);
     }
 }
