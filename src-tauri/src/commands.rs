@@ -37,6 +37,13 @@ where
         .map_err(|e| IpcError::new("INTERNAL", e.to_string()))?
 }
 
+/// The establishment's population, or why the view needs an import first.
+fn population(store: &Store, uai: &str) -> Result<preau_core::model::EstablishmentData, IpcError> {
+    store.load_population()?.ok_or_else(|| {
+        IpcError::new("NO_POPULATION", format!("aucune population pour {uai} : importez d'abord l'établissement"))
+    })
+}
+
 fn open(state: &AppState, raw_uai: &str) -> Result<Store, IpcError> {
     let uai = Uai::parse(raw_uai)?;
     let key = state.db_key()?;

@@ -9,11 +9,6 @@ use common::*;
 use serde_json::Value;
 use std::path::Path;
 
-fn lines(o: &std::process::Output) -> Vec<Value> {
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
-    String::from_utf8_lossy(&o.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect()
-}
-
 /// The demo collège's files, imported as a school would.
 fn imported(d: &Path, seed: &str) -> std::path::PathBuf {
     let files = d.join("files");

@@ -7,11 +7,6 @@ mod common;
 use common::*;
 use serde_json::Value;
 
-fn lines(o: &std::process::Output) -> Vec<Value> {
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
-    String::from_utf8_lossy(&o.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect()
-}
-
 fn server_rule(peer: &Peer, profile: &str, node: &str) -> Option<Value> {
     let filter = url_encode(&format!("externalId eq \"{UAI}|{profile}|{node}\""));
     let (status, body) = http(peer, "GET", &format!("/v2/VisibilityRules?filter={filter}"), None);

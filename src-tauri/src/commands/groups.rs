@@ -5,19 +5,13 @@
 use preau_core::audit;
 use preau_core::groups::{self, Context, GarRole, ManagedGroup, Origin, Rule};
 use preau_core::model::{EstablishmentData, GroupKind, Person, Profile};
-use preau_core::store::{NewGroup, Store};
+use preau_core::store::NewGroup;
 use serde::{Deserialize, Serialize};
 use tauri::State;
 
-use super::{blocking, open};
+use super::{blocking, open, population};
 use crate::error::IpcError;
 use crate::state::AppState;
-
-fn population(store: &Store, uai: &str) -> Result<EstablishmentData, IpcError> {
-    store.load_population()?.ok_or_else(|| {
-        IpcError::new("NO_POPULATION", format!("aucune population pour {uai} : importez d'abord l'établissement"))
-    })
-}
 
 fn rule_of(text: &str) -> Result<Rule, IpcError> {
     Rule::parse(text).map_err(|e| IpcError::new("GROUP_RULE", e.to_string()).with("position", e.position))

@@ -9,7 +9,7 @@ use preau_core::visibility::{self, functions, simulate, Change, VProfile};
 use serde::Serialize;
 use tauri::State;
 
-use super::{blocking, open};
+use super::{blocking, open, population};
 use crate::error::IpcError;
 use crate::state::AppState;
 
@@ -52,12 +52,6 @@ pub struct Grid {
     pub presets: Vec<visibility::Preset>,
     /// Changes of eyes waiting to be sent.
     pub pending: usize,
-}
-
-fn population(store: &Store, uai: &str) -> Result<EstablishmentData, IpcError> {
-    store.load_population()?.ok_or_else(|| {
-        IpcError::new("NO_POPULATION", format!("aucune population pour {uai} : importez d'abord l'établissement"))
-    })
 }
 
 fn computed(store: &Store, data: &EstablishmentData) -> Result<functions::Functions, IpcError> {

@@ -81,6 +81,12 @@ pub fn cli(dir: &Path, token: &str, args: &[&str]) -> Output {
         .expect("the binary runs")
 }
 
+/// A successful command's JSON Lines.
+pub fn lines(o: &Output) -> Vec<serde_json::Value> {
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8_lossy(&o.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
 pub fn ok_json(o: &Output) -> serde_json::Value {
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(0), "stderr: {err}");
