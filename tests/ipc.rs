@@ -1035,3 +1035,30 @@ fn groups_are_created_counted_and_refused_through_ipc() {
     let r = sh.invoke("group_add_csv", json!({ "uai": u, "id": id, "bytes": csv, "name": "liste.csv" })).expect("csv");
     assert_eq!((r["added"].as_u64(), r["problems"][0]["line"].as_u64()), (Some(1), Some(3)));
 }
+
+#[test]
+fn the_rentree_checklist_answers_for_a_date_through_ipc() {
+    let f = fixture();
+    let sh = shell(AppState::new(f.dir.path().to_path_buf(), secrets_with(&f.key)));
+    let u = uai().as_str().to_string();
+    let c = sh.invoke("rentree_checklist", json!({ "uai": u, "date": "2026-08-20" })).expect("checklist");
+    assert_eq!((c["period"].as_str(), c["total"].as_u64()), (Some("aout"), Some(12)));
+    let embargo = c["steps"].as_array().unwrap().iter().find(|s| s["step"] == "BLOCAGE_ACCES").unwrap().clone();
+    assert_eq!((embargo["status"].as_str(), embargo["current"].as_bool()), (Some("a_faire"), Some(true)));
+    let settings = json!({ "embargo_pupils": "2026-09-01", "embargo_parents": "2026-09-02", "pronote_version": null, "end_of_year": null, "no_pronote": true });
+    sh.invoke("rentree_set_settings", json!({ "uai": u, "settings": settings })).expect("settings");
+    sh.invoke("rentree_set_step", json!({ "uai": u, "step": "ARCHIVAGE", "status": "fait", "note": "vu" }))
+        .expect("step");
+    let c = sh.invoke("rentree_checklist", json!({ "uai": u, "date": "2026-08-20" })).unwrap();
+    let step = |code: &str| c["steps"].as_array().unwrap().iter().find(|s| s["step"] == code).unwrap().clone();
+    assert_eq!(step("BLOCAGE_ACCES")["status"], "fait");
+    assert_eq!(step("IDENTIFIANTS_PRONOTE")["status"], "sans_objet");
+    assert_eq!((step("ARCHIVAGE")["status"].as_str(), step("ARCHIVAGE")["note"].as_str()), (Some("fait"), Some("vu")));
+    let bad = json!({ "embargo_pupils": "01/09/2026", "embargo_parents": null, "pronote_version": null, "end_of_year": null, "no_pronote": false });
+    assert_eq!(error_code(sh.invoke("rentree_set_settings", json!({ "uai": u, "settings": bad }))), "RENTREE_DATE");
+    let preview = sh.invoke("rentree_transition_preview", json!({ "uai": u })).expect("preview");
+    assert_eq!((preview["from_year"].as_i64(), preview["classes"].as_u64()), (Some(2026), Some(2)));
+    sh.invoke("rentree_transition", json!({ "uai": u })).expect("transition");
+    let c = sh.invoke("rentree_checklist", json!({ "uai": u, "date": "2027-08-20" })).unwrap();
+    assert_eq!(c["year"], 2027);
+}

@@ -356,6 +356,16 @@ export default {
       const block = resultBlock(ctx, uai, s, mapping);
       result.hidden = !block;
       if (block) resultBody.append(block);
+      if (s.outcome) {
+        // The groups a rule populates may change with this import: said here, applied there.
+        ctx.api.groupsOverview(uai).then((o) => {
+          const n = o.groups.filter((g) => g.entrants + g.sortants > 0).length;
+          if (n > 0 && block && block.isConnected) {
+            resultBody.append(h('div', { class: 'notice notice--warn', dataset: { testid: 'import-groups-changed' } },
+              h('p', {}, t('imports.groupsChanged', { n }), ' ', h('a', { href: '#/groupes' }, t('imports.toGroups')))));
+          }
+        }).catch(() => {});
+      }
       return block;
     }
 

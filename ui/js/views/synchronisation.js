@@ -17,6 +17,11 @@ function describe(payload) {
   } catch {
     return [payload];
   }
+  // A creation carries the resource itself; a deletion nothing.
+  if (!body.Operations) {
+    const name = body.displayName || body.userName || '';
+    return name ? [t('sync.createNamed', { name })] : [t('sync.deleted')];
+  }
   return (body.Operations || []).flatMap((op) => {
     if (op.path === 'members' && Array.isArray(op.value)) {
       const key = op.op === 'remove' ? 'sync.memberRemove' : 'sync.memberAdd';
