@@ -21,7 +21,8 @@ use std::process::Command;
 use std::time::Instant;
 
 /// Every target, as named in `fuzz/Cargo.toml`.
-pub const TARGETS: [&str; 8] = ["siecle", "sts", "edt", "udt", "aaf", "ent_directory", "pronote_ids", "detect_any"];
+pub const TARGETS: [&str; 10] =
+    ["siecle", "sts", "edt", "udt", "aaf", "ent_directory", "pronote_ids", "detect_any", "group_rule", "group_csv"];
 
 const DEFAULT_RUNS: u64 = 1_000_000;
 const MAX_LEN: usize = 65_536;
@@ -392,6 +393,27 @@ fn seeds_for(target: &str, demo: &Path, fixtures: &Path) -> Result<Vec<(String, 
                 seeds.push((stem(&path), zip_of(&cut)?));
             }
             Ok(seeds)
+        }
+        "group_rule" => {
+            let rules = [
+                "profil:eleve et niveau:3e",
+                "(classe:3A ou classe:3B) et non profil:parent",
+                "fonction:AED/S0093",
+                "fonction:AED ou (profil:enseignant et non classe:2DE1)",
+                "discipline:L1300 et etablissement:0999001W",
+                "profil:élève et",
+                "niveau",
+            ];
+            Ok(rules.iter().enumerate().map(|(k, r)| (format!("rule-{k}"), r.as_bytes().to_vec())).collect())
+        }
+        "group_csv" => {
+            let tables = [
+                "Identifiant;Nom\nELV000001;x\nINCONNU;y\n",
+                "Nom,Prénom,Date de naissance\nMARTIN,Léa,01/02/2012\n",
+                "INE\n123456789AB\n",
+                "couleur;taille\nbleu;2\n",
+            ];
+            Ok(tables.iter().enumerate().map(|(k, t)| (format!("csv-{k}"), t.as_bytes().to_vec())).collect())
         }
         other => Err(format!("no seeds for target `{other}`").into()),
     }

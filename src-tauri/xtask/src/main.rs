@@ -29,7 +29,8 @@ tasks:
   bench groups [--runs N]    every rule-populated group of the lycée demo evaluated (release)
   fuzz [TARGET] [--runs N] [--reseed] [--seed-only]
                              run the readers' cargo-fuzz targets (all by default: siecle, sts,
-                             edt, udt, aaf, ent_directory, pronote_ids, detect_any), N runs each
+                             edt, udt, aaf, ent_directory, pronote_ids, detect_any, group_rule,
+                             group_csv), N runs each
                              (default 1000000), seed corpus built from the demo files when
                              missing (or with --reseed; only that with --seed-only); one summary
                              line per target

@@ -8,6 +8,9 @@
 //!   several become the entries of a ZIP with the usual UDT names.
 //! - CSV readers: the bytes are the table.
 //! - `detect_any`: the bytes as they are, detected then read by `read_any`.
+//! - `group_rule`: the bytes as a group's rule text; a rule read is written
+//!   back and must read back the same.
+//! - `group_csv`: the bytes as a members CSV, against a small demo collège.
 
 use std::io::{Cursor, Write};
 
@@ -17,7 +20,7 @@ use preau_core::ErrorCode;
 
 /// Every target: its name (the `fuzz_targets/<name>.rs` binary) and its
 /// entry point.
-pub const TARGETS: [(&str, Entry); 8] = [
+pub const TARGETS: [(&str, Entry); 10] = [
     ("siecle", siecle),
     ("sts", sts),
     ("edt", edt),
@@ -26,6 +29,8 @@ pub const TARGETS: [(&str, Entry); 8] = [
     ("ent_directory", ent_directory),
     ("pronote_ids", pronote_ids),
     ("detect_any", detect_any),
+    ("group_rule", group_rule),
+    ("group_csv", group_csv),
 ];
 
 /// What one run gave: records and rejects, or the error's code.
@@ -148,4 +153,37 @@ pub fn pronote_ids(data: &[u8]) -> Outcome {
 pub fn detect_any(data: &[u8]) -> Outcome {
     // `read_any` detects, then reads as detected.
     any::read_any(&Input::bytes("import", data.to_vec())).map_err(|e| error_code(&e))
+}
+
+pub fn group_rule(data: &[u8]) -> Outcome {
+    use preau_core::groups::Rule;
+    let text = String::from_utf8_lossy(data);
+    match Rule::parse(&text) {
+        Ok(rule) => {
+            let again = Rule::parse(&rule.text());
+            assert_eq!(again.as_ref().ok(), Some(&rule), "« {} » reads back differently", rule.text());
+            Ok((1, 0))
+        }
+        Err(e) => {
+            let _ = e.to_string();
+            assert!(e.position >= 1 && e.position <= text.chars().count() + 1, "position {} outside the text", e.position);
+            Err(e.code())
+        }
+    }
+}
+
+/// A small collège, made once.
+fn college() -> &'static preau_core::model::EstablishmentData {
+    static DATA: std::sync::OnceLock<preau_core::model::EstablishmentData> = std::sync::OnceLock::new();
+    DATA.get_or_init(|| {
+        let uai = preau_core::model::Uai::parse("0999001W").expect("valid UAI");
+        preau_core::demo::generate(&uai, preau_core::model::EstablishmentKind::College, 1)
+    })
+}
+
+pub fn group_csv(data: &[u8]) -> Outcome {
+    match preau_core::groups::csv::people_from_csv(data, college()) {
+        Ok(found) => Ok((found.people.len(), found.problems.len())),
+        Err(_) => Err("GROUP_CSV"),
+    }
 }

@@ -131,19 +131,33 @@ impl Parser {
     fn error(&self, message: impl Into<String>) -> RuleError {
         RuleError { position: self.position(), message: message.into() }
     }
+    // `(a ou b) ou c` is `a ou b ou c`: nested alike combinations are
+    // flattened, so that a rule written back reads back the same.
     fn or(&mut self) -> Result<Rule, RuleError> {
-        let mut rules = vec![self.and()?];
-        while self.peek() == Some(&Token::Or) {
+        let mut rules = Vec::new();
+        loop {
+            match self.and()? {
+                Rule::Any { rules: inner } => rules.extend(inner),
+                r => rules.push(r),
+            }
+            if self.peek() != Some(&Token::Or) {
+                break;
+            }
             self.at += 1;
-            rules.push(self.and()?);
         }
         Ok(if rules.len() == 1 { rules.remove(0) } else { Rule::Any { rules } })
     }
     fn and(&mut self) -> Result<Rule, RuleError> {
-        let mut rules = vec![self.unary()?];
-        while self.peek() == Some(&Token::And) {
+        let mut rules = Vec::new();
+        loop {
+            match self.unary()? {
+                Rule::All { rules: inner } => rules.extend(inner),
+                r => rules.push(r),
+            }
+            if self.peek() != Some(&Token::And) {
+                break;
+            }
             self.at += 1;
-            rules.push(self.unary()?);
         }
         Ok(if rules.len() == 1 { rules.remove(0) } else { Rule::All { rules } })
     }
@@ -296,6 +310,10 @@ mod tests {
         let r = Rule::parse("(classe:3a OU classe:3B) et non profil:parents").unwrap();
         assert_eq!(r.text(), "(classe:3A ou classe:3B) et non profil:parent");
         assert_eq!(Rule::parse(&r.text()).unwrap(), r, "the text form reads back");
+        // Found by fuzzing: nested alike combinations read back the same.
+        let nested = Rule::parse("(classe:A ou classe:B) ou classe:C").unwrap();
+        assert_eq!(Rule::parse(&nested.text()).unwrap(), nested);
+        assert_eq!(nested, Rule::parse("classe:A ou classe:B ou classe:C").unwrap());
         assert_eq!(
             Rule::parse("fonction:aed/s0093").unwrap(),
             Rule::Function { code: "AED".into(), discipline: Some("S0093".into()) }
