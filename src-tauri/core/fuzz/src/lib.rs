@@ -166,7 +166,11 @@ pub fn group_rule(data: &[u8]) -> Outcome {
         }
         Err(e) => {
             let _ = e.to_string();
-            assert!(e.position >= 1 && e.position <= text.chars().count() + 1, "position {} outside the text", e.position);
+            assert!(
+                e.position >= 1 && e.position <= text.chars().count() + 1,
+                "position {} outside the text",
+                e.position
+            );
             Err(e.code())
         }
     }
