@@ -58,6 +58,25 @@ struct Known {
     body: Option<Value>,
 }
 
+impl Known {
+    /// A resource as the server sent it back: its version from the header, else `meta.version`.
+    fn sent_back(id: &str, listed: super::client::Listed) -> Known {
+        let etag = listed.etag.clone().or_else(|| listed.body["meta"]["version"].as_str().map(str::to_string));
+        Known { id: id.to_string(), etag, body: Some(listed.body) }
+    }
+
+    /// `changes` confirmed on this resource as it now stands.
+    fn confirms(&self, resource: &str, changes: Vec<i64>) -> Confirmed {
+        Confirmed {
+            changes,
+            resource: resource.to_string(),
+            server_id: self.id.clone(),
+            etag: self.etag.clone(),
+            body: self.body.as_ref().map(Value::to_string),
+        }
+    }
+}
+
 /// `(resource, externalId)` → what Préau knows of it.
 type Directory = HashMap<(String, String), Known>;
 
@@ -289,8 +308,8 @@ async fn create_rule(client: &Client, external_id: &str, changes: &[OutboxChange
             what: "POST /VisibilityRules".into(), message: "réponse sans id".into()
         });
     };
-    let etag = made.etag.clone().or_else(|| made.body["meta"]["version"].as_str().map(str::to_string));
-    Ok(Some(Known { id: id.to_string(), etag, body: Some(made.body) }))
+    let id = id.to_string();
+    Ok(Some(Known::sent_back(&id, made)))
 }
 
 /// One queued change, its operations in the server's terms.
@@ -639,21 +658,12 @@ pub async fn push(
                             message: "réponse sans id".into(),
                         });
                     };
-                    let etag = made.etag.clone().or_else(|| made.body["meta"]["version"].as_str().map(str::to_string));
-                    Known { id: id.to_string(), etag, body: Some(made.body) }
+                    let id = id.to_string();
+                    Known::sent_back(&id, made)
                 }
             };
             let creates: Vec<i64> = changes.iter().filter(|c| c.op == "create").map(|c| c.id).collect();
-            store.outbox_confirm(
-                &[Confirmed {
-                    changes: creates.clone(),
-                    resource: key.0.clone(),
-                    server_id: made.id.clone(),
-                    etag: made.etag.clone(),
-                    body: made.body.as_ref().map(Value::to_string),
-                }],
-                actor,
-            )?;
+            store.outbox_confirm(&[made.confirms(&key.0, creates.clone())], actor)?;
             out.sent += creates.len();
             done += creates.len();
             changes.retain(|c| c.op != "create");
@@ -672,16 +682,7 @@ pub async fn push(
                     out.requests += 1;
                     out.sent += changes.len();
                     done += changes.len();
-                    store.outbox_confirm(
-                        &[Confirmed {
-                            changes: changes.iter().map(|c| c.id).collect(),
-                            resource: key.0.clone(),
-                            server_id: made.id.clone(),
-                            etag: made.etag.clone(),
-                            body: made.body.as_ref().map(Value::to_string),
-                        }],
-                        actor,
-                    )?;
+                    store.outbox_confirm(&[made.confirms(&key.0, changes.iter().map(|c| c.id).collect())], actor)?;
                     dir.insert(key, made);
                     progress(done, total);
                     continue;
