@@ -41,18 +41,51 @@ fn error_code(bytes: &[u8]) -> String {
     }
 }
 
-/// Compares with `<fixture>.json`; `PREAU_UPDATE_GOLDEN=1` (or a missing
-/// file) rewrites it for review.
+/// Whether golden files are to be rewritten from what the reader gives:
+/// only on an explicit `PREAU_UPDATE_GOLDEN=1`, for review before commit.
+fn update_golden() -> bool {
+    std::env::var("PREAU_UPDATE_GOLDEN").is_ok_and(|v| v == "1")
+}
+
+/// Compares with `<fixture>.json`. A missing golden file fails: written from
+/// the code under test, it would prove nothing. `PREAU_UPDATE_GOLDEN=1`
+/// rewrites it for review.
 fn golden(name: &str) -> Parsed<SiecleRecord> {
     let parsed = read(&Input::file(fixture_path(name)));
     let json = serde_json::json!({ "header": parsed.header, "records": parsed.records, "rejects": parsed.rejects });
     let text = serde_json::to_string_pretty(&json).expect("serialisable") + "\n";
-    let path = fixture_path(&format!("{name}.json"));
-    if std::env::var_os("PREAU_UPDATE_GOLDEN").is_some() || !path.exists() {
-        std::fs::write(&path, &text).expect("golden written");
-    }
-    assert_eq!(text, std::fs::read_to_string(&path).expect("golden read"), "{name} differs from its golden file");
+    compare_golden(&text, &fixture_path(&format!("{name}.json")));
     parsed
+}
+
+fn compare_golden(text: &str, path: &std::path::Path) {
+    if update_golden() {
+        std::fs::write(path, text).expect("golden written");
+    }
+    let expected = std::fs::read_to_string(path).unwrap_or_else(|e| {
+        panic!(
+            "{} : fichier de référence absent ou illisible ({e}) ; PREAU_UPDATE_GOLDEN=1 l'écrit, à relire avant de l'ajouter",
+            path.display()
+        )
+    });
+    assert_eq!(text, expected, "{} differs from its golden file", path.display());
+}
+
+#[test]
+fn a_missing_golden_file_fails_instead_of_being_written() {
+    if update_golden() {
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("preau-golden-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dossier");
+    let path = dir.join("absent.json");
+    let outcome = std::panic::catch_unwind(|| compare_golden("{}\n", &path));
+    assert!(outcome.is_err(), "a missing golden file must fail");
+    assert!(!path.exists(), "nothing is written without PREAU_UPDATE_GOLDEN=1");
+    std::fs::write(&path, "{}\n").expect("écrit");
+    compare_golden("{}\n", &path);
+    assert!(std::panic::catch_unwind(|| compare_golden("[]\n", &path)).is_err(), "a difference fails");
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// The records of one kind: `only!(records, Eleve)`.

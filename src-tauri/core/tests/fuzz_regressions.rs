@@ -15,35 +15,52 @@ fn fixtures() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fuzz")
 }
 
+/// Every file kept under `tests/fixtures/fuzz/`, by its directory's name.
+fn kept_inputs() -> Vec<(String, PathBuf)> {
+    let root = fixtures();
+    let dirs = std::fs::read_dir(&root)
+        .unwrap_or_else(|e| panic!("{} : dossier des entrées de fuzz introuvable ({e})", root.display()));
+    let mut out = Vec::new();
+    for dir in dirs {
+        let dir = dir.expect("entrée").path();
+        let name = dir.file_name().unwrap_or_default().to_string_lossy().into_owned();
+        assert!(dir.is_dir(), "tests/fixtures/fuzz/{name} : seuls des dossiers (un par cible) sont attendus ici");
+        for file in std::fs::read_dir(&dir).expect("dossier lisible") {
+            let file = file.expect("entrée").path();
+            assert!(file.is_file(), "{} : un sous-dossier ne serait jamais rejoué", file.display());
+            out.push((name.clone(), file));
+        }
+    }
+    out.sort();
+    out
+}
+
 #[test]
 fn every_target_has_a_fixture_directory_name() {
     // A directory named after no target would silently never be replayed.
-    let Ok(dirs) = std::fs::read_dir(fixtures()) else { return };
-    for dir in dirs {
-        let name = dir.expect("entrée").file_name().to_string_lossy().into_owned();
+    for (name, _) in kept_inputs() {
         assert!(harness::target(&name).is_some(), "tests/fixtures/fuzz/{name} n'est le nom d'aucune cible");
     }
 }
 
 #[test]
 fn kept_fuzz_inputs_end_without_panic() {
+    let kept = kept_inputs();
+    // An empty or missing folder would make this test pass on nothing.
+    assert!(!kept.is_empty(), "aucune entrée de fuzz conservée sous {}", fixtures().display());
     let mut replayed = 0;
     let mut panics = Vec::new();
-    for (target, run) in harness::TARGETS {
-        let dir = fixtures().join(target);
-        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
-        let mut files: Vec<PathBuf> = entries.map(|e| e.expect("entrée").path()).collect();
-        files.sort();
-        for file in files {
-            let data = std::fs::read(&file).expect("lecture");
-            match catch_unwind(AssertUnwindSafe(|| run(&data))) {
-                Ok(outcome) => println!("{target}/{}: {outcome:?}", file.file_name().unwrap_or_default().display()),
-                Err(_) => panics.push(format!("{target}/{}", file.display())),
-            }
-            replayed += 1;
+    for (target, file) in &kept {
+        let Some(run) = harness::target(target) else { continue };
+        let data = std::fs::read(file).expect("lecture");
+        match catch_unwind(AssertUnwindSafe(|| run(&data))) {
+            Ok(outcome) => println!("{target}/{}: {outcome:?}", file.file_name().unwrap_or_default().display()),
+            Err(_) => panics.push(format!("{target}/{}", file.display())),
         }
+        replayed += 1;
     }
     assert!(panics.is_empty(), "panique sur : {panics:?}");
+    assert_eq!(replayed, kept.len(), "every kept input is replayed");
     println!("{replayed} entrées rejouées");
 }
 
