@@ -66,11 +66,25 @@ pub struct DialogOverride {
 pub const TEST_PICK_ENV: &str = "PREAU_TEST_PICK";
 pub const TEST_SAVE_ENV: &str = "PREAU_TEST_SAVE";
 
+/// Whether this build answers the file dialogs from `PREAU_TEST_PICK` /
+/// `PREAU_TEST_SAVE`: the debug builds the end-to-end tests drive, never a
+/// release build (a variable left in a user's environment would otherwise
+/// pick files or overwrite an export without asking).
+pub const TEST_HOOKS: bool = cfg!(debug_assertions);
+
 impl DialogOverride {
     fn from_env() -> DialogOverride {
+        DialogOverride::from_vars(TEST_HOOKS, |name| std::env::var_os(name))
+    }
+
+    /// The answers the variables give, when `hooks` allows them at all.
+    fn from_vars(hooks: bool, var: impl Fn(&str) -> Option<std::ffi::OsString>) -> DialogOverride {
+        if !hooks {
+            return DialogOverride::default();
+        }
         DialogOverride {
-            pick: std::env::var_os(TEST_PICK_ENV).map(|v| std::env::split_paths(&v).collect()),
-            save_dir: std::env::var_os(TEST_SAVE_ENV).map(PathBuf::from),
+            pick: var(TEST_PICK_ENV).map(|v| std::env::split_paths(&v).collect()),
+            save_dir: var(TEST_SAVE_ENV).map(PathBuf::from),
         }
     }
 }
@@ -263,5 +277,55 @@ impl AppState {
         };
         *cached = Some(key.clone());
         Ok(key)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hooks_set(name: &str) -> Option<std::ffi::OsString> {
+        match name {
+            TEST_PICK_ENV => Some("/tmp/a.xml".into()),
+            TEST_SAVE_ENV => Some("/tmp/exports".into()),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn dialog_answers_come_from_the_environment_only_when_hooks_are_built_in() {
+        let off = DialogOverride::from_vars(false, hooks_set);
+        assert!(off.pick.is_none() && off.save_dir.is_none(), "a release build shows the real dialogs");
+        let on = DialogOverride::from_vars(true, hooks_set);
+        assert_eq!(on.pick, Some(vec![PathBuf::from("/tmp/a.xml")]));
+        assert_eq!(on.save_dir, Some(PathBuf::from("/tmp/exports")));
+    }
+
+    /// Release and bundle builds use the release profile: were it (or a
+    /// profile inheriting from it) to turn debug assertions on, in the
+    /// manifest or the cargo configuration, `TEST_HOOKS` would follow and the
+    /// hooks would ship.
+    #[test]
+    fn the_release_profile_keeps_debug_assertions_off() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        for file in [root.join("Cargo.toml"), root.join(".cargo/config.toml"), root.join(".cargo/config")] {
+            let Ok(text) = std::fs::read_to_string(&file) else { continue };
+            let mut section = String::new();
+            for line in text.lines().map(str::trim) {
+                if line.starts_with('[') {
+                    section = line.to_string();
+                    continue;
+                }
+                let setting: String = line.chars().filter(|c| !c.is_whitespace()).collect();
+                let release_like = section.starts_with("[profile.")
+                    && !section.starts_with("[profile.dev")
+                    && !section.starts_with("[profile.test");
+                assert!(
+                    !(release_like && setting.starts_with("debug-assertions=true")),
+                    "{} {section} : debug-assertions activé, les crochets de test seraient livrés",
+                    file.display()
+                );
+            }
+        }
     }
 }
