@@ -876,6 +876,32 @@ fn matching_fixture() -> Fixture {
 }
 
 #[test]
+fn opening_the_matching_wizard_journals_a_session_only_when_it_opens() {
+    let bare = fixture();
+    let sh = shell(AppState::new(bare.dir.path().to_path_buf(), secrets_with(&bare.key)));
+    let u = uai().as_str().to_string();
+    let before = audit_len(&bare);
+    for source in ["pronote", "edt", "sconet"] {
+        assert!(sh.invoke("match_open", json!({ "uai": u, "source": source })).is_err(), "{source}: nothing to open");
+    }
+    assert_eq!(audit_len(&bare), before, "a wizard that did not open journals nothing");
+    let store = Store::open(bare.dir.path(), &uai(), &bare.key).expect("store");
+    for source in ["pronote", "edt", "sconet"] {
+        assert!(store.open_match_session(source).expect("sessions").is_none(), "{source}: no session left behind");
+    }
+    drop(store);
+
+    // Once the files are there, opening starts one session, journaled once; opening again resumes it.
+    let f = matching_fixture();
+    let sh = shell(AppState::new(f.dir.path().to_path_buf(), secrets_with(&f.key)));
+    let before = audit_len(&f);
+    sh.invoke("match_open", json!({ "uai": u, "source": "pronote" })).expect("opened");
+    assert_eq!(audit_len(&f), before + 1);
+    let again = sh.invoke("match_open", json!({ "uai": u, "source": "pronote" })).expect("resumed");
+    assert_eq!((again["resumed"].as_bool(), audit_len(&f)), (Some(true), before + 1));
+}
+
+#[test]
 fn matching_wizard_commands() {
     // Without the files imported, a code the UI can explain.
     let bare = fixture();

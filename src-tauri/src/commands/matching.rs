@@ -56,15 +56,17 @@ fn session(store: &mut Store, source: &str) -> Result<(MatchSession, bool), IpcE
     if let Some(s) = store.open_match_session(source)? {
         return Ok((s, true));
     }
+    Ok((start_session(store, source)?, false))
+}
+
+/// A new session of `source`, over the latest batches.
+fn start_session(store: &mut Store, source: &str) -> Result<MatchSession, IpcError> {
     let batch = |format: &str| -> Result<Option<i64>, IpcError> {
         Ok(store.latest_batches()?.into_iter().find(|b| b.format == format).map(|b| b.id))
     };
     let source_batch = batch(if source == "edt" { "edt" } else { "pronote-ids" })?;
     let directory_batch = batch("ent-directory")?;
-    Ok((
-        store.start_match_session(source, source_batch, directory_batch, "etablissement", &audit::actor("app"))?,
-        false,
-    ))
+    Ok(store.start_match_session(source, source_batch, directory_batch, "etablissement", &audit::actor("app"))?)
 }
 
 #[derive(Debug, Serialize)]
@@ -107,8 +109,15 @@ fn overview(w: &Workspace, s: &MatchSession, resumed: bool, store: &Store) -> Re
 pub async fn match_open(state: State<'_, AppState>, uai: String, source: String) -> Result<Overview, IpcError> {
     blocking(&state, move |st| {
         let mut store = open(st, &uai)?;
-        let (s, resumed) = session(&mut store, &source)?;
+        let open_session = store.open_match_session(&source)?;
+        let resumed = open_session.is_some();
+        // The files are read first: a session starts (and is journaled) only
+        // once there is something to reconcile.
         let w = workspace(st, &store, &uai, &source, !resumed)?;
+        let s = match open_session {
+            Some(s) => s,
+            None => start_session(&mut store, &source)?,
+        };
         overview(&w, &s, resumed, &store)
     })
     .await
