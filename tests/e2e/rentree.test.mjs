@@ -6,6 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLI_BIN, SCREENSHOTS, digits, uaiFromDigits, workspace, startApp } from './harness.mjs';
 
@@ -15,6 +16,7 @@ let app;
 let browser;
 let byTestId;
 let files;
+let saveDir;
 
 const file = (name) => join(files, name);
 
@@ -24,6 +26,9 @@ before(async () => {
   execFileSync(CLI_BIN, ['--data-dir', join(ws.dataDir, 'demo'), 'demo', '--uai', UAI, '--kind', 'college', '--seed', '14', '--out', files], { env: ws.env });
   // The establishment exists with its structures; nothing else is imported yet.
   ws.cli('import', '--uai', UAI, file('Structures.xml'), file('Nomenclature.xml'));
+  saveDir = join(ws.dataDir, 'saved');
+  mkdirSync(saveDir);
+  ws.env.PREAU_TEST_SAVE = saveDir;
   app = await startApp(ws.env, 'tauri-driver-rentree.log');
   ({ browser, byTestId } = app);
 });
@@ -37,18 +42,41 @@ const check = (code) => browser.$(`[data-testid="rentree-check"][data-code="${co
 const ok = async (code) => (await (await check(code)).getAttribute('data-ok')) === 'true';
 const count = async (code) => Number(digits(await (await (await check(code)).$('strong')).getText()));
 
-/** Sets the date, and waits for the checklist drawn for it. */
+/** "2026-07-05" → "05/07/2026", as a person types it. */
+const fr = (iso) => iso.split('-').reverse().join('/');
+
+/** Types the date (jj/mm/aaaa), and waits for the checklist drawn for it. */
 async function on(date) {
   const input = await byTestId('rentree-date');
-  await browser.execute((d) => {
-    const el = document.querySelector('[data-testid="rentree-date"]');
-    el.value = d;
-    el.dispatchEvent(new Event('change'));
-  }, date);
-  await browser.waitUntil(async () => (await input.getValue()) === date, { timeout: 5000 });
+  await input.setValue(fr(date));
+  await browser.execute(() => document.querySelector('[data-testid="rentree-date"]').dispatchEvent(new Event('change')));
+  await browser.waitUntil(async () => (await input.getValue()) === fr(date), { timeout: 5000 });
   await browser.pause(300);
   await (await byTestId('rentree-dashboard')).waitForExist({ timeout: 15000 });
 }
+
+/** A drill-down list: opened, its column titles and its rows' cells as shown. */
+async function drillTable(code) {
+  const drill = await browser.$(`[data-testid="rentree-drill"][data-code="${code}"]`);
+  await (await drill.$('summary')).click();
+  return browser.execute((el) => ({
+    headers: [...el.querySelectorAll('thead th')].map((th) => th.textContent),
+    rows: [...el.querySelectorAll('tbody tr')].map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)),
+  }), drill);
+}
+
+/** Exports a drill-down list and reads the CSV back: header and rows, as cells. */
+async function drillCsv(code) {
+  for (const n of readdirSync(saveDir)) rmSync(join(saveDir, n));
+  await (await browser.$(`[data-testid="rentree-drill"][data-code="${code}"] [data-testid="rentree-export"]`)).click();
+  await browser.waitUntil(() => readdirSync(saveDir).some((n) => n.endsWith('.csv')), { timeout: 10000, timeoutMsg: `no CSV saved for ${code}` });
+  const bytes = readFileSync(join(saveDir, readdirSync(saveDir).find((n) => n.endsWith('.csv'))));
+  assert.deepEqual([...bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf], 'UTF-8 BOM');
+  // No cell of these lists holds ';', '"' or a line break: a plain split reads them.
+  return bytes.toString('utf8').slice(1).split('\r\n').filter(Boolean).map((l) => l.split(';'));
+}
+
+const RAW = /\[object Object\]|undefined|NaN|null|[{}]|^\[|\b[A-Z]{2,4}\d{3,}/;
 
 async function reopen() {
   await (await byTestId('nav-accueil')).click();
@@ -73,8 +101,35 @@ test('July → September: the checks turn green as the work is done', async () =
   assert.equal(await ok('SIECLE_IMPORTED'), true, 'SIECLE imported: green');
   assert.equal(await ok('PUPIL_WITHOUT_CLASS'), false);
   assert.ok((await count('PUPIL_WITHOUT_CLASS')) > 0);
-  const drill = await browser.$('[data-testid="rentree-drill"][data-code="PUPIL_WITHOUT_CLASS"]');
-  assert.ok(await drill.isExisting(), 'the pupils behind the count are listed');
+  // The pupils behind the count, named: « NOM Prénom », birth date jj/mm/aaaa; the CSV says the same.
+  const pupils = await drillTable('PUPIL_WITHOUT_CLASS');
+  assert.deepEqual(pupils.headers, ['Élève', 'Date de naissance', 'Classe']);
+  assert.equal(pupils.rows.length, await count('PUPIL_WITHOUT_CLASS'));
+  for (const [name, born] of pupils.rows) {
+    assert.match(name, /^[A-ZÀ-Ÿ'’ -]+ [A-ZÀ-Ÿ][a-zà-ÿ'’ -]/, `a pupil named as a person: ${name}`);
+    assert.match(born, /^\d{2}\/\d{2}\/\d{4}$/, `a birth date jj/mm/aaaa: ${born}`);
+  }
+  assert.deepEqual(await drillCsv('PUPIL_WITHOUT_CLASS'), [pupils.headers, ...pupils.rows]);
+  // Responsables and the pupils they answer for, by name and class; links in words.
+  const pairs = ['RESPONSABLE_NO_EMAIL', 'DUPLICATE_RESPONSABLE', 'PERSONNE_EN_CHARGE'];
+  let read = 0;
+  for (const code of pairs) {
+    if (!(await (await browser.$(`[data-testid="rentree-drill"][data-code="${code}"]`)).isExisting())) continue;
+    const list = await drillTable(code);
+    assert.ok(list.rows.length > 0, code);
+    for (const row of list.rows) {
+      for (const cell of row) assert.doesNotMatch(cell, RAW, `${code}: « ${cell} »`);
+    }
+    const pupilsColumn = list.headers.findIndex((hd) => /^Élèves?/.test(hd));
+    assert.ok(pupilsColumn >= 0, `${code}: a column names the pupils (${list.headers})`);
+    assert.match(list.rows[0][pupilsColumn], /^[A-ZÀ-Ÿ'’ -]+ [A-ZÀ-Ÿ]/, `${code}: pupils by name`);
+    if (code === 'PERSONNE_EN_CHARGE') {
+      assert.ok(list.rows.every((r) => /^[a-zàâçéèêëîïôûù' ()…-]+$/.test(r[3])), `links in words: ${list.rows.map((r) => r[3])}`);
+    }
+    assert.deepEqual(await drillCsv(code), [list.headers, ...list.rows], `${code}: the CSV says what the window shows`);
+    read += 1;
+  }
+  assert.ok(read > 0, `the demo has responsables to list (${pairs})`);
   assert.equal(await (await browser.$('[data-testid="rentree-step"][data-step="SIECLE_VERIFIE"]')).getAttribute('data-status'), 'bloque');
   await browser.saveScreenshot(join(SCREENSHOTS, 'rentree-july.png'));
 
@@ -82,12 +137,14 @@ test('July → September: the checks turn green as the work is done', async () =
   await on('2026-08-20');
   assert.equal(await ok('EMBARGO_DATES'), false);
   assert.equal(await ok('PRONOTE_VERSION'), false);
+  // Dates typed jj/mm/aaaa; the rentrée is followed since July (the store was created today).
   await browser.execute(() => {
     const set = (id, v) => { document.getElementById(id).value = v; };
-    set('rentree-embargo-pupils', '2026-09-01');
-    set('rentree-embargo-parents', '2026-08-31');
+    set('rentree-embargo-pupils', '01/09/2026');
+    set('rentree-embargo-parents', '31/08/2026');
     set('rentree-pronote-version', 'PRONOTE 2026');
-    set('rentree-end', '2027-07-15');
+    set('rentree-end', '15/07/2027');
+    set('rentree-since', '01/07/2026');
   });
   await (await byTestId('rentree-save-settings')).click();
   await browser.waitUntil(async () => ok('EMBARGO_DATES'), { timeout: 10000, timeoutMsg: 'the embargo dates stay red' });

@@ -1,5 +1,5 @@
 // Strings live in ui/i18n/<lang>.json; French is the default and the fallback.
-// Formatting (numbers, dates) always goes through Intl with the active locale.
+// Numbers go through Intl with the active locale; dates are always jj/mm/aaaa.
 
 const SUPPORTED = ['fr', 'en'];
 const LOCALES = { fr: 'fr-FR', en: 'en-GB' };
@@ -9,17 +9,6 @@ let lang = 'fr';
 let messages = {};
 let fallback = {};
 let numberFormat = new Intl.NumberFormat('fr-FR');
-let dateTimeFormat = makeDateTimeFormat('fr-FR');
-
-function makeDateTimeFormat(locale) {
-  return new Intl.DateTimeFormat(locale, {
-    day: '2-digit',
-    month: '2-digit',
-    year: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-  });
-}
 
 async function fetchMessages(code) {
   const response = await fetch(`i18n/${code}.json`);
@@ -47,7 +36,6 @@ export async function setLang(code) {
   messages = next === 'fr' ? fallback : await fetchMessages(next).catch(() => fallback);
   lang = next;
   numberFormat = new Intl.NumberFormat(LOCALES[next]);
-  dateTimeFormat = makeDateTimeFormat(LOCALES[next]);
   document.documentElement.lang = next;
   try {
     localStorage.setItem(STORAGE_KEY, next);
@@ -87,18 +75,41 @@ export function formatNumber(n) {
   return typeof n === 'number' && Number.isFinite(n) ? numberFormat.format(n) : '—';
 }
 
-/** RFC 3339 → "jj/mm/aaaa hh:mm" in French; the raw text when unparsable. */
+// Dates are written jj/mm/aaaa whatever the system's locale: built by hand,
+// never through Intl or toLocale*, whose order follows the OS (a C locale
+// gives mm/dd/yyyy).
+const pad2 = (n) => String(n).padStart(2, '0');
+
+/** RFC 3339 → "jj/mm/aaaa hh:mm" in local time; the raw text when unparsable. */
 export function formatDateTime(iso) {
   const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? String(iso) : dateTimeFormat.format(d).replace(',', '');
+  if (Number.isNaN(d.getTime())) return String(iso);
+  return `${pad2(d.getDate())}/${pad2(d.getMonth() + 1)}/${d.getFullYear()} ${pad2(d.getHours())}:${pad2(d.getMinutes())}`;
 }
 
 /** ISO "aaaa-mm-jj" (a calendar date, no time zone) → "jj/mm/aaaa"; the raw text when it is not one. */
 export function formatDate(isoDate) {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(String(isoDate));
-  if (!m) return String(isoDate);
-  const d = new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
-  return new Intl.DateTimeFormat(LOCALES[lang], { day: '2-digit', month: '2-digit', year: 'numeric' }).format(d);
+  return m ? `${m[3]}/${m[2]}/${m[1]}` : String(isoDate);
+}
+
+/** Today as ISO "aaaa-mm-jj", in local time. */
+export function todayIso() {
+  const d = new Date();
+  return `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())}`;
+}
+
+/**
+ * "jj/mm/aaaa" typed by a person (also "j/m/aaaa", with "." or "-") → ISO
+ * "aaaa-mm-jj"; null when it is not a real calendar day.
+ */
+export function parseDate(text) {
+  const m = /^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\s*$/.exec(String(text));
+  if (!m) return null;
+  const [day, month, year] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const d = new Date(year, month - 1, day);
+  if (d.getFullYear() !== year || d.getMonth() !== month - 1 || d.getDate() !== day) return null;
+  return `${year}-${pad2(month)}-${pad2(day)}`;
 }
 
 /** A French sentence for an IPC error; unknown codes get a generic one that still names the code. */

@@ -30,6 +30,15 @@ fn the_checklist_follows_the_date_and_the_data() {
     let step = |steps: &[Value], code: &str| steps.iter().find(|s| s["step"] == code).unwrap().clone();
     assert_eq!(step(&steps, "BLOCAGE_ACCES")["status"], "a_faire");
     assert_eq!(step(&steps, "SIECLE_VERIFIE")["late"], false);
+    // Created today: a step due before then is never late…
+    let (_, later) = check(d, "2026-09-20");
+    let created = chrono::Local::now().date_naive();
+    if created > chrono::NaiveDate::from_ymd_opt(2026, 8, 25).unwrap() {
+        assert_eq!(step(&later, "BLOCAGE_ACCES")["late"], false, "due before the establishment was created here");
+    }
+    // …unless the administrator says the rentrée was followed since July.
+    let followed = preau_core::rentree::Settings { followed_since: Some("2026-07-01".into()), ..Default::default() };
+    open(d).set_rentree_settings(&followed, "test").unwrap();
     let (_, later) = check(d, "2026-09-20");
     assert_eq!(step(&later, "BLOCAGE_ACCES")["late"], true, "due on 25 August, not done");
 
@@ -43,6 +52,7 @@ fn the_checklist_follows_the_date_and_the_data() {
                 pronote_version: Some("PRONOTE 2026".into()),
                 end_of_year: Some("2027-07-20".into()),
                 no_pronote: false,
+                followed_since: Some("2026-07-01".into()),
             },
             "test",
         )

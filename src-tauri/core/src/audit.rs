@@ -101,6 +101,39 @@ pub fn next_entry(prev: Option<&AuditHead>, at: String, actor: &str, action: &st
     AuditEntry { seq, at, actor: actor.to_string(), action: action.to_string(), detail, prev_hash, hash }
 }
 
+/// Every action the journal can hold. The Journal view says each one as a
+/// sentence (`journal.sentence.<ACTION>` in `ui/i18n/`); a test scans the
+/// sources for the actions written and fails on one missing here or
+/// without its sentence.
+pub const ACTIONS: &[&str] = &[
+    "STORE_CREATED",
+    "DEMO_GENERATED",
+    "IMPORT",
+    "COLUMN_PRESET_SAVED",
+    "MATCH_SESSION_STARTED",
+    "MATCH_APPLIED",
+    "SYNC_CONFIGURED",
+    "SYNC_PULLED",
+    "SYNC_QUEUED",
+    "SYNC_PUSHED",
+    "SYNC_RESOLVED",
+    "SYNC_REJECTED",
+    "VISIBILITY_CHANGED",
+    "FUNCTION_NODES_QUEUED",
+    "FUNCTION_RULES_CHANGED",
+    "FUNCTION_MEMBER_SET",
+    "GROUP_CREATED",
+    "GROUP_RENAMED",
+    "GROUP_DELETED",
+    "GROUP_RULE_SET",
+    "GROUP_MEMBERS_ADDED",
+    "GROUP_MEMBERS_REMOVED",
+    "GROUP_EVALUATED",
+    "RENTREE_SETTINGS",
+    "RENTREE_STEP",
+    "YEAR_TRANSITION",
+];
+
 /// `user@interface`, from the OS user name (the home folder's name when the
 /// environment does not say).
 pub fn actor(interface: &str) -> String {

@@ -90,7 +90,10 @@ pub async fn rentree_set_step(
 #[tauri::command]
 pub async fn rentree_set_settings(state: State<'_, AppState>, uai: String, settings: Settings) -> Result<(), IpcError> {
     blocking(&state, move |st| {
-        for d in [&settings.embargo_pupils, &settings.embargo_parents, &settings.end_of_year].into_iter().flatten() {
+        for d in [&settings.embargo_pupils, &settings.embargo_parents, &settings.end_of_year, &settings.followed_since]
+            .into_iter()
+            .flatten()
+        {
             if chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_err() {
                 return Err(IpcError::new("RENTREE_DATE", format!("date attendue au format AAAA-MM-JJ : {d}")));
             }

@@ -6,34 +6,37 @@
 // transition, previewed before it is confirmed.
 import { h, clear } from '../components/dom.js';
 import { announce, errorBox } from '../components/notice.js';
-import { t, formatNumber, formatDate } from '../i18n.js';
+import { t, tn, formatNumber, formatDate, todayIso } from '../i18n.js';
 import { viewTitle } from '../components/view-title.js';
 import { exportButton, csvFileName } from '../components/csv.js';
+import { dateField } from '../components/date-field.js';
 import { usableEstablishment } from './common.js';
 import { findingLabel } from './imports/labels.js';
 
 const PERIODS = ['juillet', 'aout', 'septembre', 'fin_annee'];
 const STATUSES = ['a_faire', 'en_cours', 'fait', 'bloque', 'sans_objet'];
 
-function today() {
-  const d = new Date();
-  const pad = (n) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
-}
+const SHOWN = 1000;
 
-/** The drill-down list of a check: a table of its items, and their CSV. */
+/**
+ * The drill-down list of a check: the core hands it readable (titled
+ * columns, text cells: people by name and class, links in words, dates
+ * jj/mm/aaaa); the table and its CSV show the same cells.
+ */
 function drill(api, uai, check) {
-  const keys = [...new Set(check.items.flatMap((i) => Object.keys(i)))];
-  const text = (v) => (Array.isArray(v) ? v.join(', ') : v === null || v === undefined ? '' : String(v));
+  const { columns, rows } = check.list;
   return h('details', { class: 'drill', dataset: { testid: 'rentree-drill', code: check.code } },
-    h('summary', {}, t('rentree.seeList', { n: formatNumber(check.items.length) })),
-    h('div', { class: 'table-wrap' }, h('table', {},
-      h('thead', {}, h('tr', {}, keys.map((k) => h('th', { scope: 'col' }, k)))),
-      h('tbody', {}, check.items.slice(0, 1000).map((i) => h('tr', {}, keys.map((k) => h('td', {}, text(i[k])))))))),
+    h('summary', {}, tn('rentree.seeList', rows.length)),
+    h('div', { class: 'table-wrap' }, h('table', { class: 'drill__table' },
+      h('caption', { class: 'visually-hidden' }, check.label),
+      h('thead', {}, h('tr', {}, columns.map((c) => h('th', { scope: 'col' }, c)))),
+      h('tbody', {}, rows.slice(0, SHOWN).map((r) => h('tr', { dataset: { testid: 'rentree-drill-row' } },
+        r.map((cell) => h('td', {}, cell))))))),
+    rows.length > SHOWN ? h('p', { class: 'muted' }, t('rentree.listCut', { shown: formatNumber(SHOWN), n: formatNumber(rows.length) })) : '',
     exportButton(api, {
       label: t('rentree.exportCsv'),
       testid: 'rentree-export',
-      build: () => ({ name: csvFileName(check.code.toLowerCase(), uai), headers: keys, rows: check.items.map((i) => keys.map((k) => text(i[k]))) }),
+      build: () => ({ name: csvFileName(check.label, uai), headers: columns, rows }),
     }));
 }
 
@@ -45,20 +48,22 @@ export default {
     const entry = usableEstablishment(root, ctx, 'rentree-error');
     if (!entry) return;
     const uai = entry.uai;
-    const date = h('input', { type: 'date', id: 'rentree-date', value: today(), dataset: { testid: 'rentree-date' } });
+    const asOf = dateField({ id: 'rentree-date', label: t('rentree.date'), value: todayIso(), required: true });
+    const date = asOf.input;
     const print = h('button', { type: 'button', class: 'btn btn--secondary no-print', dataset: { testid: 'rentree-print' }, onclick: () => window.print() }, t('rentree.print'));
     const status = h('div', { 'aria-live': 'polite', dataset: { testid: 'rentree-status' } });
     const body = h('div', {}, h('p', { class: 'loading' }, t('app.loading')));
     const transition = h('section', { class: 'no-print', 'aria-labelledby': 'rentree-transition-title', dataset: { testid: 'rentree-transition' } });
-    root.append(h('div', { class: 'toolbar no-print' }, h('label', { for: 'rentree-date' }, t('rentree.date')), date, print), status, body, transition);
+    root.append(h('div', { class: 'toolbar no-print' }, asOf.element, print), status, body, transition);
 
     const fail = (err) => {
       clear(status);
       status.append(errorBox(err, 'rentree-error'));
     };
 
+    let shownDate = todayIso();
     const draw = async () => {
-      const c = await ctx.api.rentreeChecklist(uai, date.value);
+      const c = await ctx.api.rentreeChecklist(uai, shownDate);
       clear(body);
       // Dashboard: progress, and the data-quality counts across imports.
       const late = c.steps.filter((s) => s.late);
@@ -67,10 +72,10 @@ export default {
       const max = Math.max(1, ...c.history.flatMap(([, m]) => Object.values(m)));
       body.append(h('section', { class: 'dashboard', 'aria-labelledby': 'rentree-dash-title', dataset: { testid: 'rentree-dashboard' } },
         h('h2', { id: 'rentree-dash-title' }, t('rentree.dashboard', { year: c.year, next: c.year + 1 })),
-        h('p', { dataset: { testid: 'rentree-progress-text' } }, t('rentree.progress', { done: formatNumber(c.done), total: formatNumber(c.total) })),
+        h('p', { dataset: { testid: 'rentree-progress-text' } }, tn('rentree.progress', c.done, { total: formatNumber(c.total) })),
         h('progress', { max: String(c.total), value: String(c.done), 'aria-label': t('rentree.progressLabel') }),
-        h('p', { dataset: { testid: 'rentree-due' } }, t('rentree.dueNow', { n: formatNumber(due.length), period: t(`rentree.period.${c.period}`) }), ' ',
-          late.length ? h('strong', { class: 'late', dataset: { testid: 'rentree-late' } }, t('rentree.late', { n: formatNumber(late.length) })) : ''),
+        h('p', { dataset: { testid: 'rentree-due' } }, tn('rentree.dueNow', due.length, { period: t(`rentree.periodIn.${c.period}`) }), ' ',
+          late.length ? h('strong', { class: 'late', dataset: { testid: 'rentree-late' } }, tn('rentree.late', late.length)) : ''),
         c.history.length
           ? h('figure', { class: 'chart', dataset: { testid: 'rentree-chart' } },
             h('figcaption', {}, t('rentree.chart')),
@@ -88,19 +93,36 @@ export default {
           : h('p', { class: 'muted' }, t('rentree.noHistory'))));
       // The ENT settings Préau cannot read.
       const s = c.settings;
-      const field = (id, label, value, type = 'date') => {
-        const input = h('input', { type, id, value: value || '', dataset: { testid: id } });
-        return [input, h('p', {}, h('label', { for: id }, label), ' ', input)];
-      };
-      const [pupils, pupilsP] = field('rentree-embargo-pupils', t('rentree.embargoPupils'), s.embargo_pupils);
-      const [parents, parentsP] = field('rentree-embargo-parents', t('rentree.embargoParents'), s.embargo_parents);
-      const [version, versionP] = field('rentree-pronote-version', t('rentree.pronoteVersion'), s.pronote_version, 'text');
-      const [end, endP] = field('rentree-end', t('rentree.endOfYear'), s.end_of_year);
+      const pupils = dateField({ id: 'rentree-embargo-pupils', label: t('rentree.embargoPupils'), value: s.embargo_pupils });
+      const parents = dateField({ id: 'rentree-embargo-parents', label: t('rentree.embargoParents'), value: s.embargo_parents });
+      const version = h('input', { type: 'text', id: 'rentree-pronote-version', value: s.pronote_version || '', dataset: { testid: 'rentree-pronote-version' } });
+      const versionP = h('p', {}, h('label', { for: 'rentree-pronote-version' }, t('rentree.pronoteVersion')), ' ', version);
+      const end = dateField({ id: 'rentree-end', label: t('rentree.endOfYear'), value: s.end_of_year });
+      const since = dateField({ id: 'rentree-since', label: t('rentree.followedSince'), value: s.followed_since });
       const noPronote = h('input', { type: 'checkbox', id: 'rentree-no-pronote', checked: s.no_pronote ? '' : null });
       const save = h('button', { type: 'button', class: 'btn btn--secondary', dataset: { testid: 'rentree-save-settings' }, onclick: async () => {
+        const fields = [pupils, parents, end, since];
+        const values = [];
+        for (const f of fields) {
+          try {
+            values.push(f.iso());
+          } catch (err) {
+            // Said next to the field, announced, and the field takes the focus: nothing is saved.
+            announce(err.message);
+            f.input.focus();
+            return;
+          }
+        }
+        const [embargoPupils, embargoParents, endOfYear, followedSince] = values;
         try {
-          const v = (x) => x.value.trim() || null;
-          await ctx.api.rentreeSetSettings(uai, { embargo_pupils: v(pupils), embargo_parents: v(parents), pronote_version: v(version), end_of_year: v(end), no_pronote: noPronote.checked });
+          await ctx.api.rentreeSetSettings(uai, {
+            embargo_pupils: embargoPupils,
+            embargo_parents: embargoParents,
+            pronote_version: version.value.trim() || null,
+            end_of_year: endOfYear,
+            no_pronote: noPronote.checked,
+            followed_since: followedSince,
+          });
           announce(t('rentree.settingsSaved'));
           await draw();
         } catch (err) {
@@ -110,7 +132,8 @@ export default {
       body.append(h('section', { class: 'no-print', 'aria-labelledby': 'rentree-settings-title' },
         h('h2', { id: 'rentree-settings-title' }, t('rentree.settings')),
         h('p', { class: 'muted' }, t('rentree.settingsHelp')),
-        pupilsP, parentsP, versionP, endP,
+        pupils.element, parents.element, versionP, end.element,
+        since.element, h('p', { class: 'muted' }, t('rentree.followedSinceHelp')),
         h('p', {}, noPronote, ' ', h('label', { for: 'rentree-no-pronote' }, t('rentree.noPronote'))),
         h('div', { class: 'toolbar' }, save)));
       // The checklist, month by month.
@@ -119,10 +142,12 @@ export default {
         body.append(h('section', { class: 'period', 'aria-labelledby': `rentree-${period}`, dataset: { testid: `rentree-period-${period}` } },
           h('h2', { id: `rentree-${period}` }, t(`rentree.period.${period}`), period === c.period ? h('span', { class: 'muted' }, ` — ${t('rentree.now')}`) : ''),
           steps.map((st) => {
-            const select = h('select', { 'aria-label': t('rentree.statusLabel', { step: st.title }) },
+            const statusId = `rentree-status-${st.step}`;
+            const noteId = `rentree-note-${st.step}`;
+            const select = h('select', { id: statusId, dataset: { testid: 'rentree-step-select' } },
               h('option', { value: '' }, t('rentree.auto')),
               STATUSES.map((x) => h('option', { value: x, selected: st.manual && st.status === x }, t(`rentree.status.${x}`))));
-            const note = h('textarea', { rows: '2', cols: '60', 'aria-label': t('rentree.noteLabel', { step: st.title }) });
+            const note = h('textarea', { id: noteId, rows: '2', class: 'step__note', dataset: { testid: 'rentree-step-note' } });
             note.value = st.note;
             const keep = h('button', { type: 'button', class: 'btn btn--small btn--secondary no-print', onclick: async () => {
               try {
@@ -137,7 +162,8 @@ export default {
               h('h3', {}, st.title),
               h('p', {}, h('span', { class: `badge badge--${st.status}`, dataset: { testid: 'rentree-step-status' } }, t(`rentree.status.${st.status}`)),
                 ` ${t('rentree.due', { date: formatDate(st.due) })}`,
-                st.late ? h('strong', { class: 'late' }, ` — ${t('rentree.isLate')}`) : '',
+                st.late ? h('strong', { class: 'late', dataset: { testid: 'rentree-step-late' } }, ` — ${t('rentree.isLate')}`) : '',
+                st.before_start && !['fait', 'sans_objet'].includes(st.status) ? h('span', { class: 'muted', dataset: { testid: 'rentree-step-before' } }, ` — ${t('rentree.beforeStart')}`) : '',
                 st.manual ? h('span', { class: 'muted' }, ` (${t('rentree.byHand')})`) : ''),
               h('p', { class: 'muted' }, st.todo, ' ', h('a', { href: `#/${st.route}`, class: 'no-print' }, t('rentree.open'))),
               st.checks.length
@@ -148,7 +174,10 @@ export default {
                   ch.ok ? '' : h('a', { href: `#/${ch.route}`, class: 'no-print' }, t('rentree.open')),
                   ch.items.length ? drill(ctx.api, uai, ch) : '')))
                 : '',
-              h('div', { class: 'toolbar no-print' }, select, note, keep));
+              h('div', { class: 'step__edit no-print' },
+                h('p', {}, h('label', { for: statusId }, t('rentree.statusVisible')), ' ', select),
+                h('p', { class: 'step__note-field' }, h('label', { for: noteId }, t('rentree.noteVisible')), note),
+                keep));
           })));
       }
     };
@@ -177,11 +206,11 @@ export default {
           out.append(h('div', { class: 'notice notice--warn', dataset: { testid: 'rentree-transition-preview' } },
             h('p', { class: 'notice__title' }, t('rentree.transitionTitle', { from: p.from_year, to: p.to_year })),
             h('ul', {},
-              h('li', {}, t('rentree.tClasses', { classes: formatNumber(p.classes), pupils: formatNumber(p.pupils_in_classes) })),
-              h('li', {}, t('rentree.tLeaving', { n: formatNumber(p.leaving) })),
-              h('li', {}, t('rentree.tGroups', { n: formatNumber(p.rule_groups) })),
-              h('li', {}, t('rentree.tLinks', { n: formatNumber(p.links_kept) })),
-              h('li', {}, t('rentree.tSteps', { n: formatNumber(p.steps_reset) }))),
+              h('li', {}, tn('rentree.tClasses', p.classes, { pupils: tn('rentree.tPupils', p.pupils_in_classes) })),
+              h('li', {}, tn('rentree.tLeaving', p.leaving)),
+              h('li', {}, tn('rentree.tGroups', p.rule_groups)),
+              h('li', {}, tn('rentree.tLinks', p.links_kept)),
+              h('li', {}, tn('rentree.tSteps', p.steps_reset))),
             h('div', { class: 'toolbar' }, confirm, cancel)));
         } catch (err) {
           fail(err);
@@ -190,7 +219,17 @@ export default {
       transition.append(h('h2', { id: 'rentree-transition-title' }, t('rentree.transition')), h('p', { class: 'muted' }, t('rentree.transitionHelp')), open, out);
     };
 
-    date.addEventListener('change', () => { draw().catch(fail); });
+    date.addEventListener('change', () => {
+      let iso;
+      try {
+        iso = asOf.iso();
+      } catch (err) {
+        announce(err.message);
+        return;
+      }
+      shownDate = iso;
+      draw().catch(fail);
+    });
     try {
       await draw();
       drawTransition();

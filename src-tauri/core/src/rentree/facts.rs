@@ -23,6 +23,10 @@ pub struct Facts {
     pub gar: Option<(usize, usize)>,
     pub function_alerts: Vec<Alert>,
     pub settings: Settings,
+    /// The day the establishment was created in Préau.
+    pub created_on: Option<chrono::NaiveDate>,
+    /// Pupils by id as a line (« DUPONT Léa (6A) »), for the lists.
+    pub people: super::list::People,
 }
 
 /// Everything the checks need, from the store.
@@ -33,6 +37,7 @@ pub fn facts(store: &Store) -> Result<Facts, StoreError> {
         kind: establishment.as_ref().map(|e| e.kind),
         findings: store.findings()?,
         settings: store.rentree_settings()?,
+        created_on: store.created_on()?,
         ..Facts::default()
     };
     for b in store.latest_batches()? {
@@ -62,6 +67,12 @@ pub fn facts(store: &Store) -> Result<Facts, StoreError> {
         f.gar = Some((count(GarRole::Responsable), count(GarRole::Gestionnaire)));
     }
     if let Some(data) = store.load_population()? {
+        for p in data.people.iter().filter(|p| p.profile == crate::model::Profile::Eleve) {
+            let name = format!("{} {}", p.usage_name, p.usual_name());
+            let line =
+                if p.divisions.is_empty() { name } else { format!("{} ({})", name.trim(), p.divisions.join(", ")) };
+            f.people.insert(p.id.clone(), line.trim().to_string());
+        }
         let fs = crate::visibility::functions::compute(&data, &store.function_rules()?, &store.function_manual()?);
         f.function_alerts =
             fs.alerts.into_iter().filter(|a| matches!(a.code, "EMPTY_NODE" | "IMPLAUSIBLE_HEADCOUNT")).collect();
@@ -69,7 +80,7 @@ pub fn facts(store: &Store) -> Result<Facts, StoreError> {
     Ok(f)
 }
 
-fn date(text: &Option<String>) -> Option<chrono::NaiveDate> {
+pub(super) fn date(text: &Option<String>) -> Option<chrono::NaiveDate> {
     chrono::NaiveDate::parse_from_str(text.as_deref()?.trim(), "%Y-%m-%d").ok()
 }
 
@@ -85,7 +96,16 @@ pub fn checks(f: &Facts) -> Vec<Check> {
                     todo: String,
                     route: &'static str,
                     items: Vec<serde_json::Value>| {
-        out.push(Check { code, label, ok, count, blocking, todo, route, items });
+        out.push(Check {
+            code,
+            label,
+            ok,
+            count,
+            blocking,
+            todo,
+            route,
+            list: super::list::of(code, &items, &f.people),
+        });
     };
     let has = |formats: &[&str]| formats.iter().any(|x| f.imported.contains_key(*x));
     let this_year =

@@ -5,11 +5,13 @@
 //! it, and the list behind each count.
 
 pub mod facts;
+pub mod list;
 
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 pub use facts::{facts, Facts};
+pub use list::List;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -77,6 +79,11 @@ pub struct Settings {
     /// The school does not use Pronote: its steps are « sans objet ».
     #[serde(default)]
     pub no_pronote: bool,
+    /// The day Préau started following this rentrée (AAAA-MM-JJ), when the
+    /// administrator corrects it; else the day the establishment was created.
+    /// Steps due before it are not late: nobody could do them here.
+    #[serde(default)]
+    pub followed_since: Option<String>,
 }
 
 /// One automatic check.
@@ -92,8 +99,8 @@ pub struct Check {
     pub todo: String,
     /// The view that does it (`#/…`).
     pub route: &'static str,
-    /// The list behind the count, for the drill-down and its CSV.
-    pub items: Vec<serde_json::Value>,
+    /// The list behind the count, readable, for the drill-down and its CSV.
+    pub list: List,
 }
 
 struct StepDef {
@@ -136,8 +143,10 @@ pub struct Step {
     /// Set by hand rather than derived from the checks.
     pub manual: bool,
     pub note: String,
-    /// Due before the given date and not done.
+    /// Due before the given date and not done (and due after Préau started following the rentrée).
     pub late: bool,
+    /// Due before Préau started following the rentrée: never late.
+    pub before_start: bool,
     /// In the given date's period.
     pub current: bool,
     pub checks: Vec<Check>,
@@ -168,6 +177,7 @@ fn derived(checks: &[Check]) -> Status {
 pub fn checklist(facts: &Facts, states: &std::collections::BTreeMap<String, StepState>, today: NaiveDate) -> Vec<Step> {
     let all = facts::checks(facts);
     let year = facts.school_year;
+    let since = facts::date(&facts.settings.followed_since).or(facts.created_on);
     STEPS
         .iter()
         .map(|d| {
@@ -191,7 +201,10 @@ pub fn checklist(facts: &Facts, states: &std::collections::BTreeMap<String, Step
                 status,
                 manual: state.status.is_some(),
                 note: state.note,
-                late: today > due && !matches!(status, Status::Fait | Status::SansObjet),
+                late: today > due
+                    && since.is_none_or(|s| due >= s)
+                    && !matches!(status, Status::Fait | Status::SansObjet),
+                before_start: since.is_some_and(|s| due < s),
                 current: Period::of(today) == d.period,
                 checks,
             }
@@ -248,6 +261,27 @@ mod tests {
     }
 
     #[test]
+    fn an_establishment_created_mid_year_is_not_late_for_the_months_before() {
+        // Created on 7 December: July to September went by before Préau knew it.
+        let mut f = Facts { created_on: NaiveDate::from_ymd_opt(2026, 12, 7), ..facts() };
+        let december = NaiveDate::from_ymd_opt(2026, 12, 7).unwrap();
+        let steps = checklist(&f, &Default::default(), december);
+        let late: Vec<&str> = steps.iter().filter(|s| s.late).map(|s| s.step).collect();
+        assert_eq!(late, Vec::<&str>::new());
+        assert_eq!(steps.iter().filter(|s| s.before_start).count(), 11, "the summer's steps came before");
+        let end = steps.iter().find(|s| s.step == "FIN_ANNEE").unwrap();
+        assert!(!end.before_start && !end.late);
+        // The end of the year still counts once its date passes.
+        let july = NaiveDate::from_ymd_opt(2027, 7, 2).unwrap();
+        assert!(checklist(&f, &Default::default(), july).iter().find(|s| s.step == "FIN_ANNEE").unwrap().late);
+        // Followed since the summer, as the administrator says: the summer's steps are late again.
+        f.settings.followed_since = Some("2026-07-01".into());
+        let steps = checklist(&f, &Default::default(), december);
+        assert_eq!(steps.iter().filter(|s| s.late).count(), 11);
+        assert!(steps.iter().all(|s| !s.before_start));
+    }
+
+    #[test]
     fn a_status_set_by_hand_wins_and_pronote_can_be_without_object() {
         let mut f = facts();
         let mut states = std::collections::BTreeMap::new();
@@ -269,7 +303,7 @@ mod tests {
             blocking,
             todo: String::new(),
             route: "",
-            items: Vec::new(),
+            list: List::default(),
         };
         assert_eq!(derived(&[check(true, true), check(true, false)]), Status::Fait);
         assert_eq!(derived(&[check(true, true), check(false, true)]), Status::Bloque);

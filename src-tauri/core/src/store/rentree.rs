@@ -28,6 +28,19 @@ fn status_code(s: Status) -> &'static str {
 }
 
 impl Store {
+    /// The day the establishment was created here (its journal's first
+    /// entry), in local time.
+    pub fn created_on(&self) -> Result<Option<chrono::NaiveDate>, StoreError> {
+        let at: Option<String> = self
+            .conn
+            .query_row("SELECT at FROM audit ORDER BY seq LIMIT 1", [], |r| r.get(0))
+            .optional()
+            .map_err(sql("journal"))?;
+        Ok(at
+            .and_then(|a| chrono::DateTime::parse_from_rfc3339(&a).ok())
+            .map(|d| d.with_timezone(&chrono::Local).date_naive()))
+    }
+
     /// The school year the checklist is about, once a transition moved it on.
     pub fn rentree_year(&self) -> Result<Option<i32>, StoreError> {
         Ok(meta_get(self, "rentree_year")?.and_then(|v| v.parse().ok()))
