@@ -48,8 +48,11 @@ const fr = (iso) => iso.split('-').reverse().join('/');
 /** Types the date (jj/mm/aaaa), and waits for the checklist drawn for it. */
 async function on(date) {
   const input = await byTestId('rentree-date');
-  await input.setValue(fr(date));
-  await browser.execute(() => document.querySelector('[data-testid="rentree-date"]').dispatchEvent(new Event('change')));
+  await browser.execute((d) => {
+    const el = document.querySelector('[data-testid="rentree-date"]');
+    el.value = d;
+    el.dispatchEvent(new Event('change'));
+  }, fr(date));
   await browser.waitUntil(async () => (await input.getValue()) === fr(date), { timeout: 5000 });
   await browser.pause(300);
   await (await byTestId('rentree-dashboard')).waitForExist({ timeout: 15000 });
@@ -59,6 +62,7 @@ async function on(date) {
 async function drillTable(code) {
   const drill = await browser.$(`[data-testid="rentree-drill"][data-code="${code}"]`);
   await (await drill.$('summary')).click();
+  await browser.waitUntil(async () => (await drill.getAttribute('open')) !== null, { timeoutMsg: `${code}: the list did not open` });
   return browser.execute((el) => ({
     headers: [...el.querySelectorAll('thead th')].map((th) => th.textContent),
     rows: [...el.querySelectorAll('tbody tr')].map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)),
@@ -68,12 +72,30 @@ async function drillTable(code) {
 /** Exports a drill-down list and reads the CSV back: header and rows, as cells. */
 async function drillCsv(code) {
   for (const n of readdirSync(saveDir)) rmSync(join(saveDir, n));
-  await (await browser.$(`[data-testid="rentree-drill"][data-code="${code}"] [data-testid="rentree-export"]`)).click();
+  const button = await browser.$(`[data-testid="rentree-drill"][data-code="${code}"] [data-testid="rentree-export"]`);
+  await button.scrollIntoView();
+  await button.click();
   await browser.waitUntil(() => readdirSync(saveDir).some((n) => n.endsWith('.csv')), { timeout: 10000, timeoutMsg: `no CSV saved for ${code}` });
   const bytes = readFileSync(join(saveDir, readdirSync(saveDir).find((n) => n.endsWith('.csv'))));
   assert.deepEqual([...bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf], 'UTF-8 BOM');
-  // No cell of these lists holds ';', '"' or a line break: a plain split reads them.
-  return bytes.toString('utf8').slice(1).split('\r\n').filter(Boolean).map((l) => l.split(';'));
+  return parseCsv(bytes.toString('utf8').slice(1));
+}
+
+/** Excel's CSV as written: ';' between cells, CRLF, quoted cells with "" inside. */
+function parseCsv(text) {
+  const rows = [];
+  let row = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') { cell += '"'; i += 1; } else if (c === '"') quoted = false; else cell += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ';') { row.push(cell); cell = ''; } else if (c === '\r' && text[i + 1] === '\n') { row.push(cell); rows.push(row); row = []; cell = ''; i += 1; } else cell += c;
+  }
+  if (cell || row.length) { row.push(cell); rows.push(row); }
+  return rows;
 }
 
 const RAW = /\[object Object\]|undefined|NaN|null|[{}]|^\[|\b[A-Z]{2,4}\d{3,}/;
@@ -87,6 +109,17 @@ async function reopen() {
 test('July → September: the checks turn green as the work is done', async () => {
   await (await byTestId('nav-rentree')).click();
   await (await byTestId('rentree-dashboard')).waitForExist({ timeout: 20000 });
+
+  // Today, on an establishment created today: the date reads jj/mm/aaaa, and
+  // the steps due before today (before Préau knew the establishment) are not late.
+  const now = new Date();
+  const pad = (n) => String(n).padStart(2, '0');
+  assert.equal(await (await byTestId('rentree-date')).getValue(), `${pad(now.getDate())}/${pad(now.getMonth() + 1)}/${now.getFullYear()}`);
+  assert.equal((await browser.$$('[data-testid="rentree-step-late"]')).length, 0, 'nothing is late on the first day');
+  if (now > new Date(2026, 6, 10)) {
+    assert.ok((await browser.$$('[data-testid="rentree-step-before"]')).length > 0, 'the steps due before are said to be');
+  }
+  await browser.saveScreenshot(join(SCREENSHOTS, 'rentree-today.png'));
 
   // July, nothing imported: SIECLE is to do, and counting nothing is not a success.
   await on('2026-07-05');
@@ -127,6 +160,10 @@ test('July → September: the checks turn green as the work is done', async () =
       assert.ok(list.rows.every((r) => /^[a-zàâçéèêëîïôûù' ()…-]+$/.test(r[3])), `links in words: ${list.rows.map((r) => r[3])}`);
     }
     assert.deepEqual(await drillCsv(code), [list.headers, ...list.rows], `${code}: the CSV says what the window shows`);
+    if (read === 0) {
+      await (await browser.$(`[data-testid="rentree-drill"][data-code="${code}"]`)).scrollIntoView();
+      await browser.saveScreenshot(join(SCREENSHOTS, 'rentree-drill.png'));
+    }
     read += 1;
   }
   assert.ok(read > 0, `the demo has responsables to list (${pairs})`);

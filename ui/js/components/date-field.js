@@ -26,10 +26,12 @@ export function dateField({ id, label, value, testid, required = false }) {
     value: value ? formatDate(value) : '',
     dataset: { testid: testid || id },
   });
-  const error = h('span', { id: errorId, class: 'field-error', role: 'alert', hidden: true });
-  const element = h('p', { class: 'field field--date' },
-    h('label', { for: id }, label), ' ', input, ' ',
-    h('span', { id: hintId, class: 'muted' }, t('date.hint')), ' ', error);
+  // Label, hint, error, control: the order of every form field here.
+  const error = h('p', { id: errorId, class: 'field__error', role: 'alert', hidden: true });
+  const element = h('div', { class: 'field field--date' },
+    h('label', { for: id }, label),
+    h('p', { id: hintId, class: 'field__hint' }, t('date.hint')),
+    error, input);
 
   const show = (message) => {
     error.textContent = message || '';

@@ -172,7 +172,7 @@ export default {
                   ` ${ch.label} : `, h('strong', {}, formatNumber(ch.count)),
                   ch.ok ? '' : h('span', { class: 'muted' }, ` — ${ch.todo} `),
                   ch.ok ? '' : h('a', { href: `#/${ch.route}`, class: 'no-print' }, t('rentree.open')),
-                  ch.items.length ? drill(ctx.api, uai, ch) : '')))
+                  ch.list.rows.length ? drill(ctx.api, uai, ch) : '')))
                 : '',
               h('div', { class: 'step__edit no-print' },
                 h('p', {}, h('label', { for: statusId }, t('rentree.statusVisible')), ' ', select),
