@@ -174,6 +174,15 @@ test('July → September: the checks turn green as the work is done', async () =
   await on('2026-08-20');
   assert.equal(await ok('EMBARGO_DATES'), false);
   assert.equal(await ok('PRONOTE_VERSION'), false);
+  // A date that does not exist is refused next to its field, in words, and nothing is saved.
+  await browser.execute(() => { document.getElementById('rentree-embargo-pupils').value = '31/02/2026'; });
+  await (await byTestId('rentree-save-settings')).click();
+  const refused = await browser.$('#rentree-embargo-pupils-error');
+  await refused.waitForDisplayed({ timeoutMsg: 'no message next to the field' });
+  assert.match(await refused.getText(), /Ouverture de l'ENT aux élèves le.*31\/02\/2026.*jj\/mm\/aaaa/);
+  assert.equal(await browser.execute(() => document.activeElement.id), 'rentree-embargo-pupils', 'the field takes the focus');
+  assert.equal(await ok('EMBARGO_DATES'), false);
+
   // Dates typed jj/mm/aaaa; the rentrée is followed since July (the store was created today).
   await browser.execute(() => {
     const set = (id, v) => { document.getElementById(id).value = v; };

@@ -96,7 +96,7 @@ export default {
       const pupils = dateField({ id: 'rentree-embargo-pupils', label: t('rentree.embargoPupils'), value: s.embargo_pupils });
       const parents = dateField({ id: 'rentree-embargo-parents', label: t('rentree.embargoParents'), value: s.embargo_parents });
       const version = h('input', { type: 'text', id: 'rentree-pronote-version', value: s.pronote_version || '', dataset: { testid: 'rentree-pronote-version' } });
-      const versionP = h('p', {}, h('label', { for: 'rentree-pronote-version' }, t('rentree.pronoteVersion')), ' ', version);
+      const versionP = h('div', { class: 'field field--short' }, h('label', { for: 'rentree-pronote-version' }, t('rentree.pronoteVersion')), version);
       const end = dateField({ id: 'rentree-end', label: t('rentree.endOfYear'), value: s.end_of_year });
       const since = dateField({ id: 'rentree-since', label: t('rentree.followedSince'), value: s.followed_since });
       const noPronote = h('input', { type: 'checkbox', id: 'rentree-no-pronote', checked: s.no_pronote ? '' : null });
