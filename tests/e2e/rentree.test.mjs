@@ -22,6 +22,8 @@ const file = (name) => join(files, name);
 
 before(async () => {
   ws = workspace('preau-e2e-rentree-');
+  // The system's locale must not decide how dates read or are typed.
+  Object.assign(ws.env, { LANG: 'C', LC_ALL: 'C' });
   files = join(ws.dataDir, 'demo-files');
   execFileSync(CLI_BIN, ['--data-dir', join(ws.dataDir, 'demo'), 'demo', '--uai', UAI, '--kind', 'college', '--seed', '14', '--out', files], { env: ws.env });
   // The establishment exists with its structures; nothing else is imported yet.

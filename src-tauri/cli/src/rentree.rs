@@ -46,7 +46,12 @@ pub fn check(dir: Option<PathBuf>, raw_uai: &str, date: Option<&str>, json: bool
             Status::SansObjet => "sans objet",
         };
         let late = if s.late { " — EN RETARD" } else { "" };
-        print_line(&format!("[{}] {} — {status} (échéance {}){late}", s.period.code(), s.title, s.due))?;
+        print_line(&format!(
+            "[{}] {} — {status} (échéance {}){late}",
+            s.period.code(),
+            s.title,
+            rentree::list::date(&s.due)
+        ))?;
         for c in &s.checks {
             let mark = if c.ok {
                 "ok"

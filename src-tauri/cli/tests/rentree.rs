@@ -19,6 +19,10 @@ fn the_checklist_follows_the_date_and_the_data() {
     assert_eq!(cli(d, TOKEN, &["demo", "--uai", UAI, "--kind", "college", "--seed", "3"]).status.code(), Some(0));
     let (code, steps) = check(d, "2026-07-05");
     assert_eq!(code, Some(1), "blocking checks fail: exit 1");
+    // Read by a person: dates jj/mm/aaaa.
+    let text = cli(d, TOKEN, &["check", "rentree", "--uai", UAI, "--date", "2026-07-05"]);
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("(échéance 10/07/2026)") && !text.contains("2026-07-10"), "{text}");
     assert_eq!(steps.len(), 12);
     for s in &steps {
         for key in ["step", "period", "status", "due", "checks"] {
