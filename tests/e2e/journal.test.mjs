@@ -116,6 +116,9 @@ test('each entry reads as a sentence, its details in words, nothing sideways', a
   const applied = list.find((e) => e.action === 'MATCH_APPLIED');
   assert.match(applied.sentence, /^Application de \d[\d\s\u202f]* rapprochements de comptes, par /u);
   assert.deepEqual(applied.details.find(([k]) => k === 'Depuis'), ['Depuis', "l'application"]);
+  const step = list.find((e) => e.action === 'RENTREE_STEP');
+  assert.match(step.sentence, /^Étape « Archivage de mi-juillet .* » notée « fait », par /u, 'the step named by its title');
+  assert.ok(step.details.some(([k, v]) => k === 'Note' && v === 'constaté le 16/07'), JSON.stringify(step.details));
   const imported = list.find((e) => e.action === 'IMPORT');
   assert.match(imported.sentence, /^Import de \d+ fichiers, par /);
 

@@ -42,7 +42,10 @@ const PARAMS = {
   GROUP_MEMBERS_ADDED: (d) => ({ people: count('people', d.people) }),
   GROUP_MEMBERS_REMOVED: (d) => ({ people: count('people', d.people) }),
   GROUP_EVALUATED: (d) => ({ entrants: count('entrants', d.entrants), sortants: count('sortants', d.sortants) }),
-  RENTREE_STEP: (d) => ({ status: d.status ? t(`rentree.status.${d.status}`) : t('rentree.auto').toLowerCase() }),
+  RENTREE_STEP: (d) => ({
+    step: d.title ? t('journal.theStep', { title: d.title }) : t('journal.aStep'),
+    status: d.status ? t(`rentree.status.${d.status}`) : t('rentree.auto').toLowerCase(),
+  }),
   YEAR_TRANSITION: (d) => ({ from: `${d.from_year}-${Number(d.from_year) + 1}`, to: `${d.to_year}-${Number(d.to_year) + 1}` }),
 };
 

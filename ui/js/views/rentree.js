@@ -56,6 +56,12 @@ export default {
     const transition = h('section', { class: 'no-print', 'aria-labelledby': 'rentree-transition-title', dataset: { testid: 'rentree-transition' } });
     root.append(h('div', { class: 'toolbar no-print' }, asOf.element, print), status, body, transition);
 
+    const focusOn = (selector) => {
+      const el = root.querySelector(selector);
+      if (!el) return;
+      el.setAttribute('tabindex', '-1');
+      el.focus();
+    };
     const fail = (err) => {
       clear(status);
       status.append(errorBox(err, 'rentree-error'));
@@ -125,6 +131,7 @@ export default {
           });
           announce(t('rentree.settingsSaved'));
           await draw();
+          focusOn('#rentree-settings-title');
         } catch (err) {
           fail(err);
         }
@@ -154,6 +161,8 @@ export default {
                 await ctx.api.rentreeSetStep(uai, st.step, select.value, note.value);
                 announce(t('rentree.stepSaved'));
                 await draw();
+                // The view is drawn again: the eye goes back to the step just saved.
+                focusOn(`[data-testid="rentree-step"][data-step="${st.step}"] h3`);
               } catch (err) {
                 fail(err);
               }

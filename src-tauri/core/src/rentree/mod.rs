@@ -212,6 +212,11 @@ pub fn checklist(facts: &Facts, states: &std::collections::BTreeMap<String, Step
         .collect()
 }
 
+/// A step's title by its code.
+pub fn step_title(code: &str) -> Option<&'static str> {
+    STEPS.iter().find(|d| d.code == code).map(|d| d.title)
+}
+
 /// Whether a blocking check fails anywhere (the CLI's exit 1).
 pub fn blocked(steps: &[Step]) -> bool {
     steps.iter().filter(|s| s.status != Status::SansObjet).any(|s| s.checks.iter().any(|c| c.blocking && !c.ok))

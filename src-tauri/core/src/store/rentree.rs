@@ -103,7 +103,9 @@ impl Store {
             &tx,
             actor,
             "RENTREE_STEP",
-            &serde_json::json!({ "step": code, "status": status, "note": note }),
+            &serde_json::json!({
+                "step": code, "title": crate::rentree::step_title(code), "status": status, "note": note
+            }),
         )?;
         tx.commit().map_err(sql("rentrée"))
     }
