@@ -56,8 +56,8 @@ async function on(date) {
     el.dispatchEvent(new Event('change'));
   }, fr(date));
   await browser.waitUntil(async () => (await input.getValue()) === fr(date), { timeout: 5000 });
-  await browser.pause(300);
-  await (await byTestId('rentree-dashboard')).waitForExist({ timeout: 15000 });
+  // The checklist drawn for that date, not the one before.
+  await (await browser.$(`[data-testid="rentree-dashboard"][data-date="${date}"]`)).waitForExist({ timeout: 15000 });
 }
 
 /** A drill-down list: opened, its column titles and its rows' cells as shown. */

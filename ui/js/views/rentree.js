@@ -76,7 +76,7 @@ export default {
       const due = c.steps.filter((s) => s.current && !['fait', 'sans_objet'].includes(s.status));
       const codes = [...new Set(c.history.flatMap(([, m]) => Object.keys(m)))].sort();
       const max = Math.max(1, ...c.history.flatMap(([, m]) => Object.values(m)));
-      body.append(h('section', { class: 'dashboard', 'aria-labelledby': 'rentree-dash-title', dataset: { testid: 'rentree-dashboard' } },
+      body.append(h('section', { class: 'dashboard', 'aria-labelledby': 'rentree-dash-title', dataset: { testid: 'rentree-dashboard', date: c.today } },
         h('h2', { id: 'rentree-dash-title' }, t('rentree.dashboard', { year: c.year, next: c.year + 1 })),
         h('p', { dataset: { testid: 'rentree-progress-text' } }, tn('rentree.progress', c.done, { total: formatNumber(c.total) })),
         h('progress', { max: String(c.total), value: String(c.done), 'aria-label': t('rentree.progressLabel') }),
