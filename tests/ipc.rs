@@ -1071,7 +1071,25 @@ fn the_rentree_checklist_answers_for_a_date_through_ipc() {
     assert_eq!((c["period"].as_str(), c["total"].as_u64()), (Some("aout"), Some(12)));
     let embargo = c["steps"].as_array().unwrap().iter().find(|s| s["step"] == "BLOCAGE_ACCES").unwrap().clone();
     assert_eq!((embargo["status"].as_str(), embargo["current"].as_bool()), (Some("a_faire"), Some(true)));
-    let settings = json!({ "embargo_pupils": "2026-09-01", "embargo_parents": "2026-09-02", "pronote_version": null, "end_of_year": null, "no_pronote": true });
+    // Every drill-down list comes readable: titled columns, rows of text as wide as the titles.
+    for step in c["steps"].as_array().unwrap() {
+        for check in step["checks"].as_array().unwrap() {
+            assert!(check.get("items").is_none(), "no raw items: {check}");
+            let columns = check["list"]["columns"].as_array().expect("columns");
+            assert!(!columns.is_empty() && columns.iter().all(Value::is_string), "{check}");
+            for row in check["list"]["rows"].as_array().expect("rows") {
+                let row = row.as_array().expect("row");
+                assert!(row.len() == columns.len() && row.iter().all(Value::is_string), "{check}");
+            }
+        }
+    }
+    // Created today: August's steps were due before Préau followed this rentrée, so none is late in December.
+    let december = sh.invoke("rentree_checklist", json!({ "uai": u, "date": "2026-12-07" })).unwrap();
+    let created = chrono::Local::now().date_naive();
+    if created > chrono::NaiveDate::from_ymd_opt(2026, 9, 20).unwrap() {
+        assert!(december["steps"].as_array().unwrap().iter().all(|s| s["late"] == false), "{december}");
+    }
+    let settings = json!({ "embargo_pupils": "2026-09-01", "embargo_parents": "2026-09-02", "pronote_version": null, "end_of_year": null, "no_pronote": true, "followed_since": "2026-07-01" });
     sh.invoke("rentree_set_settings", json!({ "uai": u, "settings": settings })).expect("settings");
     sh.invoke("rentree_set_step", json!({ "uai": u, "step": "ARCHIVAGE", "status": "fait", "note": "vu" }))
         .expect("step");
@@ -1080,6 +1098,11 @@ fn the_rentree_checklist_answers_for_a_date_through_ipc() {
     assert_eq!(step("BLOCAGE_ACCES")["status"], "fait");
     assert_eq!(step("IDENTIFIANTS_PRONOTE")["status"], "sans_objet");
     assert_eq!((step("ARCHIVAGE")["status"].as_str(), step("ARCHIVAGE")["note"].as_str()), (Some("fait"), Some("vu")));
+    assert_eq!(c["settings"]["followed_since"], "2026-07-01");
+    let december = sh.invoke("rentree_checklist", json!({ "uai": u, "date": "2026-12-07" })).unwrap();
+    let late =
+        |code: &str| december["steps"].as_array().unwrap().iter().find(|s| s["step"] == code).unwrap()["late"].clone();
+    assert_eq!(late("SIECLE_VERIFIE"), true, "followed since July: July's step is late in December");
     let bad = json!({ "embargo_pupils": "01/09/2026", "embargo_parents": null, "pronote_version": null, "end_of_year": null, "no_pronote": false });
     assert_eq!(error_code(sh.invoke("rentree_set_settings", json!({ "uai": u, "settings": bad }))), "RENTREE_DATE");
     let preview = sh.invoke("rentree_transition_preview", json!({ "uai": u })).expect("preview");
