@@ -315,5 +315,7 @@ test('every action answers under its buttons; the typed address is tested; a tok
   assert.equal(await journalConfigured(), configuredBefore + 1);
   await (await byTestId('nav-synchronisation')).click();
   await (await byTestId('sync-server')).waitForExist({ timeout: 15000 });
+  // No token kept for this server: the one at hand is the environment's, and said so.
+  assert.match(await (await browser.$('label[for="sync-token"]')).getText(), /PREAU_SCIM_TOKEN/);
   await browser.saveScreenshot(join(SCREENSHOTS, 'sync-configured.png'));
 });

@@ -207,3 +207,72 @@ fn a_bulk_answer_without_bulk_ids_confirms_nothing() {
         "{pushed}"
     );
 }
+
+/// `preau-cli` with `input` on its standard input and no keychain reachable.
+fn cli_with_input(d: &Path, args: &[&str], input: &str) -> std::process::Output {
+    use std::io::Write;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_preau-cli"))
+        .arg("--data-dir")
+        .arg(d)
+        .args(args)
+        .env("PREAU_DB_KEY", KEY)
+        .env_remove("PREAU_SCIM_TOKEN")
+        .env_remove("PREAU_DATA_DIR")
+        // No Secret Service on this bus: the keychain cannot keep anything.
+        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/preau-test-bus")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn the_token_never_travels_on_the_command_line_nor_in_the_address() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    assert_eq!(cli(d, TOKEN, &["demo", "--uai", UAI, "--kind", "college", "--seed", "2"]).status.code(), Some(0));
+    let configured =
+        || store_of(d, UAI).audit_entries(1000).unwrap().iter().filter(|e| e.action == "SYNC_CONFIGURED").count();
+
+    // A token given as an argument is refused: it would stay in `ps` and the shell's history.
+    let o = cli(
+        d,
+        TOKEN,
+        &["sync", "configure", "--uai", UAI, "--url", "https://ent.example.fr/v2", "--token", "jeton-en-clair"],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    // Credentials in the address: refused, never repeated, never journaled.
+    let o = cli(d, TOKEN, &["sync", "configure", "--uai", UAI, "--url", "https://admin:s3cret@ent.example.fr/v2"]);
+    fails_with(&o, "SYNC_BAD_URL");
+    assert!(!String::from_utf8_lossy(&o.stderr).contains("s3cret"));
+    assert_eq!(store_of(d, UAI).sync_url().unwrap(), None);
+    assert_eq!(configured(), 0);
+
+    // The token read from standard input; no keychain to keep it: nothing saved.
+    let o = cli_with_input(
+        d,
+        &["sync", "configure", "--uai", UAI, "--url", "https://ent.example.fr/v2", "--token"],
+        "jeton-lu\n",
+    );
+    fails_with(&o, "SYNC_TOKEN_NOT_SAVED");
+    assert!(!String::from_utf8_lossy(&o.stderr).contains("jeton-lu"));
+    assert_eq!(store_of(d, UAI).sync_url().unwrap(), None, "no address kept");
+    assert_eq!(configured(), 0, "nothing journaled");
+    // An empty answer saves nothing either.
+    fails_with(
+        &cli_with_input(d, &["sync", "configure", "--uai", UAI, "--url", "https://ent.example.fr/v2", "--token"], "\n"),
+        "SYNC_TOKEN_READ",
+    );
+    assert_eq!(configured(), 0);
+    // The address alone is kept.
+    assert_eq!(
+        cli(d, TOKEN, &["sync", "configure", "--uai", UAI, "--url", "https://ent.example.fr/v2"]).status.code(),
+        Some(0)
+    );
+    assert_eq!(configured(), 1);
+    let audit = store_of(d, UAI).audit_entries(1000).unwrap();
+    assert!(audit.iter().all(|e| !e.detail.contains("s3cret") && !e.detail.contains("jeton")));
+}

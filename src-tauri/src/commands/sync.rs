@@ -17,6 +17,8 @@ pub struct Overview {
     pub server: Option<String>,
     /// Whether a token is at hand (keychain or environment).
     pub token: bool,
+    /// Whether that token is the environment's (`PREAU_SCIM_TOKEN`), none being kept for this server.
+    pub token_from_env: bool,
     pub pending: Vec<OutboxChange>,
     /// Each conflict with its base, mine and theirs side by side.
     pub conflicts: Vec<sync::ConflictView>,
@@ -37,8 +39,13 @@ pub async fn sync_overview(state: State<'_, AppState>, uai: String) -> Result<Ov
         let store = open(st, &uai)?;
         let (conflicts, pending): (Vec<_>, Vec<_>) = store.outbox()?.into_iter().partition(|c| c.state == "conflict");
         let server = store.sync_url()?;
+        let kept = server.as_deref().is_some_and(|url| {
+            st.secrets().get(&sync::token_name(&uai, url)).ok().flatten().is_some_and(|t| !t.trim().is_empty())
+        });
+        let token = server.as_deref().is_some_and(|url| sync::token(st.secrets(), &uai, url).is_ok());
         Ok(Overview {
-            token: server.as_deref().is_some_and(|url| sync::token(st.secrets(), &uai, url).is_ok()),
+            token,
+            token_from_env: token && !kept,
             server,
             pending,
             conflicts: conflicts.iter().filter_map(sync::conflict_view).collect(),

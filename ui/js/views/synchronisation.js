@@ -136,7 +136,7 @@ export default {
           };
         }),
       );
-      const tokenLabel = !o.server ? t('sync.token') : o.token ? t('sync.tokenKnown') : t('sync.tokenMissing');
+      const tokenLabel = !o.server ? t('sync.token') : o.token_from_env ? t('sync.tokenFromEnv') : o.token ? t('sync.tokenKnown') : t('sync.tokenMissing');
       body.append(
         h('section', { 'aria-labelledby': 'sync-server-title', dataset: { testid: 'sync-server' } },
           h('h2', { id: 'sync-server-title' }, t('sync.server')),
