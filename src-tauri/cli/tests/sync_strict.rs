@@ -276,3 +276,27 @@ fn the_token_never_travels_on_the_command_line_nor_in_the_address() {
     let audit = store_of(d, UAI).audit_entries(1000).unwrap();
     assert!(audit.iter().all(|e| !e.detail.contains("s3cret") && !e.detail.contains("jeton")));
 }
+
+#[test]
+fn without_bulk_a_taken_login_is_named_too_and_the_rest_is_published() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let peer = start_peer_with(true, Some(&config(d, true)));
+    demo_of(d, UAI, 4, &peer.url);
+    let (accounts, groups) = ours(d, UAI);
+    let taken = &accounts[3];
+    let squatter = json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+        "userName": taken.login.to_uppercase(),
+        "externalId": "ailleurs-2",
+    });
+    assert_eq!(http(&peer, "POST", "/v2/Users", Some(&squatter)).0, 201);
+    let o = cli(d, TOKEN, &["sync", "publish", "--uai", UAI, "--json"]);
+    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
+    let published = stdout_json(&o);
+    let refused = published["refused"].as_array().unwrap();
+    assert_eq!((refused.len(), refused[0]["external_id"].as_str()), (1, Some(taken.id.as_str())), "{published}");
+    assert!(refused[0]["proposed_login"].is_string(), "{published}");
+    assert_eq!(published["users_created"].as_u64(), Some(accounts.len() as u64 - 1));
+    assert_eq!(published["groups_created"].as_u64(), Some(groups as u64));
+}

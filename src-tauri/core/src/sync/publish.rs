@@ -197,9 +197,7 @@ async fn create_all(
             match client.post(endpoint, b).await {
                 Ok(_) => created += 1,
                 // This resource refused (invalid, taken…): the others still go.
-                Err(SyncError::Http { status, detail, .. })
-                    if (400..500).contains(&status) && status != 401 && status != 403 =>
-                {
+                Err(SyncError::Http { status, detail, .. }) if matches!(status, 400 | 409 | 413 | 422) => {
                     refusals.push(refused(resource, b, status, None, &detail))
                 }
                 Err(e) => return Err(e),
