@@ -67,9 +67,15 @@ export default {
     const status = h('div', { class: 'sync-result', tabindex: '-1', dataset: { testid: 'sync-result' } });
     const body = h('div', {}, h('p', { class: 'loading' }, t('app.loading')));
     root.append(body);
+    // The button that asked (the very one while it is shown, else the one
+    // with its test id after a redraw, else « Enregistrer »).
     let anchor = null;
+    let asker = null;
     const place = () => {
-      const button = (anchor && body.querySelector(`[data-testid="${anchor}"]`)) || body.querySelector('[data-testid="sync-save"]');
+      const button =
+        (asker && asker.isConnected && asker) ||
+        (anchor && body.querySelector(`[data-testid="${anchor}"]`)) ||
+        body.querySelector('[data-testid="sync-save"]');
       const bar = button && button.closest('.toolbar');
       if (bar) bar.after(status);
       else body.prepend(status);
@@ -90,6 +96,7 @@ export default {
     const busy = async (button, label, work) => {
       const text = button.textContent;
       anchor = button.dataset.testid;
+      asker = button;
       button.disabled = true;
       button.textContent = label;
       clear(status);
