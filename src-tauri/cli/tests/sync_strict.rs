@@ -300,3 +300,37 @@ fn without_bulk_a_taken_login_is_named_too_and_the_rest_is_published() {
     assert_eq!(published["users_created"].as_u64(), Some(accounts.len() as u64 - 1));
     assert_eq!(published["groups_created"].as_u64(), Some(groups as u64));
 }
+
+#[test]
+fn a_change_the_server_refuses_is_named_and_the_others_are_sent() {
+    let peer = peer();
+    let strict = strict_server(&peer.url, Strict { refuse: Some("REFUSE-"), ..Strict::default() });
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    demo_pointing_at(d, 10, &strict.url);
+    ok_json(&cli(d, TOKEN, &["sync", "publish", "--uai", UAI, "--json"]));
+    ok_json(&cli(d, TOKEN, &["sync", "pull", "--uai", UAI, "--json"]));
+    let (accounts, _) = ours(d, UAI);
+    // Several Bulk requests' worth; one change among them the server refuses.
+    let fine: Vec<String> = accounts.iter().take(350).map(|a| a.id.clone()).collect();
+    assert_eq!(queue_links(d, &fine[..10], "OKA-"), 10);
+    assert_eq!(queue_links(d, &accounts[400..401].iter().map(|a| a.id.clone()).collect::<Vec<_>>(), "REFUSE-"), 1);
+    assert_eq!(queue_links(d, &fine[10..], "OKB-"), 340);
+    let o = cli(d, TOKEN, &["sync", "push", "--uai", UAI, "--json"]);
+    fails_with(&o, "SYNC_REFUSED");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains(&accounts[400].id) && err.contains(&accounts[400].login), "named: {err}");
+    // Only the refused one waits; every other reached the server.
+    let waiting = open(d).outbox().unwrap();
+    assert_eq!(waiting.len(), 1, "{waiting:?}");
+    assert_eq!(waiting[0].target, accounts[400].id);
+    for a in [&fine[0], &fine[200], &fine[349]] {
+        let (_, body) =
+            http(&peer, "GET", &format!("/v2/Users?filter={}", url_encode(&format!("externalId eq \"{a}\""))), None);
+        let user = serde_json::from_str::<Value>(&body).unwrap()["Resources"][0].clone();
+        assert!(
+            user[preau_core::sync::ENT_USER]["pronoteId"].as_str().is_some_and(|v| v.starts_with("OK")),
+            "{a}: {user}"
+        );
+    }
+}

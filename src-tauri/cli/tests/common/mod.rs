@@ -315,6 +315,8 @@ pub struct Strict {
     /// The first PATCH that adds members to a group is applied, then its
     /// answer lost (the connection closed without a word).
     pub lose_first_member_add: bool,
+    /// A write whose body holds this text is refused (400 `invalidValue`).
+    pub refuse: Option<&'static str>,
 }
 
 /// A stricter SCIM server than the peer, made of the peer and a proxy of
@@ -480,6 +482,10 @@ pub fn strict_server(upstream: &str, strict: Strict) -> StrictServer {
                 // One write, as the strict server takes it.
                 let write = |method: &str, path: &str, headers: &[(String, String)], body: &str| -> Option<Answer> {
                     let parsed: Value = serde_json::from_str(body).unwrap_or(Value::Null);
+                    if strict.refuse.is_some_and(|r| method != "GET" && body.contains(r)) {
+                        invalid.fetch_add(1, Ordering::SeqCst);
+                        return Some((400, Vec::new(), invalid_value("valeur refusée par ce serveur")));
+                    }
                     if method == "POST" || method == "PUT" {
                         let wrong = undeclared(&schemas, &parsed);
                         if !wrong.is_empty() {

@@ -47,6 +47,10 @@ pub enum SyncError {
     SchemaMissing { schema: String },
     #[error("le serveur ENT a répondu {status} à {what} : {detail}")]
     Http { status: u16, what: String, detail: String },
+    #[error(
+        "le serveur ENT a refusé {count} modification(s), restées en attente (les autres ont été envoyées) : {list}"
+    )]
+    Refused { count: usize, list: String },
     #[error("réponse illisible du serveur ENT ({what}) : {message}")]
     BadResponse { what: String, message: String },
     #[error("aucune population locale pour {uai} : importez ou générez d'abord l'établissement")]
@@ -70,6 +74,7 @@ impl ErrorCode for SyncError {
             SyncError::SchemaMissing { .. } => "SYNC_SCHEMA_MISSING",
             SyncError::Http { .. } => "SYNC_HTTP",
             SyncError::BadResponse { .. } => "SYNC_BAD_RESPONSE",
+            SyncError::Refused { .. } => "SYNC_REFUSED",
             SyncError::NoPopulation { .. } => "SYNC_NO_POPULATION",
             SyncError::Store(e) => e.code(),
             SyncError::Secret(_) => "SECRET_UNAVAILABLE",

@@ -818,6 +818,8 @@ pub async fn push(
     progress(done, total);
 
     let mut failure = None;
+    // Changes the server refused (invalid, taken…): named, left waiting; the others go on.
+    let mut refused: Vec<String> = Vec::new();
     for mut wave in waves {
         if cancelled() {
             break;
@@ -864,6 +866,20 @@ pub async fn push(
                         }
                     }
                     Outcome::Gone => out.missing += n,
+                    Outcome::Failed(SyncError::Http { status: status @ (400 | 409 | 413 | 422), detail, .. }) => {
+                        let name =
+                            u.at.body.as_ref().and_then(|b| b["userName"].as_str().or(b["displayName"].as_str()));
+                        let what = match name {
+                            Some(name) => format!("{} « {name} » ({})", u.resource, u.target),
+                            None => format!("{} {}", u.resource, u.target),
+                        };
+                        refused.push(if detail.is_empty() {
+                            format!("{what} : {status}")
+                        } else {
+                            format!("{what} : {status}, {detail}")
+                        });
+                        continue;
+                    }
                     Outcome::Failed(e) => {
                         failure.get_or_insert(e);
                         continue;
@@ -885,6 +901,9 @@ pub async fn push(
     }
     if let Some(e) = failure {
         return Err(e);
+    }
+    if !refused.is_empty() {
+        return Err(SyncError::Refused { count: refused.len(), list: refused.join(" ; ") });
     }
     out.remaining = store.outbox_len()?;
     Ok(out)
