@@ -64,6 +64,9 @@ pub struct DialogOverride {
 }
 
 pub const TEST_PICK_ENV: &str = "PREAU_TEST_PICK";
+/// End-to-end tests: `memory` stands an in-memory keychain in for the OS
+/// one, `none` a session without any keychain.
+pub const TEST_KEYCHAIN_ENV: &str = "PREAU_TEST_KEYCHAIN";
 pub const TEST_SAVE_ENV: &str = "PREAU_TEST_SAVE";
 
 /// Whether this build answers the file dialogs from `PREAU_TEST_PICK` /
@@ -122,8 +125,14 @@ impl AppState {
     /// OS keychain (with `PREAU_DB_KEY` taking precedence).
     pub fn from_env() -> AppState {
         let data_dir = store::data_dir_from_env().map_err(IpcError::from);
-        let (secrets, keychain_ok): (Box<dyn SecretStore>, bool) = match secrets::KeychainSecrets::open() {
-            Ok(k) => (Box::new(k), true),
+        let stand_in = std::env::var(TEST_KEYCHAIN_ENV).ok();
+        let opened = match stand_in.as_deref() {
+            Some("memory") => Ok(Box::new(secrets::MemorySecrets::new()) as Box<dyn SecretStore>),
+            Some("none") => Err(SecretError::Unavailable(format!("aucun trousseau ({TEST_KEYCHAIN_ENV}=none)"))),
+            _ => secrets::KeychainSecrets::open().map(|k| Box::new(k) as Box<dyn SecretStore>),
+        };
+        let (secrets, keychain_ok): (Box<dyn SecretStore>, bool) = match opened {
+            Ok(k) => (k, true),
             Err(e) => {
                 if std::env::var_os(secrets::DB_KEY_ENV).is_none() {
                     eprintln!(

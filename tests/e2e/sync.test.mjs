@@ -6,14 +6,21 @@
 // readable, the push — and the links read back from the server. One account
 // is changed on the server meanwhile: its conflict is shown three ways,
 // merged in the window, pushed, and the merge read back.
+//
+// Then, for a second establishment with no server yet and no keychain in the
+// session: every action answers right under its buttons, announced and
+// focused; « Tester la connexion » tries what is typed, saved or not; a token
+// the keychain cannot keep saves nothing (no address, no journal entry).
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
+import http from 'node:http';
 import { join } from 'node:path';
 import { SCREENSHOTS, digits, uaiFromDigits, workspace, startApp, startPeer } from './harness.mjs';
 
 const UAI = uaiFromDigits('0999001');
+const OTHER = uaiFromDigits('0999002');
 const EXT = 'urn:preau:scim:schemas:extension:ent:1.0:User';
 
 let ws;
@@ -21,11 +28,44 @@ let app;
 let peer;
 let browser;
 let byTestId;
+let slow;
+
+/** The peer behind a pause of `ms` per request, to see the view while it waits. */
+function slowProxy(target, ms) {
+  const base = new URL(target);
+  const server = http.createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () =>
+      setTimeout(async () => {
+        try {
+          const up = await fetch(`${base.origin}${req.url}`, {
+            method: req.method,
+            headers: { authorization: req.headers.authorization || '', 'content-type': 'application/scim+json' },
+            body: ['GET', 'HEAD'].includes(req.method) ? undefined : Buffer.concat(chunks),
+          });
+          const text = await up.text();
+          res.writeHead(up.status, { 'content-type': 'application/scim+json' });
+          res.end(text);
+        } catch {
+          res.destroy();
+        }
+      }, ms),
+    );
+  });
+  return new Promise((ok) =>
+    server.listen(0, '127.0.0.1', () => ok({ url: `http://127.0.0.1:${server.address().port}/v2`, stop: () => server.close() })),
+  );
+}
 
 before(async () => {
   peer = await startPeer();
   ws = workspace('preau-e2e-sync-');
   ws.env.PREAU_SCIM_TOKEN = peer.token;
+  // A session without any keychain: a token typed in the window cannot be kept.
+  ws.env.PREAU_TEST_KEYCHAIN = 'none';
+  slow = await slowProxy(peer.url, 1500);
+  ws.cli('demo', '--uai', OTHER, '--kind', 'college', '--seed', '12');
   const out = join(ws.dataDir, 'demo-files');
   ws.cli('demo', '--uai', UAI, '--kind', 'college', '--seed', '11', '--out', out);
   const names = readdirSync(out);
@@ -43,6 +83,7 @@ after(async () => {
   if (app) await app.stop();
   if (ws) ws.cleanup();
   if (peer) peer.stop();
+  if (slow) slow.stop();
 });
 
 async function serverPatch(externalId, path, value) {
@@ -62,7 +103,19 @@ async function serverUser(externalId) {
   return (await res.json()).Resources[0];
 }
 
+/** `uai` chosen in the selector (the webview remembers the last one between runs). */
+async function selectEstablishment(uai) {
+  await (await byTestId('nav-accueil')).click();
+  const select = await byTestId('establishment-select');
+  await select.waitForEnabled();
+  await select.selectByAttribute('value', uai);
+  await browser.waitUntil(async () => (await (await byTestId('establishment-name')).getText()).includes(uai), {
+    timeoutMsg: `home view never showed ${uai}`,
+  });
+}
+
 test('links applied in the window are pushed to the server and read back', async () => {
+  await selectEstablishment(UAI);
   // Apply the engine's automatic links.
   await (await byTestId('nav-rapprochement')).click();
   await (await byTestId('match-session')).waitForExist();
@@ -166,4 +219,103 @@ test('links applied in the window are pushed to the server and read back', async
   const withdrawnTarget = (withdrawn.match(/Compte (\S+)/) || [])[1];
   assert.ok(withdrawnTarget, withdrawn);
   assert.equal(((await serverUser(withdrawnTarget))[EXT] || {}).pronoteId, undefined);
+});
+
+/** Where the view's answer stands: right after the server's buttons, focused, in view; and what was announced. */
+async function answerPlace() {
+  return browser.execute(() => {
+    const result = document.querySelector('[data-testid="sync-result"]');
+    const bar = document.querySelector('[data-testid="sync-save"]').closest('.toolbar');
+    const box = result.getBoundingClientRect();
+    return {
+      underButtons: bar.nextElementSibling === result,
+      focused: document.activeElement === result,
+      inView: box.top >= 0 && box.bottom <= window.innerHeight,
+      announced: document.getElementById('status').textContent,
+      sideways: document.documentElement.scrollWidth > document.documentElement.clientWidth,
+    };
+  });
+}
+
+async function journalConfigured() {
+  await (await byTestId('nav-journal')).click();
+  await browser.waitUntil(async () => (await byTestId('journal-table')).isExisting() || (await byTestId('journal-empty')).isExisting(), {
+    timeoutMsg: 'the journal never showed',
+  });
+  return (await browser.$$('[data-testid="journal-entry"][data-action="SYNC_CONFIGURED"]')).length;
+}
+
+test('every action answers under its buttons; the typed address is tested; a token that cannot be kept saves nothing', async () => {
+  await selectEstablishment(OTHER);
+  const configuredBefore = await journalConfigured();
+
+  // No server yet: said, with what to do.
+  await (await byTestId('nav-synchronisation')).click();
+  await (await byTestId('sync-not-configured')).waitForExist({ timeout: 15000 });
+  assert.equal(await (await byTestId('sync-url')).getValue(), '');
+  assert.equal(await (await byTestId('sync-pull')).isEnabled(), false);
+  await browser.saveScreenshot(join(SCREENSHOTS, 'sync-not-configured.png'));
+
+  // A wrong token typed: the refusal under the buttons, focused and announced.
+  await (await byTestId('sync-url')).setValue(peer.url);
+  await (await byTestId('sync-token')).setValue('mauvais-jeton');
+  await (await byTestId('sync-test')).click();
+  const refused = await byTestId('sync-error');
+  await refused.waitForExist({ timeout: 30000 });
+  assert.equal(await refused.getAttribute('data-code'), 'SYNC_UNAUTHORIZED');
+  let place = await answerPlace();
+  assert.ok(place.underButtons && place.focused && place.inView && !place.sideways, JSON.stringify(place));
+  assert.match(place.announced, /jeton/);
+  assert.doesNotMatch(await refused.getText(), /undefined|\[object|NaN/);
+  await browser.saveScreenshot(join(SCREENSHOTS, 'sync-error.png'));
+
+  // The address as typed, never saved (through a slow relay): « testing », then its answer.
+  await (await byTestId('sync-token')).clearValue();
+  await (await byTestId('sync-url')).setValue(slow.url);
+  await (await byTestId('sync-test')).click();
+  await (await byTestId('sync-waiting')).waitForDisplayed({ timeout: 10000 });
+  assert.match(await (await byTestId('sync-waiting')).getText(), new RegExp(slow.url.replace(/[.]/g, '\\.')));
+  assert.equal(await (await byTestId('sync-test')).isEnabled(), false);
+  await browser.saveScreenshot(join(SCREENSHOTS, 'sync-testing.png'));
+  const ok = await byTestId('sync-test-ok');
+  await ok.waitForExist({ timeout: 30000 });
+  assert.match(await ok.getText(), /pas encore enregistrée/);
+  place = await answerPlace();
+  assert.ok(place.underButtons && place.focused && place.inView, JSON.stringify(place));
+  assert.match(place.announced, /Connexion réussie/);
+  await browser.saveScreenshot(join(SCREENSHOTS, 'sync-test-ok.png'));
+  assert.equal(JSON.parse(ws.cli('sync', 'status', '--uai', OTHER, '--json')).server, null, 'a test saves nothing');
+
+  // A token the keychain cannot keep: nothing saved, nothing journaled.
+  await (await byTestId('sync-url')).setValue(peer.url);
+  await (await byTestId('sync-token')).setValue('jeton-e2e');
+  await (await byTestId('sync-save')).click();
+  const unsaved = await byTestId('sync-error');
+  await browser.waitUntil(async () => (await unsaved.isExisting()) && (await unsaved.getAttribute('data-code')) === 'SYNC_TOKEN_NOT_SAVED', {
+    timeout: 15000,
+    timeoutMsg: 'the token that cannot be kept is not said',
+  });
+  assert.match(await unsaved.getText(), /rien n'a été enregistré/);
+  place = await answerPlace();
+  assert.ok(place.underButtons && place.focused && place.inView && !place.sideways, JSON.stringify(place));
+  await browser.saveScreenshot(join(SCREENSHOTS, 'sync-token-not-saved.png'));
+  assert.equal(JSON.parse(ws.cli('sync', 'status', '--uai', OTHER, '--json')).server, null, 'no address kept');
+  assert.equal(await journalConfigured(), configuredBefore, 'no SYNC_CONFIGURED in the journal');
+
+  // The address alone is saved, and said under the buttons.
+  await (await byTestId('nav-synchronisation')).click();
+  await (await byTestId('sync-url')).waitForExist({ timeout: 15000 });
+  await (await byTestId('sync-url')).setValue(peer.url);
+  await (await byTestId('sync-save')).click();
+  await (await byTestId('sync-saved')).waitForExist({ timeout: 15000 });
+  place = await answerPlace();
+  assert.ok(place.underButtons && place.focused && place.inView, JSON.stringify(place));
+  assert.match(place.announced, /enregistr/);
+  assert.equal(JSON.parse(ws.cli('sync', 'status', '--uai', OTHER, '--json')).server, peer.url);
+  assert.equal(await journalConfigured(), configuredBefore + 1);
+  await (await byTestId('nav-synchronisation')).click();
+  await (await byTestId('sync-server')).waitForExist({ timeout: 15000 });
+  // No token kept for this server: the one at hand is the environment's, and said so.
+  assert.match(await (await browser.$('label[for="sync-token"]')).getText(), /PREAU_SCIM_TOKEN/);
+  await browser.saveScreenshot(join(SCREENSHOTS, 'sync-configured.png'));
 });

@@ -87,7 +87,7 @@ export const api = {
   matchExport: (uai, source) => call('match_export', { uai, source }),
   syncOverview: (uai) => call('sync_overview', { uai }),
   syncConfigure: (uai, url, token) => call('sync_configure', { uai, url, token }),
-  syncTest: (uai) => call('sync_test', { uai }),
+  syncTest: (uai, url, token) => call('sync_test', { uai, url: url || null, token: token || null }),
   syncPull: (uai, onProgress) => call('sync_pull', { uai, channel: channel(onProgress) }),
   /** `onProgress` receives { done, total } after each change sent. */
   syncPush: (uai, onProgress) => call('sync_push', { uai, channel: channel(onProgress) }),

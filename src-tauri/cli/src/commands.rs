@@ -331,25 +331,116 @@ fn sync_client(dir: Option<PathBuf>, raw_uai: &str) -> Result<(Store, preau_core
     let uai = uai(raw_uai)?;
     let store = Store::open(&data_dir(dir)?, &uai, &key()?)?;
     let url = store.sync_url()?.ok_or_else(|| SyncError::NotConfigured { uai: uai.to_string() })?;
-    let token = sync::token(token_secrets().as_ref(), &uai.to_string())?;
+    let token = sync::token(token_secrets().as_ref(), &uai.to_string(), &url)?;
     let client = sync::block_on(sync::Client::connect(&url, &token))??;
     Ok((store, client))
 }
 
-pub fn sync_configure(dir: Option<PathBuf>, raw_uai: &str, url: &str, token: Option<&str>) -> Result<u8, Failure> {
+/// Stands in for a keychain that cannot be opened: saving there fails, so
+/// that nothing is half-saved.
+struct NoKeychain(String);
+
+impl SecretStore for NoKeychain {
+    fn get(&self, _: &str) -> Result<Option<String>, secrets::SecretError> {
+        Ok(None)
+    }
+    fn set(&self, _: &str, _: &str) -> Result<(), secrets::SecretError> {
+        Err(secrets::SecretError::Unavailable(self.0.clone()))
+    }
+    fn delete(&self, _: &str) -> Result<(), secrets::SecretError> {
+        Ok(())
+    }
+}
+
+/// The token, typed without echo on a terminal, else one line of standard input.
+fn read_token() -> Result<String, Failure> {
+    use std::io::{BufRead, IsTerminal};
+    let stdin = std::io::stdin();
+    let terminal = stdin.is_terminal();
+    if terminal {
+        eprint!("Jeton d'accès du serveur (non affiché) : ");
+        let _ = std::io::stderr().flush();
+    }
+    let _echo = terminal.then(NoEcho::new).flatten();
+    let mut line = String::new();
+    let read = stdin.lock().read_line(&mut line);
+    drop(_echo);
+    if terminal {
+        eprintln!();
+    }
+    read.map_err(|e| Failure { exit: 2, code: "SYNC_TOKEN_READ", message: format!("jeton illisible : {e}") })?;
+    let token = line.trim().to_string();
+    if token.is_empty() {
+        return Err(Failure {
+            exit: 2,
+            code: "SYNC_TOKEN_READ",
+            message: "aucun jeton saisi : rien n'a été enregistré".into(),
+        });
+    }
+    Ok(token)
+}
+
+/// The terminal's echo turned off while it lives (Unix); restored when dropped.
+struct NoEcho {
+    #[cfg(unix)]
+    saved: libc::termios,
+}
+
+impl NoEcho {
+    #[cfg(unix)]
+    fn new() -> Option<NoEcho> {
+        // SAFETY: tcgetattr/tcsetattr on standard input with a termios we own.
+        unsafe {
+            let mut saved: libc::termios = std::mem::zeroed();
+            if libc::tcgetattr(libc::STDIN_FILENO, &mut saved) != 0 {
+                return None;
+            }
+            let mut quiet = saved;
+            quiet.c_lflag &= !libc::ECHO;
+            quiet.c_lflag |= libc::ECHONL;
+            (libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, &quiet) == 0).then_some(NoEcho { saved })
+        }
+    }
+
+    #[cfg(not(unix))]
+    fn new() -> Option<NoEcho> {
+        None
+    }
+}
+
+impl Drop for NoEcho {
+    fn drop(&mut self) {
+        #[cfg(unix)]
+        // SAFETY: restores the settings read in `new`.
+        unsafe {
+            libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, &self.saved);
+        }
+    }
+}
+
+pub fn sync_configure(dir: Option<PathBuf>, raw_uai: &str, url: &str, ask_token: bool) -> Result<u8, Failure> {
     let uai = uai(raw_uai)?;
     let mut store = Store::open(&data_dir(dir)?, &uai, &key()?)?;
+    // Refused before a token is asked for.
     let url = preau_core::sync::Client::checked_url(url)?;
-    store.set_sync_url(&url, &preau_core::audit::actor("cli"))?;
-    if let Some(t) = token {
-        let keychain = secrets::KeychainSecrets::open().map_err(|e| Failure {
-            exit: 2,
-            code: "KEYCHAIN_UNAVAILABLE",
-            message: format!("{e} ; sans trousseau, donnez le jeton dans {}", preau_core::sync::TOKEN_ENV),
-        })?;
-        keychain.set(&preau_core::sync::token_name(&uai.to_string()), t)?;
-    }
+    let token = if ask_token { Some(read_token()?) } else { None };
+    let keychain: Box<dyn SecretStore> = match (&token, secrets::KeychainSecrets::open()) {
+        (None, _) => Box::new(secrets::MemorySecrets::new()),
+        (Some(_), Ok(k)) => Box::new(k),
+        (Some(_), Err(e)) => Box::new(NoKeychain(e.to_string())),
+    };
+    let url = preau_core::sync::configure(
+        &mut store,
+        keychain.as_ref(),
+        &uai.to_string(),
+        &url,
+        token.as_deref(),
+        &preau_core::audit::actor("cli"),
+    )?;
     print_line(&format!("Serveur ENT de {uai} : {url}"))?;
+    if token.is_some() {
+        print_line("Jeton d'accès gardé dans le trousseau du système pour ce serveur.")?;
+    }
     Ok(0)
 }
 
@@ -406,7 +497,23 @@ pub fn sync_publish(dir: Option<PathBuf>, raw_uai: &str, json: bool) -> Result<u
             published.present
         ))?;
     }
-    Ok(0)
+    // Each refused resource, named; the others were created.
+    for r in &published.refused {
+        let what = if r.resource == "Group" { "groupe" } else { "compte" };
+        let mut line = format!("{what} « {} » ({}) refusé par le serveur ({}", r.name, r.external_id, r.status);
+        if let Some(t) = &r.scim_type {
+            line.push_str(&format!(", {t}"));
+        }
+        line.push(')');
+        if !r.detail.is_empty() {
+            line.push_str(&format!(" : {}", r.detail));
+        }
+        if let Some(p) = &r.proposed_login {
+            line.push_str(&format!(" ; identifiant libre proposé : {p}"));
+        }
+        eprintln!("preau-cli : {line} [SYNC_REFUSED]");
+    }
+    Ok(if published.refused.is_empty() { 0 } else { 1 })
 }
 
 pub fn sync_status(dir: Option<PathBuf>, raw_uai: &str, json: bool) -> Result<u8, Failure> {

@@ -297,9 +297,11 @@ enum SyncCommand {
         uai: String,
         #[arg(long)]
         url: String,
-        /// Jeton d'accès, gardé dans le trousseau du système (sinon PREAU_SCIM_TOKEN).
+        /// Demande le jeton d'accès de ce serveur (saisi sans écho, ou lu sur l'entrée standard)
+        /// et le garde dans le trousseau du système ; sans trousseau, donnez-le dans PREAU_SCIM_TOKEN.
+        /// Jamais en argument : il resterait dans la liste des processus et l'historique du shell.
         #[arg(long)]
-        token: Option<String>,
+        token: bool,
     },
     /// Teste la connexion : joignable, jeton accepté, extension ENT connue.
     Test {
@@ -454,9 +456,7 @@ fn main() -> ExitCode {
             commands::audit_verify(cli.data_dir, &uai, json)
         }
         Command::Sync { command } => match command {
-            SyncCommand::Configure { uai, url, token } => {
-                commands::sync_configure(cli.data_dir, &uai, &url, token.as_deref())
-            }
+            SyncCommand::Configure { uai, url, token } => commands::sync_configure(cli.data_dir, &uai, &url, token),
             SyncCommand::Test { uai, json } => commands::sync_test(cli.data_dir, &uai, json),
             SyncCommand::Pull { uai, json } => commands::sync_pull(cli.data_dir, &uai, json),
             SyncCommand::Publish { uai, json } => commands::sync_publish(cli.data_dir, &uai, json),

@@ -319,6 +319,9 @@ pub enum GroupKind {
 }
 
 impl GroupKind {
+    pub const ALL: [GroupKind; 6] =
+        [Self::Enseignement, Self::Libre, Self::Niveau, Self::Classe, Self::Fonction, Self::Gar];
+
     pub fn as_str(self) -> &'static str {
         match self {
             GroupKind::Enseignement => "enseignement",
@@ -330,9 +333,7 @@ impl GroupKind {
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::Enseignement, Self::Libre, Self::Niveau, Self::Classe, Self::Fonction, Self::Gar]
-            .into_iter()
-            .find(|k| k.as_str() == s)
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
     }
 }
 

@@ -481,3 +481,24 @@ fn groups_have_divisions_and_members() {
     assert!(l.groups.iter().any(|g| g.id.starts_with("TLE SPE")));
     assert!(l.groups.iter().all(|g| g.members.len() <= 35), "group sizes");
 }
+
+/// One ENT server holds the whole academy and a login is unique on it: two
+/// generated establishments never claim the same login, whatever their seeds.
+#[test]
+fn logins_are_unique_across_establishments() {
+    let (a, b) = (college_uai(), lycee_uai());
+    for seed in SEEDS {
+        let first = generate(&a, EstablishmentKind::College, seed);
+        let logins: BTreeSet<&str> = first.accounts.iter().map(|x| x.login.as_str()).collect();
+        for (uai, kind, other_seed) in [
+            (&b, EstablishmentKind::College, seed),
+            (&b, EstablishmentKind::Lycee, seed + 1),
+            (&b, EstablishmentKind::College, 5),
+        ] {
+            let second = generate(uai, kind, other_seed);
+            let shared: Vec<&str> =
+                second.accounts.iter().map(|x| x.login.as_str()).filter(|l| logins.contains(l)).collect();
+            assert!(shared.is_empty(), "seed {seed}: logins claimed by both establishments: {shared:?}");
+        }
+    }
+}

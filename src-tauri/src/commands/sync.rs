@@ -17,6 +17,8 @@ pub struct Overview {
     pub server: Option<String>,
     /// Whether a token is at hand (keychain or environment).
     pub token: bool,
+    /// Whether that token is the environment's (`PREAU_SCIM_TOKEN`), none being kept for this server.
+    pub token_from_env: bool,
     pub pending: Vec<OutboxChange>,
     /// Each conflict with its base, mine and theirs side by side.
     pub conflicts: Vec<sync::ConflictView>,
@@ -36,9 +38,15 @@ pub async fn sync_overview(state: State<'_, AppState>, uai: String) -> Result<Ov
     blocking(&state, move |st| {
         let store = open(st, &uai)?;
         let (conflicts, pending): (Vec<_>, Vec<_>) = store.outbox()?.into_iter().partition(|c| c.state == "conflict");
+        let server = store.sync_url()?;
+        let kept = server.as_deref().is_some_and(|url| {
+            st.secrets().get(&sync::token_name(&uai, url)).ok().flatten().is_some_and(|t| !t.trim().is_empty())
+        });
+        let token = server.as_deref().is_some_and(|url| sync::token(st.secrets(), &uai, url).is_ok());
         Ok(Overview {
-            server: store.sync_url()?,
-            token: sync::token(st.secrets(), &uai).is_ok(),
+            token,
+            token_from_env: token && !kept,
+            server,
             pending,
             conflicts: conflicts.iter().filter_map(sync::conflict_view).collect(),
             last: store.last_sync()?,
@@ -52,7 +60,8 @@ pub async fn sync_overview(state: State<'_, AppState>, uai: String) -> Result<Ov
     .await
 }
 
-/// Saves the server's address, and the token in the keychain when one is given.
+/// Saves the server's address, and the token in the keychain when one is
+/// given: both or nothing.
 #[tauri::command]
 pub async fn sync_configure(
     state: State<'_, AppState>,
@@ -62,12 +71,7 @@ pub async fn sync_configure(
 ) -> Result<String, IpcError> {
     blocking(&state, move |st| {
         let mut store = open(st, &uai)?;
-        let url = Client::checked_url(&url)?;
-        store.set_sync_url(&url, &audit::actor("app"))?;
-        if let Some(t) = token.filter(|t| !t.trim().is_empty()) {
-            st.secrets().set(&sync::token_name(&uai), t.trim())?;
-        }
-        Ok(url)
+        Ok(sync::configure(&mut store, st.secrets(), &uai, &url, token.as_deref(), &audit::actor("app"))?)
     })
     .await
 }
@@ -75,15 +79,36 @@ pub async fn sync_configure(
 fn client(st: &AppState, uai: &str) -> Result<(preau_core::store::Store, Client), IpcError> {
     let store = open(st, uai)?;
     let url = store.sync_url()?.ok_or_else(|| sync::SyncError::NotConfigured { uai: uai.to_string() })?;
-    let token = sync::token(st.secrets(), uai)?;
+    let token = sync::token(st.secrets(), uai, &url)?;
     let client = sync::block_on(Client::connect(&url, &token))??;
     Ok((store, client))
 }
 
 /// "Tester la connexion": what the server offers, or why it cannot be used.
+/// The address and token as typed are tried when given (saved or not); the
+/// saved ones otherwise. Nothing is saved.
 #[tauri::command]
-pub async fn sync_test(state: State<'_, AppState>, uai: String) -> Result<sync::Capabilities, IpcError> {
-    blocking(&state, move |st| Ok(client(st, &uai)?.1.caps)).await
+pub async fn sync_test(
+    state: State<'_, AppState>,
+    uai: String,
+    url: Option<String>,
+    token: Option<String>,
+) -> Result<sync::Capabilities, IpcError> {
+    blocking(&state, move |st| {
+        let url = match url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
+            Some(typed) => Client::checked_url(typed)?,
+            None => {
+                let store = open(st, &uai)?;
+                store.sync_url()?.ok_or_else(|| sync::SyncError::NotConfigured { uai: uai.to_string() })?
+            }
+        };
+        let token = match token.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+            Some(typed) => typed.to_string(),
+            None => sync::token(st.secrets(), &uai, &url)?,
+        };
+        Ok(sync::block_on(Client::connect(&url, &token))??.caps)
+    })
+    .await
 }
 
 /// Pulls the server's directory, reporting each page received.

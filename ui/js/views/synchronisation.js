@@ -5,7 +5,7 @@
 // mine, theirs or a merge the user composes.
 import { h, clear } from '../components/dom.js';
 import { announce, errorBox } from '../components/notice.js';
-import { t, formatNumber, formatDateTime } from '../i18n.js';
+import { t, formatNumber, formatDateTime, errorMessage } from '../i18n.js';
 import { viewTitle } from '../components/view-title.js';
 import { usableEstablishment } from './common.js';
 
@@ -62,19 +62,50 @@ export default {
     const entry = usableEstablishment(root, ctx, 'sync-error');
     if (!entry) return;
     const uai = entry.uai;
-    const status = h('div', { 'aria-live': 'polite', dataset: { testid: 'sync-result' } });
+    // The answer to an action sits right under the buttons that asked for it,
+    // is announced and takes the focus, whatever the view redraws meanwhile.
+    const status = h('div', { class: 'sync-result', tabindex: '-1', dataset: { testid: 'sync-result' } });
     const body = h('div', {}, h('p', { class: 'loading' }, t('app.loading')));
-    root.append(body, status);
+    root.append(body);
+    // The button that asked (the very one while it is shown, else the one
+    // with its test id after a redraw, else « Enregistrer »).
+    let anchor = null;
+    let asker = null;
+    const place = () => {
+      const button =
+        (asker && asker.isConnected && asker) ||
+        (anchor && body.querySelector(`[data-testid="${anchor}"]`)) ||
+        body.querySelector('[data-testid="sync-save"]');
+      const bar = button && button.closest('.toolbar');
+      if (bar) bar.after(status);
+      else body.prepend(status);
+    };
+    const show = (node, spoken) => {
+      clear(status);
+      status.append(node);
+      place();
+      announce(spoken);
+      status.focus({ preventScroll: true });
+      status.scrollIntoView({ block: 'nearest' });
+    };
+    const okBox = (testid, title, detail) =>
+      h('div', { class: 'notice notice--ok', dataset: { testid } }, h('p', { class: 'notice__title' }, `✓ ${title}`), detail ? h('p', {}, detail) : '');
+    const waitBox = (text) => h('div', { class: 'notice', dataset: { testid: 'sync-waiting' } }, h('p', {}, text));
 
+    /** Runs `work` with `button` busy; its answer (or its error) is shown under the button. */
     const busy = async (button, label, work) => {
       const text = button.textContent;
+      anchor = button.dataset.testid;
+      asker = button;
       button.disabled = true;
       button.textContent = label;
       clear(status);
       try {
-        await work();
+        const answer = await work();
+        if (answer) show(answer.node, answer.spoken);
+        else clear(status);
       } catch (err) {
-        status.append(errorBox(err, 'sync-error'));
+        show(errorBox(err, 'sync-error'), t('sync.failed', { message: errorMessage(err) }));
       } finally {
         button.disabled = false;
         button.textContent = text;
@@ -91,25 +122,34 @@ export default {
       const test = h('button', { type: 'button', class: 'btn btn--secondary', dataset: { testid: 'sync-test' } }, t('sync.test'));
       save.addEventListener('click', () =>
         busy(save, t('sync.saving'), async () => {
-          await ctx.api.syncConfigure(uai, url.value, token.value || null);
-          announce(t('sync.saved'));
+          const kept = await ctx.api.syncConfigure(uai, url.value, token.value || null);
           await draw();
+          const said = token.value ? t('sync.savedWithToken', { url: kept }) : t('sync.savedUrl', { url: kept });
+          return { node: okBox('sync-saved', t('sync.saved'), said), spoken: `${t('sync.saved')} ${said}` };
         }),
       );
+      // What is typed is tested, saved or not; nothing is saved.
       test.addEventListener('click', () =>
         busy(test, t('sync.testing'), async () => {
-          const caps = await ctx.api.syncTest(uai);
+          const typed = url.value.trim();
+          show(waitBox(t('sync.testingUrl', { url: typed || o.server || '' })), t('sync.testingUrl', { url: typed || o.server || '' }));
+          const caps = await ctx.api.syncTest(uai, typed, token.value);
           const bulk = caps.bulk ? t('sync.bulkYes', { n: formatNumber(caps.bulk) }) : t('sync.bulkNo');
-          status.append(
-            h('div', { class: 'notice notice--ok', dataset: { testid: 'sync-test-ok' } }, h('p', { class: 'notice__title' }, `✓ ${t('sync.testOk')}`), h('p', {}, t('sync.caps', { bulk, etag: caps.etag ? t('sync.yes') : t('sync.no'), page: formatNumber(caps.max_results) }))),
-          );
+          const detail = t('sync.caps', { bulk, etag: caps.etag ? t('sync.yes') : t('sync.no'), page: formatNumber(caps.max_results) });
+          const unsaved = typed && typed !== (o.server || '') ? t('sync.testedUnsaved') : '';
+          return {
+            node: okBox('sync-test-ok', t('sync.testOk'), [detail, unsaved].filter(Boolean).join(' ')),
+            spoken: `${t('sync.testOk')} ${unsaved}`,
+          };
         }),
       );
+      const tokenLabel = !o.server ? t('sync.token') : o.token_from_env ? t('sync.tokenFromEnv') : o.token ? t('sync.tokenKnown') : t('sync.tokenMissing');
       body.append(
         h('section', { 'aria-labelledby': 'sync-server-title', dataset: { testid: 'sync-server' } },
           h('h2', { id: 'sync-server-title' }, t('sync.server')),
+          o.server ? '' : h('p', { class: 'notice', dataset: { testid: 'sync-not-configured' } }, t('sync.notConfigured')),
           h('p', {}, h('label', { for: 'sync-url' }, t('sync.url')), ' ', url),
-          h('p', {}, h('label', { for: 'sync-token' }, o.token ? t('sync.tokenKnown') : t('sync.token')), ' ', token),
+          h('p', {}, h('label', { for: 'sync-token' }, tokenLabel), ' ', token),
           h('div', { class: 'toolbar' }, save, test),
         ),
       );
@@ -126,11 +166,12 @@ export default {
               pullMeter.value = String(done);
               pull.textContent = t('sync.pullingCount', { what: t(`sync.pullWhat.${resource}`), done: formatNumber(done), total: formatNumber(total) });
             });
-            announce(t('sync.pulled', { users: formatNumber(p.users), groups: formatNumber(p.groups), rules: formatNumber(p.visibility_rules) }));
+            const said = t('sync.pulled', { users: formatNumber(p.users), groups: formatNumber(p.groups), rules: formatNumber(p.visibility_rules) });
+            await draw();
+            return { node: okBox('sync-pulled', said), spoken: said };
           } finally {
             pullMeter.hidden = true;
           }
-          await draw();
         }),
       );
       const last = o.last
@@ -160,12 +201,13 @@ export default {
               meter.value = String(done);
               push.textContent = t('sync.pushingCount', { done: formatNumber(done), total: formatNumber(total) });
             });
-            announce(t('sync.pushed', { sent: formatNumber(r.sent), conflicts: formatNumber(r.conflicts) }));
+            const said = t('sync.pushed', { sent: formatNumber(r.sent), conflicts: formatNumber(r.conflicts) });
+            await draw();
+            return { node: okBox('sync-pushed', said), spoken: said };
           } finally {
             meter.hidden = true;
             cancel.hidden = true;
           }
-          await draw();
         }),
       );
       const groups = [
@@ -187,13 +229,18 @@ export default {
                 dataset: { testid: 'sync-reject' },
                 onclick: (ev) => busy(ev.currentTarget, t('sync.resolving'), async () => {
                   await ctx.api.syncReject(uai, c.id);
-                  announce(t('sync.rejected'));
+                  anchor = 'sync-push';
                   await draw();
+                  return { node: okBox('sync-rejected', t('sync.rejected')), spoken: t('sync.rejected') };
                 }),
               }, t('sync.reject'))))),
               list.length > 500 ? h('p', { class: 'muted', dataset: { testid: 'sync-more' } }, t('sync.more', { n: formatNumber(list.length - 500) })) : '',
             ),
           ),
+          o.pending.length === 0 ? h('p', { class: 'muted', dataset: { testid: 'sync-nothing' } }, t('sync.nothingPending'), ' ',
+            h('a', { href: '#/rapprochement' }, t('nav.rapprochement')), ', ',
+            h('a', { href: '#/qui-voit-qui' }, t('nav.quiVoitQui')), ', ',
+            h('a', { href: '#/groupes' }, t('nav.groupes')), '.') : '',
           h('div', { class: 'toolbar' }, push, cancel, meter),
         ),
       );
@@ -235,8 +282,9 @@ export default {
       const resolve = (keep) => async (ev) => busy(ev.currentTarget, t('sync.resolving'), async () => {
         const values = keep === 'merge' ? inputs.map(([path, input]) => [path, input.value]) : null;
         await ctx.api.syncResolve(uai, c.change, keep, values);
-        announce(t('sync.resolved'));
+        anchor = 'sync-push';
         await draw();
+        return { node: okBox('sync-resolved', t('sync.resolved')), spoken: t('sync.resolved') };
       });
       const title = t('sync.conflictOf', { resource: t(`sync.resource.${c.resource}`), name: c.name, origin: c.origin });
       return h('article', { class: 'conflict', dataset: { testid: 'sync-conflict', id: String(c.change) } },
@@ -260,6 +308,7 @@ export default {
     };
     try {
       await draw();
+      if (status.childNodes.length) place();
     } catch (err) {
       clear(body);
       body.append(errorBox(err, 'sync-error'));

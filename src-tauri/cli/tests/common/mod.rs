@@ -306,3 +306,315 @@ pub fn queue_links(d: &Path, accounts: &[String], prefix: &str) -> usize {
     let session = store.start_match_session("pronote", None, None, "etablissement", "test").unwrap();
     store.apply_match_session(session.id, &links, "test").unwrap()
 }
+
+/// What the strict server in front of the peer does beyond the peer.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Strict {
+    /// Bulk results carry no `bulkId` (results in their own order).
+    pub omit_bulk_ids: bool,
+    /// The first PATCH that adds members to a group is applied, then its
+    /// answer lost (the connection closed without a word).
+    pub lose_first_member_add: bool,
+    /// A write whose body holds this text is refused (400 `invalidValue`).
+    pub refuse: Option<&'static str>,
+}
+
+/// A stricter SCIM server than the peer, made of the peer and a proxy of
+/// ours: it refuses values outside the `canonicalValues` of the project's
+/// schemas (400 `invalidValue`, RFC 7643 §7 allows it), runs Bulk requests
+/// itself one operation at a time (honouring `failOnErrors`), and does not
+/// de-duplicate members (RFC 7644 §3.5.2.1 only says SHOULD): a member added
+/// twice is held twice and listed twice.
+pub struct StrictServer {
+    pub url: String,
+    /// Members added to a group that already had them.
+    pub duplicates: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    /// Writes refused for a value outside the canonical ones.
+    pub invalid: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Drop for StrictServer {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// The attributes of `body` outside the `canonicalValues` of `schemas`.
+pub fn undeclared(schemas: &serde_json::Value, body: &serde_json::Value) -> Vec<String> {
+    use serde_json::Value;
+    fn walk(attrs: &[Value], at: &Value, path: &str, out: &mut Vec<String>) {
+        for a in attrs {
+            let name = a["name"].as_str().unwrap_or("");
+            let values: Vec<&Value> = match &at[name] {
+                Value::Array(items) => items.iter().collect(),
+                Value::Null => continue,
+                v => vec![v],
+            };
+            for v in values {
+                if let (Some(canon), Some(s)) = (a["canonicalValues"].as_array(), v.as_str()) {
+                    if !canon.iter().any(|c| c.as_str().is_some_and(|c| c.eq_ignore_ascii_case(s))) {
+                        out.push(format!("{path}{name} = {s}"));
+                    }
+                }
+                if let Some(subs) = a["subAttributes"].as_array() {
+                    walk(subs, v, &format!("{path}{name}."), out);
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for id in body["schemas"].as_array().map(Vec::as_slice).unwrap_or(&[]) {
+        let Some(id) = id.as_str() else { continue };
+        let Some(schema) = schemas.as_array().and_then(|s| s.iter().find(|s| s["id"] == id)) else { continue };
+        let at = if body.get(id).is_some() { &body[id] } else { body };
+        walk(schema["attributes"].as_array().map(Vec::as_slice).unwrap_or(&[]), at, &format!("{id}:"), &mut out);
+    }
+    out
+}
+
+/// An answer: status, headers (lower-case names), body.
+pub type Answer = (u16, Vec<(String, String)>, String);
+
+/// One HTTP/1.0 exchange with the peer.
+fn exchange(port: u16, method: &str, path: &str, headers: &[(String, String)], body: &str) -> Option<Answer> {
+    use std::io::{Read, Write};
+    let mut up = TcpStream::connect((Ipv4Addr::LOCALHOST, port)).ok()?;
+    let mut head = format!("{method} {path} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\n");
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str(&format!("Content-Length: {}\r\nConnection: close\r\n\r\n", body.len()));
+    up.write_all(head.as_bytes()).ok()?;
+    up.write_all(body.as_bytes()).ok()?;
+    let mut answer = Vec::new();
+    up.read_to_end(&mut answer).ok()?;
+    let text = String::from_utf8_lossy(&answer).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let mut lines = head.lines();
+    let status = lines.next()?.split_whitespace().nth(1)?.parse().ok()?;
+    let headers =
+        lines.filter_map(|l| l.split_once(':').map(|(k, v)| (k.trim().to_lowercase(), v.trim().to_string()))).collect();
+    Some((status, headers, body.to_string()))
+}
+
+fn reply(client: &mut TcpStream, status: u16, headers: &[(String, String)], body: &str) {
+    use std::io::Write;
+    let mut head = format!("HTTP/1.1 {status} -\r\nContent-Type: application/scim+json\r\n");
+    for (k, v) in headers.iter().filter(|(k, _)| k == "etag" || k == "location") {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str(&format!("Content-Length: {}\r\nConnection: close\r\n\r\n", body.len()));
+    let _ = client.write_all(head.as_bytes());
+    let _ = client.write_all(body.as_bytes());
+}
+
+fn invalid_value(detail: &str) -> String {
+    serde_json::json!({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"],
+        "status": "400",
+        "scimType": "invalidValue",
+        "detail": detail,
+    })
+    .to_string()
+}
+
+pub fn strict_server(upstream: &str, strict: Strict) -> StrictServer {
+    use serde_json::{json, Value};
+    use std::collections::HashMap;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::{Arc, Mutex};
+    let up: u16 = upstream.rsplit(':').next().and_then(|p| p.split('/').next()).and_then(|p| p.parse().ok()).unwrap();
+    let schemas: Arc<Value> = Arc::new(
+        serde_json::from_str(&std::fs::read_to_string(root().join("src-tauri/core/scim/schemas.json")).unwrap())
+            .unwrap(),
+    );
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    listener.set_nonblocking(true).unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let duplicates = Arc::new(AtomicUsize::new(0));
+    let invalid = Arc::new(AtomicUsize::new(0));
+    // Group id → the members it holds more than once (the extra copies).
+    let extra: Arc<Mutex<HashMap<String, Vec<String>>>> = Arc::default();
+    let lost = Arc::new(AtomicBool::new(!strict.lose_first_member_add));
+    let server = StrictServer {
+        url: format!("http://127.0.0.1:{port}/v2"),
+        duplicates: duplicates.clone(),
+        invalid: invalid.clone(),
+        stop: stop.clone(),
+    };
+    std::thread::spawn(move || {
+        while !stop.load(Ordering::SeqCst) {
+            let Ok((mut client, _)) = listener.accept() else {
+                std::thread::sleep(Duration::from_millis(5));
+                continue;
+            };
+            let (schemas, duplicates, invalid, extra, lost) =
+                (schemas.clone(), duplicates.clone(), invalid.clone(), extra.clone(), lost.clone());
+            std::thread::spawn(move || {
+                let _ = client.set_nonblocking(false);
+                let Some(request) = read_request(&mut client) else { return };
+                let text = String::from_utf8_lossy(&request).into_owned();
+                let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+                let mut lines = head.lines();
+                let first: Vec<&str> = lines.next().unwrap_or("").split_whitespace().collect();
+                let (method, path) = (first.first().copied().unwrap_or("GET"), first.get(1).copied().unwrap_or("/"));
+                let auth: Vec<(String, String)> = lines
+                    .filter_map(|l| l.split_once(':'))
+                    .filter(|(k, _)| {
+                        ["authorization", "if-match", "content-type", "accept"]
+                            .contains(&k.trim().to_lowercase().as_str())
+                    })
+                    .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+                    .collect();
+                let base = path.split("/Bulk").next().unwrap_or("").to_string();
+                let base = base.rsplit_once("/v2").map_or(base.clone(), |(a, _)| format!("{a}/v2"));
+                let bare = |h: &[(String, String)]| -> Vec<(String, String)> {
+                    h.iter()
+                        .filter(|(k, _)| {
+                            k.eq_ignore_ascii_case("authorization") || k.eq_ignore_ascii_case("content-type")
+                        })
+                        .cloned()
+                        .collect()
+                };
+
+                // One write, as the strict server takes it.
+                let write = |method: &str, path: &str, headers: &[(String, String)], body: &str| -> Option<Answer> {
+                    let parsed: Value = serde_json::from_str(body).unwrap_or(Value::Null);
+                    if strict.refuse.is_some_and(|r| method != "GET" && body.contains(r)) {
+                        invalid.fetch_add(1, Ordering::SeqCst);
+                        return Some((400, Vec::new(), invalid_value("valeur refusée par ce serveur")));
+                    }
+                    if method == "POST" || method == "PUT" {
+                        let wrong = undeclared(&schemas, &parsed);
+                        if !wrong.is_empty() {
+                            invalid.fetch_add(1, Ordering::SeqCst);
+                            return Some((
+                                400,
+                                Vec::new(),
+                                invalid_value(&format!("valeur non canonique : {}", wrong.join(", "))),
+                            ));
+                        }
+                    }
+                    if method == "PATCH" && path.contains("/Groups/") {
+                        let adds: Vec<String> = parsed["Operations"]
+                            .as_array()
+                            .map(Vec::as_slice)
+                            .unwrap_or(&[])
+                            .iter()
+                            .filter(|op| {
+                                op["op"].as_str().is_some_and(|k| k.eq_ignore_ascii_case("add"))
+                                    && op["path"] == "members"
+                            })
+                            .flat_map(|op| op["value"].as_array().cloned().unwrap_or_default())
+                            .filter_map(|m| m["value"].as_str().map(str::to_string))
+                            .collect();
+                        if !adds.is_empty() {
+                            let id = path.rsplit('/').next().unwrap_or("").to_string();
+                            let (_, _, now) = exchange(up, "GET", path, &bare(headers), "")?;
+                            let now: Value = serde_json::from_str(&now).unwrap_or(Value::Null);
+                            let held: Vec<&str> = now["members"]
+                                .as_array()
+                                .map(Vec::as_slice)
+                                .unwrap_or(&[])
+                                .iter()
+                                .filter_map(|m| m["value"].as_str())
+                                .collect();
+                            let again: Vec<String> =
+                                adds.iter().filter(|a| held.contains(&a.as_str())).cloned().collect();
+                            let answer = exchange(up, method, path, headers, body)?;
+                            if (200..300).contains(&answer.0) && !again.is_empty() {
+                                duplicates.fetch_add(again.len(), Ordering::SeqCst);
+                                extra.lock().unwrap().entry(id).or_default().extend(again);
+                            }
+                            return Some(answer);
+                        }
+                    }
+                    exchange(up, method, path, headers, body)
+                };
+                // Members held twice are listed twice.
+                let with_extra = |v: &mut Value| {
+                    let extra = extra.lock().unwrap();
+                    let mut add = |g: &mut Value| {
+                        if let Some(more) = g["id"].as_str().and_then(|id| extra.get(id)).cloned() {
+                            if let Some(ms) = g.get_mut("members").and_then(Value::as_array_mut) {
+                                ms.extend(more.into_iter().map(|m| json!({ "value": m })));
+                            }
+                        }
+                    };
+                    match v.get_mut("Resources").and_then(Value::as_array_mut) {
+                        Some(items) => items.iter_mut().for_each(&mut add),
+                        None => add(v),
+                    }
+                };
+
+                if method == "POST" && path.ends_with("/Bulk") {
+                    let request: Value = serde_json::from_str(body).unwrap_or(Value::Null);
+                    let fail_on = request["failOnErrors"].as_u64();
+                    let mut errors = 0u64;
+                    let mut results = Vec::new();
+                    for op in request["Operations"].as_array().map(Vec::as_slice).unwrap_or(&[]) {
+                        if fail_on.is_some_and(|n| errors >= n) {
+                            break;
+                        }
+                        let m = op["method"].as_str().unwrap_or("POST");
+                        let p = format!("{base}{}", op["path"].as_str().unwrap_or(""));
+                        let mut headers = bare(&auth);
+                        if let Some(v) = op["version"].as_str() {
+                            headers.push(("If-Match".into(), v.to_string()));
+                        }
+                        let data = op.get("data").map(Value::to_string).unwrap_or_default();
+                        let Some((status, h, text)) = write(m, &p, &headers, &data) else { return };
+                        let mut result = json!({ "method": m, "status": status.to_string() });
+                        if !strict.omit_bulk_ids {
+                            if let Some(id) = op.get("bulkId") {
+                                result["bulkId"] = id.clone();
+                            }
+                        }
+                        let made: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+                        if let Some(id) = made["id"].as_str() {
+                            let endpoint = op["path"].as_str().unwrap_or("").split('/').nth(1).unwrap_or("");
+                            result["location"] = json!(format!("http://127.0.0.1:{port}/v2/{endpoint}/{id}"));
+                        }
+                        if let Some(v) = h
+                            .iter()
+                            .find(|(k, _)| k == "etag")
+                            .map(|(_, v)| v.clone())
+                            .or(made["meta"]["version"].as_str().map(str::to_string))
+                        {
+                            result["version"] = json!(v);
+                        }
+                        if status >= 400 {
+                            errors += 1;
+                            result["response"] = made;
+                        } else if m != "DELETE" {
+                            result["response"] = made;
+                        }
+                        results.push(result);
+                    }
+                    let answer = json!({ "schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkResponse"], "Operations": results });
+                    return reply(&mut client, 200, &[], &answer.to_string());
+                }
+                let member_add = method == "PATCH"
+                    && path.contains("/Groups/")
+                    && body.contains("\"members\"")
+                    && body.to_lowercase().contains("\"add\"");
+                let Some((status, headers, text)) = write(method, path, &auth, body) else { return };
+                if member_add && !lost.swap(true, Ordering::SeqCst) {
+                    // Applied; the answer never comes back.
+                    return;
+                }
+                let text = if method == "GET" && path.contains("/Groups") && status == 200 {
+                    let mut v: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+                    with_extra(&mut v);
+                    v.to_string()
+                } else {
+                    text
+                };
+                reply(&mut client, status, &headers, &text);
+            });
+        }
+    });
+    server
+}

@@ -1,5 +1,5 @@
 //! ENT accounts mirroring the people: UUID-like ids, "prenom.nom" logins with a
-//! numeric suffix on clash, children of responsables.
+//! numeric suffix on clash and the establishment's UAI, children of responsables.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -30,11 +30,12 @@ pub fn generate(ctx: &mut Ctx, people: &[Person], links: &[Responsibility]) -> V
         }
     }
     let mut logins = BTreeSet::new();
+    let uai = ctx.uai.to_string().to_lowercase();
     people
         .iter()
         .map(|p| Account {
             id: account_of.get(p.id.as_str()).cloned().unwrap_or_default(),
-            login: login(&mut logins, p),
+            login: login(&mut logins, p, &uai),
             person_id: Some(p.id.clone()),
             profile: p.profile,
             usage_name: p.usage_name.clone(),
@@ -71,7 +72,10 @@ fn uuid_like(ctx: &mut Ctx) -> String {
     )
 }
 
-fn login(taken: &mut BTreeSet<String>, p: &Person) -> String {
+/// `prenom.nom.<uai>`, numbered on clash (`prenom.nom2.<uai>`). One ENT
+/// server holds the whole academy and a login is unique server-wide: the UAI
+/// keeps two generated establishments from ever claiming the same login.
+fn login(taken: &mut BTreeSet<String>, p: &Person, uai: &str) -> String {
     let given = login_part(p.usual_name());
     let name = login_part(&p.usage_name);
     let base = match (given.is_empty(), name.is_empty()) {
@@ -80,8 +84,9 @@ fn login(taken: &mut BTreeSet<String>, p: &Person) -> String {
         (false, true) => given,
         (true, true) => "utilisateur".to_string(),
     };
-    if taken.insert(base.clone()) {
-        return base;
+    let first = format!("{base}.{uai}");
+    if taken.insert(first.clone()) {
+        return first;
     }
-    (1u32..).map(|n| format!("{base}{n}")).find(|candidate| taken.insert(candidate.clone())).unwrap_or(base)
+    (2u32..).map(|n| format!("{base}{n}.{uai}")).find(|candidate| taken.insert(candidate.clone())).unwrap_or(first)
 }

@@ -11,7 +11,7 @@ pub use files::{demo_files, write_demo_files, Truth, TruthPerson};
 mod accounts;
 mod groups;
 pub mod linkage;
-mod names;
+pub(crate) mod names;
 mod pupils;
 mod rng;
 mod staff;

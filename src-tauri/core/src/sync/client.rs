@@ -45,8 +45,28 @@ pub struct Listed {
 }
 
 fn check_url(url: &str) -> Result<String, SyncError> {
-    let bad = |why: &str| SyncError::BadUrl { url: url.to_string(), why: why.to_string() };
-    let parsed = reqwest::Url::parse(url.trim()).map_err(|e| bad(&e.to_string()))?;
+    let parsed = reqwest::Url::parse(url.trim());
+    // Said back without any `user:password@` part, which is never repeated.
+    let shown = match &parsed {
+        Ok(u) if !u.username().is_empty() || u.password().is_some() => {
+            let mut clean = u.clone();
+            let _ = clean.set_username("");
+            let _ = clean.set_password(None);
+            clean.to_string()
+        }
+        Ok(_) => url.trim().to_string(),
+        Err(_) => match url.trim().rsplit_once('@') {
+            Some((_, host)) => format!("…@{host}"),
+            None => url.trim().to_string(),
+        },
+    };
+    let bad = |why: &str| SyncError::BadUrl { url: shown.clone(), why: why.to_string() };
+    let parsed = parsed.map_err(|e| bad(&e.to_string()))?;
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(bad(
+            "une adresse ne porte pas d'identifiants (« nom:mot-de-passe@ ») : le jeton d'accès se saisit à part",
+        ));
+    }
     let loopback = matches!(parsed.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"));
     match parsed.scheme() {
         "https" => {}
@@ -240,6 +260,18 @@ impl Client {
         Ok(Written::Done { etag, body: (!body.is_null()).then_some(body) })
     }
 
+    /// A PATCH without `If-Match`, retried only when it surely did not reach
+    /// the server: the caller reads the resource back when the answer is lost.
+    pub async fn patch_once(&self, path: &str, body: &Value) -> Result<Written, SyncError> {
+        let (status, new_tag, text) = self.send_with(reqwest::Method::PATCH, path, Some(body), None, false).await?;
+        if status == 412 {
+            return Ok(Written::Stale);
+        }
+        let body = self.json(path, &text)?;
+        let etag = new_tag.or_else(|| body["meta"]["version"].as_str().map(str::to_string));
+        Ok(Written::Done { etag, body: (!body.is_null()).then_some(body) })
+    }
+
     /// A DELETE with `If-Match` when the server offers ETags; a resource
     /// already gone counts as deleted.
     pub async fn delete(&self, path: &str, etag: Option<&str>) -> Result<Written, SyncError> {
@@ -330,5 +362,15 @@ mod tests {
         assert!(check_url("http://ent.example.fr/v2").unwrap_err().to_string().contains("https"));
         assert!(check_url("ftp://ent.example.fr").is_err());
         assert!(check_url("pas une adresse").is_err());
+        // Credentials in the address are refused and never said back.
+        for url in [
+            "https://admin:s3cret@ent.example.fr/scim/v2",
+            "https://s3cret@ent.example.fr/v2",
+            "http://u:s3cret@127.0.0.1:9/v2",
+        ] {
+            let e = check_url(url).unwrap_err();
+            assert_eq!(crate::ErrorCode::code(&e), "SYNC_BAD_URL");
+            assert!(!e.to_string().contains("s3cret"), "{e}");
+        }
     }
 }

@@ -15,7 +15,7 @@ use crate::ErrorCode;
 
 pub use client::{Capabilities, Client, Written};
 pub use conflict::{conflict_view, merged_patch, ConflictRow, ConflictView};
-pub use publish::{publish, pull, server_matrix, Published, PullProgress, Pulled};
+pub use publish::{publish, pull, server_matrix, Published, PullProgress, Pulled, Refused};
 pub use push::{push, Pushed};
 
 /// The SCIM namespaces Préau speaks.
@@ -31,8 +31,10 @@ pub const TOKEN_ENV: &str = "PREAU_SCIM_TOKEN";
 pub enum SyncError {
     #[error("aucun serveur ENT n'est configuré pour l'établissement {uai} (Synchronisation › Serveur)")]
     NotConfigured { uai: String },
-    #[error("aucun jeton d'accès pour le serveur ENT de {uai} : enregistrez-le dans les réglages (ou {TOKEN_ENV})")]
-    NoToken { uai: String },
+    #[error("aucun jeton d'accès pour le serveur ENT {url} de {uai} : enregistrez celui de ce serveur dans les réglages (ou {TOKEN_ENV})")]
+    NoToken { uai: String, url: String },
+    #[error("le jeton d'accès n'a pas pu être gardé dans le trousseau du système ({why}) : rien n'a été enregistré ; sans trousseau, donnez le jeton dans {TOKEN_ENV}")]
+    TokenNotSaved { why: String },
     #[error("adresse de serveur ENT invalide : « {url} » ({why})")]
     BadUrl { url: String, why: String },
     #[error("serveur ENT injoignable à {url} : {message}")]
@@ -45,6 +47,10 @@ pub enum SyncError {
     SchemaMissing { schema: String },
     #[error("le serveur ENT a répondu {status} à {what} : {detail}")]
     Http { status: u16, what: String, detail: String },
+    #[error(
+        "le serveur ENT a refusé {count} modification(s), restées en attente (les autres ont été envoyées) : {list}"
+    )]
+    Refused { count: usize, list: String },
     #[error("réponse illisible du serveur ENT ({what}) : {message}")]
     BadResponse { what: String, message: String },
     #[error("aucune population locale pour {uai} : importez ou générez d'abord l'établissement")]
@@ -60,6 +66,7 @@ impl ErrorCode for SyncError {
         match self {
             SyncError::NotConfigured { .. } => "SYNC_NOT_CONFIGURED",
             SyncError::NoToken { .. } => "SYNC_NO_TOKEN",
+            SyncError::TokenNotSaved { .. } => "SYNC_TOKEN_NOT_SAVED",
             SyncError::BadUrl { .. } => "SYNC_BAD_URL",
             SyncError::Unreachable { .. } => "SYNC_UNREACHABLE",
             SyncError::Tls { .. } => "SYNC_TLS",
@@ -67,6 +74,7 @@ impl ErrorCode for SyncError {
             SyncError::SchemaMissing { .. } => "SYNC_SCHEMA_MISSING",
             SyncError::Http { .. } => "SYNC_HTTP",
             SyncError::BadResponse { .. } => "SYNC_BAD_RESPONSE",
+            SyncError::Refused { .. } => "SYNC_REFUSED",
             SyncError::NoPopulation { .. } => "SYNC_NO_POPULATION",
             SyncError::Store(e) => e.code(),
             SyncError::Secret(_) => "SECRET_UNAVAILABLE",
@@ -74,22 +82,56 @@ impl ErrorCode for SyncError {
     }
 }
 
-/// The keychain entry of an establishment's server token.
-pub fn token_name(uai: &str) -> String {
-    format!("scim-token-{uai}")
+/// The keychain entry of the token of `uai`'s server at `url`. A token
+/// belongs to one server: pointing the establishment at another address
+/// never sends it there.
+pub fn token_name(uai: &str, url: &str) -> String {
+    format!("scim-token-{uai}@{url}")
 }
 
-/// The bearer token for `uai`'s server: the keychain's, else [`TOKEN_ENV`].
-pub fn token(secrets: &dyn crate::secrets::SecretStore, uai: &str) -> Result<String, SyncError> {
-    if let Ok(Some(t)) = secrets.get(&token_name(uai)) {
+/// The bearer token for `uai`'s server at `url`: the keychain's, else [`TOKEN_ENV`].
+pub fn token(secrets: &dyn crate::secrets::SecretStore, uai: &str, url: &str) -> Result<String, SyncError> {
+    if let Ok(Some(t)) = secrets.get(&token_name(uai, url)) {
         if !t.trim().is_empty() {
             return Ok(t);
         }
     }
     match std::env::var(TOKEN_ENV) {
         Ok(t) if !t.trim().is_empty() => Ok(t),
-        _ => Err(SyncError::NoToken { uai: uai.to_string() }),
+        _ => Err(SyncError::NoToken { uai: uai.to_string(), url: url.to_string() }),
     }
+}
+
+/// Saves `uai`'s server address, and its token in `secrets` when one is
+/// given: both or nothing. A token the keychain cannot keep leaves the
+/// address (and the journal) as they were. Returns the address as kept.
+pub fn configure(
+    store: &mut crate::store::Store,
+    secrets: &dyn crate::secrets::SecretStore,
+    uai: &str,
+    url: &str,
+    token: Option<&str>,
+    actor: &str,
+) -> Result<String, SyncError> {
+    let url = Client::checked_url(url)?;
+    let token = token.map(str::trim).filter(|t| !t.is_empty());
+    let name = token_name(uai, &url);
+    let mut before = None;
+    if let Some(t) = token {
+        before = secrets.get(&name).ok().flatten();
+        secrets.set(&name, t).map_err(|e| SyncError::TokenNotSaved { why: e.to_string() })?;
+    }
+    if let Err(e) = store.set_sync_url(&url, actor) {
+        // The address was not kept: neither is the token.
+        if token.is_some() {
+            let _ = match &before {
+                Some(old) => secrets.set(&name, old),
+                None => secrets.delete(&name),
+            };
+        }
+        return Err(e.into());
+    }
+    Ok(url)
 }
 
 /// A runtime for the callers that are not async themselves (the CLI).

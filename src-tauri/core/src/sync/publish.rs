@@ -17,6 +17,26 @@ pub struct Published {
     pub groups_created: usize,
     /// Already on the server (same `externalId`).
     pub present: usize,
+    /// What the server refused, each named; the others were created.
+    pub refused: Vec<Refused>,
+}
+
+/// A resource the server refused to create, named.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Refused {
+    /// `User` or `Group`.
+    pub resource: String,
+    pub external_id: String,
+    /// The login or the group's name, as sent.
+    pub name: String,
+    /// The HTTP status the server gave it (0: no answer for it).
+    pub status: u16,
+    /// RFC 7644 §3.12's `scimType` (`uniqueness`, `invalidValue`…), when given.
+    pub scim_type: Option<String>,
+    pub detail: String,
+    /// For a login another account already holds on the server: a free one
+    /// by the ENT's convention (prénom.nom, then a number).
+    pub proposed_login: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
@@ -111,18 +131,82 @@ async fn present(client: &Client, endpoint: &str, filter: &str) -> Result<BTreeM
         .collect())
 }
 
+/// The status of a Bulk result (a string per RFC 7644 §3.7.3, a number from some servers).
+pub(super) fn bulk_status(op: &Value) -> Option<u16> {
+    op["status"].as_str().and_then(|s| s.trim().parse::<u16>().ok()).or(op["status"].as_u64().map(|n| n as u16))
+}
+
+/// Each result of a Bulk answer by its `bulkId`, which must be one of
+/// `sent`. A result that names no operation sent, or one named twice, makes
+/// the whole answer unusable: nothing is taken as done on a guess.
+pub(super) fn bulk_results<'a>(
+    answer: &'a Value,
+    sent: &[String],
+    what: &str,
+) -> Result<BTreeMap<String, &'a Value>, SyncError> {
+    let bad = |message: String| SyncError::BadResponse { what: what.to_string(), message };
+    let mut out = BTreeMap::new();
+    for (k, op) in answer["Operations"].as_array().map(Vec::as_slice).unwrap_or(&[]).iter().enumerate() {
+        let Some(id) = op["bulkId"].as_str() else {
+            let target = op["location"].as_str().or(op["path"].as_str()).unwrap_or("?");
+            return Err(bad(format!(
+                "le résultat n° {} ({} {target}) ne porte pas de bulkId : impossible de savoir à quelle opération envoyée il répond ; rien n'est tenu pour fait",
+                k + 1,
+                op["method"].as_str().unwrap_or("?")
+            )));
+        };
+        if !sent.iter().any(|s| s == id) {
+            return Err(bad(format!(
+                "le résultat n° {} répond à « {id} », qui n'a pas été envoyé ; rien n'est tenu pour fait",
+                k + 1
+            )));
+        }
+        if out.insert(id.to_string(), op).is_some() {
+            return Err(bad(format!("deux résultats répondent à « {id} » ; rien n'est tenu pour fait")));
+        }
+    }
+    Ok(out)
+}
+
+/// A resource `body` the server refused with `status`.
+fn refused(resource: &str, body: &Value, status: u16, scim_type: Option<&str>, detail: &str) -> Refused {
+    Refused {
+        resource: resource.to_string(),
+        external_id: body["externalId"].as_str().unwrap_or("").to_string(),
+        name: body["userName"].as_str().or(body["displayName"].as_str()).unwrap_or("").to_string(),
+        status,
+        scim_type: scim_type.map(str::to_string),
+        detail: detail.to_string(),
+        proposed_login: None,
+    }
+}
+
 /// Creates `bodies` at `endpoint` (`/Users`), in Bulk requests when the
-/// server offers Bulk, one by one otherwise. Returns how many were created.
-async fn create_all(client: &Client, endpoint: &str, bodies: Vec<Value>) -> Result<usize, SyncError> {
+/// server offers Bulk, one by one otherwise. A resource the server refuses
+/// is named and the others go on. Returns how many were created, and the refused.
+async fn create_all(
+    client: &Client,
+    endpoint: &str,
+    resource: &str,
+    bodies: Vec<Value>,
+) -> Result<(usize, Vec<Refused>), SyncError> {
+    let mut created = 0;
+    let mut refusals = Vec::new();
     let Some(max_ops) = client.caps.bulk else {
         for b in &bodies {
-            client.post(endpoint, b).await?;
+            match client.post(endpoint, b).await {
+                Ok(_) => created += 1,
+                // This resource refused (invalid, taken…): the others still go.
+                Err(SyncError::Http { status, detail, .. }) if matches!(status, 400 | 409 | 413 | 422) => {
+                    refusals.push(refused(resource, b, status, None, &detail))
+                }
+                Err(e) => return Err(e),
+            }
         }
-        return Ok(bodies.len());
+        return Ok((created, refusals));
     };
     // Under the payload limit with room for the envelope.
     let budget = client.caps.bulk_payload.saturating_sub(4096).max(64 * 1024);
-    let mut created = 0;
     let mut batch: Vec<Value> = Vec::new();
     let mut size = 0;
     let mut pending: Vec<Vec<Value>> = Vec::new();
@@ -138,39 +222,72 @@ async fn create_all(client: &Client, endpoint: &str, bodies: Vec<Value>) -> Resu
     if !batch.is_empty() {
         pending.push(batch);
     }
+    let what = format!("POST /Bulk ({endpoint})");
     for ops in pending {
+        let ids: Vec<String> = (0..ops.len()).map(|k| format!("b{k}")).collect();
         let operations: Vec<Value> = ops
             .iter()
-            .enumerate()
-            .map(|(k, data)| json!({ "method": "POST", "path": endpoint, "bulkId": format!("b{k}"), "data": data }))
+            .zip(&ids)
+            .map(|(data, id)| json!({ "method": "POST", "path": endpoint, "bulkId": id, "data": data }))
             .collect();
+        // No `failOnErrors`: the server goes through every operation (RFC
+        // 7644 §3.7.3), so that one refused resource does not hold back the others.
         let request = json!({
             "schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],
-            "failOnErrors": 1,
             "Operations": operations,
         });
         let answer = client.post("/Bulk", &request).await?.body;
-        for op in answer["Operations"].as_array().cloned().unwrap_or_default() {
-            let status =
-                op["status"].as_str().and_then(|s| s.parse::<u16>().ok()).or(op["status"].as_u64().map(|n| n as u16));
-            match status {
-                Some(201) | Some(200) => created += 1,
-                other => {
-                    return Err(SyncError::Http {
-                        status: other.unwrap_or(0),
-                        what: format!("POST /Bulk ({endpoint})"),
-                        detail: op["response"]["detail"].as_str().unwrap_or("").to_string(),
-                    })
+        let results = bulk_results(&answer, &ids, &what)?;
+        for (data, id) in ops.iter().zip(&ids) {
+            match results.get(id) {
+                Some(op) => match bulk_status(op) {
+                    Some(200..=299) => created += 1,
+                    status => refusals.push(refused(
+                        resource,
+                        data,
+                        status.unwrap_or(0),
+                        op["response"]["scimType"].as_str(),
+                        op["response"]["detail"].as_str().unwrap_or(""),
+                    )),
+                },
+                None => {
+                    refusals.push(refused(resource, data, 0, None, "le serveur n'a pas répondu pour cette ressource"))
                 }
             }
         }
     }
-    Ok(created)
+    Ok((created, refusals))
+}
+
+/// A login by the ENT's convention (`prenom.nom`, then `prenom.nom1`,
+/// `prenom.nom2`…) that neither the server nor `taken` holds.
+async fn free_login(client: &Client, a: &Account, taken: &BTreeSet<String>) -> Result<Option<String>, SyncError> {
+    use crate::demo::names::login_part;
+    let given = login_part(a.given_names.first().map_or("", String::as_str));
+    let name = login_part(&a.usage_name);
+    let base = match (given.is_empty(), name.is_empty()) {
+        (false, false) => format!("{given}.{name}"),
+        (true, false) => name,
+        (false, true) => given,
+        (true, true) => return Ok(None),
+    };
+    for n in 0..100u32 {
+        let candidate = if n == 0 { base.clone() } else { format!("{base}{n}") };
+        if taken.contains(&candidate) {
+            continue;
+        }
+        let filter = format!("userName eq \"{candidate}\"");
+        if client.list_all("/Users", Some(&filter)).await?.is_empty() {
+            return Ok(Some(candidate));
+        }
+    }
+    Ok(None)
 }
 
 /// Creates on the server every account and group of the local
 /// establishment that it lacks (by `externalId`). Running it again creates
-/// nothing.
+/// nothing. What the server refuses is named in [`Published::refused`]
+/// (with a free login proposed when the login is taken); the rest is created.
 pub async fn publish(client: &Client, data: &EstablishmentData) -> Result<Published, SyncError> {
     let uai = data.establishment.uai.to_string();
     let users_filter = filter_uai(&format!("{ENT_USER}:establishments"), &uai);
@@ -181,7 +298,15 @@ pub async fn publish(client: &Client, data: &EstablishmentData) -> Result<Publis
         ours.iter().filter(|a| !users_there.contains_key(&a.id)).map(|a| user_body(a)).collect();
     let groups_there = present(client, "/Groups", &filter_uai(&format!("{ENT_GROUP}:establishment"), &uai)).await?;
     let present = users_there.len() + groups_there.len();
-    let users_created = create_all(client, "/Users", missing_users).await?;
+    let (users_created, mut refused) = create_all(client, "/Users", "User", missing_users).await?;
+    // A login taken on the server (by another establishment's account, the
+    // academy sharing one server): a free one by the convention is proposed.
+    let logins: BTreeSet<String> = data.accounts.iter().map(|a| a.login.to_lowercase()).collect();
+    for r in refused.iter_mut().filter(|r| r.status == 409 || r.scim_type.as_deref() == Some("uniqueness")) {
+        if let Some(a) = ours.iter().find(|a| a.id == r.external_id) {
+            r.proposed_login = free_login(client, a, &logins).await?;
+        }
+    }
     let missing_groups: Vec<&Group> = data.groups.iter().filter(|g| !groups_there.contains_key(&g.id)).collect();
     let mut groups_created = 0;
     if !missing_groups.is_empty() {
@@ -201,9 +326,11 @@ pub async fn publish(client: &Client, data: &EstablishmentData) -> Result<Publis
                 group_body(g, &uai, &members.into_iter().collect::<Vec<_>>())
             })
             .collect();
-        groups_created = create_all(client, "/Groups", bodies).await?;
+        let (made, refused_groups) = create_all(client, "/Groups", "Group", bodies).await?;
+        groups_created = made;
+        refused.extend(refused_groups);
     }
-    Ok(Published { users_created, groups_created, present })
+    Ok(Published { users_created, groups_created, present, refused })
 }
 
 /// Where a pull stands: the kind of resource being received, how many of
@@ -274,4 +401,125 @@ pub fn server_matrix(store: &Store) -> Result<crate::visibility::Matrix, SyncErr
         }
     }
     Ok(m)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Account, GroupKind, Profile};
+
+    const SCHEMAS: &str = include_str!("../../scim/schemas.json");
+
+    /// Every value `body` gives an attribute with `canonicalValues` in the
+    /// project's own schemas that those values do not list, as `attr = value`.
+    fn undeclared(body: &Value) -> Vec<String> {
+        let schemas: Value = serde_json::from_str(SCHEMAS).unwrap();
+        let mut out = Vec::new();
+        fn walk(attrs: &[Value], at: &Value, path: &str, out: &mut Vec<String>) {
+            for a in attrs {
+                let name = a["name"].as_str().unwrap();
+                let here = &at[name];
+                let values: Vec<&Value> = match here {
+                    Value::Array(items) => items.iter().collect(),
+                    Value::Null => continue,
+                    v => vec![v],
+                };
+                for v in values {
+                    if let (Some(canon), Some(s)) = (a["canonicalValues"].as_array(), v.as_str()) {
+                        if !canon.iter().any(|c| c.as_str().is_some_and(|c| c.eq_ignore_ascii_case(s))) {
+                            out.push(format!("{path}{name} = {s}"));
+                        }
+                    }
+                    if let Some(subs) = a["subAttributes"].as_array() {
+                        walk(subs, v, &format!("{path}{name}."), out);
+                    }
+                }
+            }
+        }
+        for id in body["schemas"].as_array().unwrap() {
+            let id = id.as_str().unwrap();
+            let schema = schemas
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|s| s["id"] == id)
+                .unwrap_or_else(|| panic!("{id} is declared"));
+            // A core schema's attributes sit at the top; an extension's under its URN.
+            let at = if body.get(id).is_some() { &body[id] } else { body };
+            walk(schema["attributes"].as_array().unwrap(), at, &format!("{id}:"), &mut out);
+        }
+        out
+    }
+
+    fn account(profile: Profile) -> Account {
+        Account {
+            id: "a1".into(),
+            login: "jean.dupont".into(),
+            person_id: None,
+            profile,
+            usage_name: "DUPONT".into(),
+            birth_name: "DUPONT".into(),
+            given_names: vec!["Jean".into()],
+            birth_date: Some("2010-01-02".into()),
+            ine: None,
+            email: Some("jean.dupont@example.fr".into()),
+            classes: vec!["6A".into()],
+            functions: Vec::new(),
+            establishments: vec![crate::model::Uai::from_digits("0999001").unwrap()],
+            children: Vec::new(),
+        }
+    }
+
+    /// A server may hold canonical values as the only ones it accepts (RFC
+    /// 7643 §7): whatever the client can send must be declared.
+    #[test]
+    fn every_value_the_client_sends_is_declared() {
+        for kind in GroupKind::ALL {
+            let g = Group { id: "g".into(), name: "G".into(), kind, divisions: Vec::new(), members: Vec::new() };
+            let body = group_body(&g, "0999001W", &["u1"]);
+            assert_eq!(undeclared(&body), Vec::<String>::new(), "group kind {kind:?}");
+        }
+        for profile in Profile::ALL {
+            let body = user_body(&account(profile));
+            assert_eq!(undeclared(&body), Vec::<String>::new(), "profile {profile:?}");
+        }
+        for p in crate::visibility::VProfile::ALL {
+            let rule = json!({ "schemas": [super::super::VISIBILITY_RULE], "profile": p.code(), "node": "x", "visible": true });
+            assert_eq!(undeclared(&rule), Vec::<String>::new(), "visibility profile {p:?}");
+        }
+        // The check itself sees an undeclared value.
+        let mut body = group_body(
+            &Group {
+                id: "g".into(),
+                name: "G".into(),
+                kind: GroupKind::Libre,
+                divisions: Vec::new(),
+                members: Vec::new(),
+            },
+            "0999001W",
+            &[],
+        );
+        body[ENT_GROUP]["kind"] = json!("atelier");
+        assert_eq!(undeclared(&body).len(), 1);
+    }
+
+    #[test]
+    fn bulk_results_are_matched_by_bulk_id_only() {
+        let sent = vec!["b0".to_string(), "b1".to_string()];
+        let ok = json!({ "Operations": [
+            { "method": "POST", "bulkId": "b1", "status": "409" },
+            { "method": "POST", "bulkId": "b0", "status": "201" },
+        ]});
+        let r = bulk_results(&ok, &sent, "POST /Bulk").unwrap();
+        assert_eq!(bulk_status(r["b0"]), Some(201));
+        assert_eq!(bulk_status(r["b1"]), Some(409));
+        for bad in [
+            json!({ "Operations": [{ "method": "POST", "status": "201", "location": "/Users/9" }] }),
+            json!({ "Operations": [{ "method": "POST", "bulkId": "b7", "status": "201" }] }),
+            json!({ "Operations": [{ "bulkId": "b0", "status": "201" }, { "bulkId": "b0", "status": "201" }] }),
+        ] {
+            let e = bulk_results(&bad, &sent, "POST /Bulk").unwrap_err();
+            assert_eq!(crate::ErrorCode::code(&e), "SYNC_BAD_RESPONSE", "{bad}");
+        }
+    }
 }

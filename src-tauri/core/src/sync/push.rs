@@ -397,13 +397,83 @@ enum Outcome {
     Failed(SyncError),
 }
 
+/// Whether a PATCH adds members. Sent again after its answer was lost, it
+/// would add them twice on a server that does not de-duplicate (RFC 7644
+/// §3.5.2.1 only says it SHOULD).
+fn adds_members(patch: &Value) -> bool {
+    patch["Operations"].as_array().is_some_and(|ops| {
+        ops.iter().any(|op| op["op"].as_str().is_some_and(|k| k.eq_ignore_ascii_case("add")) && op["path"] == "members")
+    })
+}
+
+/// Whether a failed write may still have reached the server.
+fn may_have_landed(e: &SyncError) -> bool {
+    matches!(e, SyncError::Unreachable { .. } | SyncError::Http { status: 500 | 502 | 504, .. })
+}
+
+/// `ops` (a folded PATCH's operations) without the members `theirs` already has.
+fn still_to_send(ops: &[Value], theirs: &Value) -> Vec<Value> {
+    ops.iter()
+        .filter_map(|op| {
+            let adding = op["op"].as_str().is_some_and(|k| k.eq_ignore_ascii_case("add")) && op["path"] == "members";
+            if !adding {
+                return Some(op.clone());
+            }
+            let left: Vec<Value> = op["value"]
+                .as_array()
+                .map(Vec::as_slice)
+                .unwrap_or(&[])
+                .iter()
+                .filter(|m| {
+                    m["value"]
+                        .as_str()
+                        .is_none_or(|id| current(theirs, &Key::Member(id.to_string())) != Value::Bool(true))
+                })
+                .cloned()
+                .collect();
+            (!left.is_empty()).then(|| json!({ "op": "add", "path": "members", "value": left }))
+        })
+        .collect()
+}
+
+/// One unit's PATCH. With `If-Match` a repeat is harmless (it meets a 412
+/// judged against the base), and so is one that adds no member. Otherwise a
+/// PATCH whose answer was lost is not sent blindly again: the group is read
+/// back and only the members it still lacks are added.
+async fn patch_unit(client: &Client, u: &Unit) -> Result<Written, SyncError> {
+    let mut body = patch_of(u.ops());
+    if (client.caps.etag && u.at.etag.is_some()) || !adds_members(&body) {
+        return client.patch(&u.path(), &body, u.at.etag.as_deref()).await;
+    }
+    const TRIES: u32 = 6;
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match client.patch_once(&u.path(), &body).await {
+            Err(e) if attempt < TRIES && may_have_landed(&e) => {
+                tokio::time::sleep(std::time::Duration::from_millis(250 * (1 << attempt.min(5)))).await;
+                let theirs = client.get(&u.path()).await?;
+                let ops = body["Operations"].as_array().cloned().unwrap_or_default();
+                let left = still_to_send(&ops, &theirs.body);
+                let etag = theirs.etag.clone().or_else(|| theirs.body["meta"]["version"].as_str().map(str::to_string));
+                if effects(&left).iter().all(|(k, v)| current(&theirs.body, k) == *v) {
+                    // Everything landed the first time.
+                    return Ok(Written::Done { etag, body: Some(theirs.body) });
+                }
+                body = json!({ "schemas": [PATCH_OP], "Operations": left });
+            }
+            other => return other,
+        }
+    }
+}
+
 /// Sends the units `which` of `wave`: one PATCH, or one Bulk request.
 async fn send(client: &Client, wave: &[Unit], which: Vec<usize>, bulk: bool) -> Vec<(usize, Outcome)> {
     if !bulk || which.len() == 1 {
         let mut out = Vec::with_capacity(which.len());
         for i in which {
             let u = &wave[i];
-            let outcome = match client.patch(&u.path(), &patch_of(u.ops()), u.at.etag.as_deref()).await {
+            let outcome = match patch_unit(client, u).await {
                 Ok(Written::Done { etag, body }) => Outcome::Done { etag, body },
                 Ok(Written::Stale) => Outcome::Stale,
                 Err(SyncError::Http { status: 404, .. }) => Outcome::Gone,
@@ -431,23 +501,26 @@ async fn send(client: &Client, wave: &[Unit], which: Vec<usize>, bulk: bool) -> 
         // The others stay pending; the error stops the push.
         Err(e) => return vec![(which[0], Outcome::Failed(e))],
     };
-    let results = answer["Operations"].as_array().cloned().unwrap_or_default();
+    let ids: Vec<String> = which.iter().map(|i| format!("u{i}")).collect();
+    // Results are matched by `bulkId` only: an answer that cannot be matched
+    // to what was sent confirms nothing.
+    let results = match super::publish::bulk_results(&answer, &ids, "POST /Bulk") {
+        Ok(results) => results,
+        Err(e) => return vec![(which[0], Outcome::Failed(e))],
+    };
     let mut out = Vec::with_capacity(which.len());
-    for (k, &i) in which.iter().enumerate() {
-        let bulk_id = format!("u{i}");
-        let r = results.iter().find(|r| r["bulkId"].as_str() == Some(&bulk_id)).or_else(|| results.get(k));
-        let Some(r) = r else {
+    for (&i, bulk_id) in which.iter().zip(&ids) {
+        let Some(r) = results.get(bulk_id) else {
             out.push((
                 i,
                 Outcome::Failed(SyncError::BadResponse {
                     what: "POST /Bulk".into(),
-                    message: format!("aucune réponse pour l'opération {bulk_id}"),
+                    message: format!("aucune réponse pour l'opération {bulk_id} ({})", wave[i].path()),
                 }),
             ));
             continue;
         };
-        let status =
-            r["status"].as_str().and_then(|s| s.parse::<u16>().ok()).or(r["status"].as_u64().map(|n| n as u16));
+        let status = super::publish::bulk_status(r);
         out.push((
             i,
             match status {
@@ -481,6 +554,12 @@ fn pack(wave: &[Unit], client: &Client) -> (Vec<Vec<usize>>, bool) {
     let mut size = 0;
     let mut ops = 0;
     for (i, u) in wave.iter().enumerate() {
+        // Without a version a repeat is not harmless: such a unit goes alone,
+        // as a PATCH that is read back when its answer is lost.
+        if u.at.etag.is_none() {
+            requests.push(vec![i]);
+            continue;
+        }
         let len = 200 + u.ops().map(|op| op.to_string().len() + 1).sum::<usize>();
         let n = u.ops().count();
         if !current.is_empty() && (current.len() == bulk || size + len > budget || ops + n > REQUEST_OPS) {
@@ -739,6 +818,8 @@ pub async fn push(
     progress(done, total);
 
     let mut failure = None;
+    // Changes the server refused (invalid, taken…): named, left waiting; the others go on.
+    let mut refused: Vec<String> = Vec::new();
     for mut wave in waves {
         if cancelled() {
             break;
@@ -785,6 +866,20 @@ pub async fn push(
                         }
                     }
                     Outcome::Gone => out.missing += n,
+                    Outcome::Failed(SyncError::Http { status: status @ (400 | 409 | 413 | 422), detail, .. }) => {
+                        let name =
+                            u.at.body.as_ref().and_then(|b| b["userName"].as_str().or(b["displayName"].as_str()));
+                        let what = match name {
+                            Some(name) => format!("{} « {name} » ({})", u.resource, u.target),
+                            None => format!("{} {}", u.resource, u.target),
+                        };
+                        refused.push(if detail.is_empty() {
+                            format!("{what} : {status}")
+                        } else {
+                            format!("{what} : {status}, {detail}")
+                        });
+                        continue;
+                    }
                     Outcome::Failed(e) => {
                         failure.get_or_insert(e);
                         continue;
@@ -806,6 +901,9 @@ pub async fn push(
     }
     if let Some(e) = failure {
         return Err(e);
+    }
+    if !refused.is_empty() {
+        return Err(SyncError::Refused { count: refused.len(), list: refused.join(" ; ") });
     }
     out.remaining = store.outbox_len()?;
     Ok(out)
