@@ -8,6 +8,7 @@ import { h, clear } from '../components/dom.js';
 import { announce, errorBox } from '../components/notice.js';
 import { t, formatNumber, formatDateTime } from '../i18n.js';
 import { viewTitle } from '../components/view-title.js';
+import { isNothingImported, nothingImported } from '../components/empty-state.js';
 import { usableEstablishment } from './common.js';
 
 const PROFILES = [['', 'grp.any'], ['eleve', 'grp.profile.eleve'], ['parent', 'grp.profile.parent'], ['enseignant', 'grp.profile.enseignant'], ['non-enseignant', 'grp.profile.nonEnseignant'], ['collectivite', 'grp.profile.collectivite']];
@@ -276,6 +277,11 @@ export default {
       await draw();
     } catch (err) {
       clear(body);
+      if (isNothingImported(err)) {
+        detail.remove();
+        body.append(nothingImported(err, { testid: 'grp-empty', needs: t('grp.needs') }));
+        return;
+      }
       body.append(errorBox(err, 'grp-error'));
     }
   },

@@ -7,6 +7,7 @@ import { h, clear } from '../components/dom.js';
 import { announce, errorBox } from '../components/notice.js';
 import { t, formatNumber, formatDateTime } from '../i18n.js';
 import { viewTitle } from '../components/view-title.js';
+import { isNothingImported, nothingImported } from '../components/empty-state.js';
 import { usableEstablishment } from './common.js';
 
 /** A PATCH body as lines « attribut → valeur » (or « retiré »). */
@@ -74,7 +75,7 @@ export default {
       try {
         await work();
       } catch (err) {
-        status.append(errorBox(err, 'sync-error'));
+        status.append(isNothingImported(err) ? nothingImported(err, { testid: 'sync-empty' }) : errorBox(err, 'sync-error'));
       } finally {
         button.disabled = false;
         button.textContent = text;
