@@ -132,6 +132,8 @@ test('the demo loaded: every view passes, the dry run and a preview open too', a
   found.push(...(await problems('démo › rapprochement › essai à blanc')));
 
   await open('qui-voit-qui');
+  await (await byTestId('vis-grid')).scrollIntoView();
+  await browser.saveScreenshot(join(SCREENSHOTS, 'gate-démo-qui-voit-qui-grille.png'));
   await (await browser.$('[data-testid="vis-cell"]')).click();
   await (await byTestId('vis-preview')).waitForExist({ timeout: 15000 });
   await settle(browser);

@@ -98,6 +98,7 @@ test('Parent → Direction turned off in the window reaches the server', async (
   assert.equal(await chef.getAttribute('aria-pressed'), 'true', 'the child keeps its own eye');
   assert.equal(await (await cell('Eleve', DIRECTION)).getAttribute('data-visible'), 'true');
   assert.match(digits(await (await byTestId('vis-summary')).getText()), /^1changement/);
+  await (await cell('Parent', DIRECTION)).scrollIntoView({ block: 'center' });
   await browser.saveScreenshot(join(SCREENSHOTS, 'visibility-grid.png'));
 
   // Pending in Synchronisation: that one change, then pushed.
