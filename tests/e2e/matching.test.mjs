@@ -78,7 +78,8 @@ test('the wizard opens where records wait', async () => {
   await (await byTestId('match-review-card')).waitForExist();
   // Reasons and closeness in words, never a bare score.
   const card = await text('match-review-card');
-  assert.doesNotMatch(card, /\d+[.,]\d+ sur \d+ requis|score \d/, card);
+  assert.doesNotMatch(card, /\d+[.,]\d+ sur \d+ requis|score \d|écart \d/, card);
+  assert.doesNotMatch(card, /\d{4}-\d{2}-\d{2}/, 'dates read dd/mm/yyyy');
 });
 
 test('the steps show the engine’s bands, as preau-cli finds them', async () => {

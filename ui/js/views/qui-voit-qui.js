@@ -5,7 +5,7 @@
 // qui fait quoi (function nodes, hand corrections, alerts).
 import { h, clear } from '../components/dom.js';
 import { announce, errorBox } from '../components/notice.js';
-import { t, formatNumber } from '../i18n.js';
+import { t, tn, formatNumber } from '../i18n.js';
 import { viewTitle } from '../components/view-title.js';
 import { isNothingImported, nothingImported } from '../components/empty-state.js';
 import { usableEstablishment } from './common.js';
@@ -117,7 +117,7 @@ export default {
         try {
           const n = await ctx.api.visibilityApply(uai, p.changes, origin);
           clear(preview);
-          announce(t('vis.applied', { n: formatNumber(n) }));
+          announce(tn('vis.applied', n));
           await draw();
         } catch (err) {
           apply.disabled = false;
@@ -161,7 +161,7 @@ export default {
       const differs = g.cells.filter((c) => c.visible !== c.server).length;
       body.append(
         h('p', { dataset: { testid: 'vis-summary' } },
-          t('vis.summary', { pending: formatNumber(g.pending), differs: formatNumber(differs) }), ' ',
+          `${tn('vis.pending', g.pending)} ; ${tn('vis.differsCount', differs)}.`, ' ',
           g.pending > 0 ? h('a', { href: '#/synchronisation', dataset: { testid: 'vis-to-sync' } }, t('vis.toSync')) : ''),
       );
       // Presets.
@@ -259,7 +259,7 @@ export default {
             h('ul', { class: 'sim' }, s.visible.map((n) => h('li', { class: `depth-${n.node.split('/').length - 1}`, dataset: { testid: 'vis-sim-node', node: n.node } },
               n.node.split('/').pop(),
               n.people.length > 0
-                ? h('details', {}, h('summary', {}, t('vis.people', { n: formatNumber(n.people.length) })),
+                ? h('details', {}, h('summary', {}, tn('vis.people', n.people.length)),
                   h('p', {}, n.people.slice(0, 200).map((p) => p.name).join(', ')))
                 : ''))),
             s.hidden.length > 0
@@ -294,7 +294,7 @@ export default {
       functions.append(h('h2', { id: 'vis-fn-title' }, t('vis.functions')), h('p', { class: 'muted' }, t('vis.functionsHelp')));
       if (f.alerts.length > 0) {
         functions.append(h('div', { class: 'notice notice--warn', dataset: { testid: 'vis-alerts' } },
-          h('p', { class: 'notice__title' }, t('vis.alerts', { n: formatNumber(f.alerts.length) })),
+          h('p', { class: 'notice__title' }, tn('vis.alerts', f.alerts.length)),
           h('ul', {}, f.alerts.map((a) => h('li', { dataset: { testid: 'vis-alert', code: a.code } }, a.message)))));
       }
       const correct = (node, person, member) => async () => {
@@ -321,7 +321,7 @@ export default {
         queue.disabled = true;
         try {
           const n = await ctx.api.visibilityQueueNodes(uai);
-          announce(t('vis.nodesQueued', { n: formatNumber(n) }));
+          announce(tn('vis.nodesQueued', n));
           await drawFunctions();
         } catch (err) {
           queue.disabled = false;
@@ -330,7 +330,7 @@ export default {
       });
       const short = (list) => (list.length ? list.map((n) => n.split('/').pop()).join(', ') : t('vis.none'));
       functions.append(h('div', { class: 'node-sync', dataset: { testid: 'vis-node-changes' } },
-        h('p', {}, changes.length === 0 ? t('vis.nodesInSync') : t('vis.nodesDiffer', { n: formatNumber(changes.length) })),
+        h('p', {}, changes.length === 0 ? t('vis.nodesInSync') : tn('vis.nodesDiffer', changes.length)),
         changes.length > 0
           ? h('details', {}, h('summary', {}, t('vis.nodesDetail')),
             h('ul', {}, changes.slice(0, 200).map((c) => h('li', {}, t('vis.nodeChange', { account: c.account, before: short(c.before), after: short(c.after) })))))

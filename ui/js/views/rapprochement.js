@@ -60,9 +60,16 @@ function closeness(score) {
   return t('matching.closeness.weak');
 }
 
-/** The engine's reasons are French already; its score line is said without the figures. */
+/** The engine's lines are French already; their ISO dates are said dd/mm/yyyy. */
+function readable(text) {
+  return String(text).replace(/\b(\d{4})-(\d{2})-(\d{2})\b/g, (iso) => isoToFr(iso));
+}
+
+/** Why a record waits for review; the score and margin lines are said without their figures. */
 function whyText(w) {
-  return /^score insuffisant\b/.test(w) ? t('matching.why.lowScore') : w;
+  if (/^score insuffisant\b/.test(w)) return t('matching.why.lowScore');
+  if (/^un autre compte est presque aussi proche\b/.test(w)) return t('matching.why.closeCall');
+  return readable(w);
 }
 
 /** An account in one line; `short` leaves out its classes and establishments (a table shows the classes beside it). */
@@ -102,7 +109,7 @@ function reviewCard(item, position, total, decide) {
         h('strong', {}, accountLine(item.accounts[i]) || c.reasons[0] || t('matching.accountUnknown')),
         ' ',
         h('span', { class: 'score' }, closeness(c.score)),
-        h('ul', { class: 'evidence' }, c.reasons.map((r) => h('li', {}, r))),
+        h('ul', { class: 'evidence' }, c.reasons.map((r) => h('li', {}, readable(r)))),
       ),
     ),
   );
