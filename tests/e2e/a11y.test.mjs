@@ -3,14 +3,15 @@
 // « [object Object] », « undefined », « NaN » or program code, and no view
 // shows an error box — in three states: no establishment at all, an
 // establishment just created (nothing imported), and the demo collège with its
-// Pronote identifiers and ENT directory imported (dry run and a preview of
-// Qui voit qui open too). Every problem of every view is reported at once.
+// Pronote identifiers and ENT directory imported, published to the SCIM peer
+// and pulled, a preset waiting to be sent (dry run and a preview of Qui voit
+// qui open too). Every problem of every view is reported at once.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { SCREENSHOTS, uaiFromDigits, workspace, startApp } from './harness.mjs';
+import { SCREENSHOTS, uaiFromDigits, workspace, startApp, startPeer } from './harness.mjs';
 import { viewIds, programCodes, settle, axeViolations, readableTexts, textProblems } from './gate.mjs';
 
 const DEMO = uaiFromDigits('0999001');
@@ -20,11 +21,14 @@ const CODES = programCodes();
 
 let ws;
 let app;
+let peer;
 let browser;
 let byTestId;
 
 before(async () => {
+  peer = await startPeer();
   ws = workspace('preau-e2e-a11y-');
+  ws.env.PREAU_SCIM_TOKEN = peer.token;
   app = await startApp(ws.env, 'tauri-driver-a11y.log');
   ({ browser, byTestId } = app);
 });
@@ -32,6 +36,7 @@ before(async () => {
 after(async () => {
   if (app) await app.stop();
   if (ws) ws.cleanup();
+  if (peer) peer.stop();
 });
 
 async function open(id) {
@@ -115,6 +120,11 @@ test('the demo loaded: every view passes, the dry run and a preview open too', a
   const files = [/^identifiants_pronote.*\.csv$/i, /^export_annuaire_ENT.*\.csv$/i].map((re) => names.find((n) => re.test(n)));
   assert.ok(files.every(Boolean), 'the demo writes both files');
   ws.cli('import', '--uai', DEMO, ...files.map((n) => join(out, n)));
+  // Synchronisation with a server, its directory pulled and changes waiting.
+  ws.cli('sync', 'configure', '--uai', DEMO, '--url', peer.url);
+  ws.cli('sync', 'publish', '--uai', DEMO, '--json');
+  ws.cli('sync', 'pull', '--uai', DEMO, '--json');
+  ws.cli('visibility', 'preset', '--uai', DEMO, 'parents-sans-direction');
   // The window learns of the new store as a person would: the list is read again on reload.
   await browser.refresh();
   await browser.waitUntil(() => browser.execute(() => !document.querySelector('#establishment-select [data-i18n]')));
