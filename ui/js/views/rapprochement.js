@@ -108,7 +108,7 @@ function reviewCard(item, position, total, decide) {
         ' ',
         h('strong', {}, accountLine(item.accounts[i]) || c.reasons[0] || t('matching.accountUnknown')),
         ' ',
-        h('span', { class: 'score' }, closeness(c.score)),
+        h('span', { class: 'score muted' }, `(${closeness(c.score)})`),
         h('ul', { class: 'evidence' }, c.reasons.map((r) => h('li', {}, readable(r)))),
       ),
     ),
