@@ -5,12 +5,12 @@
 // establishment just created (nothing imported), and the demo collège with its
 // Pronote identifiers and ENT directory imported, published to the SCIM peer
 // and pulled, a preset waiting to be sent (dry run and a preview of Qui voit
-// qui open too). Every problem of every view is reported at once.
+// qui open too, then an import through the window). Every problem of every view is reported at once.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, delimiter } from 'node:path';
 import { SCREENSHOTS, uaiFromDigits, workspace, startApp, startPeer } from './harness.mjs';
 import { viewIds, programCodes, settle, axeViolations, readableTexts, textProblems } from './gate.mjs';
 
@@ -20,6 +20,8 @@ const VIEWS = viewIds();
 const CODES = programCodes();
 
 let ws;
+let other;
+let picked; // the demo's own exports, written in another folder, for an import through the window
 let app;
 let peer;
 let browser;
@@ -29,6 +31,13 @@ before(async () => {
   peer = await startPeer();
   ws = workspace('preau-e2e-a11y-');
   ws.env.PREAU_SCIM_TOKEN = peer.token;
+  // The same demo's exports, written by a throw-away store elsewhere: the window imports some later.
+  other = workspace('preau-e2e-a11y-files-');
+  const out = join(other.dataDir, 'files');
+  other.cli('demo', '--uai', DEMO, '--kind', 'college', '--seed', '7', '--out', out);
+  const names = readdirSync(out);
+  picked = [/^Structures\.xml$/i, /^sts_emp.*\.xml$/i, /^ResponsablesAvecAdresses\.xml$/i].map((re) => join(out, names.find((n) => re.test(n))));
+  ws.env.PREAU_TEST_PICK = picked.join(delimiter);
   app = await startApp(ws.env, 'tauri-driver-a11y.log');
   ({ browser, byTestId } = app);
 });
@@ -36,6 +45,7 @@ before(async () => {
 after(async () => {
   if (app) await app.stop();
   if (ws) ws.cleanup();
+  if (other) other.cleanup();
   if (peer) peer.stop();
 });
 
@@ -150,5 +160,16 @@ test('the demo loaded: every view passes, the dry run and a preview open too', a
   await browser.saveScreenshot(join(SCREENSHOTS, 'gate-démo-qui-voit-qui-apercu.png'));
   found.push(...(await problems('démo › qui voit qui › aperçu')));
   await (await byTestId('vis-cancel')).click();
+
+  // An import through the window: its result, findings and history.
+  await open('imports');
+  await (await byTestId('import-choose')).click();
+  const chosen = () => browser.execute(() => document.querySelectorAll('[data-testid="import-file"]').length);
+  await browser.waitUntil(async () => (await chosen()) === picked.length, { timeoutMsg: 'the chosen files never showed' });
+  await (await byTestId('import-start')).click();
+  await (await byTestId('import-verdict')).waitForExist({ timeout: 60000 });
+  await settle(browser);
+  await browser.saveScreenshot(join(SCREENSHOTS, 'gate-démo-imports-resultat.png'));
+  found.push(...(await problems('démo › imports › résultat')));
   assert.deepEqual(found, [], `\n${found.join('\n')}`);
 });
