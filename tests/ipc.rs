@@ -956,6 +956,15 @@ fn matching_wizard_commands() {
     let preview = sh.invoke("match_preview", json!({ "uai": u, "source": "pronote" })).expect("preview");
     assert_eq!(preview["manual"], json!(0), "the undone link is not written");
     assert!(preview["auto"].as_u64().expect("auto") > 0);
+    // The dry run names people, not ids: every row has the record's and the account's names.
+    let rows = preview["rows"].as_array().expect("rows");
+    assert_eq!(rows.len() as u64, preview["auto"].as_u64().expect("auto"));
+    for row in rows {
+        assert!(!row["last_name"].as_str().unwrap_or("").is_empty(), "{row}");
+        assert!(!row["account"]["last_name"].as_str().unwrap_or("").is_empty(), "{row}");
+        assert_eq!(row["manual"], json!(false));
+    }
+    assert!(preview.get("links").is_none(), "no raw ids are sent for display");
     let csv = sh.invoke("match_export", json!({ "uai": u, "source": "pronote" })).expect("csv");
     assert!(csv.as_str().expect("text").starts_with("\u{feff}Identifiant source;Identifiant ENT;"));
     let applied = sh.invoke("match_apply", json!({ "uai": u, "source": "pronote" })).expect("apply");
@@ -964,6 +973,44 @@ fn matching_wizard_commands() {
     assert_eq!(store.account_links("pronote").expect("links").len() as u64, applied["auto"].as_u64().expect("n"));
     assert_eq!(applied["queued"], applied["auto"], "each new link is queued for the ENT");
     assert_eq!(store.outbox().expect("outbox").len() as u64, applied["auto"].as_u64().expect("n"));
+}
+
+/// Records of a step still waiting for the administrator.
+fn waiting(step: &Value) -> bool {
+    let n = |k: &str| step["counts"][k].as_u64().unwrap_or(0);
+    n("review") + n("none") > n("decided")
+}
+
+#[test]
+fn matching_wizard_opens_where_records_wait() {
+    let f = matching_fixture();
+    let sh = shell(AppState::new(f.dir.path().to_path_buf(), secrets_with(&f.key)));
+    let u = uai().as_str().to_string();
+    let open = || sh.invoke("match_open", json!({ "uai": u, "source": "pronote" })).expect("overview");
+    let overview = open();
+    let steps = overview["steps"].as_array().expect("steps").clone();
+    let first = steps.iter().find(|s| waiting(s)).expect("records to review");
+    assert_eq!(overview["first_step"], first["category"]);
+    // Every record of that step decided: the wizard then opens on the next step with work,
+    // not on the first step that has records.
+    let category = first["category"].as_str().expect("category").to_string();
+    let step = sh.invoke("match_step", json!({ "uai": u, "source": "pronote", "category": category })).expect("step");
+    for item in step["review"].as_array().expect("review") {
+        sh.invoke(
+            "match_decide",
+            json!({ "uai": u, "source": "pronote", "sourceId": item["source_id"], "decision": { "kind": "none" } }),
+        )
+        .expect("decided");
+    }
+    let overview = open();
+    let steps = overview["steps"].as_array().expect("steps");
+    let settled = steps.iter().position(|s| s["category"] == json!(category)).expect("the step");
+    assert!(!waiting(&steps[settled]), "{}", steps[settled]);
+    assert!(steps[..settled].iter().all(|s| !waiting(s)));
+    let next = steps.iter().find(|s| waiting(s)).expect("more records to review");
+    assert!(steps[0]["counts"]["records"].as_u64().unwrap_or(0) > 0, "the first step has records");
+    assert_ne!(next["category"], steps[0]["category"]);
+    assert_eq!(overview["first_step"], next["category"]);
 }
 
 #[test]

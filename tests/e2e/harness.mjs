@@ -102,7 +102,9 @@ export function workspace(prefix) {
 /** Starts tauri-driver and the app under it; returns { browser, byTestId, stop }. */
 export async function startApp(env, logName) {
   const port = await freePort();
-  const nativePort = await freePort();
+  // Two ports freed one after the other may be the same one: ask again until they differ.
+  let nativePort = await freePort();
+  while (nativePort === port) nativePort = await freePort();
   mkdirSync(SCREENSHOTS, { recursive: true });
   const log = createWriteStream(join(SCREENSHOTS, logName));
   const driver = spawn(DRIVER_BIN, ['--port', String(port), '--native-port', String(nativePort)], {

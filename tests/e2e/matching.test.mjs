@@ -67,8 +67,22 @@ function numbers(s) {
   return (s.match(/\d[\d\s\u202f]*/g) || []).map((n) => Number(n.replace(/\D/g, '')));
 }
 
-test('the steps show the engine’s bands, as preau-cli finds them', async () => {
+test('the wizard opens where records wait', async () => {
   await openMatching();
+  const order = ['enseignant', 'eleve', 'responsable', 'maitre_de_stage', 'inspecteur_pedagogique', 'personnel'];
+  const waiting = order.find((c) => expected[c] && expected[c].review + expected[c].none > 0);
+  assert.ok(waiting, 'some records wait for review');
+  await browser.waitUntil(async () => (await (await byTestId(`match-step-${waiting}`)).getAttribute('aria-current')) === 'step', {
+    timeoutMsg: `the wizard did not open on ${waiting}`,
+  });
+  await (await byTestId('match-review-card')).waitForExist();
+  // Reasons and closeness in words, never a bare score.
+  const card = await text('match-review-card');
+  assert.doesNotMatch(card, /\d+[.,]\d+ sur \d+ requis|score \d|écart \d/, card);
+  assert.doesNotMatch(card, /\d{4}-\d{2}-\d{2}/, 'dates read dd/mm/yyyy');
+});
+
+test('the steps show the engine’s bands, as preau-cli finds them', async () => {
   for (const [category, c] of Object.entries(expected)) {
     await (await byTestId(`match-step-${category}`)).click();
     await browser.waitUntil(async () => {
@@ -115,6 +129,21 @@ test('the session resumes after leaving the view; the dry run, then applying', a
   const preview = await byTestId('match-preview-result');
   await preview.waitForExist({ timeout: 30000 });
   const [auto, manual] = numbers(await preview.$('p').getText());
+  // Each link reads as people: a name, the step in words, the decision in words; no ids.
+  const rows = await browser.execute(() =>
+    Array.from(document.querySelectorAll('[data-testid="match-preview-row"]')).map((tr) => Array.from(tr.cells).map((c) => c.textContent)),
+  );
+  assert.equal(rows.length, Math.min(100, auto + manual), 'one page of the dry run at a time');
+  const uuid = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
+  for (const [step, person, , account, decided] of rows) {
+    assert.match(step, /^(Enseignants|Élèves|Responsables|Maîtres de stage|Inspecteurs pédagogiques|Personnels)$/, step);
+    assert.match(person, /\p{L}+ \p{L}+/u, person);
+    assert.match(account, /compte /, account);
+    assert.match(decided, /^(Rapproché automatiquement|Vérifié par vous)$/, decided);
+    assert.doesNotMatch(`${person} ${account}`, uuid);
+  }
+  const pages = await text('match-preview-result-table-page');
+  assert.ok(numbers(pages).includes(auto + manual), `the pager counts every link: ${pages}`);
   const totalAuto = Object.values(expected).reduce((s, c) => s + c.auto, 0);
   assert.equal(auto, totalAuto, 'every automatic link would be written');
   assert.equal(manual, 1, 'one link decided by hand');

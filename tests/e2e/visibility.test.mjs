@@ -62,6 +62,18 @@ test('Parent → Direction turned off in the window reaches the server', async (
   assert.deepEqual(focused, ['Enseignant', DIRECTION]);
   const label = await (await cell('Parent', DIRECTION)).getAttribute('aria-label');
   assert.match(label, /^Parent — Mon établissement › Direction : visible/, label);
+  // Eyes, not words: no cell shows text (so its spoken label cannot contradict it), each draws an eye.
+  const cells = await browser.execute(() =>
+    Array.from(document.querySelectorAll('[data-testid="vis-cell"]')).map((b) => ({ text: b.textContent.trim(), icon: !!b.querySelector('svg[aria-hidden="true"]') })),
+  );
+  assert.equal(cells.length, 6 * 23);
+  assert.deepEqual(cells.filter((c) => c.text !== '' || !c.icon), [], 'every cell is an eye with no visible text');
+  assert.match(await (await byTestId('view-qui-voit-qui')).getText(), /Cliquez sur l'œil/);
+  assert.doesNotMatch(await (await byTestId('view-qui-voit-qui')).getText(), /assistant destinataire/);
+  // Resetting the grid stands apart from the presets.
+  const presets = await browser.execute(() => Array.from(document.querySelectorAll('.toolbar [data-testid="vis-preset"]')).map((b) => b.dataset.name));
+  assert.ok(presets.length > 0 && !presets.includes('defauts'), presets.join(','));
+  assert.ok(await (await browser.$('[data-testid="vis-reset"] [data-testid="vis-preset"][data-name="defauts"]')).isExisting());
 
   // Close the eye: exactly that change, and what it also hides.
   await (await cell('Parent', DIRECTION)).click();
@@ -86,6 +98,7 @@ test('Parent → Direction turned off in the window reaches the server', async (
   assert.equal(await chef.getAttribute('aria-pressed'), 'true', 'the child keeps its own eye');
   assert.equal(await (await cell('Eleve', DIRECTION)).getAttribute('data-visible'), 'true');
   assert.match(digits(await (await byTestId('vis-summary')).getText()), /^1changement/);
+  await (await cell('Parent', DIRECTION)).scrollIntoView({ block: 'center' });
   await browser.saveScreenshot(join(SCREENSHOTS, 'visibility-grid.png'));
 
   // Pending in Synchronisation: that one change, then pushed.

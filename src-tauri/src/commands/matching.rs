@@ -84,21 +84,38 @@ pub struct Overview {
     pub resumed: bool,
     pub decisions: usize,
     pub steps: Vec<Step>,
+    /// Where the wizard opens: the first step with records left to review,
+    /// else the first with records at all.
+    pub first_step: Option<Category>,
     pub directory_accounts: usize,
+}
+
+/// The first step whose records still wait for the administrator; when none
+/// does, the first that has records.
+fn first_step(steps: &[Step]) -> Option<Category> {
+    let waiting = |c: &StepCounts| c.review + c.none > c.decided;
+    steps
+        .iter()
+        .find(|s| waiting(&s.counts))
+        .or_else(|| steps.iter().find(|s| s.counts.records > 0))
+        .or(steps.first())
+        .map(|s| s.category)
 }
 
 fn overview(w: &Workspace, s: &MatchSession, resumed: bool, store: &Store) -> Result<Overview, IpcError> {
     let journal = store.match_journal(s.id)?;
     let choices = replay(&w.decisions, &journal);
+    let steps: Vec<Step> = session::steps(w.kind)
+        .iter()
+        .map(|&c| Step { category: c, label: c.label(), counts: step_counts(&w.decisions, &choices, c) })
+        .collect();
     Ok(Overview {
         session: s.id,
         started_at: s.started_at.clone(),
         resumed,
         decisions: journal.len(),
-        steps: session::steps(w.kind)
-            .iter()
-            .map(|&c| Step { category: c, label: c.label(), counts: step_counts(&w.decisions, &choices, c) })
-            .collect(),
+        first_step: first_step(&steps),
+        steps,
         directory_accounts: w.directory.len(),
     })
 }
@@ -259,32 +276,77 @@ pub async fn match_search(
     .await
 }
 
+/// One link applying would write, as a person reads it: the record's name
+/// and classes, the account's, and who decided.
+#[derive(Debug, Serialize)]
+pub struct PreviewRow {
+    pub category: Category,
+    pub last_name: String,
+    pub first_name: String,
+    pub classes: Vec<String>,
+    /// The ENT account; `None` for a class or group, or an account the
+    /// directory no longer holds.
+    pub account: Option<AccountView>,
+    /// For a class or group: what the engine said of the ENT structure (its name).
+    pub structure: Option<String>,
+    /// Decided by the administrator rather than linked automatically.
+    pub manual: bool,
+}
+
 #[derive(Debug, Serialize)]
 pub struct Preview {
     pub auto: usize,
     pub manual: usize,
-    pub links: Vec<AccountLink>,
+    /// Every link, in the steps' order, then by name.
+    pub rows: Vec<PreviewRow>,
     /// Changes queued for the ENT server (once applied).
     pub queued: usize,
 }
 
 impl Preview {
-    fn of(links: Vec<AccountLink>) -> Preview {
-        let auto = links.iter().filter(|l| l.decided == "auto").count();
-        Preview { auto, manual: links.len() - auto, links, queued: 0 }
+    fn of(rows: Vec<PreviewRow>) -> Preview {
+        let manual = rows.iter().filter(|r| r.manual).count();
+        Preview { auto: rows.len() - manual, manual, rows, queued: 0 }
     }
 }
 
+/// The open session, the links applying would write, and the same links for reading.
 fn current_links(
     st: &AppState,
     store: &mut Store,
     uai: &str,
     source: &str,
-) -> Result<(MatchSession, Vec<AccountLink>), IpcError> {
+) -> Result<(MatchSession, Vec<AccountLink>, Vec<PreviewRow>), IpcError> {
     let (s, _) = session(store, source)?;
     let w = workspace(st, store, uai, source, false)?;
     let choices = replay(&w.decisions, &store.match_journal(s.id)?);
-    Ok((s, links(source, &w.decisions, &choices)))
+    let order = session::steps(w.kind);
+    let step_of = |c: Category| order.iter().position(|&o| o == c).unwrap_or(order.len());
+    let mut rows: Vec<PreviewRow> = w
+        .decisions
+        .iter()
+        .zip(&w.sources)
+        .filter_map(|(d, r)| match choices.get(&d.source_id) {
+            Some(Choice::Linked { account, manual }) => Some(PreviewRow {
+                category: d.category,
+                last_name: r.last_name.clone(),
+                first_name: r.first_name.clone(),
+                classes: r.classes.clone(),
+                account: w.account(account),
+                structure: (d.category == Category::ClasseGroupe)
+                    .then(|| {
+                        d.candidates.iter().find(|c| &c.account == account).and_then(|c| c.reasons.first().cloned())
+                    })
+                    .flatten(),
+                manual: *manual,
+            }),
+            _ => None,
+        })
+        .collect();
+    rows.sort_by(|a, b| {
+        (step_of(a.category), &a.last_name, &a.first_name).cmp(&(step_of(b.category), &b.last_name, &b.first_name))
+    });
+    Ok((s, links(source, &w.decisions, &choices), rows))
 }
 
 /// What applying would write: nothing is written.
@@ -292,8 +354,8 @@ fn current_links(
 pub async fn match_preview(state: State<'_, AppState>, uai: String, source: String) -> Result<Preview, IpcError> {
     blocking(&state, move |st| {
         let mut store = open(st, &uai)?;
-        let (_, links) = current_links(st, &mut store, &uai, &source)?;
-        Ok(Preview::of(links))
+        let (_, _, rows) = current_links(st, &mut store, &uai, &source)?;
+        Ok(Preview::of(rows))
     })
     .await
 }
@@ -303,9 +365,9 @@ pub async fn match_preview(state: State<'_, AppState>, uai: String, source: Stri
 pub async fn match_apply(state: State<'_, AppState>, uai: String, source: String) -> Result<Preview, IpcError> {
     blocking(&state, move |st| {
         let mut store = open(st, &uai)?;
-        let (s, links) = current_links(st, &mut store, &uai, &source)?;
+        let (s, links, rows) = current_links(st, &mut store, &uai, &source)?;
         let queued = store.apply_match_session(s.id, &links, &audit::actor("app"))?;
-        Ok(Preview { queued, ..Preview::of(links) })
+        Ok(Preview { queued, ..Preview::of(rows) })
     })
     .await
 }

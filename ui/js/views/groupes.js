@@ -6,11 +6,17 @@
 // outbox for Synchronisation.
 import { h, clear } from '../components/dom.js';
 import { announce, errorBox } from '../components/notice.js';
-import { t, formatNumber, formatDateTime } from '../i18n.js';
+import { t, tn, formatNumber, formatDateTime } from '../i18n.js';
 import { viewTitle } from '../components/view-title.js';
+import { isNothingImported, nothingImported } from '../components/empty-state.js';
 import { usableEstablishment } from './common.js';
 
 const PROFILES = [['', 'grp.any'], ['eleve', 'grp.profile.eleve'], ['parent', 'grp.profile.parent'], ['enseignant', 'grp.profile.enseignant'], ['non-enseignant', 'grp.profile.nonEnseignant'], ['collectivite', 'grp.profile.collectivite']];
+
+/** « 2 entrants, 1 sortant » */
+function diffCounts(g) {
+  return `${tn('grp.entrantsCount', g.entrants)}, ${tn('grp.sortantsCount', g.sortants)}`;
+}
 
 function select(id, label, options, testid) {
   const el = h('select', { id, dataset: { testid } }, options.map(([value, text]) => h('option', { value }, text)));
@@ -60,7 +66,7 @@ export default {
         if (!text) return;
         try {
           const r = await ctx.api.groupRuleCount(uai, text);
-          if (mine === seq) count.append(t('grp.selects', { n: formatNumber(r.count) }));
+          if (mine === seq) count.append(tn('grp.selects', r.count));
         } catch (err) {
           if (mine === seq) count.append(h('span', { class: 'error-text' }, err.message || String(err)));
         }
@@ -77,8 +83,8 @@ export default {
       const changing = overview.groups.filter((g) => g.entrants + g.sortants > 0);
       if (changing.length > 0) {
         body.append(h('div', { class: 'notice notice--warn', dataset: { testid: 'grp-reevaluate' } },
-          h('p', { class: 'notice__title' }, t('grp.reevaluate', { n: formatNumber(changing.length) })),
-          h('ul', {}, changing.map((g) => h('li', {}, `${g.name} : `, t('grp.diffCounts', { e: formatNumber(g.entrants), s: formatNumber(g.sortants) }), ' ',
+          h('p', { class: 'notice__title' }, tn('grp.reevaluate', changing.length)),
+          h('ul', {}, changing.map((g) => h('li', {}, `${g.name} : `, diffCounts(g), ' ',
             h('button', { type: 'button', class: 'btn btn--small btn--secondary', dataset: { testid: 'grp-see-diff' }, onclick: () => openGroup(g.id) }, t('grp.see')))))));
       }
       // Creation from a template.
@@ -121,7 +127,7 @@ export default {
             h('td', {}, t('grp.origins', { auto: formatNumber(g.auto), manual: formatNumber(g.manual) })),
             h('td', {}, g.rule ? h('code', {}, g.rule) : '—'),
             h('td', {}, g.lock_delete || g.lock_recompose ? t('grp.locked') : ''),
-            h('td', {}, g.entrants + g.sortants > 0 ? t('grp.diffCounts', { e: formatNumber(g.entrants), s: formatNumber(g.sortants) }) : '')));
+            h('td', {}, g.entrants + g.sortants > 0 ? diffCounts(g) : '')));
         }
         if (shown.length === 0) tbody.append(h('tr', {}, h('td', { colspan: '7', class: 'muted' }, overview.groups.length ? t('grp.noMatch') : t('grp.none'))));
       };
@@ -170,7 +176,7 @@ export default {
       const diffCount = d.entrants_list.length + d.sortants_list.length;
       const apply = h('button', { type: 'button', class: 'btn', dataset: { testid: 'grp-apply' }, onclick: run(async () => {
         const n = await ctx.api.groupApply(uai, id);
-        announce(t('grp.applied', { n: formatNumber(n) }));
+        announce(tn('grp.applied', n));
         await draw();
         await openGroup(id);
       }) }, t('grp.apply', { n: formatNumber(diffCount) }));
@@ -191,7 +197,7 @@ export default {
         const chosen = checks.filter((c) => c.checked).map((c) => c.value);
         if (chosen.length === 0) return;
         const n = await ctx.api.groupRemove(uai, id, chosen);
-        announce(t('grp.removed', { n: formatNumber(n) }));
+        announce(tn('grp.removed', n));
         await draw();
         await openGroup(id);
       }) }, t('grp.removeSelection'));
@@ -219,7 +225,7 @@ export default {
           await openGroup(id);
         }) }, t('grp.addSelection'));
         results.append(
-          h('p', {}, t('grp.found', { n: formatNumber(people.length) }), ' ', all),
+          h('p', {}, tn('grp.found', people.length), ' ', all),
           h('ul', { class: 'pick-list' }, people.map((p, k) => h('li', {}, h('label', {}, boxes[k], ` ${p.name} — ${p.profile}${p.detail ? ` (${p.detail})` : ''}`)))),
           h('div', { class: 'toolbar' }, add));
       });
@@ -276,6 +282,11 @@ export default {
       await draw();
     } catch (err) {
       clear(body);
+      if (isNothingImported(err)) {
+        detail.remove();
+        body.append(nothingImported(err, { testid: 'grp-empty', needs: t('grp.needs') }));
+        return;
+      }
       body.append(errorBox(err, 'grp-error'));
     }
   },

@@ -5,11 +5,46 @@
 // qui fait quoi (function nodes, hand corrections, alerts).
 import { h, clear } from '../components/dom.js';
 import { announce, errorBox } from '../components/notice.js';
-import { t, formatNumber } from '../i18n.js';
+import { t, tn, formatNumber } from '../i18n.js';
 import { viewTitle } from '../components/view-title.js';
+import { isNothingImported, nothingImported } from '../components/empty-state.js';
 import { usableEstablishment } from './common.js';
 
 const path = (node) => node.split('/').join(' › ');
+
+const SVG = 'http://www.w3.org/2000/svg';
+
+function svg(tag, attrs, ...children) {
+  const el = document.createElementNS(SVG, tag);
+  for (const [name, value] of Object.entries(attrs)) el.setAttribute(name, String(value));
+  el.append(...children);
+  return el;
+}
+
+/**
+ * An eye drawn inline (no text, hidden from assistive technology: the button
+ * carries the spoken label). `state`: open, closed, or inherited (open but
+ * hidden by a node above: greyed, with an arrow up); `differs` adds a dot.
+ */
+function eyeIcon(state, differs) {
+  const stroke = { fill: 'none', stroke: 'currentColor', 'stroke-width': 2, 'stroke-linecap': 'round', 'stroke-linejoin': 'round' };
+  const parts = state === 'closed'
+    ? [svg('path', { d: 'M2 10c2.5 3.5 6 5.5 10 5.5s7.5-2 10-5.5', ...stroke }), svg('path', { d: 'M5 13.5l-2 2.5M9 15.3l-1 3M15 15.3l1 3M19 13.5l2 2.5', ...stroke })]
+    : [svg('path', { d: 'M2 12c2.5-4.5 6-7 10-7s7.5 2.5 10 7c-2.5 4.5-6 7-10 7s-7.5-2.5-10-7z', ...stroke }), svg('circle', { cx: 12, cy: 12, r: 3, fill: 'currentColor' })];
+  if (state === 'inherited') parts.push(svg('path', { class: 'eye__arrow', d: 'M20.5 6.5V1M18 3.5l2.5-2.5 2.5 2.5', ...stroke, 'stroke-width': 1.6 }));
+  if (differs) parts.push(svg('circle', { class: 'eye__dot', cx: 20.5, cy: 20.5, r: 3 }));
+  return svg('svg', { class: 'eye__icon', viewBox: '0 0 24 24', width: 24, height: 24, 'aria-hidden': 'true', focusable: 'false' }, ...parts);
+}
+
+/** The legend under the grid: the same icons, said in words. */
+function eyeLegend() {
+  const item = (state, differs, key) => h('li', {}, h('span', { class: `eye eye--legend eye--${state}` }, eyeIcon(state, differs)), ' ', t(key));
+  return h('ul', { class: 'eye-legend', dataset: { testid: 'vis-legend' } },
+    item('open', false, 'vis.legend.open'),
+    item('closed', false, 'vis.legend.closed'),
+    item('inherited', false, 'vis.legend.inherited'),
+    item('open', true, 'vis.legend.differs'));
+}
 
 /** A search field listing people; `onPick(person)` when one is chosen. */
 function personPicker(ctx, uai, id, label, testid, onPick) {
@@ -82,7 +117,7 @@ export default {
         try {
           const n = await ctx.api.visibilityApply(uai, p.changes, origin);
           clear(preview);
-          announce(t('vis.applied', { n: formatNumber(n) }));
+          announce(tn('vis.applied', n));
           await draw();
         } catch (err) {
           apply.disabled = false;
@@ -105,31 +140,40 @@ export default {
       preview.querySelector('h2').focus();
     };
 
+    // Resetting the whole grid is not one preset among others: it stands apart.
+    const RESET = 'defauts';
+    const presetButton = (p) => h('button', {
+      type: 'button',
+      class: p.name === RESET ? 'btn btn--quiet' : 'btn btn--secondary',
+      dataset: { testid: 'vis-preset', name: p.name },
+      onclick: async () => {
+        try {
+          showPreview(await ctx.api.visibilityPreset(uai, p.name), `préréglage ${p.name}`);
+        } catch (err) {
+          fail(err);
+        }
+      },
+    }, t(`vis.preset.${p.name}`));
+
     const draw = async () => {
       const g = await ctx.api.visibilityGrid(uai);
       clear(body);
       const differs = g.cells.filter((c) => c.visible !== c.server).length;
       body.append(
         h('p', { dataset: { testid: 'vis-summary' } },
-          t('vis.summary', { pending: formatNumber(g.pending), differs: formatNumber(differs) }), ' ',
+          `${tn('vis.pending', g.pending)} ; ${tn('vis.differsCount', differs)}.`, ' ',
           g.pending > 0 ? h('a', { href: '#/synchronisation', dataset: { testid: 'vis-to-sync' } }, t('vis.toSync')) : ''),
       );
       // Presets.
       body.append(
         h('section', { 'aria-labelledby': 'vis-presets-title' },
           h('h2', { id: 'vis-presets-title' }, t('vis.presets')),
-          h('div', { class: 'toolbar' }, g.presets.map((p) => h('button', {
-            type: 'button',
-            class: 'btn btn--secondary',
-            dataset: { testid: 'vis-preset', name: p.name },
-            onclick: async () => {
-              try {
-                showPreview(await ctx.api.visibilityPreset(uai, p.name), `préréglage ${p.name}`);
-              } catch (err) {
-                fail(err);
-              }
-            },
-          }, t(`vis.preset.${p.name}`)))),
+          h('div', { class: 'toolbar' }, g.presets.filter((p) => p.name !== RESET).map(presetButton)),
+          g.presets.some((p) => p.name === RESET)
+            ? h('div', { class: 'vis-reset', dataset: { testid: 'vis-reset' } },
+              h('p', { class: 'muted' }, t('vis.resetHelp')),
+              presetButton({ name: RESET }))
+            : '',
         ),
       );
       // The grid.
@@ -145,9 +189,10 @@ export default {
           const profile = t(`vis.profile.${p.code}`);
           const state = c.visible ? t('vis.seen') : c.hidden_by ? t('vis.hiddenBy', { node: c.hidden_by.split('/').pop() }) : t('vis.hidden');
           const label = `${profile} — ${path(n.path)} : ${state}${c.visible !== c.server ? ` (${t('vis.differs')})` : ''}. ${t(c.eye ? 'vis.clickHide' : 'vis.clickShow')}`;
+          const look = !c.eye ? 'closed' : c.visible ? 'open' : 'inherited';
           const b = h('button', {
             type: 'button',
-            class: `eye ${c.eye ? 'eye--open' : 'eye--closed'}${c.visible ? '' : ' eye--hidden'}`,
+            class: `eye eye--${look}`,
             'aria-pressed': c.eye ? 'true' : 'false',
             'aria-label': label,
             title: label,
@@ -161,7 +206,7 @@ export default {
                 fail(err);
               }
             },
-          }, c.eye ? (c.visible ? t('vis.eyeOpen') : t('vis.eyeInherited')) : t('vis.eyeClosed'), c.visible !== c.server ? h('span', { class: 'eye__differs', 'aria-hidden': 'true' }, ' •') : '');
+          }, eyeIcon(look, c.visible !== c.server));
           buttons.push(b);
           return h('td', { class: 'grid__cell' }, b);
         })));
@@ -191,6 +236,7 @@ export default {
         h('section', { 'aria-labelledby': 'vis-grid-title' },
           h('h2', { id: 'vis-grid-title' }, t('vis.grid')),
           h('p', { class: 'muted' }, t('vis.gridHelp')),
+          eyeLegend(),
           h('div', { class: 'table-wrap' }, table),
         ),
       );
@@ -213,7 +259,7 @@ export default {
             h('ul', { class: 'sim' }, s.visible.map((n) => h('li', { class: `depth-${n.node.split('/').length - 1}`, dataset: { testid: 'vis-sim-node', node: n.node } },
               n.node.split('/').pop(),
               n.people.length > 0
-                ? h('details', {}, h('summary', {}, t('vis.people', { n: formatNumber(n.people.length) })),
+                ? h('details', {}, h('summary', {}, tn('vis.people', n.people.length)),
                   h('p', {}, n.people.slice(0, 200).map((p) => p.name).join(', ')))
                 : ''))),
             s.hidden.length > 0
@@ -248,7 +294,7 @@ export default {
       functions.append(h('h2', { id: 'vis-fn-title' }, t('vis.functions')), h('p', { class: 'muted' }, t('vis.functionsHelp')));
       if (f.alerts.length > 0) {
         functions.append(h('div', { class: 'notice notice--warn', dataset: { testid: 'vis-alerts' } },
-          h('p', { class: 'notice__title' }, t('vis.alerts', { n: formatNumber(f.alerts.length) })),
+          h('p', { class: 'notice__title' }, tn('vis.alerts', f.alerts.length)),
           h('ul', {}, f.alerts.map((a) => h('li', { dataset: { testid: 'vis-alert', code: a.code } }, a.message)))));
       }
       const correct = (node, person, member) => async () => {
@@ -275,7 +321,7 @@ export default {
         queue.disabled = true;
         try {
           const n = await ctx.api.visibilityQueueNodes(uai);
-          announce(t('vis.nodesQueued', { n: formatNumber(n) }));
+          announce(tn('vis.nodesQueued', n));
           await drawFunctions();
         } catch (err) {
           queue.disabled = false;
@@ -284,7 +330,7 @@ export default {
       });
       const short = (list) => (list.length ? list.map((n) => n.split('/').pop()).join(', ') : t('vis.none'));
       functions.append(h('div', { class: 'node-sync', dataset: { testid: 'vis-node-changes' } },
-        h('p', {}, changes.length === 0 ? t('vis.nodesInSync') : t('vis.nodesDiffer', { n: formatNumber(changes.length) })),
+        h('p', {}, changes.length === 0 ? t('vis.nodesInSync') : tn('vis.nodesDiffer', changes.length)),
         changes.length > 0
           ? h('details', {}, h('summary', {}, t('vis.nodesDetail')),
             h('ul', {}, changes.slice(0, 200).map((c) => h('li', {}, t('vis.nodeChange', { account: c.account, before: short(c.before), after: short(c.after) })))))
@@ -357,6 +403,14 @@ export default {
       await drawMapping();
     } catch (err) {
       clear(body);
+      if (isNothingImported(err)) {
+        // No population yet: one empty state instead of empty tools.
+        simulator.remove();
+        functions.remove();
+        mapping.remove();
+        body.append(nothingImported(err, { testid: 'vis-empty', needs: t('vis.needs') }));
+        return;
+      }
       body.append(errorBox(err, 'vis-error'));
     }
   },

@@ -9,6 +9,8 @@ import { h, clear } from '../components/dom.js';
 import { announce, announceError, errorBox } from '../components/notice.js';
 import { t, formatNumber, formatDateTime } from '../i18n.js';
 import { viewTitle } from '../components/view-title.js';
+import { isNothingImported, nothingImported } from '../components/empty-state.js';
+import { pagedTable } from '../components/paged-table.js';
 import { usableEstablishment } from './common.js';
 
 /** Per establishment: { source, step }. */
@@ -33,20 +35,52 @@ function counts(c) {
   });
 }
 
-function choiceText(choice) {
+/** The account a record's choice names, by its name when the record's candidates hold it. */
+function chosenAccount(item, id) {
+  const i = item.candidates.findIndex((c) => c.account === id);
+  if (i >= 0) return accountLine(item.accounts[i]) || item.candidates[i].reasons[0] || t('matching.accountUnknown');
+  return t('matching.accountOther');
+}
+
+function choiceText(choice, item) {
   if (!choice) return t('matching.choice.open');
-  if (choice.state === 'linked') return t(choice.manual ? 'matching.choice.manual' : 'matching.choice.auto', { account: choice.account });
+  if (choice.state === 'linked') return t(choice.manual ? 'matching.choice.manual' : 'matching.choice.auto', { account: chosenAccount(item, choice.account) });
   return t(`matching.choice.${choice.state}`);
 }
 
-function accountLine(a) {
+// The engine's thresholds (reconcile::AUTO_SCORE, REVIEW_SCORE): a score is
+// said in words against them, never as a bare number.
+const AUTO_SCORE = 24;
+const REVIEW_SCORE = 4;
+
+function closeness(score) {
+  if (!Number.isFinite(score)) return '';
+  if (score >= AUTO_SCORE) return t('matching.closeness.strong');
+  if (score >= (AUTO_SCORE + REVIEW_SCORE) / 2) return t('matching.closeness.fair');
+  return t('matching.closeness.weak');
+}
+
+/** The engine's lines are French already; their ISO dates are said dd/mm/yyyy. */
+function readable(text) {
+  return String(text).replace(/\b(\d{4})-(\d{2})-(\d{2})\b/g, (iso) => isoToFr(iso));
+}
+
+/** Why a record waits for review; the score and margin lines are said without their figures. */
+function whyText(w) {
+  if (/^score insuffisant\b/.test(w)) return t('matching.why.lowScore');
+  if (/^un autre compte est presque aussi proche\b/.test(w)) return t('matching.why.closeCall');
+  return readable(w);
+}
+
+/** An account in one line; `short` leaves out its classes and establishments (a table shows the classes beside it). */
+function accountLine(a, { short = false } = {}) {
   if (!a) return '';
   const parts = [`${a.last_name} ${a.first_name}`];
   if (a.birth_name) parts.push(t('matching.bornName', { name: a.birth_name }));
-  parts.push(a.profile);
+  parts.push(t('matching.accountProfile', { profile: a.profile }));
   if (a.birth_date) parts.push(t('matching.born', { date: isoToFr(a.birth_date) }));
-  if (a.classes.length) parts.push(a.classes.join(', '));
-  if (a.establishments.length) parts.push(a.establishments.join(', '));
+  if (!short && a.classes.length) parts.push(a.classes.join(', '));
+  if (!short && a.establishments.length) parts.push(a.establishments.join(', '));
   return parts.join(' — ');
 }
 
@@ -72,15 +106,15 @@ function reviewCard(item, position, total, decide) {
           t('matching.pick', { n: i + 1 }),
         ),
         ' ',
-        h('strong', {}, accountLine(item.accounts[i]) || c.account),
+        h('strong', {}, accountLine(item.accounts[i]) || c.reasons[0] || t('matching.accountUnknown')),
         ' ',
-        h('span', { class: 'score' }, t('matching.score', { score: c.score.toFixed(1) })),
-        h('ul', { class: 'evidence' }, c.reasons.map((r) => h('li', {}, r))),
+        h('span', { class: 'score muted' }, `(${closeness(c.score)})`),
+        h('ul', { class: 'evidence' }, c.reasons.map((r) => h('li', {}, readable(r)))),
       ),
     ),
   );
   const why = item.why_review.length
-    ? h('div', { class: 'why' }, h('p', {}, t('matching.whyReview')), h('ul', {}, item.why_review.map((w) => h('li', {}, w))))
+    ? h('div', { class: 'why' }, h('p', {}, t('matching.whyReview')), h('ul', {}, item.why_review.map((w) => h('li', {}, whyText(w)))))
     : null;
   const buttons = h(
     'div',
@@ -215,7 +249,7 @@ async function renderStep(panel, ctx, uai, source, category, refreshOverview) {
         'details',
         {},
         h('summary', {}, t('matching.decidedList', { n: formatNumber(reviewed.length) })),
-        h('ul', { dataset: { testid: 'match-decided' } }, reviewed.map((r) => h('li', {}, `${r.last_name} ${r.first_name} : ${choiceText(r.choice)}`))),
+        h('ul', { dataset: { testid: 'match-decided' } }, reviewed.map((r) => h('li', {}, `${personName(r.last_name, r.first_name)} : ${choiceText(r.choice, r)}`))),
       ),
     );
   }
@@ -228,24 +262,40 @@ async function renderStep(panel, ctx, uai, source, category, refreshOverview) {
         h(
           'ul',
           { dataset: { testid: 'match-auto-list' } },
-          step.auto.slice(0, 500).map((r) => h('li', {}, `${r.last_name} ${r.first_name} → ${accountLine(r.accounts[0]) || r.account}`)),
+          step.auto.slice(0, 500).map((r) => h('li', {}, `${personName(r.last_name, r.first_name)} → ${chosenAccount(r, r.account)}`)),
         ),
       ),
     );
   }
 }
 
+function personName(last, first) {
+  return [last, first].filter(Boolean).join(' ');
+}
+
+/** The dry run: each link as a person reads it, one page at a time. */
 function previewBox(p, testid) {
+  const table = pagedTable({
+    caption: t('matching.previewCaption'),
+    testid: `${testid}-table`,
+    rowAttrs: (r) => ({ dataset: { testid: 'match-preview-row', category: r.category, manual: String(r.manual) } }),
+    columns: [
+      { label: t('matching.col.step'), cell: (r) => t(`matching.category.${r.category}`) },
+      { label: t('matching.col.source'), cell: (r) => personName(r.last_name, r.first_name) },
+      { label: t('matching.col.classes'), cell: (r) => r.classes.join(', ') || '—' },
+      {
+        label: t('matching.col.account'),
+        cell: (r) => (r.account ? accountLine(r.account, { short: true }) : r.structure || t('matching.accountUnknown')),
+      },
+      { label: t('matching.col.decided'), cell: (r) => t(r.manual ? 'matching.decided.manual' : 'matching.decided.auto') },
+    ],
+  });
+  table.setRows(p.rows);
   return h(
     'div',
     { class: 'verdict', dataset: { testid } },
     h('p', {}, t('matching.previewCounts', { auto: formatNumber(p.auto), manual: formatNumber(p.manual) })),
-    h(
-      'table',
-      { class: 'table' },
-      h('thead', {}, h('tr', {}, h('th', {}, t('matching.col.source')), h('th', {}, t('matching.col.account')), h('th', {}, t('matching.col.category')), h('th', {}, t('matching.col.decided')))),
-      h('tbody', {}, p.links.slice(0, 100).map((l) => h('tr', {}, h('td', {}, l.source_id), h('td', {}, l.account), h('td', {}, l.category), h('td', {}, l.decided)))),
-    ),
+    table.element,
   );
 }
 
@@ -272,7 +322,8 @@ export default {
     const preview = h('button', { type: 'button', class: 'btn btn--secondary', dataset: { testid: 'match-preview' } }, t('matching.preview'));
     const apply = h('button', { type: 'button', class: 'btn', dataset: { testid: 'match-apply' } }, t('matching.apply'));
     const exportCsv = h('button', { type: 'button', class: 'btn btn--secondary', dataset: { testid: 'match-export' } }, t('matching.export'));
-    root.append(sources, head, steps, panel, h('div', { class: 'toolbar' }, preview, apply, exportCsv), result);
+    const actions = h('div', { class: 'toolbar' }, preview, apply, exportCsv);
+    root.append(sources, head, steps, panel, actions, result);
 
     let overview;
     const refreshOverview = async () => {
@@ -329,13 +380,20 @@ export default {
       await refreshOverview();
     } catch (err) {
       clear(head);
+      if (isNothingImported(err)) {
+        // Nothing to reconcile yet: say what to import; the steps and actions would be empty shells.
+        head.append(nothingImported(err, { testid: 'match-empty', variant: place.source }));
+        steps.remove();
+        actions.remove();
+        return;
+      }
       head.append(errorBox(err, 'match-error'));
       preview.disabled = apply.disabled = exportCsv.disabled = true;
       return;
     }
     if (!place.step) {
-      const first = overview.steps.find((s) => s.counts.records > 0) || overview.steps[0];
-      place.step = first.category;
+      // Open where records wait for the administrator.
+      place.step = overview.first_step || overview.steps[0].category;
       await refreshOverview();
     }
     await renderStep(panel, ctx, uai, place.source, place.step, refreshOverview);

@@ -7,6 +7,7 @@ import { h, clear } from '../components/dom.js';
 import { announce, errorBox } from '../components/notice.js';
 import { t, formatNumber, formatDateTime, errorMessage } from '../i18n.js';
 import { viewTitle } from '../components/view-title.js';
+import { isNothingImported, nothingImported } from '../components/empty-state.js';
 import { usableEstablishment } from './common.js';
 
 /** A PATCH body as lines « attribut → valeur » (or « retiré »). */
@@ -105,7 +106,8 @@ export default {
         if (answer) show(answer.node, answer.spoken);
         else clear(status);
       } catch (err) {
-        show(errorBox(err, 'sync-error'), t('sync.failed', { message: errorMessage(err) }));
+        if (isNothingImported(err)) show(nothingImported(err, { testid: 'sync-empty' }), errorMessage(err));
+        else show(errorBox(err, 'sync-error'), t('sync.failed', { message: errorMessage(err) }));
       } finally {
         button.disabled = false;
         button.textContent = text;
