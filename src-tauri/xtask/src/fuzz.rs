@@ -679,7 +679,15 @@ mod tests {
     #[test]
     fn arguments() {
         let a = args(&[]).unwrap();
-        assert_eq!((a.targets.len(), a.runs, a.reseed), (8, 1_000_000, false));
+        // By default every target the fuzz crate declares, and only those.
+        let manifest = include_str!("../../core/fuzz/Cargo.toml");
+        let declared: Vec<&str> = manifest
+            .split("[[bin]]")
+            .skip(1)
+            .filter_map(|bin| bin.lines().find_map(|l| l.trim().strip_prefix("name = \"")?.strip_suffix('"')))
+            .collect();
+        assert_eq!(a.targets, declared);
+        assert_eq!((a.runs, a.reseed), (1_000_000, false));
         let a = args(&["udt", "--runs", "500", "--reseed"]).unwrap();
         assert_eq!((a.targets, a.runs, a.reseed, a.seed_only), (vec!["udt"], 500, true, false));
         assert!(args(&["--seed-only"]).unwrap().seed_only);

@@ -134,7 +134,7 @@ fn clippy(ctx: &Ctx, _: bool, _: &mut Counts) -> (bool, String) {
 }
 
 fn core_cli(ctx: &Ctx, nextest: bool, counts: &mut Counts) -> (bool, String) {
-    cargo_tests(ctx, nextest, &["-p", "preau-core", "-p", "preau-cli"], counts)
+    cargo_tests(ctx, nextest, &["-p", "preau-core", "-p", "preau-cli", "-p", "xtask"], counts)
 }
 
 fn desktop(ctx: &Ctx, nextest: bool, counts: &mut Counts) -> (bool, String) {
