@@ -320,8 +320,10 @@ pub fn demo_academy(establishments: usize, accounts: usize, seed: u64, out: &std
         message: format!("écriture impossible dans {} : {e}", out.display()),
     })?;
     let sources: usize = case.sources.iter().map(|s| s.records.len()).sum();
+    let timetables: usize = case.edt.iter().map(|e| e.set.records.len()).sum();
     print_line(&format!(
-        "académie fictive : {establishments} établissements, {} comptes ENT, {sources} enregistrements Pronote à rapprocher",
+        "académie fictive : {establishments} établissements, {} comptes ENT, {sources} enregistrements Pronote et \
+         {timetables} enregistrements EDT à rapprocher",
         case.directory.len()
     ))?;
     for path in written {
