@@ -1004,6 +1004,11 @@ impl Directory {
         best.map(|(_, t)| t.to_string())
     }
 
+    /// The accounts of the establishment of symbol `e`, sorted.
+    pub(super) fn members_of(&self, e: u32) -> &[u32] {
+        self.members.get(e as usize).map(Vec::as_slice).unwrap_or(&[])
+    }
+
     /// How many establishments the accounts carry.
     pub(super) fn establishment_count(&self) -> usize {
         self.members.iter().filter(|m| !m.is_empty()).count()

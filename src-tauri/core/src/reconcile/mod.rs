@@ -509,16 +509,26 @@ fn sole_namesake(q: &Query, found: &mut [(usize, Verdict)], dir: &Directory) {
     if !best.1.exact_names || best.1.vetoed || !local(best.0) {
         return;
     }
-    // Every account carrying the name, not only the candidates scored.
+    // Every account of the establishment carrying the name, not only the
+    // candidates scored: through the name's carriers or the establishment's
+    // members, whichever list is shorter.
     let Some(a) = dir.at(best.0) else { return };
+    let names = [Some(a.usage_id()), a.birth_id()];
+    let carriers: usize = names.iter().flatten().map(|&n| dir.surname_accounts(n).len()).sum();
+    let members = dir.members_of(e);
+    let mut pool: Vec<u32> = if members.len() < carriers {
+        let bears = |i: u32| {
+            dir.at(i as usize)
+                .is_some_and(|x| names.iter().flatten().any(|&n| x.usage_id() == n || x.birth_id() == Some(n)))
+        };
+        members.iter().copied().filter(|&i| bears(i)).collect()
+    } else {
+        names.iter().flatten().flat_map(|&n| dir.surname_accounts(n).iter().copied()).collect()
+    };
+    pool.sort_unstable();
+    pool.dedup();
     let mut memo = Memo::default();
-    let mut carriers: Vec<u32> = dir.surname_accounts(a.usage_id()).to_vec();
-    if let Some(b) = a.birth_id() {
-        carriers.extend_from_slice(dir.surname_accounts(b));
-    }
-    carriers.sort_unstable();
-    carriers.dedup();
-    let namesake = carriers.iter().map(|&i| i as usize).filter(|&i| i != best.0 && local(i)).any(|i| {
+    let namesake = pool.iter().map(|&i| i as usize).filter(|&i| i != best.0 && local(i)).any(|i| {
         let v = compare(q, dir, i, false, &mut memo);
         v.exact_names
     });
