@@ -233,7 +233,9 @@ pub fn match_accounts(
             let input = Input::file(&source);
             let directory = reconcile::directory_from_file(&Input::file(&directory))?;
             let structures = if edt {
-                Some((reconcile::timetable_from_file(&input)?, reconcile::ent_structures(&directory, &[])))
+                let own = uai.as_ref().map(|u| u.to_string());
+                let ent = reconcile::ent_structures_in(&directory, &[], own.as_deref());
+                Some((reconcile::timetable_from_file(&input)?, ent))
             } else {
                 None
             };
@@ -249,18 +251,29 @@ pub fn match_accounts(
             (reconcile::source_from_store(kind, &store)?, directory, structures)
         }
     };
-    let establishment = uai.as_ref().map(|u| u.to_string()).or_else(|| directory.main_establishment());
+    let establishment = uai.as_ref().map(|u| u.to_string());
     let scope = match (academy, establishment) {
         (true, e) => Scope::Academy(e),
         (false, Some(e)) => Scope::Establishment(e),
-        (false, None) => {
+        (false, None) if directory.main_establishment().is_none() => {
             return Err(Failure {
                 exit: 2,
                 code: "MATCH_SCOPE",
                 message: "l'annuaire couvre plusieurs établissements : précisez --uai, ou --scope academie".into(),
             })
         }
+        // The directory's main establishment need not be the source's: it
+        // only says where to look, never that an account is of the same one.
+        (false, None) => Scope::Academy(None),
     };
+    if uai.is_none() {
+        eprintln!(
+            "établissement non précisé (--uai) : les comptes sont cherchés dans tout l'annuaire, sans compter \
+             « même établissement » ; un personnel que seuls ses nom et prénom désignent reste à vérifier, et \
+             dans un annuaire de plusieurs établissements seuls l'INE, l'adresse électronique ou un enfant \
+             permettent un rapprochement automatique"
+        );
+    }
     let mut decisions = reconcile::reconcile(&sources, &directory, &scope);
     if let Some((timetable, ent)) = structures {
         let first = sources.len() + 1;
@@ -307,8 +320,10 @@ pub fn demo_academy(establishments: usize, accounts: usize, seed: u64, out: &std
         message: format!("écriture impossible dans {} : {e}", out.display()),
     })?;
     let sources: usize = case.sources.iter().map(|s| s.records.len()).sum();
+    let timetables: usize = case.edt.iter().map(|e| e.set.records.len()).sum();
     print_line(&format!(
-        "académie fictive : {establishments} établissements, {} comptes ENT, {sources} enregistrements Pronote à rapprocher",
+        "académie fictive : {establishments} établissements, {} comptes ENT, {sources} enregistrements Pronote et \
+         {timetables} enregistrements EDT à rapprocher",
         case.directory.len()
     ))?;
     for path in written {

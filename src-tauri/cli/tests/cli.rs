@@ -161,12 +161,18 @@ fn match_pronote_contract() {
     }
     let (_, again) = run(&["match", "pronote", "--source", source, "--directory", directory, "--json"]);
     assert_eq!(first, again, "byte-identical on a second run");
+    // Without --uai the establishment is unknown, and the person is told.
+    let unknown = cli(dir.path(), &["match", "pronote", "--source", source, "--directory", directory, "--json"]);
+    assert!(stderr(&unknown).contains("établissement non précisé"), "{}", stderr(&unknown));
+    let (_, given) = run(&["match", "pronote", "--source", source, "--directory", directory, "--uai", UAI, "--json"]);
+    let given_uai = cli(dir.path(), &["match", "pronote", "--source", source, "--directory", directory, "--uai", UAI]);
+    assert!(!stderr(&given_uai).contains("établissement non précisé"));
 
-    // From the store, after importing the two files.
+    // From the store, after importing the two files: as the files with the same establishment.
     let imported = cli(dir.path(), &["import", "--uai", UAI, source, directory]);
     assert_eq!(imported.status.code(), Some(0), "{}", stderr(&imported));
     let (_, stored) = run(&["match", "pronote", "--uai", UAI, "--json"]);
-    assert_eq!(stored, first);
+    assert_eq!(stored, given);
 
     // Unusable input: the wrong kind of file, a missing directory, no timetable imported.
     assert_usage_error(
@@ -227,6 +233,78 @@ fn academy_files_and_match_against_the_truth() {
         }
     }
     assert!(autos > expected.len() / 2, "{autos} automatic links of {}", expected.len());
+
+    // Stateless, academy-wide, establishment unknown: said on stderr, and a
+    // namesake of another establishment is never linked on names alone.
+    let o = cli(
+        dir.path(),
+        &[
+            "match",
+            "pronote",
+            "--source",
+            source.to_str().unwrap(),
+            "--directory",
+            directory.to_str().unwrap(),
+            "--scope",
+            "academie",
+            "--json",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stderr(&o).contains("établissement non précisé"), "{}", stderr(&o));
+    for line in stdout(&o).lines().filter(|l| !l.starts_with("{\"summary\"")) {
+        let d: serde_json::Value = serde_json::from_str(line).unwrap();
+        if d["band"] == "auto" {
+            let id = d["source_id"].as_str().unwrap();
+            assert_eq!(expected.get(id).copied().flatten(), d["account"].as_str(), "{id}");
+            let best = &d["candidates"][0]["reasons"];
+            assert!(!best.to_string().contains("établissement"), "{d}");
+        }
+    }
+
+    // The timetables, in the 2013 and the 2012 layouts, academy-wide with the
+    // establishment given: no automatic link contradicts the truth, and most
+    // teachers and pupils are linked.
+    for timetable in truth["timetables"].as_array().unwrap().iter().take(2) {
+        let uai = timetable["uai"].as_str().unwrap();
+        let expected: std::collections::HashMap<&str, Option<&str>> = timetable["records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| (r["source_id"].as_str().unwrap(), r["ent_id"].as_str()))
+            .collect();
+        let source = out.join(format!("Edt_To_ENT_{uai}_Enclair.xml"));
+        let text = std::fs::read_to_string(&source).unwrap();
+        let spelling = if timetable["layout"] == "2012" { " IdPN=\"" } else { " IDPN=\"" };
+        assert!(text.contains(spelling) && text.contains("DateSortie=\""), "{}", timetable["layout"]);
+        let o = cli(
+            dir.path(),
+            &[
+                "match",
+                "edt",
+                "--source",
+                source.to_str().unwrap(),
+                "--directory",
+                directory.to_str().unwrap(),
+                "--uai",
+                uai,
+                "--scope",
+                "academie",
+                "--json",
+            ],
+        );
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let mut autos = 0;
+        for line in stdout(&o).lines().filter(|l| !l.starts_with("{\"summary\"")) {
+            let d: serde_json::Value = serde_json::from_str(line).unwrap();
+            if d["band"] == "auto" && d["category"] != "classe_groupe" {
+                autos += 1;
+                let id = d["source_id"].as_str().unwrap();
+                assert_eq!(expected.get(id).copied().flatten(), d["account"].as_str(), "{id}");
+            }
+        }
+        assert!(autos * 10 > expected.len() * 8, "{autos} automatic links of {}", expected.len());
+    }
 }
 
 /// `match edt` from the two files: teachers, pupils, then the timetable's

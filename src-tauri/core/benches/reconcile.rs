@@ -1,6 +1,8 @@
 //! `cargo xtask bench reconcile`: reconciliation quality on held-out seeds of
 //! the synthetic academy (the thresholds were set on seeds 1–5), reported
-//! per profile and per hard-case stratum, then speed: establishment scope,
+//! per profile and per hard-case stratum — the Pronote file and the
+//! timetable export, each in establishment and in academy scope, and the
+//! timetable's classes —, then speed: establishment scope,
 //! search as you type, and the index build and matching at academy size.
 //! Usage: `reconcile [--seeds A..B] [--academy N] [--accounts N] [--quick]
 //! [--out DIR]`. With `--out`, each seed's academy is written as real-format
@@ -89,10 +91,15 @@ fn percentile(mut v: Vec<Duration>, p: f64) -> Duration {
     v.get(((v.len() as f64 - 1.0) * p).round() as usize).copied().unwrap_or_default()
 }
 
+/// The four ways an establishment's people are reconciled: its Pronote file
+/// or its timetable, against its own accounts or the whole academy's.
+const RUNS: [&str; 4] = ["pronote, établissement", "pronote, académie", "edt, établissement", "edt, académie"];
+
 fn quality(seeds: std::ops::Range<u64>, out: Option<&Path>) -> std::io::Result<()> {
-    let mut by_profile: BTreeMap<String, Tally> = BTreeMap::new();
-    let mut by_stratum: BTreeMap<String, Tally> = BTreeMap::new();
-    let mut all = Tally::default();
+    let mut by_profile: BTreeMap<(usize, String), Tally> = BTreeMap::new();
+    let mut by_stratum: BTreeMap<(usize, String), Tally> = BTreeMap::new();
+    let mut all: Vec<Tally> = RUNS.iter().map(|_| Tally::default()).collect();
+    let (mut classes, mut classes_auto, mut classes_wrong) = (0usize, 0usize, 0usize);
     let mut times = Vec::new();
     let mut builds = Duration::ZERO;
     for seed in seeds.clone() {
@@ -104,38 +111,73 @@ fn quality(seeds: std::ops::Range<u64>, out: Option<&Path>) -> std::io::Result<(
         let t = Instant::now();
         let directory = Directory::build(case.directory.clone());
         builds += t.elapsed();
-        for set in &case.sources {
-            let t = Instant::now();
-            let decisions = reconcile::reconcile(&set.records, &directory, &Scope::Establishment(set.uai.clone()));
-            times.push(t.elapsed());
-            for (i, d) in decisions.iter().enumerate() {
-                let truth = set.truth[i].as_ref();
-                all.add(truth, d);
-                by_profile.entry(d.category.as_str().to_string()).or_default().add(truth, d);
-                for s in &set.strata[i] {
-                    by_stratum.entry((*s).to_string()).or_default().add(truth, d);
+        let sets = case.sources.iter().map(|s| (0, s)).chain(case.edt.iter().map(|e| (2, &e.set)));
+        for (base, set) in sets {
+            for academy in [false, true] {
+                let run = base + usize::from(academy);
+                let scope =
+                    if academy { Scope::Academy(Some(set.uai.clone())) } else { Scope::Establishment(set.uai.clone()) };
+                let t = Instant::now();
+                let decisions = reconcile::reconcile(&set.records, &directory, &scope);
+                if run == 0 {
+                    times.push(t.elapsed());
+                }
+                for (i, d) in decisions.iter().enumerate() {
+                    let truth = set.truth[i].as_ref();
+                    all[run].add(truth, d);
+                    by_profile.entry((run, d.category.as_str().to_string())).or_default().add(truth, d);
+                    for s in &set.strata[i] {
+                        by_stratum.entry((run, (*s).to_string())).or_default().add(truth, d);
+                    }
+                }
+            }
+        }
+        for e in &case.edt {
+            let timetable = reconcile::structures::timetable_structures(&e.records);
+            let ent = reconcile::ent_structures_in(&directory, &[], Some(&e.set.uai));
+            for (_, d) in reconcile::structures::match_structures(&timetable, &ent, 1) {
+                classes += 1;
+                let truth = e.classes.iter().find(|(ident, _)| *ident == d.source_id).map(|(_, c)| c);
+                if d.band == Band::Auto {
+                    classes_auto += 1;
+                    if d.account.as_ref() != truth {
+                        classes_wrong += 1;
+                    }
                 }
             }
         }
     }
     println!("reconcile quality: synthetic academy, held-out seeds {}..{}", seeds.start, seeds.end);
-    println!(
-        "{:<22} {:>7} {:>9} {:>10} {:>6} {:>10} {:>9} {:>10}",
-        "", "records", "auto", "precision", "wrong", "coverage", "top 3", "review"
-    );
-    println!("{}", all.line("all"));
-    for (k, t) in &by_profile {
-        println!("{}", t.line(&format!("profile {k}")));
+    for (run, name) in RUNS.iter().enumerate() {
+        println!();
+        println!(
+            "{:<22} {:>7} {:>9} {:>10} {:>6} {:>10} {:>9} {:>10}",
+            name, "records", "auto", "precision", "wrong", "coverage", "top 3", "review"
+        );
+        println!("{}", all[run].line("all"));
+        for ((r, k), t) in &by_profile {
+            if *r == run {
+                println!("{}", t.line(&format!("profile {k}")));
+            }
+        }
+        for ((r, k), t) in &by_stratum {
+            if *r == run {
+                println!("{}", t.line(&format!("stratum {k}")));
+            }
+        }
+        let a = &all[run];
+        let orphans_ok = if a.orphans == 0 { 1.0 } else { a.orphans_not_auto as f64 / a.orphans as f64 };
+        println!(
+            "no-counterpart records left un-auto-linked: {:.2} % of {}; 95 % upper bound on the false-link rate: {:.1e}",
+            100.0 * orphans_ok,
+            a.orphans,
+            3.0 / (a.auto_right + a.auto_wrong).max(1) as f64
+        );
     }
-    for (k, t) in &by_stratum {
-        println!("{}", t.line(&format!("stratum {k}")));
-    }
-    let orphans_ok = if all.orphans == 0 { 1.0 } else { all.orphans_not_auto as f64 / all.orphans as f64 };
+    println!();
     println!(
-        "no-counterpart records left un-auto-linked: {:.2} % of {}; 95 % upper bound on the false-link rate: {:.1e}",
-        100.0 * orphans_ok,
-        all.orphans,
-        3.0 / (all.auto_right + all.auto_wrong).max(1) as f64
+        "timetable classes: {classes}, linked automatically {classes_auto} ({:.2} %), wrong {classes_wrong}",
+        100.0 * classes_auto as f64 / classes.max(1) as f64
     );
     println!(
         "establishment scope, one source file against the academy's index: median {:.1} ms, max {:.1} ms (target ≤ 20 ms)",
@@ -143,6 +185,7 @@ fn quality(seeds: std::ops::Range<u64>, out: Option<&Path>) -> std::io::Result<(
         ms(percentile(times.clone(), 1.0))
     );
     if let Some(out) = out {
+        let all = &all[0];
         let autos = all.auto_right + all.auto_wrong;
         let ratio = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f64 / b as f64 };
         let tsv = format!(

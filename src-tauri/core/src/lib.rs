@@ -7,6 +7,7 @@ pub mod formats;
 pub mod groups;
 pub mod import;
 pub mod model;
+pub mod people_csv;
 pub mod progress;
 pub mod reconcile;
 pub mod rentree;

@@ -322,6 +322,34 @@ fn demo_round_trips_for_college_and_lycee() {
     }
 }
 
+/// Both layouts of real exports: the 2012 one spells Pronote's id `IdPN`
+/// and indents with tabs, the 2013 one writes `IDPN` with spaces; each
+/// reads back to the same records, ids and class memberships included.
+#[test]
+fn the_2012_and_2013_layouts_read_back_alike() {
+    let (header, records, _) = demo_records(&college());
+    let old = edt::write_layout(&header, &records, edt::Layout::Edt2012);
+    let new = edt::write_layout(&header, &records, edt::Layout::Edt2013);
+    let (old_text, new_text) = (String::from_utf8(old.clone()).unwrap(), String::from_utf8(new.clone()).unwrap());
+    assert!(old_text.contains(" IdPN=\"") && !old_text.contains(" IDPN=\""));
+    assert!(new_text.contains(" IDPN=\"") && !new_text.contains(" IdPN=\""));
+    assert!(old_text.contains("\n\t<Eleve ") && new_text.contains("\n    <Eleve "));
+    for bytes in [old, new] {
+        let p = parse("Edt_To_TESTENT_x_Enclair.xml", bytes).expect("relu");
+        assert!(p.rejects.is_empty(), "{:?}", &p.rejects[..p.rejects.len().min(5)]);
+        assert!(p.records == records, "aller-retour différent");
+        let t = teachers(&p.records);
+        assert!(t.iter().all(|t| t.id_pn.is_some()));
+        // Every membership carries its exit date, and the pupils still have their classes.
+        let e = pupils(&p.records);
+        assert!(e.iter().flat_map(|p| &p.classes).all(|m| m.to.is_some()));
+        let sources = preau_core::reconcile::from_edt(&p.records);
+        let with_class = sources.iter().filter(|s| !s.classes.is_empty()).count();
+        assert_eq!(with_class, e.iter().filter(|p| !p.classes.is_empty()).count());
+        assert!(with_class > 0);
+    }
+}
+
 #[test]
 fn demo_files_are_realistic_and_deterministic() {
     let data = college();

@@ -5,10 +5,17 @@
 //! establishments, Pronote-like source records with French-typist
 //! corruption, plus records that have no account but a near-twin that does.
 //! Every source record carries its true account (or none) and its strata.
+//! Each evaluated establishment also gets its timetable export (EDT), in the
+//! 2012 or the 2013 layout of real exports: teachers without birth date,
+//! every class membership with its `DateSortie`, some pupils changing class
+//! during the year, and the level spellings of timetables (`TERM G5` for the
+//! ENT's `TG5`).
 
 use super::names::{accented, ascii_fold, title_case, Names};
 use super::rng::Rng;
+use crate::formats::edt::{self, EdtRecord, Layout, Membership};
 use crate::formats::ent_directory::DirectoryAccount;
+use crate::formats::FileHeader;
 use crate::model::{Profile, Sex, Uai};
 use crate::reconcile::{Category, SourceRecord};
 
@@ -42,10 +49,25 @@ pub struct SourceSet {
     pub strata: Vec<Vec<&'static str>>,
 }
 
+/// One evaluated establishment's timetable export, with its truth.
+#[derive(Debug, Clone)]
+pub struct EdtSet {
+    pub layout: Layout,
+    /// The export's records, as written to the file.
+    pub records: Vec<EdtRecord>,
+    /// Its teachers and pupils as source records (`reconcile::from_edt`), with their truth.
+    pub set: SourceSet,
+    /// Per class of the export: its ident and the ENT's name of that class.
+    pub classes: Vec<(String, String)>,
+}
+
 #[derive(Debug, Clone)]
 pub struct LinkageCase {
     pub directory: Vec<DirectoryAccount>,
+    /// The Pronote identifiers of the evaluated establishments.
     pub sources: Vec<SourceSet>,
+    /// Their timetable exports.
+    pub edt: Vec<EdtSet>,
 }
 
 /// A person of the synthetic academy, before export.
@@ -60,6 +82,8 @@ struct Someone {
     ine: Option<String>,
     email: Option<String>,
     uais: Vec<String>,
+    /// The establishments whose files list this person (the account's, unless the pupil moved).
+    listed_in: Vec<String>,
     classes: Vec<String>,
     /// Indexes of the children (responsables).
     children: Vec<usize>,
@@ -168,6 +192,7 @@ impl Gen {
             ine: None,
             email: None,
             uais: vec![uai.to_string()],
+            listed_in: vec![uai.to_string()],
             classes: Vec::new(),
             children: Vec::new(),
             has_account: true,
@@ -273,6 +298,7 @@ impl Gen {
         if uais.len() > 1 {
             p.strata.push("multi_establishment");
         }
+        p.listed_in = uais.clone();
         p.uais = uais;
         p.birth_date = self.rng.chance(500).then(|| self.date(year));
         p.email = Some(format!(
@@ -283,11 +309,62 @@ impl Gen {
         p.classes = (0..3).filter_map(|_| self.rng.pick(classes).cloned()).collect();
         self.people.push(p);
     }
+
+    /// A different person with `of`'s surname and first given name and
+    /// profile, in establishment `uai`; `of` is left as is.
+    fn namesake(&mut self, of: usize, uai: &str, classes: &[String]) -> Someone {
+        let o = self.people[of].clone();
+        let year = o.birth_date.as_deref().and_then(|d| d.get(..4)).and_then(|y| y.parse().ok()).unwrap_or(1980) + 3;
+        let mut p = self.person(o.profile, o.sex, o.usage.clone(), year, uai);
+        p.given[0] = o.given[0].clone();
+        p.given.truncate(1);
+        p.birth_date = Some(self.date(year));
+        p.classes = (0..3).filter_map(|_| self.rng.pick(classes).cloned()).collect();
+        if o.profile == Profile::Eleve {
+            p.classes.truncate(1);
+            p.ine = Some(ine(&mut self.rng));
+        }
+        p.email = o
+            .email
+            .as_ref()
+            .map(|_| format!("{}.{}@ac-demo.fr", self.rng.below(1000), ascii_fold(&p.usage).to_lowercase()));
+        p.strata = vec!["namesake_elsewhere"];
+        p
+    }
 }
 
-fn classes_of(n: usize) -> Vec<String> {
-    let levels = ["6E", "5E", "4E", "3E"];
+/// A collège's classes (`6E1`…) or a lycée's (`2DE1`, `1G1`, `TG1`…), as the ENT names them.
+fn classes_of(n: usize, lycee: bool) -> Vec<String> {
+    let levels: &[&str] = if lycee { &["2DE", "1G", "TG"] } else { &["6E", "5E", "4E", "3E"] };
     levels.iter().flat_map(|l| (1..=n).map(move |i| format!("{l}{i}"))).collect()
+}
+
+/// How a timetable spells an ENT class name, by the establishment's habit:
+/// `TG5` → `TERM G5`, `TLE G5` or `Terminale G5`; `1G2` → `1RE G2`…; `6E1` → `6EME 1`.
+fn timetable_class(ent: &str, habit: usize) -> String {
+    let (level, rest) = if let Some(r) = ent.strip_prefix("TG") {
+        (["TERM G", "TLE G", "Terminale G"][habit % 3], r)
+    } else if let Some(r) = ent.strip_prefix("1G") {
+        (["1RE G", "1ère G", "PREMIERE G"][habit % 3], r)
+    } else if let Some(r) = ent.strip_prefix("2DE") {
+        (["2NDE", "SECONDE ", "2DE "][habit % 3], r)
+    } else {
+        let (l, r) = ent.split_at(ent.find('E').map_or(0, |i| i + 1));
+        let level = match (l, habit % 3) {
+            (_, 0) => return ent.to_string(),
+            ("6E", 1) => "6EME ",
+            ("5E", 1) => "5EME ",
+            ("4E", 1) => "4EME ",
+            ("3E", 1) => "3EME ",
+            ("6E", _) => "6°",
+            ("5E", _) => "5°",
+            ("4E", _) => "4°",
+            ("3E", _) => "3°",
+            _ => return ent.to_string(),
+        };
+        (level, r)
+    };
+    format!("{level}{rest}")
 }
 
 /// Source spelling of a person, as another system keyed it.
@@ -347,7 +424,15 @@ fn source_of(
         std::mem::swap(&mut last, &mut given);
         strata.push("swapped");
     }
-    let mut birth_date = if p.profile == Profile::Responsable { None } else { p.birth_date.clone() };
+    let mut birth_date = match p.profile {
+        Profile::Responsable => None,
+        // Pronote seldom has a teacher's birth date.
+        Profile::Eleve => p.birth_date.clone(),
+        _ => p.birth_date.clone().filter(|_| rng.chance(300)),
+    };
+    if p.profile == Profile::Enseignant && birth_date.is_none() {
+        strata.push("no_birth_date");
+    }
     if let Some(d) = &birth_date {
         let r = rng.below(1000);
         if r < 10 {
@@ -391,19 +476,24 @@ pub fn generate_linkage(cfg: &LinkageConfig) -> LinkageCase {
     let uais: Vec<String> = (0..cfg.establishments)
         .filter_map(|i| Uai::from_digits(&format!("0{:06}", 990_000 + i)).ok().map(|u| u.to_string()))
         .collect();
-    let classes = classes_of(6);
+    // Collèges and lycées in turn.
+    let class_lists: Vec<Vec<String>> = (0..uais.len()).map(|e| classes_of(6, e % 2 == 1)).collect();
     for (e, uai) in uais.iter().enumerate() {
+        let classes = &class_lists[e];
         for _ in 0..cfg.households {
-            g.household(uai, &classes);
+            g.household(uai, classes);
         }
         for _ in 0..(cfg.households / 5).max(3) {
             let mut list = vec![uai.clone()];
-            if g.rng.chance(80) {
-                if let Some(other) = uais.get((e + 1) % uais.len()) {
-                    list.push(other.clone());
+            // A quarter teach in one or two more establishments.
+            if g.rng.chance(250) {
+                for k in 1..=1 + g.rng.below(2) as usize {
+                    if let Some(other) = uais.get((e + k) % uais.len()).filter(|o| !list.contains(o)) {
+                        list.push(other.clone());
+                    }
                 }
             }
-            g.teacher(list, &classes);
+            g.teacher(list, classes);
         }
     }
     // Homonyms: a pupil of an evaluated establishment gets a namesake elsewhere.
@@ -425,10 +515,81 @@ pub fn generate_linkage(cfg: &LinkageConfig) -> LinkageCase {
         other.strata.push("homonym");
         g.people[a].strata.push("homonym");
     }
-    // Orphans: people with no account, next to a near-twin that has one.
     let evaluated: Vec<String> = uais.iter().take(cfg.evaluated).cloned().collect();
+    let listed = |p: &Someone| p.listed_in.iter().any(|u| evaluated.contains(u));
+    let elsewhere = |rng: &mut Rng, not: &[String]| -> Option<String> {
+        let others: Vec<&String> = uais.iter().filter(|u| !not.contains(u)).collect();
+        rng.pick(&others).map(|u| (*u).clone())
+    };
+    let class_of = |uai: &str| uais.iter().position(|u| u == uai).map_or(&class_lists[0], |e| &class_lists[e]);
+    // Teachers of the evaluated establishments with a namesake teacher elsewhere.
+    let teachers: Vec<usize> =
+        (0..g.people.len()).filter(|&i| g.people[i].profile == Profile::Enseignant && listed(&g.people[i])).collect();
+    for &t in &teachers {
+        if !g.rng.chance(150) {
+            continue;
+        }
+        let Some(other) = elsewhere(&mut g.rng, &g.people[t].uais) else { continue };
+        let twin = g.namesake(t, &other, class_of(&other));
+        g.people[t].strata.push("namesake_elsewhere");
+        g.people.push(twin);
+    }
+    // Teachers with no account yet, whose only namesake teaches elsewhere.
+    for uai in &evaluated {
+        let far: Vec<usize> = (0..g.people.len())
+            .filter(|&i| g.people[i].profile == Profile::Enseignant && !g.people[i].uais.contains(uai))
+            .filter(|&i| g.people[i].has_account)
+            .collect();
+        for _ in 0..(cfg.households / 60).max(1) {
+            let Some(&t) = g.rng.pick(&far) else { break };
+            let mut orphan = g.namesake(t, uai, class_of(uai));
+            orphan.has_account = false;
+            orphan.birth_date = None;
+            orphan.strata = vec!["orphan", "namesake_elsewhere"];
+            g.people.push(orphan);
+        }
+    }
+    // Pupils who moved: the account still names their former establishment.
+    let pupils: Vec<usize> =
+        (0..g.people.len()).filter(|&i| g.people[i].profile == Profile::Eleve && listed(&g.people[i])).collect();
+    for &p in &pupils {
+        if g.rng.chance(20) {
+            let Some(former) = elsewhere(&mut g.rng, &g.people[p].uais) else { continue };
+            g.people[p].uais = vec![former];
+            g.people[p].strata.push("moved");
+        }
+    }
+    // New pupils with no account yet, and a girl of another establishment
+    // with the same name and birth date (`X--DU` there `X DU Y`): without
+    // an INE nothing tells them apart.
+    let far: Vec<usize> = (0..g.people.len())
+        .filter(|&i| g.people[i].profile == Profile::Eleve && !listed(&g.people[i]) && g.people[i].has_account)
+        .collect();
+    for uai in &evaluated {
+        for _ in 0..(cfg.households / 40).max(1) {
+            let Some(&p) = g.rng.pick(&far) else { break };
+            let mut newcomer = g.people[p].clone();
+            let words: Vec<&str> = newcomer.usage.split([' ', '-']).filter(|w| !w.is_empty()).collect();
+            if words.len() >= 3 {
+                newcomer.usage = format!("{}--{}", words[0], words[1]);
+            }
+            newcomer.birth = newcomer.usage.clone();
+            newcomer.children.clear();
+            newcomer.has_account = false;
+            newcomer.ine = None;
+            newcomer.uais = vec![uai.clone()];
+            newcomer.listed_in = vec![uai.clone()];
+            newcomer.classes = g.rng.pick(class_of(uai)).cloned().into_iter().collect();
+            newcomer.strata = vec!["orphan", "namesake_elsewhere"];
+            g.people[p].strata.push("namesake_elsewhere");
+            g.people.push(newcomer);
+        }
+    }
+    // Orphans: people with no account, next to a near-twin that has one.
     let candidates: Vec<usize> = (0..g.people.len())
-        .filter(|&i| g.people[i].profile == Profile::Eleve && evaluated.contains(&g.people[i].uais[0]))
+        .filter(|&i| {
+            g.people[i].profile == Profile::Eleve && g.people[i].has_account && evaluated.contains(&g.people[i].uais[0])
+        })
         .collect();
     let orphan_count = candidates.len() * cfg.orphans as usize / 1000;
     for _ in 0..orphan_count {
@@ -436,6 +597,7 @@ pub fn generate_linkage(cfg: &LinkageConfig) -> LinkageCase {
         let mut twin = g.people[near].clone();
         twin.children.clear();
         twin.has_account = false;
+        twin.listed_in = twin.uais.clone();
         twin.strata = vec!["orphan"];
         twin.ine = Some(ine(&mut g.rng));
         let year =
@@ -482,7 +644,7 @@ pub fn generate_linkage(cfg: &LinkageConfig) -> LinkageCase {
     // The sources of the evaluated establishments, in a shuffled order.
     let mut sources = Vec::new();
     for uai in &evaluated {
-        let mut members: Vec<usize> = (0..g.people.len()).filter(|&i| g.people[i].uais[0] == *uai).collect();
+        let mut members: Vec<usize> = (0..g.people.len()).filter(|&i| g.people[i].listed_in.contains(uai)).collect();
         g.rng.shuffle(&mut members);
         let source_id = |i: usize| format!("PN{:07}", i);
         let mut set = SourceSet { uai: uai.clone(), records: Vec::new(), truth: Vec::new(), strata: Vec::new() };
@@ -496,7 +658,119 @@ pub fn generate_linkage(cfg: &LinkageConfig) -> LinkageCase {
         }
         sources.push(set);
     }
-    LinkageCase { directory, sources }
+    let edt = evaluated
+        .iter()
+        .enumerate()
+        .map(|(k, uai)| {
+            let layout = if k % 2 == 0 { Layout::Edt2013 } else { Layout::Edt2012 };
+            edt_set(&mut g, uai, class_of(uai), layout, k)
+        })
+        .collect();
+    LinkageCase { directory, sources, edt }
+}
+
+const YEAR_START: &str = "2026-09-01";
+const YEAR_END: &str = "2027-08-31";
+/// The day a pupil changing class leaves the first one.
+const CLASS_CHANGE: &str = "2026-12-04";
+
+/// The timetable export of establishment `uai`: its classes spelled the
+/// timetable's way (`habit`), its teachers (never a birth date) and pupils
+/// with their class memberships, each until its `DateSortie`.
+fn edt_set(g: &mut Gen, uai: &str, classes: &[String], layout: Layout, habit: usize) -> EdtSet {
+    use crate::formats::edt::{Class, Pupil, SchoolYear, Sex as EdtSex, Teacher};
+    let mut members: Vec<usize> = (0..g.people.len())
+        .filter(|&i| {
+            let p = &g.people[i];
+            p.listed_in.iter().any(|u| u == uai) && matches!(p.profile, Profile::Eleve | Profile::Enseignant)
+        })
+        .collect();
+    g.rng.shuffle(&mut members);
+    // Teachers first, as the export's sections come.
+    members.sort_by_key(|&i| g.people[i].profile != Profile::Enseignant);
+    let ent_id = |i: usize| format!("ent-{:07}", i);
+    let mut records = vec![EdtRecord::SchoolYear(SchoolYear {
+        start: Some(YEAR_START.into()),
+        end: Some(YEAR_END.into()),
+        week1: Some("2026-08-31".into()),
+    })];
+    let class_ident: Vec<(String, String)> =
+        classes.iter().enumerate().map(|(n, c)| ((n + 1).to_string(), c.clone())).collect();
+    for (ident, ent) in &class_ident {
+        records.push(EdtRecord::Class(Class {
+            ident: ident.clone(),
+            name: timetable_class(ent, habit),
+            parts: Vec::new(),
+        }));
+    }
+    let ident_of = |name: &str| class_ident.iter().find(|(_, c)| c == name).map(|(i, _)| i.clone());
+    let mut truth = Vec::new();
+    let mut strata = Vec::new();
+    for (n, &i) in members.iter().enumerate() {
+        let p = g.people[i].clone();
+        let ident = format!("{}", 100 + n);
+        let (record, mut st) = source_of(&mut g.rng, &p, n + 1, ident.clone(), Vec::new());
+        st.push(if layout == Layout::Edt2012 { "edt_2012" } else { "edt_2013" });
+        let id_pn = Some(format!("PN{:07}", i));
+        if p.profile == Profile::Enseignant {
+            st.retain(|s| *s != "no_birth_date");
+            st.push("no_birth_date");
+            records.push(EdtRecord::Teacher(Teacher {
+                ident,
+                last_name: super::names::ascii_fold(&record.last_name).to_uppercase(),
+                first_name: super::names::ascii_fold(&record.first_name).to_uppercase(),
+                postal_code: None,
+                birth_date: None,
+                id_sts: None,
+                id_pn,
+                id_cas: None,
+            }));
+        } else {
+            let current =
+                p.classes.first().and_then(|c| ident_of(c)).or_else(|| class_ident.first().map(|c| c.0.clone()));
+            let mut memberships = Vec::new();
+            let member = |ident: String, from: &str, to: &str| Membership {
+                ident,
+                from: Some(from.to_string()),
+                to: Some(to.to_string()),
+            };
+            if let Some(current) = current {
+                // Some changed class before Christmas: the first one ends then.
+                if g.rng.chance(60) {
+                    let other = g.rng.pick(&class_ident).map(|c| c.0.clone()).filter(|o| *o != current);
+                    if let Some(other) = other {
+                        memberships.push(member(other, YEAR_START, CLASS_CHANGE));
+                        memberships.push(member(current, "2026-12-05", YEAR_END));
+                        st.push("class_change");
+                    } else {
+                        memberships.push(member(current, YEAR_START, YEAR_END));
+                    }
+                } else {
+                    memberships.push(member(current, YEAR_START, YEAR_END));
+                }
+            }
+            records.push(EdtRecord::Pupil(Pupil {
+                ident,
+                last_name: record.last_name.clone(),
+                first_name: record.first_name.clone(),
+                birth_date: record.birth_date.clone(),
+                sex: Some(if p.sex == Sex::F { EdtSex::Feminin } else { EdtSex::Masculin }),
+                postal_code: None,
+                national_id: record.ine.clone(),
+                id_sconet: None,
+                id_pn,
+                id_cas: None,
+                id_establishment: None,
+                responsables: Vec::new(),
+                classes: memberships,
+                parts: Vec::new(),
+            }));
+        }
+        truth.push(p.has_account.then(|| ent_id(i)));
+        strata.push(st);
+    }
+    let set = SourceSet { uai: uai.to_string(), records: crate::reconcile::from_edt(&records), truth, strata };
+    EdtSet { layout, records, set, classes: class_ident }
 }
 
 impl LinkageConfig {
@@ -531,8 +805,9 @@ fn pronote_user(r: &SourceRecord) -> crate::formats::pronote_ids::PronoteUser {
 }
 
 /// Writes the academy: the whole ENT directory export, the Pronote
-/// identifiers file of each evaluated establishment, and the truth (per
-/// source record: its true account or none, and its strata).
+/// identifiers file and the timetable export of each evaluated
+/// establishment, and the truth (per source record: its true account or
+/// none, and its strata; per timetable class: the ENT's class).
 pub fn write_academy(case: &LinkageCase, dir: &std::path::Path) -> std::io::Result<Vec<std::path::PathBuf>> {
     use crate::formats::csvtable::CsvStyle;
     std::fs::create_dir_all(dir)?;
@@ -561,9 +836,35 @@ pub fn write_academy(case: &LinkageCase, dir: &std::path::Path) -> std::io::Resu
             .collect();
         truth.push(serde_json::json!({ "uai": set.uai, "records": records }));
     }
-    let text =
-        serde_json::to_vec_pretty(&serde_json::json!({ "accounts": case.directory.len(), "establishments": truth }))
-            .map_err(std::io::Error::other)?;
+    let mut timetables = Vec::new();
+    for e in &case.edt {
+        let header = FileHeader {
+            uai: Some(e.set.uai.clone()),
+            school_year: Some(2026),
+            version: Some("1.1".into()),
+            ..FileHeader::default()
+        };
+        write(format!("Edt_To_ENT_{}_Enclair.xml", e.set.uai), edt::write_layout(&header, &e.records, e.layout))?;
+        let records: Vec<serde_json::Value> = e
+            .set
+            .records
+            .iter()
+            .zip(&e.set.truth)
+            .zip(&e.set.strata)
+            .map(|((r, t), s)| serde_json::json!({ "source_id": r.id, "ent_id": t, "strata": s }))
+            .collect();
+        let classes: Vec<serde_json::Value> =
+            e.classes.iter().map(|(ident, ent)| serde_json::json!({ "ident": ident, "ent_class": ent })).collect();
+        let layout = if e.layout == Layout::Edt2012 { "2012" } else { "2013" };
+        timetables
+            .push(serde_json::json!({ "uai": e.set.uai, "layout": layout, "records": records, "classes": classes }));
+    }
+    let text = serde_json::to_vec_pretty(&serde_json::json!({
+        "accounts": case.directory.len(),
+        "establishments": truth,
+        "timetables": timetables,
+    }))
+    .map_err(std::io::Error::other)?;
     write("truth_academie.json".into(), text)?;
     Ok(written)
 }

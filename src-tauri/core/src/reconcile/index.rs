@@ -215,7 +215,11 @@ pub(super) fn key_hash(kind: Key, parts: &[&[u8]]) -> u64 {
 /// A class name made comparable: `3EME A`, `3E A`, `3°A`, `3A` → `3A`.
 pub(super) fn class_key(raw: &str) -> String {
     // `°` would fold to DEG.
-    let folded = crate::text::fold(&raw.replace(['°', 'º'], ""));
+    let mut folded = crate::text::fold(&raw.replace(['°', 'º'], ""));
+    // The usual spellings of a level: `TERM G5` = `TLE G5` = `TG5`, `1RE` = `1`, `2NDE` = `2`…
+    if let Some((long, short)) = LEVELS.iter().find(|(long, _)| folded.starts_with(long)) {
+        folded.replace_range(..long.len(), short);
+    }
     let mut out = String::with_capacity(folded.len());
     let bytes = folded.as_bytes();
     let mut i = 0;
@@ -232,6 +236,24 @@ pub(super) fn class_key(raw: &str) -> String {
     }
     out
 }
+
+/// Level words and how the shortest spelling writes them, longest first
+/// where one begins another.
+const LEVELS: &[(&str, &str)] = &[
+    ("TERMINALE", "T"),
+    ("TERM", "T"),
+    ("TLE", "T"),
+    ("PREMIERE", "1"),
+    ("1ERE", "1"),
+    ("1RE", "1"),
+    ("SECONDE", "2"),
+    ("2NDE", "2"),
+    ("2DE", "2"),
+    ("SIXIEME", "6"),
+    ("CINQUIEME", "5"),
+    ("QUATRIEME", "4"),
+    ("TROISIEME", "3"),
+];
 
 /// One-letter deletions of `key`, for the typo-tolerant lookup (a pair of
 /// words one edit apart share a deletion or one is a deletion of the other).
@@ -816,7 +838,16 @@ impl Directory {
 
     /// Every class name the accounts carry, as written.
     pub fn class_names(&self) -> Vec<String> {
-        let used: std::collections::BTreeSet<u32> = self.rows.iter().map(|r| r.classes).collect();
+        self.class_names_of(self.rows.iter())
+    }
+
+    /// The class names the accounts of establishment `uai` carry, sorted.
+    pub fn class_names_in(&self, uai: &str) -> Vec<String> {
+        self.class_names_of(self.members(uai).iter().filter_map(|&i| self.rows.get(i as usize)))
+    }
+
+    fn class_names_of<'r>(&self, rows: impl Iterator<Item = &'r Row>) -> Vec<String> {
+        let used: std::collections::BTreeSet<u32> = rows.map(|r| r.classes).collect();
         let mut names: Vec<String> = used
             .into_iter()
             .filter_map(|l| self.lists.get(l as usize))
@@ -973,6 +1004,16 @@ impl Directory {
         best.map(|(_, t)| t.to_string())
     }
 
+    /// The accounts of the establishment of symbol `e`, sorted.
+    pub(super) fn members_of(&self, e: u32) -> &[u32] {
+        self.members.get(e as usize).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// How many establishments the accounts carry.
+    pub(super) fn establishment_count(&self) -> usize {
+        self.members.iter().filter(|m| !m.is_empty()).count()
+    }
+
     /// The symbol of establishment `uai`, when some account carries it.
     pub(super) fn establishment(&self, uai: &str) -> Option<u32> {
         self.establishments.get(&uai.trim().to_uppercase())
@@ -981,10 +1022,6 @@ impl Directory {
     /// The symbol of a class key, when some account carries it.
     pub(super) fn class_symbol(&self, key: &str) -> Option<u32> {
         self.classes.get(key)
-    }
-
-    pub(super) fn class_text(&self, symbol: u32) -> &str {
-        self.classes.texts.get(symbol as usize).map(|t| t.as_ref()).unwrap_or("")
     }
 
     /// The distinct surnames under a name key.
@@ -1057,10 +1094,28 @@ mod tests {
 
     #[test]
     fn class_names_compare() {
-        for (a, b) in [("3EME A", "3A"), ("3E A", "3A"), ("3°A", "3A"), ("4ème B", "4B"), ("TLE1", "TLE1")] {
+        for (a, b) in [
+            ("3EME A", "3A"),
+            ("3E A", "3A"),
+            ("3°A", "3A"),
+            ("4ème B", "4B"),
+            ("TLE1", "TLE1"),
+            ("TERM G5", "TG5"),
+            ("Terminale G5", "TG5"),
+            ("TLE G5", "TG5"),
+            ("1RE G2", "1G2"),
+            ("1ère G2", "1G2"),
+            ("PREMIERE G2", "1G2"),
+            ("2NDE 3", "23"),
+            ("2DE3", "23"),
+            ("Seconde 3", "23"),
+            ("SIXIEME B", "6B"),
+        ] {
             assert_eq!(class_key(a), class_key(b), "{a} / {b}");
         }
         assert_ne!(class_key("3A"), class_key("4A"));
+        assert_ne!(class_key("TG5"), class_key("1G5"));
+        assert_ne!(class_key("TS1"), class_key("T1"));
     }
 
     #[test]

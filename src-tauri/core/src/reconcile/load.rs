@@ -142,10 +142,27 @@ pub fn directory_from_store(store: &Store) -> Result<Directory, LoadError> {
 /// The ENT's divisions (the class names its accounts carry) and groups (the
 /// establishment's groups in the store, when given).
 pub fn ent_structures(directory: &Directory, groups: &[crate::model::Group]) -> Vec<Structure> {
-    let names = directory.class_names();
-    let mut out: Vec<Structure> =
-        names.into_iter().map(|n| Structure { id: n.clone(), name: n, group: false }).collect();
-    out.extend(groups.iter().map(|g| Structure { id: g.id.clone(), name: g.name.clone(), group: true }));
+    ent_structures_in(directory, groups, None)
+}
+
+/// As [`ent_structures`], the classes of establishment `uai` apart from the
+/// ones only other establishments' accounts carry (`elsewhere`).
+pub fn ent_structures_in(directory: &Directory, groups: &[crate::model::Group], uai: Option<&str>) -> Vec<Structure> {
+    let all = directory.class_names();
+    let own = uai.map(|u| directory.class_names_in(u)).filter(|own| !own.is_empty());
+    let mut out: Vec<Structure> = all
+        .into_iter()
+        .map(|n| {
+            let elsewhere = own.as_ref().is_some_and(|own| own.binary_search(&n).is_err());
+            Structure { id: n.clone(), name: n, group: false, elsewhere }
+        })
+        .collect();
+    out.extend(groups.iter().map(|g| Structure {
+        id: g.id.clone(),
+        name: g.name.clone(),
+        group: true,
+        elsewhere: false,
+    }));
     out
 }
 
@@ -169,5 +186,6 @@ pub fn structures_from_store(
         })
         .collect();
     let groups = store.load_population()?.map(|p| p.groups).unwrap_or_default();
-    Ok((timetable_structures(&edt), ent_structures(directory, &groups)))
+    let uai = store.uai().to_string();
+    Ok((timetable_structures(&edt), ent_structures_in(directory, &groups, Some(&uai))))
 }

@@ -22,7 +22,7 @@ use serde::Serialize;
 
 pub use index::{Directory, DirectoryBuilder};
 pub use load::{
-    directory_from_file, directory_from_store, ent_structures, source_from_file, source_from_store,
+    directory_from_file, directory_from_store, ent_structures, ent_structures_in, source_from_file, source_from_store,
     structures_from_store, timetable_from_file, LoadError, SourceKind,
 };
 pub use sources::{from_edt, from_pronote};
@@ -203,9 +203,11 @@ pub struct Decision {
 fn query(s: &SourceRecord, dir: &Directory, scope: &Scope) -> Query {
     let given = names::given_names(&s.first_name);
     let birth_date = s.birth_date.clone().filter(|d| !d.trim().is_empty());
-    let mut classes: Vec<String> = s.classes.iter().map(|c| class_key(c)).filter(|c| !c.is_empty()).collect();
+    // Each class as the source spells it, by its comparable key's symbol.
+    let mut classes: Vec<(u32, String)> =
+        s.classes.iter().filter_map(|c| dir.class_symbol(&class_key(c)).map(|k| (k, c.trim().to_string()))).collect();
     classes.sort();
-    classes.dedup();
+    classes.dedup_by_key(|(k, _)| *k);
     Query {
         category: s.category,
         surname: names::surname(&s.last_name),
@@ -215,8 +217,10 @@ fn query(s: &SourceRecord, dir: &Directory, scope: &Scope) -> Query {
         birth_date,
         ine: s.ine.as_deref().and_then(ine_key),
         email: prepare_email(s.email.as_deref()),
-        class_symbols: classes.iter().filter_map(|c| dir.class_symbol(c)).collect(),
+        class_symbols: classes.iter().map(|(k, _)| *k).collect(),
+        class_labels: classes.into_iter().map(|(_, c)| c).collect(),
         establishment: scope.uai().map(|u| dir.establishment(u)),
+        placeless: scope.uai().is_none() && dir.establishment_count() > 1,
     }
 }
 
@@ -421,6 +425,24 @@ fn decide(s: &SourceRecord, ranked: &[(usize, Verdict)], dir: &Directory, needs:
                 why.push(format!("un autre compte est presque aussi proche (écart {:.1})", best.score - runner_up));
             }
             why.extend(best.vetoes.iter().cloned());
+            // A same-name, same-birthday person elsewhere cannot be told
+            // apart from a pupil who moved: only an independent key can.
+            if best.elsewhere && !best.confirmed {
+                why.push(
+                    "compte d'un autre établissement, que ni l'INE, ni l'adresse électronique, ni un enfant ne confirme"
+                        .into(),
+                );
+            }
+            if best.placeless && !best.confirmed {
+                why.push(
+                    "établissement non précisé : parmi plusieurs établissements, seuls l'INE, l'adresse \
+                     électronique ou un enfant confirment un compte"
+                        .into(),
+                );
+            }
+            if !best.beyond_names {
+                why.push("seuls le nom et le prénom concordent".into());
+            }
             if let Some(need) = needs {
                 if !best.reasons.iter().any(|r| r.starts_with(need)) {
                     why.push("aucun enfant déjà rapproché n'appuie ce lien".into());
@@ -465,31 +487,66 @@ fn one_to_one(decisions: &mut [(usize, Decision)]) {
 
 const CHILD_EVIDENCE: &str = "parent de ";
 
-/// An adult whose exact name no other account of the establishment with the
-/// same profile carries: the ENT's own rule for teachers, here one piece of
-/// evidence among others (adults' files seldom give a birth date).
-fn sole_namesake(q: &Query, found: &mut [(usize, Verdict)], dir: &Directory, scope: &Scope) {
-    if matches!(q.category, Category::Eleve | Category::Responsable) || !matches!(scope, Scope::Establishment(_)) {
+/// What being the only account of the establishment, with the record's
+/// profile, that carries its exact names weighs. Within an establishment the
+/// candidates are a few dozen staff, so such a name points at one person as
+/// surely as a birth date does across the academy — the ENT's own rule for
+/// staff, whose files seldom give a birth date. Not for pupils and
+/// responsables, who have their birth dates and children.
+const SOLE_NAMESAKE: f64 = 12.0;
+
+/// An adult whose exact names (surname, given name) no other account of the
+/// establishment with the same profile carries. Only when the establishment
+/// is known and the account attached to it: a namesake elsewhere is never
+/// enough on its own.
+fn sole_namesake(q: &Query, found: &mut [(usize, Verdict)], dir: &Directory) {
+    if matches!(q.category, Category::Eleve | Category::Responsable) {
         return;
     }
-    let Some((best, rest)) = found.split_first_mut() else { return };
-    let exact = |v: &Verdict| {
-        v.reasons.iter().any(|r| r.starts_with("nom identique")) && v.reasons.iter().any(|r| r == "prénom identique")
+    let Some(Some(e)) = q.establishment else { return };
+    let Some((best, _)) = found.split_first_mut() else { return };
+    let local = |i: usize| dir.at(i).is_some_and(|a| a.in_establishment(e) && q.category.fits(a.profile()));
+    if !best.1.exact_names || best.1.vetoed || !local(best.0) {
+        return;
+    }
+    // Every account of the establishment carrying the name, not only the
+    // candidates scored: through the name's carriers or the establishment's
+    // members, whichever list is shorter.
+    let Some(a) = dir.at(best.0) else { return };
+    let names = [Some(a.usage_id()), a.birth_id()];
+    let carriers: usize = names.iter().flatten().map(|&n| dir.surname_accounts(n).len()).sum();
+    let members = dir.members_of(e);
+    let mut pool: Vec<u32> = if members.len() < carriers {
+        let bears = |i: u32| {
+            dir.at(i as usize)
+                .is_some_and(|x| names.iter().flatten().any(|&n| x.usage_id() == n || x.birth_id() == Some(n)))
+        };
+        members.iter().copied().filter(|&i| bears(i)).collect()
+    } else {
+        names.iter().flatten().flat_map(|&n| dir.surname_accounts(n).iter().copied()).collect()
     };
-    if !exact(&best.1) {
+    pool.sort_unstable();
+    pool.dedup();
+    let mut memo = Memo::default();
+    let namesake = pool.iter().map(|&i| i as usize).filter(|&i| i != best.0 && local(i)).any(|i| {
+        let v = compare(q, dir, i, false, &mut memo);
+        v.exact_names
+    });
+    if namesake {
         return;
     }
-    let same_name = |i: usize| {
-        dir.at(i).is_some_and(|a| {
-            a.usage().name.full == q.surname.full || a.birth().is_some_and(|b| b.name.full == q.surname.full)
-        })
-    };
-    let fits = |i: usize| dir.at(i).is_some_and(|a| q.category.fits(a.profile()));
-    if rest.iter().any(|(i, _)| fits(*i) && same_name(*i)) {
-        return;
+    let v = &mut best.1;
+    v.score += SOLE_NAMESAKE;
+    v.beyond_names = true;
+    if v.explain {
+        let people = match q.category {
+            Category::MaitreDeStage => "maîtres de stage",
+            Category::InspecteurPedagogique => "inspecteurs pédagogiques",
+            Category::Personnel => "personnels",
+            _ => "enseignants",
+        };
+        v.reasons.push(format!("seul compte de ce nom parmi les {people} de l'établissement"));
     }
-    best.1.score += 3.0;
-    best.1.reasons.push(format!("seul compte de ce nom parmi les {}s de l'établissement", q.category.label()));
 }
 
 /// `work` over `items` on every core, results in the items' order (so the
@@ -518,7 +575,8 @@ pub fn reconcile(sources: &[SourceRecord], dir: &Directory, scope: &Scope) -> Ve
         let s = &sources[i];
         let q = query(s, dir, scope);
         let mut found = ranked(&q, &space, &[], &no_bonus, 0.0);
-        sole_namesake(&q, &mut found, dir, scope);
+        // Raises the leader only: the order stands.
+        sole_namesake(&q, &mut found, dir);
         (i, decide(s, &found, dir, None))
     });
     one_to_one(&mut decisions);
@@ -542,6 +600,8 @@ pub fn reconcile(sources: &[SourceRecord], dir: &Directory, scope: &Scope) -> Ve
             let shared = children.iter().find(|(account, _)| acc.children().any(|c| c == account.trim()));
             if let Some((_, child)) = shared {
                 v.score += 12.0;
+                v.confirmed = true;
+                v.beyond_names = true;
                 if v.explain {
                     v.reasons
                         .push(format!("{CHILD_EVIDENCE}{} {}, déjà rapproché(e)", child.first_name, child.last_name));

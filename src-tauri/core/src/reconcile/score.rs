@@ -27,9 +27,14 @@ pub(super) struct Query {
     pub email: Option<String>,
     /// The class keys' symbols in the directory (unknown ones cannot be shared).
     pub class_symbols: Vec<u32>,
+    /// The same classes as the source spells them (for the evidence line).
+    pub class_labels: Vec<String>,
     /// The source's establishment: `None` when not given, `Some(None)` when
     /// no account carries it.
     pub establishment: Option<Option<u32>>,
+    /// No establishment given while the directory holds several: any
+    /// account may be another establishment's.
+    pub placeless: bool,
 }
 
 /// What one query has already learnt about the directory's distinct names:
@@ -51,6 +56,19 @@ pub(super) struct Verdict {
     pub vetoes: Vec<String>,
     pub vetoed: bool,
     pub explain: bool,
+    /// The source's establishment is known and the account is not attached to it.
+    pub elsewhere: bool,
+    /// The source's establishment is unknown and the directory holds several.
+    pub placeless: bool,
+    /// An INE, an e-mail address or a child confirms the account, whatever
+    /// the names and the establishment.
+    pub confirmed: bool,
+    /// Something besides the names agrees: the birth date, a confirmation, a
+    /// class of the establishment, or the only namesake of the establishment.
+    pub beyond_names: bool,
+    /// Same surname (usage or birth) and the same given name (or the usual
+    /// one among the account's).
+    pub exact_names: bool,
 }
 
 impl Verdict {
@@ -119,7 +137,7 @@ fn surname_level(s: &Surname, a: &Surname) -> NameLevel {
 }
 
 /// The surname's contribution, against the account's usage and birth names.
-fn surname_part(q: &Query, a: &AccountRef<'_>, dir: &Directory, memo: &mut Memo, v: &mut Verdict) {
+fn surname_part(q: &Query, a: &AccountRef<'_>, dir: &Directory, memo: &mut Memo, v: &mut Verdict) -> NameLevel {
     let mut level_of =
         |id: u32, name: &Surname| *memo.surname.entry(id).or_insert_with(|| surname_level(&q.surname, name));
     let usage = level_of(a.usage_id(), &a.usage().name);
@@ -150,6 +168,7 @@ fn surname_part(q: &Query, a: &AccountRef<'_>, dir: &Directory, memo: &mut Memo,
         NameLevel::Weak => v.add(0.5, || format!("nom assez proche ({} / {})", q.surname.full, shown())),
         NameLevel::Different => v.add(-8.0, || format!("nom différent ({} / {})", q.surname.full, shown())),
     }
+    level
 }
 
 /// How the source's first given name meets the account's given names.
@@ -229,6 +248,8 @@ fn given_level(s: &GivenNames, ids: &[u32], dir: &Directory, memo: &mut Memo) ->
 /// account's list (the prénom usuel may be any of them). True when they agree.
 fn given_part(q: &Query, a: &AccountRef<'_>, dir: &Directory, memo: &mut Memo, v: &mut Verdict) -> bool {
     let level = given_level(&q.given, a.given(), dir, memo);
+    v.exact_names &=
+        matches!(level, GivenLevel::Exact | GivenLevel::Usual(_) | GivenLevel::SourceUsual(_) | GivenLevel::Joined);
     let (sf, af) = (q.given.first(), a.first_given());
     match level {
         GivenLevel::Absent => {
@@ -289,6 +310,7 @@ fn date_part(q: &Query, a: &AccountRef<'_>, v: &mut Verdict) {
     }
     if sd == ad {
         v.add(10.0, || "date de naissance identique");
+        v.beyond_names = true;
         return;
     }
     let (sy, sm, sday) = (sd / 10_000, sd / 100 % 100, sd % 100);
@@ -314,6 +336,8 @@ fn ine_part(q: &Query, a: &AccountRef<'_>, v: &mut Verdict) {
     let Some(t) = super::index::ine_key(a.ine_raw()) else { return };
     if *s == t {
         v.add(15.0, || "INE identique");
+        v.confirmed = true;
+        v.beyond_names = true;
     } else {
         let text = |b: &[u8; 11]| String::from_utf8_lossy(b).into_owned();
         v.add(-20.0, || format!("INE différent ({} / {})", text(s), text(&t)));
@@ -321,23 +345,35 @@ fn ine_part(q: &Query, a: &AccountRef<'_>, v: &mut Verdict) {
     }
 }
 
-fn context_part(q: &Query, a: &AccountRef<'_>, dir: &Directory, v: &mut Verdict) {
+fn context_part(q: &Query, a: &AccountRef<'_>, v: &mut Verdict) {
     if !q.category.fits(a.profile()) {
         v.add(-5.0, || format!("profil différent ({} / {})", q.category.label(), a.profile().label()));
         v.veto(|| format!("profil différent ({} / {})", q.category.label(), a.profile().label()));
     }
+    let mut attached = false;
+    v.placeless = q.placeless;
     if let Some(establishment) = q.establishment {
         if establishment.is_some_and(|e| a.in_establishment(e)) {
             v.add(2.0, || "même établissement");
+            attached = true;
         } else {
             v.add(-2.0, || "compte d'un autre établissement");
+            v.elsewhere = true;
         }
     }
     let keys = a.class_keys();
     if q.class_symbols.iter().any(|c| keys.contains(c)) {
+        // Class names repeat from one school to the next: only a class of
+        // the establishment says more than the names.
+        v.beyond_names |= attached;
         v.add(3.0, || {
-            let shared: Vec<&str> =
-                q.class_symbols.iter().filter(|c| keys.contains(c)).map(|&c| dir.class_text(c)).collect();
+            let shared: Vec<&str> = q
+                .class_symbols
+                .iter()
+                .zip(&q.class_labels)
+                .filter(|(c, _)| keys.contains(c))
+                .map(|(_, label)| label.as_str())
+                .collect();
             format!("classe(s) en commun : {}", shared.join(", "))
         });
     }
@@ -346,6 +382,8 @@ fn context_part(q: &Query, a: &AccountRef<'_>, dir: &Directory, v: &mut Verdict)
         if raw.len() == s.len() && raw.to_lowercase() == *s {
             let w = if matches!(q.category, Category::Eleve | Category::Responsable) { 2.0 } else { 6.0 };
             v.add(w, || "même adresse électronique");
+            v.confirmed = true;
+            v.beyond_names = true;
         }
     }
 }
@@ -365,7 +403,7 @@ pub(super) fn ceiling_without_keys(q: &Query, dir: &Directory) -> f64 {
 pub(super) fn compare(q: &Query, dir: &Directory, i: usize, explain: bool, memo: &mut Memo) -> Verdict {
     let mut v = Verdict { explain, ..Verdict::default() };
     let Some(a) = dir.at(i) else { return v };
-    surname_part(q, &a, dir, memo, &mut v);
+    v.exact_names = surname_part(q, &a, dir, memo, &mut v) == NameLevel::Exact;
     given_part(q, &a, dir, memo, &mut v);
     // Swapped fields: the surname typed as the given name and the reverse.
     let swapped_given = q.surname.full == a.first_given() && !q.surname.full.is_empty();
@@ -382,6 +420,6 @@ pub(super) fn compare(q: &Query, dir: &Directory, i: usize, explain: bool, memo:
     }
     date_part(q, &a, &mut v);
     ine_part(q, &a, &mut v);
-    context_part(q, &a, dir, &mut v);
+    context_part(q, &a, &mut v);
     v
 }

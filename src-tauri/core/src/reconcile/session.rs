@@ -161,14 +161,16 @@ pub fn mapping_csv(
     decisions: &[Decision],
     choices: &BTreeMap<String, Choice>,
 ) -> Vec<u8> {
-    let mut out = String::from("\u{feff}Identifiant source;Identifiant ENT;Nom;Prénom;Catégorie;Décision;Score\r\n");
-    let cell = |s: &str| {
-        if s.contains([';', '"', '\n', '\r']) {
-            format!("\"{}\"", s.replace('"', "\"\""))
-        } else {
-            s.to_string()
-        }
-    };
+    // Names come from imported files: the formula-safe writer keeps them text.
+    let mut out = crate::people_csv::PeopleCsv::new(&[
+        "Identifiant source",
+        "Identifiant ENT",
+        "Nom",
+        "Prénom",
+        "Catégorie",
+        "Décision",
+        "Score",
+    ]);
     for (s, d) in sources.iter().zip(decisions) {
         let (account, decision) = match choices.get(&d.source_id) {
             Some(Choice::Linked { account, manual: false }) => (account.as_str(), "rapproché automatiquement"),
@@ -185,17 +187,7 @@ pub fn mapping_csv(
             .or(d.candidates.first())
             .map(|c| format!("{:.1}", c.score).replace('.', ","))
             .unwrap_or_default();
-        let row = [
-            cell(&d.source_id),
-            cell(account),
-            cell(&s.last_name),
-            cell(&s.first_name),
-            cell(d.category.label()),
-            cell(decision),
-            score,
-        ];
-        out.push_str(&row.join(";"));
-        out.push_str("\r\n");
+        out.row(&[d.source_id.as_str(), account, &s.last_name, &s.first_name, d.category.label(), decision, &score]);
     }
     out.into_bytes()
 }
@@ -312,5 +304,43 @@ impl Workspace {
     /// The index of a source record by its id.
     pub fn index_of(&self, source_id: &str) -> Option<usize> {
         self.decisions.iter().position(|d| d.source_id == source_id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reconcile::{Candidate, SourceRecord};
+
+    /// Names read from an imported file reach the spreadsheet as text, never as formulas.
+    #[test]
+    fn the_mapping_csv_neutralises_formulas() {
+        let source = |id: &str, last: &str, first: &str| SourceRecord {
+            row: 1,
+            id: id.into(),
+            category: Category::Eleve,
+            last_name: last.into(),
+            first_name: first.into(),
+            birth_date: None,
+            ine: None,
+            email: None,
+            classes: Vec::new(),
+            children: Vec::new(),
+        };
+        let decision = |id: &str| Decision {
+            source_row: 1,
+            source_id: id.into(),
+            category: Category::Eleve,
+            band: Band::Review,
+            account: None,
+            candidates: vec![Candidate { account: "ent-1".into(), score: -3.5, reasons: Vec::new() }],
+            why_review: Vec::new(),
+        };
+        let sources = [source("P1", "=HYPERLINK(\"http://x\";\"clic\")", "@Léa"), source("+P2", "-DUPONT", "Zoé")];
+        let decisions = [decision("P1"), decision("+P2")];
+        let text = String::from_utf8(mapping_csv(&sources, &decisions, &BTreeMap::new())).unwrap();
+        let lines: Vec<&str> = text.split("\r\n").collect();
+        assert_eq!(lines[1], "P1;;\"'=HYPERLINK(\"\"http://x\"\";\"\"clic\"\")\";'@Léa;élève;à vérifier;-3,5");
+        assert_eq!(lines[2], "'+P2;;'-DUPONT;Zoé;élève;à vérifier;-3,5");
     }
 }

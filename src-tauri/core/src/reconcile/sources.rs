@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use super::{Category, SourceRecord};
-use crate::formats::edt::EdtRecord;
+use crate::formats::edt::{EdtRecord, Membership};
 use crate::formats::pronote_ids::{PronoteCategory, PronoteUser};
 
 fn category(c: PronoteCategory) -> Category {
@@ -37,6 +37,17 @@ pub fn from_pronote(users: &[PronoteUser]) -> Vec<SourceRecord> {
             children: u.children.clone(),
         })
         .collect()
+}
+
+/// A pupil's memberships in force at the end of what the export covers:
+/// each runs until its `DateSortie` (EDT writes one on every membership, the
+/// year's last day for a pupil who stays), so the ones ending last are the
+/// pupil's current classes; a class left during the year (a change of class)
+/// is not. No `DateSortie` means still running.
+fn current(memberships: &[Membership]) -> impl Iterator<Item = &Membership> {
+    // ISO dates compare as text; `None` (open-ended) sorts after every date.
+    let last = memberships.iter().map(|m| m.to.as_deref().map_or((1, ""), |d| (0, d))).max();
+    memberships.iter().filter(move |m| Some(m.to.as_deref().map_or((1, ""), |d| (0, d))) == last)
 }
 
 /// The teachers and pupils of an EDT export, numbered from 1 in file order;
@@ -73,10 +84,7 @@ pub fn from_edt(records: &[EdtRecord]) -> Vec<SourceRecord> {
                 birth_date: p.birth_date.clone(),
                 ine: p.national_id.clone(),
                 email: None,
-                classes: p
-                    .classes
-                    .iter()
-                    .filter(|m| m.to.is_none())
+                classes: current(&p.classes)
                     .filter_map(|m| class_names.get(m.ident.as_str()).map(|n| n.to_string()))
                     .collect(),
                 children: Vec::new(),
@@ -86,4 +94,58 @@ pub fn from_edt(records: &[EdtRecord]) -> Vec<SourceRecord> {
         out.push(record);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::formats::edt::{Class, Pupil};
+
+    fn membership(ident: &str, from: &str, to: Option<&str>) -> Membership {
+        Membership { ident: ident.into(), from: Some(from.into()), to: to.map(str::to_string) }
+    }
+
+    fn pupil(ident: &str, classes: Vec<Membership>) -> EdtRecord {
+        EdtRecord::Pupil(Pupil {
+            ident: ident.into(),
+            last_name: "ALUN".into(),
+            first_name: "Alain".into(),
+            birth_date: None,
+            sex: None,
+            postal_code: None,
+            national_id: None,
+            id_sconet: None,
+            id_pn: None,
+            id_cas: None,
+            id_establishment: None,
+            responsables: Vec::new(),
+            classes,
+            parts: Vec::new(),
+        })
+    }
+
+    /// Real exports write a `DateSortie` on every membership: a pupil's
+    /// classes are the ones running until the latest of them.
+    #[test]
+    fn memberships_run_until_their_exit_date() {
+        let class = |ident: &str, name: &str| {
+            EdtRecord::Class(Class { ident: ident.into(), name: name.into(), parts: Vec::new() })
+        };
+        let records = vec![
+            class("2", "3A"),
+            class("3", "3B"),
+            pupil("1", vec![membership("2", "2012-09-04", Some("2013-08-31"))]),
+            pupil(
+                "2",
+                vec![
+                    membership("2", "2012-09-04", Some("2012-12-03")),
+                    membership("3", "2012-12-04", Some("2013-08-31")),
+                ],
+            ),
+            pupil("3", vec![membership("2", "2012-09-04", Some("2012-12-03")), membership("3", "2012-12-04", None)]),
+            pupil("4", vec![membership("2", "2012-09-04", Some("2012-12-03"))]),
+        ];
+        let classes: Vec<Vec<String>> = from_edt(&records).into_iter().map(|r| r.classes).collect();
+        assert_eq!(classes, [vec!["3A"], vec!["3B"], vec!["3B"], vec!["3A"]]);
+    }
 }

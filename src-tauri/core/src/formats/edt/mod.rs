@@ -21,7 +21,7 @@ pub use container::{write_container, Container};
 pub use demo::{demo_files, demo_records};
 pub(crate) use demo::{digits, fold_upper};
 pub(crate) use timetable::{weeks_domain, Calendar};
-pub use write::write;
+pub use write::{write, write_layout, Layout};
 
 /// Every reason code this module emits, with its French explanation.
 pub const REJECT_REASONS: &[(&str, &str)] = &[

@@ -9,20 +9,44 @@ use crate::formats::FileHeader;
 
 const NS: &str = "http://www.index-education.com/exportemploidutemps";
 
-/// Indentation of the sample: `  `, `\t`, `\t  `, `\t\t`…
-fn pad(depth: usize) -> String {
-    let mut s = "\t".repeat(depth / 2);
-    if depth % 2 == 1 {
-        s.push_str("  ");
-    }
-    s
+/// The two shapes real exports come in. The content is the same; the
+/// 2012 exports spell Pronote's id `IdPN` and indent with tabs of four
+/// (`  `, `\t`, `\t  `, `\t\t`…), the 2013 ones write `IDPN` as the XSD
+/// does and indent with two spaces per level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    Edt2012,
+    Edt2013,
 }
 
-struct Out(String);
+impl Layout {
+    fn pad(self, depth: usize) -> String {
+        match self {
+            Layout::Edt2012 => {
+                let mut s = "\t".repeat(depth / 2);
+                if depth % 2 == 1 {
+                    s.push_str("  ");
+                }
+                s
+            }
+            Layout::Edt2013 => "  ".repeat(depth),
+        }
+    }
+
+    fn id_pn(self) -> &'static str {
+        match self {
+            Layout::Edt2012 => "IdPN",
+            Layout::Edt2013 => "IDPN",
+        }
+    }
+}
+
+/// The text so far, the layout, and how it spells Pronote's id.
+struct Out(String, Layout, &'static str);
 
 impl Out {
     fn line(&mut self, depth: usize, text: &str) {
-        self.0.push_str(&pad(depth));
+        self.0.push_str(&self.1.pad(depth));
         self.0.push_str(text);
         self.0.push('\n');
     }
@@ -40,9 +64,19 @@ fn attrs(pairs: &[(&str, Option<&str>)]) -> String {
 }
 
 /// The document for `records`, grouped into sections in XSD order (records
-/// of one kind keep their order). `header` gives `UAI` and `Version`.
+/// of one kind keep their order). `header` gives `UAI` and `Version`. The
+/// XSD's `IDPN` with the 2012 indentation, as Index Education's sample.
 pub fn write(header: &FileHeader, records: &[EdtRecord]) -> Vec<u8> {
-    let mut o = Out(String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"));
+    write_as(header, records, Layout::Edt2012, "IDPN")
+}
+
+/// The document in one of the real exports' layouts.
+pub fn write_layout(header: &FileHeader, records: &[EdtRecord], layout: Layout) -> Vec<u8> {
+    write_as(header, records, layout, layout.id_pn())
+}
+
+fn write_as(header: &FileHeader, records: &[EdtRecord], layout: Layout, id_pn: &'static str) -> Vec<u8> {
+    let mut o = Out(String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"), layout, id_pn);
     o.0.push_str(&format!(
         "<ExportEmploiDuTemps xmlns=\"{NS}\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" \
          xsi:schemaLocation=\"{NS} http://telechargement.index-education.com/export/ExportEmploiDuTemps.xsd\"{}>\n",
@@ -175,7 +209,7 @@ fn teacher(o: &mut Out, t: &Teacher) {
         ("CodePostal", t.postal_code.as_deref()),
         ("DateNaissance", t.birth_date.as_deref()),
         ("IDSTS", t.id_sts.as_deref()),
-        ("IDPN", t.id_pn.as_deref()),
+        (o.2, t.id_pn.as_deref()),
         ("IDCAS", t.id_cas.as_deref()),
     ]);
     o.line(2, &format!("<Professeur{a}/>"));
@@ -192,7 +226,7 @@ fn pupil(o: &mut Out, p: &Pupil) {
         ("CodePostal", p.postal_code.as_deref()),
         ("NumeroNational", p.national_id.as_deref()),
         ("IDSconet", p.id_sconet.as_deref()),
-        ("IDPN", p.id_pn.as_deref()),
+        (o.2, p.id_pn.as_deref()),
         ("IDCAS", p.id_cas.as_deref()),
         ("IDEtablissement", p.id_establishment.as_deref()),
     ]);
@@ -227,7 +261,7 @@ fn responsable(o: &mut Out, r: &Responsable) {
         ("Adresse4", line(3)),
         ("CodePostal", r.postal_code.as_deref()),
         ("Ville", r.city.as_deref()),
-        ("IDPN", r.id_pn.as_deref()),
+        (o.2, r.id_pn.as_deref()),
         ("IDCAS", r.id_cas.as_deref()),
     ]);
     o.line(3, &format!("<Responsable{a}/>"));
