@@ -392,7 +392,10 @@ export default {
         const block = await drawResult();
         const verdict = block && (block.querySelector('[data-testid="import-verdict"]') || block);
         said.textContent = verdict ? verdict.textContent : '';
-        resultHeading.focus();
+        // The verdict at the top of the window, not at its bottom edge below a long list of files
+        // (the focus must not scroll by itself: WebKit would do it after, to the nearest edge).
+        resultHeading.focus({ preventScroll: true });
+        result.scrollIntoView({ block: 'start' });
         await Promise.all([refreshHistory(), findings.refresh()]);
       },
     };
