@@ -184,12 +184,10 @@ fn address_key(a: &crate::formats::siecle::Adresse) -> Option<String> {
 }
 
 /// Whether two records may name one person: the same name and given name
-/// but for one letter each, and not two people of different sexes.
-fn same_person_names(a: &Person, b: &Person) -> bool {
+/// (folded) but for one letter each, and not two people of different sexes.
+fn same_person_names(a: &Person, b: &Person, (an, ag): &(String, String), (bn, bg): &(String, String)) -> bool {
     let sexes_differ = matches!((a.sex, b.sex), (Some(Sex::M), Some(Sex::F)) | (Some(Sex::F), Some(Sex::M)));
-    let (an, bn) = (fold(&a.usage_name), fold(&b.usage_name));
-    let (ag, bg) = (fold(a.usual_name()), fold(b.usual_name()));
-    !sexes_differ && !an.is_empty() && !ag.is_empty() && one_edit(&an, &bn) && one_edit(&ag, &bg)
+    !sexes_differ && !an.is_empty() && !ag.is_empty() && one_edit(an, bn) && one_edit(ag, bg)
 }
 
 /// The same responsable entered twice: names alike (one letter apart at most)
@@ -234,6 +232,8 @@ fn duplicates(
     // compared within a block.
     let index: HashMap<&str, usize> = responsables.iter().enumerate().map(|(i, p)| (p.id.as_str(), i)).collect();
     let mut blocks: HashMap<(u8, String), Vec<usize>> = HashMap::new();
+    let names: Vec<(String, String)> =
+        responsables.iter().map(|p| (fold(&p.usage_name), fold(p.usual_name()))).collect();
     for (i, p) in responsables.iter().enumerate() {
         if let Some(k) = p.mobile.as_deref().and_then(phone_key) {
             blocks.entry((0, k)).or_default().push(i);
@@ -255,7 +255,7 @@ fn duplicates(
             blocks.entry((3, p.id.clone())).or_default().extend(members);
         }
         // Exactly the same name: compared when their children share a family name.
-        blocks.entry((4, format!("{}|{}", fold(&p.usage_name), fold(p.usual_name())))).or_default().push(i);
+        blocks.entry((4, format!("{}|{}", names[i].0, names[i].1))).or_default().push(i);
     }
     let family = |p: &Person| -> HashSet<String> {
         children
@@ -286,7 +286,7 @@ fn duplicates(
         for (x, &i) in members.iter().enumerate() {
             for &j in members.iter().skip(x + 1) {
                 let (a, b) = (responsables[i], responsables[j]);
-                if i == j || !same_person_names(a, b) {
+                if i == j || !same_person_names(a, b, &names[i], &names[j]) {
                     continue;
                 }
                 if key.0 == 4 && family(a).is_disjoint(&family(b)) {

@@ -206,6 +206,8 @@ pub fn import_selection(
     let mut seen_hashes: Vec<String> = Vec::new();
     // The document's own hash (a ZIP's single entry, else the file), by input.
     let mut contents: Vec<Option<String>> = Vec::with_capacity(inputs.len());
+    // Every file is hashed whole: side by side, on as many threads as cores.
+    let mut hashes = hash_all(inputs, cancel).into_iter();
     for (index, input) in inputs.iter().enumerate() {
         progress(ImportProgress {
             file_index: index,
@@ -257,7 +259,7 @@ pub fn import_selection(
         report.format = Some(d.format);
         report.zip_entry = summary.zip_entry;
         report.encoding = Some(summary.encoding);
-        let hashed = input.sha256(cancel).and_then(|hash| {
+        let hashed = hashes.next().unwrap_or_else(|| input.sha256(cancel)).and_then(|hash| {
             let content = match d.entry {
                 Some(entry) => entry_sha256(input, entry, cancel)?,
                 None => hash.clone(),
@@ -390,6 +392,30 @@ pub fn import_selection(
             }
         }
     }
+}
+
+/// The SHA-256 of every input, in input order, computed on worker threads.
+fn hash_all(inputs: &[Input], cancel: &CancelToken) -> Vec<Result<String, FormatError>> {
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 4).min(inputs.len().max(1));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut out: Vec<Option<Result<String, FormatError>>> = (0..inputs.len()).map(|_| None).collect();
+    let done = std::sync::Mutex::new(&mut out);
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(input) = inputs.get(i) else { return };
+                let hash = input.sha256(cancel);
+                if let Ok(mut done) = done.lock() {
+                    if let Some(slot) = done.get_mut(i) {
+                        *slot = Some(hash);
+                    }
+                }
+            });
+        }
+    });
+    // A slot left empty (a worker that could not store it) is hashed here.
+    out.into_iter().zip(inputs).map(|(h, input)| h.unwrap_or_else(|| input.sha256(cancel))).collect()
 }
 
 /// The hash of a ZIP entry's content, to know an export from the archive
