@@ -355,6 +355,8 @@ fn a_folder_shows_every_refusal_at_once_then_imports_the_acceptable_files() {
     let mut paths: Vec<std::path::PathBuf> = std::fs::read_dir(&s.files).unwrap().map(|e| e.unwrap().path()).collect();
     paths.sort();
     let mut inputs: Vec<Input> = paths.iter().map(Input::file).collect();
+    // An unreadable file first: the files after it keep their own hashes.
+    inputs.insert(0, Input::bytes("vide.csv", Vec::new()));
     inputs.push(Input::file(other.files.join("Structures.xml")));
     let full = std::fs::read(s.files.join("ResponsablesAvecAdresses.xml")).unwrap();
     inputs.push(Input::bytes("Responsables_coupé.xml", full[..full.len() / 2].to_vec()));
@@ -364,7 +366,8 @@ fn a_folder_shows_every_refusal_at_once_then_imports_the_acceptable_files() {
     let code_of = |name: &str| refused.iter().find(|(f, _)| f.ends_with(name)).map(|(_, c)| c.as_str());
     assert_eq!(code_of("truth.json"), Some("FORMAT_UNKNOWN"), "{refused:?}");
     assert!(refused.iter().any(|(_, c)| c == "FORMAT_EDT_ENCRYPTED"), "{refused:?}");
-    let own = paths.iter().position(|p| p.ends_with("Structures.xml")).unwrap();
+    assert_eq!(code_of("vide.csv"), Some("FORMAT_EMPTY"), "{refused:?}");
+    let own = 1 + paths.iter().position(|p| p.ends_with("Structures.xml")).unwrap();
     assert_eq!(out.files[own].error, None, "the school's own structures are fine");
     assert_eq!(out.files[inputs.len() - 2].error.as_deref(), Some("IMPORT_WRONG_UAI"), "{refused:?}");
     assert_eq!(code_of("Responsables_coupé.xml"), Some("FORMAT_XML_TRUNCATED"), "{refused:?}");
@@ -384,6 +387,11 @@ fn a_folder_shows_every_refusal_at_once_then_imports_the_acceptable_files() {
     let batches = store.batches().unwrap();
     assert_eq!(batches.len(), out.files.iter().filter(|f| f.applied).count());
     assert!(batches.iter().all(|b| !b.file_name.ends_with("truth.json") && !b.file_name.contains("coupé")));
+    // Each batch is known by its own file's hash.
+    for (f, input) in out.files.iter().zip(&inputs).filter(|(f, _)| f.applied) {
+        let batch = batches.iter().find(|b| Some(b.id) == f.batch_id).unwrap();
+        assert_eq!(batch.sha256, input.sha256(&CancelToken::new()).unwrap(), "{}", f.file);
+    }
     assert!(store.load_population().unwrap().is_some());
     // One operation: one audit entry.
     let imports = store.audit_entries(100).unwrap().into_iter().filter(|e| e.action == "IMPORT").count();

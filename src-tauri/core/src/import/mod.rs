@@ -207,7 +207,7 @@ pub fn import_selection(
     // The document's own hash (a ZIP's single entry, else the file), by input.
     let mut contents: Vec<Option<String>> = Vec::with_capacity(inputs.len());
     // Every file is hashed whole: side by side, on as many threads as cores.
-    let mut hashes = hash_all(inputs, cancel).into_iter();
+    let mut hashes: Vec<Option<Result<String, FormatError>>> = hash_all(inputs, cancel).into_iter().map(Some).collect();
     for (index, input) in inputs.iter().enumerate() {
         progress(ImportProgress {
             file_index: index,
@@ -259,7 +259,7 @@ pub fn import_selection(
         report.format = Some(d.format);
         report.zip_entry = summary.zip_entry;
         report.encoding = Some(summary.encoding);
-        let hashed = hashes.next().unwrap_or_else(|| input.sha256(cancel)).and_then(|hash| {
+        let hashed = hashes[index].take().unwrap_or_else(|| input.sha256(cancel)).and_then(|hash| {
             let content = match d.entry {
                 Some(entry) => entry_sha256(input, entry, cancel)?,
                 None => hash.clone(),
