@@ -414,6 +414,29 @@ fn an_unreadable_file_is_reported_and_the_store_is_unchanged() {
 }
 
 #[test]
+fn skip_refused_imports_the_acceptable_files_without_the_refused_ones() {
+    let f = fixture();
+    let sh = shell(AppState::new(f.dir.path().to_path_buf(), secrets_with(&f.key)));
+    let files = tempfile::tempdir().expect("temp dir");
+    let mut paths = siecle_files(files.path());
+    let bad = files.path().join("notes.txt");
+    std::fs::write(&bad, "Liste des élèves à revoir\nrien d'autre\n").expect("write");
+    paths.insert(0, bad.display().to_string());
+    let args = |skip: bool| json!({ "uai": "0999001W", "paths": paths, "skipRefused": skip, "channel": CHANNEL });
+    let outcome = sh.invoke("import_files", args(false)).expect("report");
+    assert_eq!(outcome["committed"], false, "{outcome}");
+    assert_eq!(sh.invoke("import_history", json!({ "uai": "0999001W" })).expect("history"), json!([]));
+    let outcome = sh.invoke("import_files", args(true)).expect("import");
+    assert_eq!(outcome["committed"], true, "{outcome}");
+    let reports = outcome["files"].as_array().expect("files");
+    assert!(reports[0]["error"].as_str().is_some_and(|c| c.starts_with("FORMAT_")), "{outcome}");
+    assert_eq!(reports[0]["applied"], false);
+    assert!(reports[1..].iter().all(|r| r["applied"] == true), "{outcome}");
+    let history = sh.invoke("import_history", json!({ "uai": "0999001W" })).expect("history");
+    assert_eq!(history.as_array().map(Vec::len), Some(paths.len() - 1));
+}
+
+#[test]
 fn siecle_files_are_imported_with_progress_then_refused_the_second_time() {
     let f = fixture();
     let (sh, received) = shell_with_channels(AppState::new(f.dir.path().to_path_buf(), secrets_with(&f.key)), |_| {});
@@ -558,6 +581,9 @@ fn import_codes_are_translated() {
             "IMPORT_WRONG_UAI",
             "IMPORT_WRONG_YEAR",
             "IMPORT_SAME_FILE_TWICE",
+            "IMPORT_SAME_DATA_TWICE",
+            "IMPORT_NO_UAI",
+            "IMPORT_BAD_YEAR",
             "FILE_WRITE",
             "FORMAT_IO",
             "FORMAT_EMPTY",

@@ -65,7 +65,7 @@ test('a long import shows its progress and can be cancelled, writing nothing', a
     timeoutMsg: 'the progress bar never moved',
   });
   const text = await (await byTestId('import-progress-text')).getText();
-  assert.match(text, /Lecture du fichier 1 sur 1 : annuaire_ENT_long\.csv/);
+  assert.match(text, /Étape 2 sur 3 — lecture et enregistrement des fichiers ; en cours : annuaire_ENT_long\.csv/);
   assert.equal(await (await byTestId('import-start')).isEnabled(), false, 'no second import meanwhile');
   assert.equal(await (await byTestId('import-choose')).isEnabled(), false);
   await browser.saveScreenshot(join(SCREENSHOTS, 'imports-during.png'));

@@ -58,6 +58,8 @@ function context(seq) {
       announce(tn('establishment.refreshed', state.establishments.length));
       await render({ focus: true });
     },
+    /** After an import: the selector's names read again (the import may have named the establishment), nothing re-rendered. */
+    reloadEstablishments: () => loadEstablishments(),
     /** After creating an establishment: list and select it, open `route`, then say `message`. */
     openEstablishment: async (uai, route, message) => {
       state.uai = uai;

@@ -64,8 +64,8 @@ export const api = {
    * Imports `paths` as one operation; `onProgress` receives { file_index, file_count, file, phase, done, total }.
    * `presets` (optional) maps a path to the column preset to read that CSV table with.
    */
-  importFiles: (uai, paths, onProgress, presets) =>
-    call('import_files', { uai, paths, presets: presets || null, channel: channel(onProgress) }),
+  importFiles: (uai, paths, onProgress, presets, skipRefused) =>
+    call('import_files', { uai, paths, presets: presets || null, skipRefused: Boolean(skipRefused), channel: channel(onProgress) }),
   cancelImport: () => call('cancel_import'),
   importHistory: (uai) => call('import_history', { uai }),
   batchRejects: (uai, batchId) => call('batch_rejects', { uai, batchId }),

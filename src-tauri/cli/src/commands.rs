@@ -144,15 +144,65 @@ pub(crate) fn json_line<T: serde::Serialize>(value: &T) -> Result<(), Failure> {
     print_line(&text)
 }
 
-pub fn import(dir: Option<PathBuf>, raw_uai: &str, files: &[PathBuf], json: bool) -> Result<u8, Failure> {
+/// The files named, a folder standing for the files in it (by name).
+fn import_paths(files: &[PathBuf]) -> Result<Vec<PathBuf>, Failure> {
+    let mut out = Vec::new();
+    for path in files {
+        if !path.is_dir() {
+            out.push(path.clone());
+            continue;
+        }
+        let unreadable = |e: std::io::Error| Failure {
+            exit: 2,
+            code: "IMPORT_FOLDER_UNREADABLE",
+            message: format!("dossier {} illisible : {e}", path.display()),
+        };
+        let mut inside: Vec<PathBuf> = Vec::new();
+        for entry in std::fs::read_dir(path).map_err(unreadable)? {
+            let entry = entry.map_err(unreadable)?;
+            if entry.file_type().map_err(unreadable)?.is_file() {
+                inside.push(entry.path());
+            }
+        }
+        inside.sort();
+        out.extend(inside);
+    }
+    Ok(out)
+}
+
+/// `import`: every file checked first and every refusal printed, each with
+/// its file. Exit 0 when every file is imported; 2 when a refusal left the
+/// store as it was; with `--skip-refused`, the acceptable files are
+/// imported and a refusal makes it 1.
+pub fn import(
+    dir: Option<PathBuf>,
+    raw_uai: &str,
+    files: &[PathBuf],
+    json: bool,
+    skip_refused: bool,
+) -> Result<u8, Failure> {
     use preau_core::formats::source::Input;
+    use preau_core::import::Refused;
     let uai = uai(raw_uai)?;
+    let files = import_paths(files)?;
+    if files.is_empty() {
+        return Err(Failure { exit: 2, code: "IMPORT_NO_FILES", message: "aucun fichier à importer".into() });
+    }
     // Importing is how an establishment's store comes to exist.
     let mut store = Store::open_or_create(&data_dir(dir)?, &uai, &key()?, &preau_core::audit::actor("cli"))?;
     let inputs: Vec<Input> = files.iter().map(Input::file).collect();
     let cancel = preau_core::progress::CancelToken::new();
-    let outcome =
-        preau_core::import::import_files(&mut store, &inputs, &preau_core::audit::actor("cli"), &cancel, &mut |_| {})?;
+    let presets = vec![None; inputs.len()];
+    let refused = if skip_refused { Refused::Skip } else { Refused::WriteNothing };
+    let outcome = preau_core::import::import_selection(
+        &mut store,
+        &inputs,
+        &presets,
+        refused,
+        &preau_core::audit::actor("cli"),
+        &cancel,
+        &mut |_| {},
+    )?;
     for r in &outcome.files {
         if json {
             if let Some(code) = &r.error {
@@ -163,7 +213,7 @@ pub fn import(dir: Option<PathBuf>, raw_uai: &str, files: &[PathBuf], json: bool
         } else {
             match (&r.error, r.format) {
                 (Some(code), _) => {
-                    print_line(&format!("{} : inutilisable — {} [{code}]", r.file, r.message.as_deref().unwrap_or("")))?
+                    print_line(&format!("{} : refusé — {} [{code}]", r.file, r.message.as_deref().unwrap_or("")))?
                 }
                 (None, Some(f)) => print_line(&format!(
                     "{} : {} — {} enregistrements lus, {} rejetés{}",
@@ -171,9 +221,12 @@ pub fn import(dir: Option<PathBuf>, raw_uai: &str, files: &[PathBuf], json: bool
                     f.as_str(),
                     r.read,
                     r.rejected,
-                    if outcome.committed { "" } else { " (non importé)" }
+                    if r.applied { "" } else { " (non importé)" }
                 ))?,
                 (None, None) => {}
+            }
+            if let Some(notice) = &r.notice {
+                print_line(&format!("    à savoir : {notice}"))?;
             }
             for rej in r.rejects.iter().take(20) {
                 print_line(&format!("    {} — {} = « {} » : {}", rej.location, rej.field, rej.value, rej.reason))?;
@@ -183,12 +236,33 @@ pub fn import(dir: Option<PathBuf>, raw_uai: &str, files: &[PathBuf], json: bool
             }
         }
     }
-    if outcome.committed {
-        return Ok(0);
-    }
     let bad: Vec<&str> = outcome.files.iter().filter(|r| r.error.is_some()).map(|r| r.file.as_str()).collect();
-    eprintln!("preau-cli : import refusé ({}) : la base n'a pas été modifiée", bad.join(", "));
-    Ok(2)
+    let good = outcome.files.iter().filter(|r| r.error.is_none()).count();
+    match (outcome.committed, bad.is_empty()) {
+        (true, true) => Ok(0),
+        (true, false) => {
+            eprintln!(
+                "preau-cli : {} fichier(s) importé(s) ; {} refusé(s) et laissé(s) de côté : {}",
+                good,
+                bad.len(),
+                bad.join(", ")
+            );
+            Ok(1)
+        }
+        (false, _) => {
+            let hint = if good > 0 && !skip_refused {
+                format!(" ; pour importer les {good} fichier(s) acceptable(s) sans les refusés : --skip-refused")
+            } else {
+                String::new()
+            };
+            eprintln!(
+                "preau-cli : import refusé ({} fichier(s) : {}) : la base n'a pas été modifiée{hint}",
+                bad.len(),
+                bad.join(", ")
+            );
+            Ok(2)
+        }
+    }
 }
 
 pub fn findings(dir: Option<PathBuf>, raw_uai: &str, json: bool) -> Result<u8, Failure> {

@@ -57,7 +57,12 @@ enum Command {
         uai: String,
         #[arg(long)]
         json: bool,
-        /// Les fichiers ; leur format est reconnu à leur contenu.
+        /// Importe les fichiers acceptables et laisse de côté ceux qui sont
+        /// refusés (sans cette option, un seul refus et rien n'est écrit).
+        #[arg(long)]
+        skip_refused: bool,
+        /// Les fichiers, ou des dossiers (leurs fichiers) ; leur format est
+        /// reconnu à leur contenu.
         #[arg(required = true, value_name = "FICHIER")]
         files: Vec<PathBuf>,
     },
@@ -435,7 +440,9 @@ fn main() -> ExitCode {
             _ => Err(Failure { exit: 2, code: "ARGS", message: "--uai et --kind, ou --academy N --out DIR".into() }),
         },
         Command::Status { uai, json } => commands::status(cli.data_dir, &uai, json),
-        Command::Import { uai, json, files } => commands::import(cli.data_dir, &uai, &files, json),
+        Command::Import { uai, json, skip_refused, files } => {
+            commands::import(cli.data_dir, &uai, &files, json, skip_refused)
+        }
         Command::Findings { uai, json } => commands::findings(cli.data_dir, &uai, json),
         Command::Match { source, uai, file, directory, scope, json } => {
             let kind = match source {

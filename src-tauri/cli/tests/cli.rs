@@ -334,3 +334,54 @@ fn match_edt_has_people_then_classes_and_groups() {
     let rows: Vec<u64> = decisions.iter().map(|d| d["source_row"].as_u64().unwrap()).collect();
     assert!(rows.windows(2).all(|w| w[0] < w[1]), "rows numbered in order");
 }
+
+/// `import` of the demo's whole folder: every refusal printed at once with
+/// its file, nothing written and exit 2, with the way out; `--skip-refused`
+/// imports the acceptable files as one operation and exits 1 (refusals were
+/// found); the same refusals are said again.
+#[test]
+fn import_reports_every_refusal_and_can_skip_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = dir.path().join("demo");
+    let out = files.to_str().unwrap();
+    let o = cli(dir.path(), &["demo", "--uai", UAI, "--kind", "college", "--seed", "3", "--out", out]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let data = dir.path().join("data");
+    let data = data.to_str().unwrap();
+    let import = |extra: &[&str]| {
+        let mut args = vec!["--data-dir", data, "import", "--uai", UAI];
+        args.extend_from_slice(extra);
+        args.push(out);
+        Command::new(env!("CARGO_BIN_EXE_preau-cli"))
+            .args(&args)
+            .env("PREAU_DB_KEY", KEY)
+            .env_remove("PREAU_DATA_DIR")
+            .output()
+            .expect("the binary runs")
+    };
+    let o = import(&[]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let text = stdout(&o);
+    let refused: Vec<&str> = text.lines().filter(|l| l.contains(" : refusé — ")).collect();
+    assert!(refused.iter().any(|l| l.starts_with("truth.json : refusé") && l.contains("[FORMAT_UNKNOWN]")), "{text}");
+    assert!(refused.iter().any(|l| l.contains("[FORMAT_EDT_ENCRYPTED]")), "{text}");
+    assert!(refused.len() >= 3, "every refusal at once: {text}");
+    let err = stderr(&o);
+    assert!(err.contains("--skip-refused") && err.contains("n'a pas été modifiée"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    let store = Store::open(Path::new(data), &Uai::parse(UAI).unwrap(), &DbKey::from_hex(KEY).unwrap()).unwrap();
+    assert!(store.batches().unwrap().is_empty(), "nothing written");
+    drop(store);
+
+    let o = import(&["--skip-refused", "--json"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let lines: Vec<serde_json::Value> =
+        stdout(&o).lines().map(|l| serde_json::from_str(l).expect("one JSON object a line")).collect();
+    let errors: Vec<&str> = lines.iter().filter_map(|l| l["error"].as_str()).collect();
+    assert_eq!(errors.len(), refused.len(), "the same refusals: {lines:?}");
+    let applied = lines.iter().filter(|l| l["applied"] == true).count();
+    assert_eq!(applied + errors.len(), lines.len());
+    let store = Store::open(Path::new(data), &Uai::parse(UAI).unwrap(), &DbKey::from_hex(KEY).unwrap()).unwrap();
+    assert_eq!(store.batches().unwrap().len(), applied);
+    assert!(store.load_population().unwrap().is_some());
+}

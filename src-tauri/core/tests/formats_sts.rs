@@ -128,6 +128,15 @@ fn each_reject_reason() {
     let p = read(&bad_year);
     assert_eq!(reasons(&p), ["YEAR_INVALID"]);
     assert_eq!(p.header.school_year, None);
+    // Four digits, but no school's year: left blank with its location, so
+    // that nothing compares or prints the year after it.
+    for year in ["9999", "0000", "1234"] {
+        let p = read(&doc("").replace("ANNEE=\"2026\"", &format!("ANNEE=\"{year}\"")));
+        assert_eq!(reasons(&p), ["YEAR_INVALID"], "{year}");
+        assert_eq!(p.header.school_year, None, "{year}");
+        assert!(p.rejects[0].location.starts_with("ligne "), "{:?}", p.rejects[0]);
+        assert_eq!(p.rejects[0].value, year);
+    }
 
     let p = read(&doc("<INDIVIDUS><INDIVIDU ID=\"7\"><NOM_USAGE>A</NOM_USAGE></INDIVIDU></INDIVIDUS>\
                        <STRUCTURE><GROUPES><GROUPE CODE=\"G1\"><SERVICES><SERVICE CODE_MATIERE=\"020700\">\

@@ -332,3 +332,309 @@ fn unrecognised_columns_are_mapped_then_remembered() {
     assert!(out.committed, "{:?}", out.files);
     assert_eq!(out.files[0].preset.as_deref(), Some("Export Pronote du secrétariat"));
 }
+
+fn run_skipping(store: &mut Store, inputs: &[Input]) -> ImportOutcome {
+    use preau_core::import::{import_selection, Refused};
+    let presets = vec![None; inputs.len()];
+    import_selection(store, inputs, &presets, Refused::Skip, "test@cli", &CancelToken::new(), &mut |_| {}).unwrap()
+}
+
+fn refusals(out: &ImportOutcome) -> Vec<(String, String)> {
+    out.files.iter().filter_map(|f| Some((f.file.clone(), f.error.clone()?))).collect()
+}
+
+/// The demo's own folder, with a file of another school and a truncated
+/// one: every refusal comes in one report, with nothing written; then the
+/// acceptable files are imported in one operation.
+#[test]
+fn a_folder_shows_every_refusal_at_once_then_imports_the_acceptable_files() {
+    let s = setup(EstablishmentKind::College);
+    let other = setup(EstablishmentKind::Lycee);
+    let mut store = Store::open_or_create(&s.data_dir, &s.uai, &key(), "test@cli").unwrap();
+    let before = snapshot(&store);
+    let mut paths: Vec<std::path::PathBuf> = std::fs::read_dir(&s.files).unwrap().map(|e| e.unwrap().path()).collect();
+    paths.sort();
+    let mut inputs: Vec<Input> = paths.iter().map(Input::file).collect();
+    // An unreadable file first: the files after it keep their own hashes.
+    inputs.insert(0, Input::bytes("vide.csv", Vec::new()));
+    inputs.push(Input::file(other.files.join("Structures.xml")));
+    let full = std::fs::read(s.files.join("ResponsablesAvecAdresses.xml")).unwrap();
+    inputs.push(Input::bytes("Responsables_coupé.xml", full[..full.len() / 2].to_vec()));
+    let out = run(&mut store, &inputs);
+    assert!(!out.committed);
+    let refused = refusals(&out);
+    let code_of = |name: &str| refused.iter().find(|(f, _)| f.ends_with(name)).map(|(_, c)| c.as_str());
+    assert_eq!(code_of("truth.json"), Some("FORMAT_UNKNOWN"), "{refused:?}");
+    assert!(refused.iter().any(|(_, c)| c == "FORMAT_EDT_ENCRYPTED"), "{refused:?}");
+    assert_eq!(code_of("vide.csv"), Some("FORMAT_EMPTY"), "{refused:?}");
+    let own = 1 + paths.iter().position(|p| p.ends_with("Structures.xml")).unwrap();
+    assert_eq!(out.files[own].error, None, "the school's own structures are fine");
+    assert_eq!(out.files[inputs.len() - 2].error.as_deref(), Some("IMPORT_WRONG_UAI"), "{refused:?}");
+    assert_eq!(code_of("Responsables_coupé.xml"), Some("FORMAT_XML_TRUNCATED"), "{refused:?}");
+    for f in out.files.iter().filter(|f| f.error.is_some()) {
+        assert!(f.message.as_deref().is_some_and(|m| !m.is_empty()), "{f:?}");
+    }
+    assert!(out.files.iter().all(|f| !f.applied));
+    assert_eq!(snapshot(&store), before, "nothing written");
+
+    // The acceptable files, in one click.
+    let out = run_skipping(&mut store, &inputs);
+    assert!(out.committed, "{:?}", out.files);
+    assert_eq!(refusals(&out), refused, "the same refusals, said again");
+    for f in &out.files {
+        assert_eq!(f.applied, f.error.is_none(), "{f:?}");
+    }
+    let batches = store.batches().unwrap();
+    assert_eq!(batches.len(), out.files.iter().filter(|f| f.applied).count());
+    assert!(batches.iter().all(|b| !b.file_name.ends_with("truth.json") && !b.file_name.contains("coupé")));
+    // Each batch is known by its own file's hash.
+    for (f, input) in out.files.iter().zip(&inputs).filter(|(f, _)| f.applied) {
+        let batch = batches.iter().find(|b| Some(b.id) == f.batch_id).unwrap();
+        assert_eq!(batch.sha256, input.sha256(&CancelToken::new()).unwrap(), "{}", f.file);
+    }
+    assert!(store.load_population().unwrap().is_some());
+    // One operation: one audit entry.
+    let imports = store.audit_entries(100).unwrap().into_iter().filter(|e| e.action == "IMPORT").count();
+    assert_eq!(imports, 1);
+}
+
+/// A SIECLE file that does not say which school it is for is refused.
+#[test]
+fn a_siecle_file_without_its_school_code_is_refused() {
+    let s = setup(EstablishmentKind::College);
+    let mut store = Store::open_or_create(&s.data_dir, &s.uai, &key(), "test@cli").unwrap();
+    let before = snapshot(&store);
+    let records = siecle::demo_records(&s.data, Format::SiecleEleves, ResponsablesLayout::Niveau);
+    for uaj in [None, Some(String::new()), Some("   ".to_string())] {
+        let mut header = siecle::demo_header(&s.data, Format::SiecleEleves);
+        header.uai = uaj.clone();
+        let bytes = siecle::write(Format::SiecleEleves, &header, &records);
+        let out = run_skipping(&mut store, &[Input::bytes("Eleves.xml", bytes)]);
+        assert!(!out.committed, "{uaj:?}");
+        assert_eq!(out.files[0].error.as_deref(), Some("IMPORT_NO_UAI"), "{uaj:?}: {:?}", out.files[0]);
+        let message = out.files[0].message.clone().unwrap_or_default();
+        assert!(message.contains("PARAMETRES/UAJ") && message.contains("établissement"), "{message}");
+        assert_eq!(snapshot(&store), before);
+    }
+    // Without any PARAMETRES at all.
+    let header = siecle::demo_header(&s.data, Format::SiecleEleves);
+    let bytes = siecle::write(Format::SiecleEleves, &header, &records);
+    let at = |needle: &[u8]| bytes.windows(needle.len()).position(|w| w == needle).unwrap();
+    let (start, end) = (at(b"<PARAMETRES>"), at(b"</PARAMETRES>") + b"</PARAMETRES>".len());
+    let bare = [&bytes[..start], &bytes[end..]].concat();
+    let out = run(&mut store, &[Input::bytes("Eleves.xml", bare)]);
+    assert_eq!(out.files[0].error.as_deref(), Some("IMPORT_NO_UAI"), "{:?}", out.files[0]);
+    assert_eq!(snapshot(&store), before);
+}
+
+/// An export and the ZIP holding it are the same data: said, and only one
+/// is imported.
+#[test]
+fn an_export_and_its_zip_are_the_same_data() {
+    use std::io::Write;
+    let s = setup(EstablishmentKind::College);
+    let mut store = Store::open_or_create(&s.data_dir, &s.uai, &key(), "test@cli").unwrap();
+    let xml = std::fs::read(s.files.join("Structures.xml")).unwrap();
+    let mut zipped = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    zipped.start_file("Structures.xml", zip::write::SimpleFileOptions::default()).unwrap();
+    zipped.write_all(&xml).unwrap();
+    let zipped = zipped.finish().unwrap().into_inner();
+    let inputs = [Input::file(s.files.join("Structures.xml")), Input::bytes("Structures.zip", zipped.clone())];
+    let out = run(&mut store, &inputs);
+    assert!(!out.committed);
+    assert_eq!(out.files[1].error.as_deref(), Some("IMPORT_SAME_DATA_TWICE"), "{:?}", out.files[1]);
+    assert!(out.files[1].message.as_deref().unwrap_or("").contains("Structures.xml"));
+    let out = run_skipping(&mut store, &inputs);
+    assert!(out.committed && out.files[0].applied && !out.files[1].applied);
+    // Later, the ZIP of what was imported is known too.
+    let out = run(&mut store, &[Input::bytes("Structures.zip", zipped)]);
+    assert_eq!(out.files[0].error.as_deref(), Some("IMPORT_ALREADY_IMPORTED"));
+}
+
+/// An AAF complete file and its delta of the same category in one
+/// operation: said on the delta, both imported.
+#[test]
+fn an_aaf_delta_with_its_complete_file_is_said() {
+    let s = setup(EstablishmentKind::College);
+    let mut store = Store::open_or_create(&s.data_dir, &s.uai, &key(), "test@cli").unwrap();
+    let mut names: Vec<String> = std::fs::read_dir(&s.files)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("ENT_") && n.contains("_Eleve_"))
+        .collect();
+    names.sort();
+    assert_eq!(names.len(), 2, "{names:?}");
+    let complete = names.iter().find(|n| n.contains("_Complet_")).unwrap().clone();
+    let delta = names.iter().find(|n| n.contains("_Delta_")).unwrap().clone();
+    let inputs = [Input::file(s.files.join(&complete)), Input::file(s.files.join(&delta))];
+    let out = run(&mut store, &inputs);
+    assert!(out.committed, "{:?}", out.files);
+    assert_eq!(out.files[0].notice, None);
+    assert!(out.files[1].notice.as_deref().unwrap_or("").contains(&complete), "{:?}", out.files[1]);
+    // A delta dated as the complete file is the same data twice.
+    let same_day = delta.replace(
+        &delta[delta.find("_Delta_").unwrap() + 7..][..8],
+        &complete[complete.find("_Complet_").unwrap() + 9..][..8],
+    );
+    let bytes = std::fs::read(s.files.join(&delta)).unwrap();
+    let mut store2 = Store::open_or_create(&s.data_dir.join("b"), &s.uai, &key(), "t").unwrap();
+    let out = run(&mut store2, &[Input::file(s.files.join(&complete)), Input::bytes(&same_day, bytes)]);
+    assert!(out.files[1].notice.as_deref().unwrap_or("").contains("deux fois"), "{:?}", out.files[1]);
+}
+
+/// In the old `RESP_LEGAL` layout, foster families and homes are
+/// `RESP_LEGAL` 0 with CODE_PARENTE 41, 42, 50 or 51: listed for review,
+/// their access left as it was.
+#[test]
+fn foster_families_of_the_old_layout_are_listed_for_review() {
+    use preau_core::model::ResponsibilityLevel;
+    let s = setup(EstablishmentKind::Lycee);
+    let mut store = Store::open_or_create(&s.data_dir, &s.uai, &key(), "test@cli").unwrap();
+    let legacy = siecle::write_responsables_legacy(&s.data);
+    let out = run(
+        &mut store,
+        &[Input::file(s.files.join("ElevesSansAdresses.xml")), Input::bytes("ResponsablesAvecAdresses.xml", legacy)],
+    );
+    assert!(out.committed, "{:?}", out.files);
+    let current: std::collections::HashSet<&str> =
+        s.data.people.iter().filter(|p| p.profile == Profile::Eleve && !p.left).map(|p| p.id.as_str()).collect();
+    let expected: std::collections::BTreeSet<(String, String)> = s
+        .data
+        .responsibilities
+        .iter()
+        .filter(|r| r.level == ResponsibilityLevel::InCharge && current.contains(r.pupil_id.as_str()))
+        .map(|r| (r.responsable_id.clone(), r.pupil_id.clone()))
+        .collect();
+    assert!(!expected.is_empty(), "the demo has foster families");
+    let findings = store.findings().unwrap();
+    let found = findings.iter().find(|f| f.code == "PERSONNE_EN_CHARGE").expect("listed");
+    let listed: std::collections::BTreeSet<(String, String)> = found
+        .items
+        .iter()
+        .map(|i| (i["responsable"]["id"].as_str().unwrap().to_string(), i["eleve"]["id"].as_str().unwrap().to_string()))
+        .collect();
+    assert_eq!(listed, expected);
+    assert_eq!(found.count, expected.len() as u64);
+    // Never more access than the file gives: still a contact.
+    let pop = store.load_population().unwrap().unwrap();
+    for (resp, pupil) in &expected {
+        let link = pop.responsibilities.iter().find(|r| &r.responsable_id == resp && &r.pupil_id == pupil).unwrap();
+        assert_eq!(link.level, ResponsibilityLevel::Contact);
+    }
+}
+
+/// Two records of one responsable that differ by a letter are found by what
+/// they share: a mobile, or the other parent of siblings.
+#[test]
+fn duplicate_responsables_are_found_by_their_evidence() {
+    use preau_core::formats::siecle::{Personne, ResponsableEleve};
+    let s = setup(EstablishmentKind::College);
+    let mut store = Store::open_or_create(&s.data_dir, &s.uai, &key(), "test@cli").unwrap();
+    let mut records = siecle::demo_records(&s.data, Format::SiecleResponsables, ResponsablesLayout::Niveau);
+    let people: Vec<Personne> = records
+        .iter()
+        .filter_map(|r| match r {
+            SiecleRecord::Personne(p) => Some(p.clone()),
+            _ => None,
+        })
+        .collect();
+    let links: Vec<ResponsableEleve> = records
+        .iter()
+        .filter_map(|r| match r {
+            SiecleRecord::Responsable(l) => Some(l.clone()),
+            _ => None,
+        })
+        .collect();
+    let legal = |pupil: &str| -> Vec<String> {
+        links
+            .iter()
+            .filter(|l| l.eleve_id == pupil && l.niveau_responsabilite.as_deref() == Some("1"))
+            .map(|l| l.personne_id.clone())
+            .collect()
+    };
+    let current: Vec<String> = s
+        .data
+        .people
+        .iter()
+        .filter(|p| p.profile == Profile::Eleve && !p.left)
+        .map(|p| siecle::eleve_id(&p.id))
+        .collect();
+    let person = |id: &str| people.iter().find(|p| p.personne_id == id).unwrap().clone();
+    let one_letter = |s: &str| {
+        let mut c: Vec<char> = s.chars().collect();
+        let last = c.len() - 1;
+        c[last] = if c[last] == 'E' || c[last] == 'e' { 'a' } else { 'e' };
+        c.into_iter().collect::<String>()
+    };
+    // A pupil with two legal responsables, and two other pupils.
+    let a = current.iter().find(|p| legal(p).len() == 2).unwrap().clone();
+    let (mother, father) = (legal(&a)[0].clone(), legal(&a)[1].clone());
+    let others: Vec<String> = current.iter().filter(|p| **p != a).take(2).cloned().collect();
+    // 1. The first responsable entered again for another pupil, a letter off in
+    // the given name, with the same mobile (another e-mail, no address).
+    let first = person(&mother);
+    assert!(first.tel_portable.is_some() && first.prenom.is_some());
+    let again = Personne {
+        personne_id: "9900001".into(),
+        prenom: first.prenom.as_deref().map(one_letter),
+        mel: Some("autre.adresse@example.org".into()),
+        adresse_id: None,
+        ..first.clone()
+    };
+    // 2. A sibling of pupil A sharing the first responsable, whose other
+    // responsable is the second one entered again, a letter off in the name,
+    // with nothing else in common.
+    let second = person(&father);
+    let twin = Personne {
+        personne_id: "9900002".into(),
+        nom_de_famille: Some(one_letter(second.family_name())),
+        nom_usage: None,
+        nom: None,
+        tel_portable: None,
+        tel_personnel: None,
+        tel_professionnel: None,
+        mel: None,
+        adresse_id: None,
+        ..second.clone()
+    };
+    records.retain(|r| !matches!(r, SiecleRecord::Responsable(l) if others.contains(&l.eleve_id)));
+    let link = |pupil: &str, person: &str| {
+        SiecleRecord::Responsable(ResponsableEleve {
+            eleve_id: pupil.to_string(),
+            personne_id: person.to_string(),
+            resp_legal: None,
+            niveau_responsabilite: Some("1".into()),
+            code_parente: Some("20".into()),
+            resp_financier: None,
+            paie_frais_scolaires: None,
+            pers_paiment: None,
+            pers_contact: None,
+        })
+    };
+    records.push(SiecleRecord::Personne(again.clone()));
+    records.push(SiecleRecord::Personne(twin.clone()));
+    records.push(link(&others[0], &again.personne_id));
+    records.push(link(&others[1], &mother));
+    records.push(link(&others[1], &twin.personne_id));
+    let header = siecle::demo_header(&s.data, Format::SiecleResponsables);
+    let bytes = siecle::write(Format::SiecleResponsables, &header, &records);
+    let out = run(
+        &mut store,
+        &[Input::file(s.files.join("ElevesSansAdresses.xml")), Input::bytes("ResponsablesAvecAdresses.xml", bytes)],
+    );
+    assert!(out.committed, "{:?}", out.files);
+    let findings = store.findings().unwrap();
+    let groups: Vec<std::collections::BTreeSet<String>> = findings
+        .iter()
+        .filter(|f| f.code == "DUPLICATE_RESPONSABLE")
+        .flat_map(|f| f.items.iter())
+        .map(|i| i["responsables"].as_array().unwrap().iter().map(|p| p["id"].as_str().unwrap().to_string()).collect())
+        .collect();
+    let pair = |x: &str, y: &str| -> std::collections::BTreeSet<String> {
+        [format!("RSP{x}"), format!("RSP{y}")].into_iter().collect()
+    };
+    assert!(groups.iter().any(|g| g.is_superset(&pair(&mother, "9900001"))), "same mobile: {groups:?}");
+    assert!(groups.iter().any(|g| g.is_superset(&pair(&father, "9900002"))), "shared other parent: {groups:?}");
+    // The two parents of one pupil are never one person.
+    assert!(!groups.iter().any(|g| g.is_superset(&pair(&mother, &father))), "{groups:?}");
+}

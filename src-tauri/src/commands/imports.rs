@@ -21,15 +21,17 @@ use crate::state::AppState;
 /// Imports `paths` into the establishment's store as one operation, streaming
 /// where the work stands through `channel`. `presets` optionally gives, by
 /// path, the column mapping to read a CSV table with (the saved presets
-/// apply by themselves to unrecognised files that fit them). A refused file
-/// is a report with its error code (nothing written); a cancel is
-/// `IMPORT_CANCELLED`.
+/// apply by themselves to unrecognised files that fit them). Every file is
+/// checked first: a refused file is a report with its error code, and then
+/// nothing is written unless `skip_refused` asks for the acceptable files to
+/// be imported without the refused ones. A cancel is `IMPORT_CANCELLED`.
 #[tauri::command]
 pub async fn import_files(
     state: State<'_, AppState>,
     uai: String,
     paths: Vec<String>,
     presets: Option<HashMap<String, ColumnPreset>>,
+    skip_refused: Option<bool>,
     channel: Channel<ImportProgress>,
 ) -> Result<ImportOutcome, IpcError> {
     if paths.is_empty() {
@@ -45,10 +47,12 @@ pub async fn import_files(
         let mut progress = |p: ImportProgress| {
             let _ = channel.send(p);
         };
-        let outcome = import::import_files_with(
+        let refused = if skip_refused.unwrap_or(false) { import::Refused::Skip } else { import::Refused::WriteNothing };
+        let outcome = import::import_selection(
             &mut store,
             &inputs,
             &presets,
+            refused,
             &audit::actor("app"),
             run.cancel_token(),
             &mut progress,

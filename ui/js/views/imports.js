@@ -52,16 +52,17 @@ function baseName(path) {
   return String(path).split(/[\\/]/).pop();
 }
 
-/** Where the bar stands: checking the files is the first tenth, reading most of the rest. */
+/** Where the bar stands: checking the files is the first fifth, reading most of the rest. */
 function fraction(p) {
   const n = Math.max(1, p.file_count);
   const within = p.total > 0 ? Math.min(1, p.done / p.total) : 0;
   switch (p.phase) {
     case 'detection':
-      return 0.1 * (p.file_index / n);
+      // Every file is read once to check it (hash, header): about a fifth of the work.
+      return 0.2 * (p.file_index / n);
     case 'lecture':
       // The files are read side by side: done and total cover them all.
-      return 0.1 + 0.8 * within;
+      return 0.2 + 0.7 * within;
     case 'controles':
       return 0.92;
     case 'constats':
@@ -198,10 +199,11 @@ function progressPanel(ctx, s) {
   };
 }
 
-async function runImport(ctx, uai, s) {
-  if (s.running || !s.files.length) return;
+/** Imports the chosen files; `skipRefused` imports the last import's acceptable files without its refused ones. */
+async function runImport(ctx, uai, s, skipRefused = false) {
+  if (s.running || !(skipRefused ? s.paths.length : s.files.length)) return;
+  const paths = skipRefused ? s.paths.slice() : s.files.slice();
   Object.assign(s, { running: true, cancelling: false, progress: null, outcome: null, fullRejects: new Map(), cancelled: false, error: null, proposals: new Map(), mapping: null });
-  const paths = s.files.slice();
   s.paths = paths;
   // Only the mappings the user made for files still in the list; saved presets apply by themselves.
   const given = Object.fromEntries(paths.filter((p) => s.presets[p]).map((p) => [p, s.presets[p]]));
@@ -215,6 +217,7 @@ async function runImport(ctx, uai, s) {
         if (s.view && s.view.isCurrent()) s.view.progress();
       },
       Object.keys(given).length ? given : null,
+      skipRefused,
     );
     // The report carries the first rejects of each file; the store has them all.
     if (outcome.committed) {
@@ -231,6 +234,8 @@ async function runImport(ctx, uai, s) {
       );
       s.files = [];
       s.presets = {};
+      // The header's selector shows the name the import may have given the establishment.
+      if (ctx.reloadEstablishments) await ctx.reloadEstablishments().catch(() => {});
     } else {
       // A CSV table Préau did not recognise gets the mapping step; anything else (no table) does not.
       await Promise.all(
@@ -256,12 +261,12 @@ async function runImport(ctx, uai, s) {
   else announce(t('imports.done'));
 }
 
-function resultBlock(ctx, uai, s, mapping) {
+function resultBlock(ctx, uai, s, mapping, onSkipRefused) {
   if (s.cancelled) {
     return h('div', { class: 'notice', dataset: { testid: 'import-cancelled' } }, h('p', {}, t('imports.cancelled')));
   }
   if (s.error) return errorBox(s.error, 'import-error');
-  if (s.outcome) return importReport(ctx.api, s.outcome, { uai, fullRejects: s.fullRejects, mapping });
+  if (s.outcome) return importReport(ctx.api, s.outcome, { uai, fullRejects: s.fullRejects, mapping, onSkipRefused });
   return null;
 }
 
@@ -353,7 +358,7 @@ export default {
     async function drawResult() {
       await reasons;
       clear(resultBody);
-      const block = resultBlock(ctx, uai, s, mapping);
+      const block = resultBlock(ctx, uai, s, mapping, () => runImport(ctx, uai, s, true));
       result.hidden = !block;
       if (block) resultBody.append(block);
       if (s.outcome) {
@@ -387,7 +392,10 @@ export default {
         const block = await drawResult();
         const verdict = block && (block.querySelector('[data-testid="import-verdict"]') || block);
         said.textContent = verdict ? verdict.textContent : '';
-        resultHeading.focus();
+        // The verdict at the top of the window, not at its bottom edge below a long list of files
+        // (the focus must not scroll by itself: WebKit would do it after, to the nearest edge).
+        resultHeading.focus({ preventScroll: true });
+        result.scrollIntoView({ block: 'start' });
         await Promise.all([refreshHistory(), findings.refresh()]);
       },
     };

@@ -134,6 +134,13 @@ pub fn detect(input: &Input) -> Result<Detected, FormatError> {
     }
     let encoding = csv_encoding(&head);
     let (text, _, _) = encoding.decode(&head);
+    if trimmed.starts_with('{') || trimmed.starts_with('[') {
+        // A JSON document is no export of the school's software.
+        return Err(FormatError::Unknown {
+            file: input.name(),
+            hint: "document JSON, qui n'est pas un export que Préau sait lire".into(),
+        });
+    }
     let first_line = text.trim_start_matches('\u{feff}').lines().find(|l| !l.trim().is_empty()).unwrap_or("");
     match csvtable::classify_header(first_line) {
         Some(format) => Ok(Detected { format, entry: None, entries: Vec::new(), encoding, encrypted: false }),

@@ -8,16 +8,48 @@ use crate::formats::siecle::SiecleRecord;
 use crate::formats::{FileHeader, Format, Reject};
 use crate::model::{Establishment, Uai};
 
+/// The school years a file may carry (a year outside is a typing or
+/// export error, never a school year to compare or print).
+pub(super) const YEARS: std::ops::RangeInclusive<i32> = 1900..=2200;
+
 /// A refusal (code, French message) when the header shows the file is not
-/// for this establishment or this school year.
-pub(super) fn header(h: &FileHeader, uai: &Uai, establishment: Option<&Establishment>) -> Option<(String, String)> {
-    if let Some(file_uai) = h.uai.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
-        if !file_uai.eq_ignore_ascii_case(uai.as_str()) {
+/// for this establishment or this school year, or cannot show which school
+/// it is for (a SIECLE file must name its UAJ: it feeds the population).
+pub(super) fn header(
+    format: Format,
+    h: &FileHeader,
+    uai: &Uai,
+    establishment: Option<&Establishment>,
+) -> Option<(String, String)> {
+    let file_uai = h.uai.as_deref().map(str::trim).filter(|u| !u.is_empty());
+    match file_uai {
+        Some(file_uai) if !file_uai.eq_ignore_ascii_case(uai.as_str()) => {
             return Some((
                 "IMPORT_WRONG_UAI".into(),
                 format!("ce fichier est celui de l'établissement {file_uai}, pas de {uai}"),
             ));
         }
+        None if matches!(
+            format,
+            Format::SiecleEleves | Format::SiecleResponsables | Format::SiecleStructures | Format::SiecleNomenclature
+        ) =>
+        {
+            return Some((
+                "IMPORT_NO_UAI".into(),
+                "PARAMETRES/UAJ : le code de l'établissement est absent ou vide, rien ne prouve que ce fichier est \
+                 celui de l'établissement : exportez-le à nouveau depuis SIECLE"
+                    .into(),
+            ));
+        }
+        _ => {}
+    }
+    if let Some(year) = h.school_year.filter(|y| !YEARS.contains(y)) {
+        return Some((
+            "IMPORT_BAD_YEAR".into(),
+            format!(
+                "l'année scolaire {year} de l'en-tête n'est pas une année plausible : exportez le fichier à nouveau"
+            ),
+        ));
     }
     if let (Some(year), Some(e)) = (h.school_year, establishment) {
         if year != e.school_year {
@@ -26,9 +58,9 @@ pub(super) fn header(h: &FileHeader, uai: &Uai, establishment: Option<&Establish
                 format!(
                     "ce fichier est de l'année scolaire {}-{}, l'établissement est en {}-{}",
                     year,
-                    year + 1,
+                    year.saturating_add(1),
                     e.school_year,
-                    e.school_year + 1
+                    e.school_year.saturating_add(1)
                 ),
             ));
         }

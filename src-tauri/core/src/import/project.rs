@@ -155,7 +155,7 @@ pub(super) fn build(
                         Some(c) => format!("{} {}", title_case(name), title_case(c)),
                         None => title_case(name),
                     };
-                    data.establishment.name = full;
+                    data.establishment.name = better_name(&data.establishment.name, full);
                 }
                 if let Some(c) = p.commune.as_deref().filter(|c| !c.trim().is_empty()) {
                     data.establishment.city = title_case(c);
@@ -482,8 +482,32 @@ pub(super) fn build(
     Ok(Some(data))
 }
 
-/// `LYCEE JEAN-MOULIN` → `Lycee Jean-Moulin` (accents as given; small
-/// words kept lower-case).
+/// One name per establishment: STS-Web writes it in capitals, often without
+/// its accents; when the name already known is the same one but for case and
+/// accents, the better spelled of the two (the one with more accents) stays.
+fn better_name(current: &str, from_file: String) -> String {
+    let accents = |s: &str| s.chars().filter(|c| !c.is_ascii()).count();
+    if crate::text::fold(current) == crate::text::fold(&from_file) && accents(current) > accents(&from_file) {
+        current.to_string()
+    } else {
+        from_file
+    }
+}
+
+/// The words of establishment names whose accents capitals drop.
+const ACCENTED: &[(&str, &str)] = &[
+    ("college", "collège"),
+    ("lycee", "lycée"),
+    ("ecole", "école"),
+    ("general", "général"),
+    ("generale", "générale"),
+    ("regional", "régional"),
+    ("cite", "cité"),
+    ("etablissement", "établissement"),
+];
+
+/// `LYCEE JEAN-MOULIN` → `Lycée Jean-Moulin` (accents as given, or those of
+/// the common words of establishment names; small words kept lower-case).
 fn title_case(s: &str) -> String {
     let lower = s.to_lowercase();
     let mut out = String::with_capacity(lower.len());
@@ -491,6 +515,7 @@ fn title_case(s: &str) -> String {
         if i > 0 {
             out.push(' ');
         }
+        let word = ACCENTED.iter().find(|(plain, _)| *plain == word).map_or(word, |(_, accented)| *accented);
         let small = i > 0 && matches!(word, "de" | "du" | "des" | "la" | "le" | "les" | "et" | "d'" | "l'");
         let mut capitalise = !small;
         for c in word.chars() {
@@ -514,8 +539,14 @@ mod tests {
 
     #[test]
     fn names_and_levels() {
-        assert_eq!(title_case("LYCEE JEAN-DE-LA-FONTAINE"), "Lycee Jean-De-La-Fontaine");
-        assert_eq!(title_case("COLLEGE DU PARC"), "College du Parc");
+        assert_eq!(title_case("LYCEE JEAN-DE-LA-FONTAINE"), "Lycée Jean-De-La-Fontaine");
+        assert_eq!(title_case("COLLEGE DU PARC"), "Collège du Parc");
+        assert_eq!(title_case("COLLÈGE FRANÇOISE-DOLTO"), "Collège Françoise-Dolto");
+        assert_eq!(title_case("ECOLE DES COLLEGES"), "École des Colleges");
+        // The name known already wins when it is the same, better spelled.
+        assert_eq!(better_name("Collège Françoise-Dolto", "College Francoise-Dolto".into()), "Collège Françoise-Dolto");
+        assert_eq!(better_name("Collège Françoise-Dolto", "Collège Simone-Veil".into()), "Collège Simone-Veil");
+        assert_eq!(better_name("Établissement 0999001W", "Collège du Parc".into()), "Collège du Parc");
         assert_eq!(level_of_mef("10010012110"), Some(("6e", 1)));
         assert_eq!(level_of_mef("1031000E11A"), Some(("3e", 4)));
         assert_eq!(level_of_mef("20010014110"), Some(("2de", 5)));

@@ -62,12 +62,12 @@ pub(super) enum Stopped {
     /// The handler refused an event.
     Handler(Abort),
     Cancelled,
-    /// A file could not be read to its end (the reader's verdict).
-    Failed {
-        job: usize,
-        error: FormatError,
-    },
 }
+
+/// The files that could not be read to their end (the reader's verdict),
+/// by job: the others were read all the same, so that every refusal is
+/// known at once.
+pub(super) type Failures = Vec<(usize, FormatError)>;
 
 /// Stops the workers however the handler's loop ends.
 struct StopOnDrop<'a>(&'a CancelToken);
@@ -79,14 +79,15 @@ impl Drop for StopOnDrop<'_> {
 }
 
 /// Reads every job, handing events to `handle` on this thread. A handler
-/// error, a file that cannot be read or a cancel stops every reader.
+/// error or a cancel stops every reader; a file that cannot be read is
+/// reported with the others' verdicts.
 pub(super) fn read_all(
     jobs: &[Job<'_>],
     cancel: &CancelToken,
     handle: &mut dyn FnMut(Event) -> Result<(), Abort>,
-) -> Result<(), Stopped> {
+) -> Result<Failures, Stopped> {
     if jobs.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 4).min(jobs.len());
     // Biggest files first, so that the last one to start is a small one.
@@ -113,8 +114,9 @@ fn receive(
     count: usize,
     cancel: &CancelToken,
     handle: &mut dyn FnMut(Event) -> Result<(), Abort>,
-) -> Result<(), Stopped> {
+) -> Result<Failures, Stopped> {
     let mut finished = 0;
+    let mut failures = Vec::new();
     while finished < count {
         let Ok(msg) = rx.recv() else { break };
         if cancel.is_cancelled() {
@@ -128,14 +130,17 @@ fn receive(
             }
             Msg::Done { result: Ok(()), .. } => finished += 1,
             Msg::Done { result: Err(FormatError::Cancelled), .. } => return Err(Stopped::Cancelled),
-            Msg::Done { job, result: Err(error) } => return Err(Stopped::Failed { job, error }),
+            Msg::Done { job, result: Err(error) } => {
+                failures.push((job, error));
+                finished += 1;
+            }
         }
     }
     if finished < count {
         // A worker ended without its verdict: only a cancel does that.
         return Err(Stopped::Cancelled);
     }
-    Ok(())
+    Ok(failures)
 }
 
 fn worker(jobs: &[Job<'_>], order: &[usize], next: &AtomicUsize, stop: &CancelToken, tx: SyncSender<Msg>) {

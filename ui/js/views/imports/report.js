@@ -7,25 +7,49 @@ import { t, tn, formatNumber } from '../../i18n.js';
 import { formatLabel, refusalTitle } from './labels.js';
 import { rejectsPanel } from './rejects.js';
 
-function verdict(outcome, mappable) {
+function refusedList(files) {
+  const refused = files.filter((f) => f.error);
+  if (!refused.length) return null;
+  return h(
+    'ul',
+    { class: 'refused-list', 'aria-label': t('imports.refusedListLabel'), dataset: { testid: 'import-refused-list' } },
+    refused.map((f) => h('li', { dataset: { testid: 'import-refused-item', file: f.file, error: f.error } }, t('imports.refusedItem', { file: f.file, reason: refusalTitle(f.error) }))),
+  );
+}
+
+function verdict(outcome, mappable, onSkipRefused) {
   const files = outcome.files;
+  const refused = files.filter((f) => f.error).length;
   if (outcome.committed) {
-    const read = files.reduce((n, f) => n + f.read, 0);
-    const rejected = files.reduce((n, f) => n + f.rejected, 0);
+    const saved = files.filter((f) => f.applied);
+    const read = saved.reduce((n, f) => n + f.read, 0);
+    const rejected = saved.reduce((n, f) => n + f.rejected, 0);
     return h(
       'div',
-      { class: 'notice notice--ok', dataset: { testid: 'import-verdict', committed: 'true' } },
-      h('p', { class: 'notice__title' }, `✓ ${t('imports.committedTitle')}`),
-      h('p', {}, tn('imports.committed', files.length, { read: formatNumber(read), rejected: formatNumber(rejected) })),
+      { class: refused ? 'notice notice--warn' : 'notice notice--ok', dataset: { testid: 'import-verdict', committed: 'true', refused: String(refused) } },
+      h('p', { class: 'notice__title' }, `✓ ${t(refused ? 'imports.partialTitle' : 'imports.committedTitle')}`),
+      h('p', {}, tn('imports.committed', saved.length, { read: formatNumber(read), rejected: formatNumber(rejected) })),
+      refused ? h('p', {}, tn('imports.partial', refused)) : null,
+      refusedList(files),
     );
   }
-  const refused = files.filter((f) => f.error).length;
+  const acceptable = files.filter((f) => !f.error).length;
+  let skip = null;
+  if (acceptable && onSkipRefused) {
+    skip = h('button', { type: 'button', class: 'btn', dataset: { testid: 'import-skip-refused' } }, tn('imports.skipRefused', acceptable));
+    skip.addEventListener('click', () => {
+      skip.disabled = true;
+      onSkipRefused();
+    });
+  }
   return h(
     'div',
-    { class: 'notice notice--error', dataset: { testid: 'import-verdict', committed: 'false' } },
+    { class: 'notice notice--error', dataset: { testid: 'import-verdict', committed: 'false', refused: String(refused) } },
     h('p', { class: 'notice__title' }, `✗ ${t('imports.notCommittedTitle')}`),
-    h('p', {}, tn('imports.notCommitted', refused)),
+    h('p', {}, tn('imports.notCommitted', refused), acceptable ? ` ${tn('imports.acceptable', acceptable)}` : ''),
+    refusedList(files),
     mappable ? h('p', { dataset: { testid: 'import-mapping-hint' } }, t('imports.mappingHint')) : null,
+    skip ? h('div', { class: 'toolbar' }, skip) : null,
   );
 }
 
@@ -63,20 +87,21 @@ function outcomeCell(f, index, mapping) {
       { class: 'outcome outcome--refused' },
       h('span', { class: 'outcome__label' }, `✗ ${t('imports.refused', { reason: refusalTitle(f.error) })}`),
       f.message ? h('span', { class: 'outcome__detail', dataset: { testid: 'import-file-message' } }, f.message) : null,
-      h('span', { class: 'code-hint' }, `(${f.error})`),
       mapButton(f, index, mapping),
     );
   }
-  if (f.applied) return h('td', { class: 'outcome outcome--ok' }, h('span', { class: 'outcome__label' }, `✓ ${t('imports.applied')}`));
-  return h('td', { class: 'outcome' }, h('span', { class: 'outcome__label' }, `○ ${t('imports.notApplied')}`));
+  const notice = f.notice ? h('span', { class: 'outcome__detail outcome__notice', dataset: { testid: 'import-file-notice' } }, t('imports.notice', { text: f.notice })) : null;
+  if (f.applied) return h('td', { class: 'outcome outcome--ok' }, h('span', { class: 'outcome__label' }, `✓ ${t('imports.applied')}`), notice);
+  return h('td', { class: 'outcome' }, h('span', { class: 'outcome__label' }, `○ ${t('imports.notApplied')}`), notice);
 }
 
 function filesTable(files, mapping) {
   // A file refused, or never read because another was refused, has no counts to show.
   const num = (f, n) => (!f.applied && !f.read && !f.rejected ? '—' : formatNumber(n));
+  // The box scrolls only if a very narrow window needs it; a keyboard can scroll it too.
   return h(
     'div',
-    { class: 'table-wrap' },
+    { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': t('imports.resultRegion'), dataset: { testid: 'import-files-wrap' } },
     h(
       'table',
       { class: 'import-files', dataset: { testid: 'import-files-table' } },
@@ -128,9 +153,10 @@ function filesTable(files, mapping) {
  * The report of `outcome`. `fullRejects` maps a file's index to all its
  * stored rejects when the report only carried the first ones. `mapping`
  * ({ can(index), open(index, button) }) offers the column-mapping step for
- * the unrecognised tables.
+ * the unrecognised tables; `onSkipRefused` imports the acceptable files
+ * without the refused ones.
  */
-export function importReport(api, outcome, { uai, fullRejects = new Map(), mapping = null }) {
+export function importReport(api, outcome, { uai, fullRejects = new Map(), mapping = null, onSkipRefused = null }) {
   const rows = [];
   const truncated = [];
   outcome.files.forEach((f, index) => {
@@ -141,7 +167,7 @@ export function importReport(api, outcome, { uai, fullRejects = new Map(), mappi
   return h(
     'div',
     { class: 'import-report' },
-    verdict(outcome, Boolean(mapping) && outcome.files.some((f, index) => mapping.can(index))),
+    verdict(outcome, Boolean(mapping) && outcome.files.some((f, index) => mapping.can(index)), onSkipRefused),
     filesTable(outcome.files, mapping),
     h('h3', { id: 'import-rejects-title' }, t('rejects.title')),
     truncated.map((text) => h('p', { class: 'muted' }, text)),

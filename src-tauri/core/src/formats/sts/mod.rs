@@ -206,7 +206,7 @@ pub const REJECT_REASONS: &[(&str, &str)] = &[
     ),
     (reason::CODE_DUPLICATE, "code déjà présent plus haut dans le fichier : seule la première occurrence est gardée"),
     (reason::DATE_INVALID, "date invalide (aaaa-mm-jj attendu) : la date est laissée vide"),
-    (reason::YEAR_INVALID, "année scolaire invalide (aaaa attendu) : l'année est laissée vide"),
+    (reason::YEAR_INVALID, "année scolaire invalide (aaaa entre 1900 et 2200 attendu) : l'année est laissée vide"),
     (reason::SEX_INVALID, "code sexe invalide (1 = homme, 2 = femme attendu) : le sexe est laissé vide"),
     (reason::TEACHER_UNKNOWN, "enseignant de service absent des individus du fichier : la référence est ignorée"),
 ];

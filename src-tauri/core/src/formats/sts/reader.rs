@@ -180,7 +180,11 @@ fn parametres(el: &Element, line: u64, input: &Input, st: &mut State, sink: Sink
             .or_else(|| Some(y.text.trim().to_string()).filter(|t| !t.is_empty()))
     });
     let annee = raw_year.and_then(|y| {
-        let ok = y.len() == 4 && y.bytes().all(|b| b.is_ascii_digit());
+        // Four digits, and a year a school could be in: it is compared and
+        // printed with the next one.
+        let ok = y.len() == 4
+            && y.bytes().all(|b| b.is_ascii_digit())
+            && y.parse::<i32>().is_ok_and(|y| (1900..=2200).contains(&y));
         if !ok {
             rec.blank_with("ANNEE_SCOLAIRE@ANNEE", &y, reason::YEAR_INVALID);
         }
