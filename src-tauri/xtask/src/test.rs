@@ -180,6 +180,10 @@ fn e2e(ctx: &Ctx, _: bool, counts: &mut Counts) -> (bool, String) {
     if !dir.join("package.json").is_file() {
         return (false, "tests/e2e/package.json is missing: no e2e suite".into());
     }
+    let left_out = e2e_files_left_out(&dir);
+    if !left_out.is_empty() {
+        return (false, format!("tests/e2e/package.json's test script leaves out {}", left_out.join(", ")));
+    }
     if !dir.join("node_modules").is_dir() {
         return (false, "tests/e2e/node_modules is missing (no package-lock.json for npm ci?)".into());
     }
@@ -286,6 +290,23 @@ fn scim_verdicts(lines: &[String]) -> (u64, Vec<(String, bool)>) {
     (succeeded, errors)
 }
 
+/// The `*.test.mjs` files of `dir` that its package.json's test script does not name: a
+/// test file nobody runs proves nothing.
+fn e2e_files_left_out(dir: &std::path::Path) -> Vec<String> {
+    let script = std::fs::read_to_string(dir.join("package.json")).unwrap_or_default();
+    let named: Vec<&str> = script
+        .lines()
+        .find(|l| l.trim_start().starts_with("\"test\""))
+        .map(|l| l.split_whitespace().collect())
+        .unwrap_or_default();
+    let mut files: Vec<String> = std::fs::read_dir(dir)
+        .map(|entries| entries.filter_map(|e| e.ok()?.file_name().into_string().ok()).collect())
+        .unwrap_or_default();
+    files.retain(|f| f.ends_with(".test.mjs") && !named.iter().any(|n| n.trim_matches(['"', ',']) == f));
+    files.sort();
+    files
+}
+
 fn run(cmd: &mut Command) -> (bool, Vec<String>) {
     match run_captured(cmd) {
         Ok((status, lines)) => (status.success(), lines),
@@ -336,6 +357,22 @@ mod tests {
     }
 
     use super::*;
+
+    #[test]
+    fn every_e2e_file_is_in_the_test_script() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/e2e");
+        assert_eq!(e2e_files_left_out(&dir), Vec::<String>::new());
+        let scratch = std::env::temp_dir().join(format!("xtask-e2e-script-{}", std::process::id()));
+        std::fs::create_dir_all(&scratch).unwrap();
+        std::fs::write(scratch.join("package.json"), "{\"scripts\": {\n\"test\": \"node --test a.test.mjs\"\n}}")
+            .unwrap();
+        for f in ["a.test.mjs", "b.test.mjs", "harness.mjs"] {
+            std::fs::write(scratch.join(f), "").unwrap();
+        }
+        let left_out = e2e_files_left_out(&scratch);
+        let _ = std::fs::remove_dir_all(&scratch);
+        assert_eq!(left_out, vec!["b.test.mjs".to_string()]);
+    }
 
     #[test]
     fn reads_nextest_and_cargo_test_counts() {
