@@ -172,6 +172,68 @@ fn a_member_add_whose_answer_was_lost_is_read_back_not_repeated() {
 }
 
 #[test]
+fn a_member_add_sent_again_after_a_stale_version_is_read_back_not_repeated() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let peer = start_peer_with(true, Some(&config(d, true)));
+    let strict = strict_server(
+        &peer.url,
+        Strict { lose_first_member_add: true, versionless_after_stale: true, ..Strict::default() },
+    );
+    demo_pointing_at(d, 3, &strict.url);
+    ok_json(&cli(d, TOKEN, &["sync", "publish", "--uai", UAI, "--json"]));
+    ok_json(&cli(d, TOKEN, &["sync", "pull", "--uai", UAI, "--json"]));
+
+    let data = open(d).load_population().unwrap().unwrap();
+    let group = &data.groups[0];
+    // Someone else renames the group on the server: the version pulled is stale.
+    let filter = url_encode(&format!("externalId eq \"{}\"", group.id));
+    let (_, body) = http(&peer, "GET", &format!("/v2/Groups?filter={filter}"), None);
+    let there = serde_json::from_str::<Value>(&body).unwrap()["Resources"][0].clone();
+    let gid = there["id"].as_str().unwrap().to_string();
+    let rename = json!({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{ "op": "replace", "path": "displayName", "value": "Renommé ailleurs" }],
+    });
+    let (status, _) = http(&peer, "PATCH", &format!("/v2/Groups/{gid}"), Some(&rename));
+    assert!((200..300).contains(&status), "{status}");
+
+    let members: std::collections::BTreeSet<&str> = group.members.iter().map(String::as_str).collect();
+    let joining: Vec<String> = data
+        .accounts
+        .iter()
+        .filter(|a| a.person_id.as_deref().is_none_or(|p| !members.contains(p)))
+        .take(12)
+        .map(|a| a.id.clone())
+        .collect();
+    let changes: Vec<preau_core::store::MembershipChange> = joining
+        .iter()
+        .map(|a| preau_core::store::MembershipChange { group: group.id.clone(), account: a.clone(), join: true })
+        .collect();
+    assert_eq!(open(d).queue_memberships(&changes, "groupes", "test").unwrap(), 12);
+    // Refused as stale, judged (another attribute changed), sent again
+    // without a version; that resend is applied and its answer lost.
+    let pushed = ok_json(&cli(d, TOKEN, &["sync", "push", "--uai", UAI, "--json"]));
+    assert_eq!(
+        (pushed["sent"].as_u64(), pushed["remaining"].as_u64(), pushed["conflicts"].as_u64()),
+        (Some(12), Some(0), Some(0)),
+        "{pushed}"
+    );
+    assert_eq!(strict.duplicates.load(std::sync::atomic::Ordering::SeqCst), 0, "no member added twice");
+
+    let (_, body) = http(&peer, "GET", &format!("/v2/Groups/{gid}"), None);
+    let there = serde_json::from_str::<Value>(&body).unwrap();
+    assert_eq!(there["displayName"], "Renommé ailleurs", "their change kept");
+    let ids: Vec<&str> = there["members"].as_array().unwrap().iter().filter_map(|m| m["value"].as_str()).collect();
+    for a in &joining {
+        let (_, body) =
+            http(&peer, "GET", &format!("/v2/Users?filter={}", url_encode(&format!("externalId eq \"{a}\""))), None);
+        let id = serde_json::from_str::<Value>(&body).unwrap()["Resources"][0]["id"].as_str().unwrap().to_string();
+        assert!(ids.contains(&id.as_str()), "{a} joined");
+    }
+}
+
+#[test]
 fn a_bulk_answer_without_bulk_ids_confirms_nothing() {
     let peer = peer();
     let fair = strict_server(&peer.url, Strict::default());
