@@ -516,6 +516,24 @@ pub fn sync_publish(dir: Option<PathBuf>, raw_uai: &str, json: bool) -> Result<u
     Ok(if published.refused.is_empty() { 0 } else { 1 })
 }
 
+/// A login of the administrator's choosing for an account the server
+/// refused (its login taken there): kept in the store, journaled, sent by
+/// the next publish.
+pub fn sync_login(dir: Option<PathBuf>, raw_uai: &str, account: &str, login: &str, json: bool) -> Result<u8, Failure> {
+    let uai = uai(raw_uai)?;
+    let mut store = Store::open(&data_dir(dir)?, &uai, &key()?)?;
+    let changed = store.set_account_login(account, login, &preau_core::audit::actor("cli"))?;
+    if json {
+        json_line(&changed)?;
+    } else {
+        print_line(&format!(
+            "Identifiant de {} ({}) : « {} » ; publiez à nouveau pour créer son compte sur le serveur.",
+            changed.name, changed.account, changed.to
+        ))?;
+    }
+    Ok(0)
+}
+
 pub fn sync_status(dir: Option<PathBuf>, raw_uai: &str, json: bool) -> Result<u8, Failure> {
     let uai = uai(raw_uai)?;
     let store = Store::open(&data_dir(dir)?, &uai, &key()?)?;

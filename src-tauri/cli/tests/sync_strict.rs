@@ -396,3 +396,78 @@ fn a_change_the_server_refuses_is_named_and_the_others_are_sent() {
         );
     }
 }
+
+#[test]
+fn a_proposed_login_accepted_is_the_one_the_next_publish_sends() {
+    let peer = peer();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    demo_of(d, UAI, 8, &peer.url);
+    let (accounts, _) = ours(d, UAI);
+    let taken = &accounts[5];
+    let squatter = json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+        "userName": taken.login,
+        "externalId": "ailleurs-3",
+    });
+    assert_eq!(http(&peer, "POST", "/v2/Users", Some(&squatter)).0, 201);
+    let o = cli(d, TOKEN, &["sync", "publish", "--uai", UAI, "--json"]);
+    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
+    let published = stdout_json(&o);
+    let refused = &published["refused"][0];
+    assert_eq!(refused["external_id"], taken.id.as_str(), "{published}");
+    let name = format!("{} {}", taken.given_names.join(" "), taken.usage_name);
+    assert_eq!(refused["display_name"], name.as_str(), "named as a person");
+    let proposed = refused["proposed_login"].as_str().expect("a login proposed").to_string();
+    let journaled = || {
+        open(d).audit_entries(1000).unwrap().into_iter().filter(|e| e.action == "ACCOUNT_LOGIN_SET").collect::<Vec<_>>()
+    };
+
+    // Not a login, another account's login, an unknown account: refused, nothing written.
+    let login = |account: &str, login: &str| {
+        cli(d, TOKEN, &["sync", "login", "--uai", UAI, "--account", account, "--login", login, "--json"])
+    };
+    fails_with(&login(&taken.id, "jean dupont"), "ACCOUNT_LOGIN_INVALID");
+    fails_with(&login(&taken.id, ""), "ACCOUNT_LOGIN_INVALID");
+    fails_with(&login(&taken.id, &accounts[6].login.to_uppercase()), "ACCOUNT_LOGIN_TAKEN");
+    fails_with(&login("personne-inconnue", &proposed), "ACCOUNT_UNKNOWN");
+    assert!(journaled().is_empty());
+    let still = open(d).load_population().unwrap().unwrap();
+    assert_eq!(still.accounts.iter().find(|a| a.id == taken.id).unwrap().login, taken.login);
+
+    // The proposed login accepted: kept in the store and journaled.
+    let changed = ok_json(&login(&taken.id, &proposed));
+    assert_eq!(
+        (changed["from"].as_str(), changed["to"].as_str()),
+        (Some(taken.login.as_str()), Some(proposed.as_str()))
+    );
+    let now = open(d).load_population().unwrap().unwrap();
+    assert_eq!(now.accounts.iter().find(|a| a.id == taken.id).unwrap().login, proposed);
+    let entries = journaled();
+    assert_eq!(entries.len(), 1);
+    let detail: Value = serde_json::from_str(&entries[0].detail).unwrap();
+    assert_eq!((detail["account"].as_str(), detail["to"].as_str()), (Some(taken.id.as_str()), Some(proposed.as_str())));
+    assert_eq!(detail["name"], name.as_str());
+
+    // The next publish creates the account with it; nothing else is created twice.
+    let published = ok_json(&cli(d, TOKEN, &["sync", "publish", "--uai", UAI, "--json"]));
+    assert_eq!(
+        (published["users_created"].as_u64(), published["refused"].clone()),
+        (Some(1), json!([])),
+        "{published}"
+    );
+    let (_, body) = http(
+        &peer,
+        "GET",
+        &format!("/v2/Users?filter={}", url_encode(&format!("externalId eq \"{}\"", taken.id))),
+        None,
+    );
+    let there = serde_json::from_str::<Value>(&body).unwrap();
+    assert_eq!(there["totalResults"], 1);
+    assert_eq!(there["Resources"][0]["userName"], proposed.as_str());
+
+    // Once on the server, its login is not changed from here (a publish would not send it).
+    ok_json(&cli(d, TOKEN, &["sync", "pull", "--uai", UAI, "--json"]));
+    fails_with(&login(&taken.id, "autre.identifiant"), "ACCOUNT_ON_SERVER");
+    assert_eq!(journaled().len(), 1);
+}
