@@ -5,7 +5,7 @@
 // mine, theirs or a merge the user composes.
 import { h, clear } from '../components/dom.js';
 import { announce, errorBox } from '../components/notice.js';
-import { t, formatNumber, formatDateTime, errorMessage } from '../i18n.js';
+import { t, tn, formatNumber, formatDateTime, errorMessage } from '../i18n.js';
 import { viewTitle } from '../components/view-title.js';
 import { usableEstablishment } from './common.js';
 
@@ -164,13 +164,13 @@ export default {
         busy(publish, t('sync.publishing'), async () => {
           const p = await ctx.api.syncPublish(uai);
           published = p;
-          const counts = { users: formatNumber(p.users_created), groups: formatNumber(p.groups_created), present: formatNumber(p.present) };
+          const counts = { users: tn('sync.nAccounts', p.users_created), groups: tn('sync.nGroups', p.groups_created), present: tn('sync.nPresent', p.present) };
           await draw();
           if (p.refused.length === 0) {
             const said = t('sync.published', counts);
             return { node: okBox('sync-published', said), spoken: said };
           }
-          const said = t('sync.publishedRefused', { ...counts, refused: formatNumber(p.refused.length) });
+          const said = t('sync.publishedRefused', { ...counts, refused: tn('sync.nRefused', p.refused.length) });
           return { node: h('div', { class: 'notice notice--warn', dataset: { testid: 'sync-published' } }, h('p', {}, said)), spoken: said };
         }),
       );
