@@ -499,7 +499,11 @@ pub fn sync_publish(dir: Option<PathBuf>, raw_uai: &str, json: bool) -> Result<u
     }
     // Each refused resource, named; the others were created.
     for r in &published.refused {
-        let what = if r.resource == "Group" { "groupe" } else { "compte" };
+        let what = match r.resource.as_str() {
+            "Group" => "groupe".to_string(),
+            _ if !r.display_name.is_empty() && r.display_name != r.name => format!("compte de {}", r.display_name),
+            _ => "compte".to_string(),
+        };
         let mut line = format!("{what} « {} » ({}) refusé par le serveur ({}", r.name, r.external_id, r.status);
         if let Some(t) = &r.scim_type {
             line.push_str(&format!(", {t}"));
@@ -509,7 +513,11 @@ pub fn sync_publish(dir: Option<PathBuf>, raw_uai: &str, json: bool) -> Result<u
             line.push_str(&format!(" : {}", r.detail));
         }
         if let Some(p) = &r.proposed_login {
-            line.push_str(&format!(" ; identifiant libre proposé : {p}"));
+            line.push_str(&format!(
+                " ; identifiant libre proposé : {p} (pour le prendre : preau-cli sync login --uai {} --account {} --login {p})",
+                raw_uai.trim().to_uppercase(),
+                r.external_id
+            ));
         }
         eprintln!("preau-cli : {line} [SYNC_REFUSED]");
     }
