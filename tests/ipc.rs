@@ -1184,3 +1184,19 @@ fn the_rentree_checklist_answers_for_a_date_through_ipc() {
     let c = sh.invoke("rentree_checklist", json!({ "uai": u, "date": "2027-08-20" })).unwrap();
     assert_eq!(c["year"], 2027);
 }
+
+#[test]
+fn publishing_and_giving_a_login_answer_with_codes_the_ui_translates() {
+    let f = fixture();
+    let sh = shell(AppState::new(f.dir.path().to_path_buf(), secrets_with(&f.key)));
+    let u = uai().as_str().to_string();
+    // No server yet: publishing says so.
+    assert_eq!(error_code(sh.invoke("sync_publish", json!({ "uai": u }))), "SYNC_NOT_CONFIGURED");
+    // A login for an account the establishment does not have: refused, named, nothing journaled.
+    let before = audit_len(&f);
+    let refused = sh.invoke("sync_set_login", json!({ "uai": u, "account": "A-INCONNU", "login": "jean.dupont" }));
+    let err = refused.clone().expect_err("unknown account");
+    assert!(err["message"].as_str().is_some_and(|m| m.contains("A-INCONNU")), "{err}");
+    assert_eq!(error_code(refused), "ACCOUNT_UNKNOWN");
+    assert_eq!(audit_len(&f), before);
+}

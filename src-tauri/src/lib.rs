@@ -46,6 +46,8 @@ pub fn builder<R: tauri::Runtime>(b: tauri::Builder<R>, state: AppState) -> taur
         commands::sync::sync_resolve,
         commands::sync::sync_reject,
         commands::sync::sync_cancel,
+        commands::sync::sync_publish,
+        commands::sync::sync_set_login,
         commands::visibility::visibility_grid,
         commands::visibility::visibility_preview,
         commands::visibility::visibility_preset,

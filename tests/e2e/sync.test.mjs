@@ -11,10 +11,14 @@
 // session: every action answers right under its buttons, announced and
 // focused; « Tester la connexion » tries what is typed, saved or not; a token
 // the keychain cannot keep saves nothing (no address, no journal entry).
+// Published from the window, one account of it is refused, its login taken
+// on the server by someone else: named as a person, the free login proposed
+// is accepted with « Utiliser cet identifiant », and the next publish
+// creates the account with it.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
 import { SCREENSHOTS, digits, uaiFromDigits, workspace, startApp, startPeer } from './harness.mjs';
@@ -65,7 +69,7 @@ before(async () => {
   // A session without any keychain: a token typed in the window cannot be kept.
   ws.env.PREAU_TEST_KEYCHAIN = 'none';
   slow = await slowProxy(peer.url, 1500);
-  ws.cli('demo', '--uai', OTHER, '--kind', 'college', '--seed', '12');
+  ws.cli('demo', '--uai', OTHER, '--kind', 'college', '--seed', '12', '--out', join(ws.dataDir, 'demo-other'));
   const out = join(ws.dataDir, 'demo-files');
   ws.cli('demo', '--uai', UAI, '--kind', 'college', '--seed', '11', '--out', out);
   const names = readdirSync(out);
@@ -318,4 +322,80 @@ test('every action answers under its buttons; the typed address is tested; a tok
   // No token kept for this server: the one at hand is the environment's, and said so.
   assert.match(await (await browser.$('label[for="sync-token"]')).getText(), /PREAU_SCIM_TOKEN/);
   await browser.saveScreenshot(join(SCREENSHOTS, 'sync-configured.png'));
+});
+
+test('a login taken on the server is replaced by the one proposed, and the account published with it', async () => {
+  // One of the second establishment's accounts, from its ENT directory export.
+  const dir = join(ws.dataDir, 'demo-other');
+  const csv = readFileSync(join(dir, readdirSync(dir).find((n) => /^export_annuaire_ENT.*\.csv$/i.test(n))), 'utf8');
+  const cells = csv.replace(/^\uFEFF/, '').split(/\r?\n/)[5].split(';').map((c) => c.replace(/^"|"$/g, ''));
+  const [account, nom, , prenom] = cells;
+  const login = cells[cells.length - 1];
+  const squatter = await fetch(`${peer.url}/Users`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${peer.token}`, 'Content-Type': 'application/scim+json' },
+    body: JSON.stringify({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: login, externalId: 'ailleurs-e2e' }),
+  });
+  assert.equal(squatter.status, 201);
+
+  await selectEstablishment(OTHER);
+  await (await byTestId('nav-synchronisation')).click();
+  await (await byTestId('sync-publish')).waitForEnabled({ timeout: 15000 });
+  await (await byTestId('sync-publish')).click();
+  const said = await byTestId('sync-published');
+  await said.waitForExist({ timeout: 90000 });
+  assert.match(await said.getText(), /1 refusé/);
+  const item = await browser.$(`[data-testid="sync-refused-item"][data-account="${account}"]`);
+  await item.waitForExist({ timeout: 15000 });
+  const text = await item.getText();
+  assert.ok(text.includes(`${prenom} ${nom}`), text);
+  assert.ok(text.includes(login), text);
+  assert.doesNotMatch(text, /undefined|\[object|NaN|409|uniqueness/);
+  const input = await item.$('[data-testid="sync-login-input"]');
+  const proposed = await input.getValue();
+  assert.ok(proposed.includes('.') && proposed !== login, proposed);
+  const focused = await browser.execute(() => document.activeElement === document.querySelector('[data-testid="sync-result"]'));
+  assert.ok(focused, 'the answer takes the focus');
+  const sideways = await browser.execute(() => document.documentElement.scrollWidth > document.documentElement.clientWidth);
+  assert.equal(sideways, false);
+  await item.scrollIntoView();
+  await browser.saveScreenshot(join(SCREENSHOTS, 'sync-login-refused.png'));
+
+  // A login that is no login: refused next to the field, nothing kept.
+  await input.setValue('jean dupont');
+  await (await item.$('[data-testid="sync-login-use"]')).click();
+  const wrong = await byTestId('sync-error');
+  await wrong.waitForExist({ timeout: 15000 });
+  assert.equal(await wrong.getAttribute('data-code'), 'ACCOUNT_LOGIN_INVALID');
+  assert.match(await wrong.getText(), /n'est pas un identifiant possible/);
+  await browser.saveScreenshot(join(SCREENSHOTS, 'sync-login-invalid.png'));
+
+  // The proposed one accepted.
+  await input.setValue(proposed);
+  await (await item.$('[data-testid="sync-login-use"]')).click();
+  const saved = await byTestId('sync-login-saved');
+  await saved.waitForExist({ timeout: 15000 });
+  assert.ok((await saved.getText()).includes(`${prenom} ${nom}`));
+  assert.ok((await saved.getText()).includes(proposed));
+  const announced = await browser.execute(() => document.getElementById('status').textContent);
+  assert.match(announced, /Publiez à nouveau/);
+  await browser.saveScreenshot(join(SCREENSHOTS, 'sync-login-saved.png'));
+
+  // Published again: the account is created with its new login.
+  await (await byTestId('sync-publish')).click();
+  await browser.waitUntil(async () => !(await (await byTestId('sync-refused')).isExisting()) && (await (await byTestId('sync-published')).isExisting()), {
+    timeout: 60000,
+    timeoutMsg: 'the second publish never ended without refusal',
+  });
+  assert.match(await (await byTestId('sync-published')).getText(), /^✓ Publication faite : 1 compte et 0 groupe créés ; [\d\s\u202f]+ déjà présents\.$/);
+  await browser.saveScreenshot(join(SCREENSHOTS, 'sync-login-published.png'));
+  assert.equal((await serverUser(account)).userName, proposed);
+
+  // The journal says it as a sentence.
+  await (await byTestId('nav-journal')).click();
+  const entry = await browser.$('[data-testid="journal-entry"][data-action="ACCOUNT_LOGIN_SET"]');
+  await entry.waitForExist({ timeout: 15000 });
+  const sentence = await entry.getText();
+  assert.ok(sentence.includes(`${prenom} ${nom}`) && sentence.includes(proposed) && sentence.includes(login), sentence);
+  assert.doesNotMatch(sentence, /ACCOUNT_LOGIN_SET/);
 });

@@ -588,7 +588,11 @@ pub fn sync_publish(dir: Option<PathBuf>, raw_uai: &str, json: bool) -> Result<u
     }
     // Each refused resource, named; the others were created.
     for r in &published.refused {
-        let what = if r.resource == "Group" { "groupe" } else { "compte" };
+        let what = match r.resource.as_str() {
+            "Group" => "groupe".to_string(),
+            _ if !r.display_name.is_empty() && r.display_name != r.name => format!("compte de {}", r.display_name),
+            _ => "compte".to_string(),
+        };
         let mut line = format!("{what} « {} » ({}) refusé par le serveur ({}", r.name, r.external_id, r.status);
         if let Some(t) = &r.scim_type {
             line.push_str(&format!(", {t}"));
@@ -598,11 +602,33 @@ pub fn sync_publish(dir: Option<PathBuf>, raw_uai: &str, json: bool) -> Result<u
             line.push_str(&format!(" : {}", r.detail));
         }
         if let Some(p) = &r.proposed_login {
-            line.push_str(&format!(" ; identifiant libre proposé : {p}"));
+            line.push_str(&format!(
+                " ; identifiant libre proposé : {p} (pour le prendre : preau-cli sync login --uai {} --account {} --login {p})",
+                raw_uai.trim().to_uppercase(),
+                r.external_id
+            ));
         }
         eprintln!("preau-cli : {line} [SYNC_REFUSED]");
     }
     Ok(if published.refused.is_empty() { 0 } else { 1 })
+}
+
+/// A login of the administrator's choosing for an account the server
+/// refused (its login taken there): kept in the store, journaled, sent by
+/// the next publish.
+pub fn sync_login(dir: Option<PathBuf>, raw_uai: &str, account: &str, login: &str, json: bool) -> Result<u8, Failure> {
+    let uai = uai(raw_uai)?;
+    let mut store = Store::open(&data_dir(dir)?, &uai, &key()?)?;
+    let changed = store.set_account_login(account, login, &preau_core::audit::actor("cli"))?;
+    if json {
+        json_line(&changed)?;
+    } else {
+        print_line(&format!(
+            "Identifiant de {} ({}) : « {} » ; publiez à nouveau pour créer son compte sur le serveur.",
+            changed.name, changed.account, changed.to
+        ))?;
+    }
+    Ok(0)
 }
 
 pub fn sync_status(dir: Option<PathBuf>, raw_uai: &str, json: bool) -> Result<u8, Failure> {

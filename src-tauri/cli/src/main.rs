@@ -349,6 +349,19 @@ enum SyncCommand {
         #[arg(long = "set", value_name = "CHEMIN=VALEUR")]
         set: Vec<String>,
     },
+    /// Donne au compte un autre identifiant (celui proposé quand le sien est pris sur le serveur,
+    /// ou un autre) ; la prochaine publication crée le compte avec lui.
+    Login {
+        #[arg(long)]
+        uai: String,
+        /// L'identifiant du compte dans l'établissement (externalId).
+        #[arg(long)]
+        account: String,
+        #[arg(long)]
+        login: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// Serveur, modifications en attente, conflits, dernière synchronisation.
     Status {
         #[arg(long)]
@@ -468,6 +481,9 @@ fn main() -> ExitCode {
             SyncCommand::Pull { uai, json } => commands::sync_pull(cli.data_dir, &uai, json),
             SyncCommand::Publish { uai, json } => commands::sync_publish(cli.data_dir, &uai, json),
             SyncCommand::Status { uai, json } => commands::sync_status(cli.data_dir, &uai, json),
+            SyncCommand::Login { uai, account, login, json } => {
+                commands::sync_login(cli.data_dir, &uai, &account, &login, json)
+            }
             SyncCommand::Push { uai, json } => commands::sync_push(cli.data_dir, &uai, json),
             SyncCommand::Resolve { uai, conflict, keep, set } => {
                 let keep = match keep {

@@ -172,6 +172,68 @@ fn a_member_add_whose_answer_was_lost_is_read_back_not_repeated() {
 }
 
 #[test]
+fn a_member_add_sent_again_after_a_stale_version_is_read_back_not_repeated() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let peer = start_peer_with(true, Some(&config(d, true)));
+    let strict = strict_server(
+        &peer.url,
+        Strict { lose_first_member_add: true, versionless_after_stale: true, ..Strict::default() },
+    );
+    demo_pointing_at(d, 3, &strict.url);
+    ok_json(&cli(d, TOKEN, &["sync", "publish", "--uai", UAI, "--json"]));
+    ok_json(&cli(d, TOKEN, &["sync", "pull", "--uai", UAI, "--json"]));
+
+    let data = open(d).load_population().unwrap().unwrap();
+    let group = &data.groups[0];
+    // Someone else renames the group on the server: the version pulled is stale.
+    let filter = url_encode(&format!("externalId eq \"{}\"", group.id));
+    let (_, body) = http(&peer, "GET", &format!("/v2/Groups?filter={filter}"), None);
+    let there = serde_json::from_str::<Value>(&body).unwrap()["Resources"][0].clone();
+    let gid = there["id"].as_str().unwrap().to_string();
+    let rename = json!({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{ "op": "replace", "path": "displayName", "value": "Renommé ailleurs" }],
+    });
+    let (status, _) = http(&peer, "PATCH", &format!("/v2/Groups/{gid}"), Some(&rename));
+    assert!((200..300).contains(&status), "{status}");
+
+    let members: std::collections::BTreeSet<&str> = group.members.iter().map(String::as_str).collect();
+    let joining: Vec<String> = data
+        .accounts
+        .iter()
+        .filter(|a| a.person_id.as_deref().is_none_or(|p| !members.contains(p)))
+        .take(12)
+        .map(|a| a.id.clone())
+        .collect();
+    let changes: Vec<preau_core::store::MembershipChange> = joining
+        .iter()
+        .map(|a| preau_core::store::MembershipChange { group: group.id.clone(), account: a.clone(), join: true })
+        .collect();
+    assert_eq!(open(d).queue_memberships(&changes, "groupes", "test").unwrap(), 12);
+    // Refused as stale, judged (another attribute changed), sent again
+    // without a version; that resend is applied and its answer lost.
+    let pushed = ok_json(&cli(d, TOKEN, &["sync", "push", "--uai", UAI, "--json"]));
+    assert_eq!(
+        (pushed["sent"].as_u64(), pushed["remaining"].as_u64(), pushed["conflicts"].as_u64()),
+        (Some(12), Some(0), Some(0)),
+        "{pushed}"
+    );
+    assert_eq!(strict.duplicates.load(std::sync::atomic::Ordering::SeqCst), 0, "no member added twice");
+
+    let (_, body) = http(&peer, "GET", &format!("/v2/Groups/{gid}"), None);
+    let there = serde_json::from_str::<Value>(&body).unwrap();
+    assert_eq!(there["displayName"], "Renommé ailleurs", "their change kept");
+    let ids: Vec<&str> = there["members"].as_array().unwrap().iter().filter_map(|m| m["value"].as_str()).collect();
+    for a in &joining {
+        let (_, body) =
+            http(&peer, "GET", &format!("/v2/Users?filter={}", url_encode(&format!("externalId eq \"{a}\""))), None);
+        let id = serde_json::from_str::<Value>(&body).unwrap()["Resources"][0]["id"].as_str().unwrap().to_string();
+        assert!(ids.contains(&id.as_str()), "{a} joined");
+    }
+}
+
+#[test]
 fn a_bulk_answer_without_bulk_ids_confirms_nothing() {
     let peer = peer();
     let fair = strict_server(&peer.url, Strict::default());
@@ -333,4 +395,79 @@ fn a_change_the_server_refuses_is_named_and_the_others_are_sent() {
             "{a}: {user}"
         );
     }
+}
+
+#[test]
+fn a_proposed_login_accepted_is_the_one_the_next_publish_sends() {
+    let peer = peer();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    demo_of(d, UAI, 8, &peer.url);
+    let (accounts, _) = ours(d, UAI);
+    let taken = &accounts[5];
+    let squatter = json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+        "userName": taken.login,
+        "externalId": "ailleurs-3",
+    });
+    assert_eq!(http(&peer, "POST", "/v2/Users", Some(&squatter)).0, 201);
+    let o = cli(d, TOKEN, &["sync", "publish", "--uai", UAI, "--json"]);
+    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
+    let published = stdout_json(&o);
+    let refused = &published["refused"][0];
+    assert_eq!(refused["external_id"], taken.id.as_str(), "{published}");
+    let name = format!("{} {}", taken.given_names.join(" "), taken.usage_name);
+    assert_eq!(refused["display_name"], name.as_str(), "named as a person");
+    let proposed = refused["proposed_login"].as_str().expect("a login proposed").to_string();
+    let journaled = || {
+        open(d).audit_entries(1000).unwrap().into_iter().filter(|e| e.action == "ACCOUNT_LOGIN_SET").collect::<Vec<_>>()
+    };
+
+    // Not a login, another account's login, an unknown account: refused, nothing written.
+    let login = |account: &str, login: &str| {
+        cli(d, TOKEN, &["sync", "login", "--uai", UAI, "--account", account, "--login", login, "--json"])
+    };
+    fails_with(&login(&taken.id, "jean dupont"), "ACCOUNT_LOGIN_INVALID");
+    fails_with(&login(&taken.id, ""), "ACCOUNT_LOGIN_INVALID");
+    fails_with(&login(&taken.id, &accounts[6].login.to_uppercase()), "ACCOUNT_LOGIN_TAKEN");
+    fails_with(&login("personne-inconnue", &proposed), "ACCOUNT_UNKNOWN");
+    assert!(journaled().is_empty());
+    let still = open(d).load_population().unwrap().unwrap();
+    assert_eq!(still.accounts.iter().find(|a| a.id == taken.id).unwrap().login, taken.login);
+
+    // The proposed login accepted: kept in the store and journaled.
+    let changed = ok_json(&login(&taken.id, &proposed));
+    assert_eq!(
+        (changed["from"].as_str(), changed["to"].as_str()),
+        (Some(taken.login.as_str()), Some(proposed.as_str()))
+    );
+    let now = open(d).load_population().unwrap().unwrap();
+    assert_eq!(now.accounts.iter().find(|a| a.id == taken.id).unwrap().login, proposed);
+    let entries = journaled();
+    assert_eq!(entries.len(), 1);
+    let detail: Value = serde_json::from_str(&entries[0].detail).unwrap();
+    assert_eq!((detail["account"].as_str(), detail["to"].as_str()), (Some(taken.id.as_str()), Some(proposed.as_str())));
+    assert_eq!(detail["name"], name.as_str());
+
+    // The next publish creates the account with it; nothing else is created twice.
+    let published = ok_json(&cli(d, TOKEN, &["sync", "publish", "--uai", UAI, "--json"]));
+    assert_eq!(
+        (published["users_created"].as_u64(), published["refused"].clone()),
+        (Some(1), json!([])),
+        "{published}"
+    );
+    let (_, body) = http(
+        &peer,
+        "GET",
+        &format!("/v2/Users?filter={}", url_encode(&format!("externalId eq \"{}\"", taken.id))),
+        None,
+    );
+    let there = serde_json::from_str::<Value>(&body).unwrap();
+    assert_eq!(there["totalResults"], 1);
+    assert_eq!(there["Resources"][0]["userName"], proposed.as_str());
+
+    // Once on the server, its login is not changed from here (a publish would not send it).
+    ok_json(&cli(d, TOKEN, &["sync", "pull", "--uai", UAI, "--json"]));
+    fails_with(&login(&taken.id, "autre.identifiant"), "ACCOUNT_ON_SERVER");
+    assert_eq!(journaled().len(), 1);
 }

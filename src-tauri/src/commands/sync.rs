@@ -197,3 +197,27 @@ pub fn sync_cancel(state: State<'_, AppState>) -> bool {
 pub async fn sync_reject(state: State<'_, AppState>, uai: String, id: i64) -> Result<(), IpcError> {
     blocking(&state, move |st| Ok(open(st, &uai)?.outbox_reject(id, &audit::actor("app"))?)).await
 }
+
+/// Creates on the server what the establishment has and the server lacks;
+/// what it refuses comes back named, with a free login proposed for a taken one.
+#[tauri::command]
+pub async fn sync_publish(state: State<'_, AppState>, uai: String) -> Result<sync::Published, IpcError> {
+    blocking(&state, move |st| {
+        let (store, client) = client(st, &uai)?;
+        let data = store.load_population()?.ok_or_else(|| sync::SyncError::NoPopulation { uai: uai.clone() })?;
+        Ok(sync::block_on(sync::publish(&client, &data))??)
+    })
+    .await
+}
+
+/// Gives a refused account the login the administrator accepted or typed;
+/// the next publish creates the account with it.
+#[tauri::command]
+pub async fn sync_set_login(
+    state: State<'_, AppState>,
+    uai: String,
+    account: String,
+    login: String,
+) -> Result<preau_core::store::LoginChanged, IpcError> {
+    blocking(&state, move |st| Ok(open(st, &uai)?.set_account_login(&account, &login, &audit::actor("app"))?)).await
+}

@@ -33,6 +33,7 @@ const PARAMS = {
   SYNC_PUSHED: (d) => ({ resource: has(`journal.resourceOf.${d.resource}`) ? t(`journal.resourceOf.${d.resource}`) : null }),
   SYNC_RESOLVED: (d) => ({ kept: valueWord('kept', d.kept) }),
   SYNC_REJECTED: (d) => ({ resource: has(`journal.resourceOf.${d.resource}`) ? t(`journal.resourceOf.${d.resource}`) : null }),
+  ACCOUNT_LOGIN_SET: (d) => ({ name: d.name, from: d.from, to: d.to }),
   VISIBILITY_CHANGED: (d) => ({ changes: count('changes', d.changes) }),
   FUNCTION_NODES_QUEUED: (d) => ({ accounts: count('accounts', d.accounts) }),
   FUNCTION_MEMBER_SET: (d) => ({ node: d.node }),

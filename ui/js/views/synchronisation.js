@@ -5,7 +5,7 @@
 // mine, theirs or a merge the user composes.
 import { h, clear } from '../components/dom.js';
 import { announce, errorBox } from '../components/notice.js';
-import { t, formatNumber, formatDateTime, errorMessage } from '../i18n.js';
+import { t, tn, formatNumber, formatDateTime, errorMessage } from '../i18n.js';
 import { viewTitle } from '../components/view-title.js';
 import { isNothingImported, nothingImported } from '../components/empty-state.js';
 import { usableEstablishment } from './common.js';
@@ -91,6 +91,10 @@ export default {
     };
     const okBox = (testid, title, detail) =>
       h('div', { class: 'notice notice--ok', dataset: { testid } }, h('p', { class: 'notice__title' }, `✓ ${title}`), detail ? h('p', {}, detail) : '');
+    // The last publish's answer, kept across redraws: the accounts it
+    // refused stay listed, each with the login to give it.
+    let published = null;
+    const loginsSet = new Map();
     const waitBox = (text) => h('div', { class: 'notice', dataset: { testid: 'sync-waiting' } }, h('p', {}, text));
 
     /** Runs `work` with `button` busy; its answer (or its error) is shown under the button. */
@@ -153,6 +157,38 @@ export default {
           h('p', {}, h('label', { for: 'sync-url' }, t('sync.url')), ' ', url),
           h('p', {}, h('label', { for: 'sync-token' }, tokenLabel), ' ', token),
           h('div', { class: 'toolbar' }, save, test),
+        ),
+      );
+      // Publishing: what the establishment has and the server lacks is created.
+      const publish = h('button', { type: 'button', class: 'btn', dataset: { testid: 'sync-publish' } }, t('sync.publish'));
+      publish.disabled = !o.server;
+      publish.addEventListener('click', () =>
+        busy(publish, t('sync.publishing'), async () => {
+          const p = await ctx.api.syncPublish(uai);
+          published = p;
+          const counts = { users: tn('sync.nAccounts', p.users_created), groups: tn('sync.nGroups', p.groups_created), present: tn('sync.nPresent', p.present) };
+          await draw();
+          if (p.refused.length === 0) {
+            const said = t('sync.published', counts);
+            return { node: okBox('sync-published', said), spoken: said };
+          }
+          const said = t('sync.publishedRefused', { ...counts, refused: tn('sync.nRefused', p.refused.length) });
+          return { node: h('div', { class: 'notice notice--warn', dataset: { testid: 'sync-published' } }, h('p', {}, said)), spoken: said };
+        }),
+      );
+      const refused = published ? published.refused : [];
+      body.append(
+        h('section', { 'aria-labelledby': 'sync-publish-title', dataset: { testid: 'sync-publish-section' } },
+          h('h2', { id: 'sync-publish-title' }, t('sync.publishTitle')),
+          h('p', { class: 'muted' }, t('sync.publishHelp')),
+          h('div', { class: 'toolbar' }, publish),
+          refused.length > 0
+            ? h('div', { class: 'sync-refused', dataset: { testid: 'sync-refused' } },
+                h('h3', {}, t('sync.refusedTitle', { n: formatNumber(refused.length) })),
+                h('p', { class: 'muted' }, t('sync.refusedHelp')),
+                ...refused.map((r) => refusedItem(r)),
+              )
+            : '',
         ),
       );
       // The server's directory.
@@ -256,6 +292,50 @@ export default {
           ),
         );
       }
+    };
+
+    /** One resource the server refused: a taken login gets a field, prefilled with the free one proposed. */
+    const refusedItem = (r) => {
+      const name = r.display_name || r.name;
+      const taken = r.resource === 'User' && (r.status === 409 || r.scim_type === 'uniqueness');
+      if (!taken) {
+        const what = t(r.resource === 'Group' ? 'sync.refusedGroup' : 'sync.refusedUser');
+        return h('article', { class: 'refused', dataset: { testid: 'sync-refused-item', account: r.external_id } },
+          h('p', {}, t('sync.refusedOther', { what, name, detail: r.detail || t('sync.refusedNoDetail') })));
+      }
+      const done = loginsSet.get(r.external_id);
+      const id = `sync-login-${r.external_id.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+      const hintId = `${id}-hint`;
+      const input = h('input', {
+        type: 'text',
+        id,
+        size: '30',
+        autocomplete: 'off',
+        spellcheck: 'false',
+        value: done || r.proposed_login || '',
+        'aria-describedby': hintId,
+        dataset: { testid: 'sync-login-input' },
+      });
+      const use = h('button', { type: 'button', class: 'btn', dataset: { testid: 'sync-login-use' } }, t('sync.useLogin'));
+      use.addEventListener('click', () =>
+        busy(use, t('sync.savingLogin'), async () => {
+          const changed = await ctx.api.syncSetLogin(uai, r.external_id, input.value);
+          loginsSet.set(r.external_id, changed.to);
+          anchor = 'sync-publish';
+          await draw();
+          const said = t('sync.loginSaved', { name: changed.name, login: changed.to });
+          return { node: okBox('sync-login-saved', said, t('sync.loginSavedNext')), spoken: `${said} ${t('sync.loginSavedNext')}` };
+        }),
+      );
+      return h('article', { class: 'refused', dataset: { testid: 'sync-refused-item', account: r.external_id } },
+        h('p', {}, t('sync.refusedLogin', { name, login: r.name })),
+        h('div', { class: 'field' },
+          h('label', { for: id }, t('sync.newLogin', { name })),
+          h('p', { class: 'field__hint', id: hintId }, done ? t('sync.loginDone', { login: done }) : r.proposed_login ? t('sync.proposedLogin') : t('sync.noProposal')),
+          input,
+        ),
+        h('div', { class: 'toolbar' }, use),
+      );
     };
 
     const conflictCard = (c) => {

@@ -317,6 +317,10 @@ pub struct Strict {
     pub lose_first_member_add: bool,
     /// A write whose body holds this text is refused (400 `invalidValue`).
     pub refuse: Option<&'static str>,
+    /// Once it has answered a 412, the server gives no version any more
+    /// (no `ETag`, no `meta.version`): what was changed can only be sent
+    /// again without `If-Match`.
+    pub versionless_after_stale: bool,
 }
 
 /// A stricter SCIM server than the peer, made of the peer and a proxy of
@@ -438,6 +442,7 @@ pub fn strict_server(upstream: &str, strict: Strict) -> StrictServer {
     // Group id → the members it holds more than once (the extra copies).
     let extra: Arc<Mutex<HashMap<String, Vec<String>>>> = Arc::default();
     let lost = Arc::new(AtomicBool::new(!strict.lose_first_member_add));
+    let stale = Arc::new(AtomicBool::new(false));
     let server = StrictServer {
         url: format!("http://127.0.0.1:{port}/v2"),
         duplicates: duplicates.clone(),
@@ -450,8 +455,8 @@ pub fn strict_server(upstream: &str, strict: Strict) -> StrictServer {
                 std::thread::sleep(Duration::from_millis(5));
                 continue;
             };
-            let (schemas, duplicates, invalid, extra, lost) =
-                (schemas.clone(), duplicates.clone(), invalid.clone(), extra.clone(), lost.clone());
+            let (schemas, duplicates, invalid, extra, lost, stale) =
+                (schemas.clone(), duplicates.clone(), invalid.clone(), extra.clone(), lost.clone(), stale.clone());
             std::thread::spawn(move || {
                 let _ = client.set_nonblocking(false);
                 let Some(request) = read_request(&mut client) else { return };
@@ -600,18 +605,41 @@ pub fn strict_server(upstream: &str, strict: Strict) -> StrictServer {
                     && path.contains("/Groups/")
                     && body.contains("\"members\"")
                     && body.to_lowercase().contains("\"add\"");
-                let Some((status, headers, text)) = write(method, path, &auth, body) else { return };
-                if member_add && !lost.swap(true, Ordering::SeqCst) {
+                let Some((status, mut headers, text)) = write(method, path, &auth, body) else { return };
+                if member_add && (200..300).contains(&status) && !lost.swap(true, Ordering::SeqCst) {
                     // Applied; the answer never comes back.
                     return;
                 }
-                let text = if method == "GET" && path.contains("/Groups") && status == 200 {
-                    let mut v: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
-                    with_extra(&mut v);
-                    v.to_string()
-                } else {
-                    text
-                };
+                if status == 412 {
+                    stale.store(true, Ordering::SeqCst);
+                }
+                let versionless = strict.versionless_after_stale && stale.load(Ordering::SeqCst);
+                let text =
+                    if (method == "GET" && path.contains("/Groups") || versionless) && (200..300).contains(&status) {
+                        let mut v: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+                        if method == "GET" && path.contains("/Groups") {
+                            with_extra(&mut v);
+                        }
+                        if versionless {
+                            headers.retain(|(k, _)| k != "etag");
+                            let strip = |r: &mut Value| {
+                                if let Some(meta) = r.get_mut("meta").and_then(Value::as_object_mut) {
+                                    meta.remove("version");
+                                }
+                            };
+                            match v.get_mut("Resources").and_then(Value::as_array_mut) {
+                                Some(items) => items.iter_mut().for_each(strip),
+                                None => strip(&mut v),
+                            }
+                        }
+                        if v.is_null() {
+                            text
+                        } else {
+                            v.to_string()
+                        }
+                    } else {
+                        text
+                    };
                 reply(&mut client, status, &headers, &text);
             });
         }

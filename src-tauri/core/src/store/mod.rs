@@ -28,7 +28,7 @@ pub use matching::{AccountLink, JournalEntry, MatchSession};
 pub use outbox::{
     membership_patch, patch_attribute, Confirmed, MembershipChange, OutboxChange, Resolution, ENT_GROUP, ENT_USER,
 };
-pub use population::{Counts, LevelCounts, NO_DIVISION};
+pub use population::{Counts, LevelCounts, LoginChanged, NO_DIVISION};
 pub use schema::LATEST as SCHEMA_VERSION;
 pub use sync::{LastSync, SnapshotRow};
 pub use visibility::{rule_id, NodeChange};

@@ -476,3 +476,83 @@ impl Store {
         })
     }
 }
+
+/// Whether `login` can be an ENT login: letters, digits, `.`, `-`, `_`, at most 64.
+fn login_is_valid(login: &str) -> bool {
+    !login.is_empty()
+        && login.len() <= 64
+        && login.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+}
+
+/// An account whose login was changed, as the journal and the screens name it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LoginChanged {
+    pub account: String,
+    /// Prénom NOM.
+    pub name: String,
+    pub from: String,
+    pub to: String,
+}
+
+impl Store {
+    /// Gives `account` the login `login` (a free one the server proposed, or
+    /// one the administrator typed), journaled; the next publish creates the
+    /// account with it. Refused, nothing written, when the login is not a
+    /// login, another local account holds it, or the server already holds
+    /// the account (a publish would not send it).
+    pub fn set_account_login(&mut self, account: &str, login: &str, actor: &str) -> Result<LoginChanged, StoreError> {
+        let refused = |code: &'static str, message: String| StoreError::Refused { code, message };
+        let login = login.trim();
+        let data = self.load_population()?.ok_or_else(|| {
+            refused("ACCOUNT_UNKNOWN", format!("aucun compte « {account} » : l'établissement n'a pas de population"))
+        })?;
+        let Some(a) = data.accounts.iter().find(|a| a.id == account) else {
+            return Err(refused("ACCOUNT_UNKNOWN", format!("aucun compte « {account} » dans l'établissement")));
+        };
+        let name = format!("{} {}", a.given_names.join(" "), a.usage_name).trim().to_string();
+        if !login_is_valid(login) {
+            return Err(refused(
+                "ACCOUNT_LOGIN_INVALID",
+                format!(
+                    "« {login} » n'est pas un identifiant possible pour {name} : lettres sans accent, chiffres, point, tiret ou soulignement, 64 caractères au plus"
+                ),
+            ));
+        }
+        if let Some(other) = data.accounts.iter().find(|o| o.id != a.id && o.login.eq_ignore_ascii_case(login)) {
+            let who = format!("{} {}", other.given_names.join(" "), other.usage_name).trim().to_string();
+            return Err(refused(
+                "ACCOUNT_LOGIN_TAKEN",
+                format!("l'identifiant « {login} » est déjà celui de {who} ({}) dans l'établissement", other.id),
+            ));
+        }
+        let on_server: bool = self
+            .conn
+            .query_row(
+                "SELECT count(*) FROM scim_resource WHERE resource = 'User' AND external_id = ?1",
+                [account],
+                |r| r.get::<_, i64>(0),
+            )
+            .map_err(sql("comptes"))?
+            > 0;
+        if on_server {
+            return Err(refused(
+                "ACCOUNT_ON_SERVER",
+                format!("le compte de {name} est déjà sur le serveur ENT : son identifiant s'y change, pas ici"),
+            ));
+        }
+        let changed = LoginChanged { account: a.id.clone(), name, from: a.login.clone(), to: login.to_string() };
+        if changed.from == changed.to {
+            return Ok(changed);
+        }
+        let tx = self.conn.transaction().map_err(sql("comptes"))?;
+        tx.execute("UPDATE account SET login = ?1 WHERE id = ?2", params![login, account]).map_err(sql("comptes"))?;
+        audit_log::append(
+            &tx,
+            actor,
+            "ACCOUNT_LOGIN_SET",
+            &serde_json::json!({ "account": changed.account, "name": changed.name, "from": changed.from, "to": changed.to }),
+        )?;
+        tx.commit().map_err(sql("comptes"))?;
+        Ok(changed)
+    }
+}

@@ -29,6 +29,8 @@ pub struct Refused {
     pub external_id: String,
     /// The login or the group's name, as sent.
     pub name: String,
+    /// The person (« Prénom NOM ») or the group, as people read it.
+    pub display_name: String,
     /// The HTTP status the server gave it (0: no answer for it).
     pub status: u16,
     /// RFC 7644 §3.12's `scimType` (`uniqueness`, `invalidValue`…), when given.
@@ -174,6 +176,7 @@ fn refused(resource: &str, body: &Value, status: u16, scim_type: Option<&str>, d
         resource: resource.to_string(),
         external_id: body["externalId"].as_str().unwrap_or("").to_string(),
         name: body["userName"].as_str().or(body["displayName"].as_str()).unwrap_or("").to_string(),
+        display_name: body["displayName"].as_str().or(body["userName"].as_str()).unwrap_or("").to_string(),
         status,
         scim_type: scim_type.map(str::to_string),
         detail: detail.to_string(),

@@ -436,23 +436,28 @@ fn still_to_send(ops: &[Value], theirs: &Value) -> Vec<Value> {
         .collect()
 }
 
-/// One unit's PATCH. With `If-Match` a repeat is harmless (it meets a 412
-/// judged against the base), and so is one that adds no member. Otherwise a
-/// PATCH whose answer was lost is not sent blindly again: the group is read
-/// back and only the members it still lacks are added.
+/// One unit's PATCH, sent by [`patch_safely`].
 async fn patch_unit(client: &Client, u: &Unit) -> Result<Written, SyncError> {
-    let mut body = patch_of(u.ops());
-    if (client.caps.etag && u.at.etag.is_some()) || !adds_members(&body) {
-        return client.patch(&u.path(), &body, u.at.etag.as_deref()).await;
+    patch_safely(client, &u.path(), patch_of(u.ops()), u.at.etag.as_deref()).await
+}
+
+/// A PATCH to `path` over the version `etag`. With `If-Match` a repeat is
+/// harmless (it meets a 412 judged against the base), and so is one that
+/// adds no member. Otherwise a PATCH whose answer was lost is not sent
+/// blindly again: the resource is read back and only the members it still
+/// lacks are added.
+async fn patch_safely(client: &Client, path: &str, mut body: Value, etag: Option<&str>) -> Result<Written, SyncError> {
+    if (client.caps.etag && etag.is_some()) || !adds_members(&body) {
+        return client.patch(path, &body, etag).await;
     }
     const TRIES: u32 = 6;
     let mut attempt = 0;
     loop {
         attempt += 1;
-        match client.patch_once(&u.path(), &body).await {
+        match client.patch_once(path, &body).await {
             Err(e) if attempt < TRIES && may_have_landed(&e) => {
                 tokio::time::sleep(std::time::Duration::from_millis(250 * (1 << attempt.min(5)))).await;
-                let theirs = client.get(&u.path()).await?;
+                let theirs = client.get(path).await?;
                 let ops = body["Operations"].as_array().cloned().unwrap_or_default();
                 let left = still_to_send(&ops, &theirs.body);
                 let etag = theirs.etag.clone().or_else(|| theirs.body["meta"]["version"].as_str().map(str::to_string));
@@ -628,7 +633,9 @@ async fn settle_stale(
     }
     let ops: Vec<Value> = again.iter().flat_map(|c| c.ops.iter().cloned()).collect();
     out.requests += 1;
-    match client.patch(&u.path(), &patch_of(ops.iter()), now.etag.as_deref()).await? {
+    // Without a version to send it over, the resend is made as safe as a
+    // first send: a member add whose answer is lost is read back, not repeated.
+    match patch_safely(client, &u.path(), patch_of(ops.iter()), now.etag.as_deref()).await? {
         Written::Done { etag, body } => {
             let body = body.unwrap_or_else(|| applied(&theirs.body, &ops));
             out.sent += again.len();
