@@ -56,7 +56,7 @@ test('a wizard that cannot open journals nothing; one that opens, once', async (
   const before = (await entries()).length;
   // No Pronote file yet: the wizard says so, and the journal stays as it was.
   await (await byTestId('nav-rapprochement')).click();
-  await browser.waitUntil(async () => (await browser.$$('[data-testid="match-error"], .notice--error, [role="alert"]')).length > 0, {
+  await browser.waitUntil(async () => (await browser.$$('[data-testid="match-empty"], [data-testid="match-error"], .notice--error, [role="alert"]')).length > 0, {
     timeout: 30000, timeoutMsg: 'the wizard did not say why it cannot open',
   });
   await openJournal();

@@ -209,9 +209,9 @@ test('July → September: the checks turn green as the work is done', async () =
 
   // The reconciliation, in its wizard: the automatic links applied.
   await (await byTestId('nav-rapprochement')).click();
-  await (await byTestId('match-session')).waitForExist({ timeout: 30000 });
+  await (await byTestId('match-session')).waitForExist({ timeout: 90000 });
   await (await byTestId('match-apply')).click();
-  await (await byTestId('match-applied')).waitForExist({ timeout: 30000 });
+  await (await byTestId('match-applied')).waitForExist({ timeout: 90000 });
   await reopen();
   await on('2026-08-20');
   const after = await count('RECONCILIATION_PRONOTE');
