@@ -117,9 +117,10 @@ pub fn compute(data: &EstablishmentData, rules: &[FunctionRule], manual: &[Manua
     let codes = |p: &crate::model::Person| -> Vec<String> {
         p.functions
             .iter()
-            .map(|f| match &f.discipline {
-                Some(d) => format!("{} {d}", f.code),
-                None => f.code.clone(),
+            // STS writes « - » for a function without a discipline: said as the function alone.
+            .map(|f| match f.discipline.as_deref().map(str::trim) {
+                Some(d) if !d.is_empty() && d != "-" => format!("{} {d}", f.code),
+                _ => f.code.clone(),
             })
             .collect()
     };
@@ -213,9 +214,17 @@ pub fn compute(data: &EstablishmentData, rules: &[FunctionRule], manual: &[Manua
             node: None,
             people: former.iter().map(|a| a.id.clone()).collect(),
             message: format!(
-                "{} compte(s) d'enseignant absent(s) de STS restent dans l'annuaire (à retirer de la messagerie avant la Toussaint) : {}.",
-                former.len(),
-                former.iter().map(|a| format!("{} {}", a.usage_name, a.given_names.join(" "))).collect::<Vec<_>>().join(", ")
+                "{} (à retirer de la messagerie avant la Toussaint) : {}.",
+                if former.len() == 1 {
+                    "1 compte d'enseignant absent de STS reste dans l'annuaire".to_string()
+                } else {
+                    format!("{} comptes d'enseignant absents de STS restent dans l'annuaire", former.len())
+                },
+                former
+                    .iter()
+                    .map(|a| format!("{} {}", a.usage_name, a.given_names.join(" ")))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         });
     }
@@ -232,8 +241,9 @@ pub fn compute(data: &EstablishmentData, rules: &[FunctionRule], manual: &[Manua
             node: None,
             people: without.iter().map(|p| p.id.clone()).collect(),
             message: format!(
-                "{} personnel(s) sans fonction : {}.",
+                "{} {} sans fonction : {}.",
                 without.len(),
+                if without.len() == 1 { "personnel" } else { "personnels" },
                 without.iter().map(|p| format!("{} {}", p.usage_name, p.usual_name())).collect::<Vec<_>>().join(", ")
             ),
         });
@@ -285,6 +295,15 @@ mod tests {
             f.alerts.iter().filter(|a| a.code == "EMPTY_NODE").filter_map(|a| a.node.as_deref()).collect();
         assert_eq!(empty, vec!["Mon établissement/Administration", "Mon établissement/Correspondants ENT"]);
         assert!(!f.alerts.iter().any(|a| a.code == "IMPLAUSIBLE_HEADCOUNT"));
+        // A function STS gives « - » as its discipline is said alone: « AED », never « AED - ».
+        assert!(data.people.iter().flat_map(|p| &p.functions).any(|f| f.discipline.as_deref() == Some("-")));
+        let aed = f.members("Mon établissement/Vie scolaire/Assistants d'éducation");
+        assert!(aed.iter().any(|m| m.codes == ["AED"]), "{:?}", aed.iter().map(|m| &m.codes).collect::<Vec<_>>());
+        for node in &f.nodes {
+            for m in &node.members {
+                assert!(m.codes.iter().all(|c| !c.ends_with(" -")), "{:?}", m.codes);
+            }
+        }
     }
 
     #[test]
@@ -335,6 +354,22 @@ mod tests {
         assert!(f.members("Mon établissement/Vie scolaire/CPE").iter().any(|m| m.person == lonely && m.by == "manuel"));
         assert_eq!(alert("FORMER_TEACHER").people, vec![gone]);
         assert!(alert("STAFF_WITHOUT_FUNCTION").people.contains(&lonely));
+        // The alerts are read as sentences: counts with their proper plural.
+        assert!(
+            alert("FORMER_TEACHER").message.starts_with("1 compte d'enseignant absent de STS reste dans l'annuaire"),
+            "{}",
+            alert("FORMER_TEACHER").message
+        );
+        let staff = alert("STAFF_WITHOUT_FUNCTION");
+        let word = if staff.people.len() == 1 { "personnel" } else { "personnels" };
+        assert!(
+            staff.message.starts_with(&format!("{} {word} sans fonction : ", staff.people.len())),
+            "{}",
+            staff.message
+        );
+        for a in &f.alerts {
+            assert!(!a.message.contains("(s)"), "{}", a.message);
+        }
         // Taken out by hand: no longer a member.
         let cpe = f.members("Mon établissement/Vie scolaire/CPE")[0].person.clone();
         let out = [Manual { node: "Mon établissement/Vie scolaire/CPE".into(), person: cpe.clone(), member: false }];
