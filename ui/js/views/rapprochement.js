@@ -7,7 +7,7 @@
 // what applying would write before anything is.
 import { h, clear } from '../components/dom.js';
 import { announce, announceError, errorBox } from '../components/notice.js';
-import { t, formatNumber, formatDateTime } from '../i18n.js';
+import { t, tn, formatNumber, formatDateTime } from '../i18n.js';
 import { viewTitle } from '../components/view-title.js';
 import { isNothingImported, nothingImported } from '../components/empty-state.js';
 import { pagedTable } from '../components/paged-table.js';
@@ -28,10 +28,10 @@ function isoToFr(iso) {
 
 function counts(c) {
   return t('matching.counts', {
-    auto: formatNumber(c.auto),
+    auto: tn('matching.autoLinked', c.auto),
     review: formatNumber(c.review),
     none: formatNumber(c.none),
-    decided: formatNumber(c.decided),
+    decided: tn('matching.checkedCount', c.decided),
   });
 }
 
@@ -330,7 +330,7 @@ export default {
       overview = await ctx.api.matchOpen(uai, place.source);
       clear(head);
       head.append(
-        h('p', { dataset: { testid: 'match-session' } }, t(overview.resumed ? 'matching.resumed' : 'matching.started', { at: formatDateTime(overview.started_at), n: formatNumber(overview.decisions), accounts: formatNumber(overview.directory_accounts) })),
+        h('p', { dataset: { testid: 'match-session' } }, t(overview.resumed ? 'matching.resumed' : 'matching.started', { at: formatDateTime(overview.started_at), decisions: tn('matching.decisionsTaken', overview.decisions), accounts: formatNumber(overview.directory_accounts) })),
       );
       clear(steps);
       for (const s of overview.steps) {
