@@ -80,6 +80,10 @@ test('the wizard opens where records wait', async () => {
   const card = await text('match-review-card');
   assert.doesNotMatch(card, /\d+[.,]\d+ sur \d+ requis|score \d|écart \d/, card);
   assert.doesNotMatch(card, /\d{4}-\d{2}-\d{2}/, 'dates read dd/mm/yyyy');
+  // The candidates' establishment said by its name, not its UAI.
+  const candidates = await text('match-candidates');
+  assert.ok(!candidates.includes(UAI), `the UAI ${UAI} in « ${candidates} »`);
+  assert.match(candidates, /— Collège /u, candidates);
 });
 
 test('the steps show the engine’s bands, as preau-cli finds them', async () => {

@@ -72,6 +72,13 @@ function whyText(w) {
   return readable(w);
 }
 
+/** The establishments of the data folder, UAI → name: an account's establishment is said by its name when known. */
+let establishmentNames = new Map();
+
+function establishmentName(uai) {
+  return establishmentNames.get(uai) || uai;
+}
+
 /** An account in one line; `short` leaves out its classes and establishments (a table shows the classes beside it). */
 function accountLine(a, { short = false } = {}) {
   if (!a) return '';
@@ -80,7 +87,7 @@ function accountLine(a, { short = false } = {}) {
   parts.push(t('matching.accountProfile', { profile: a.profile }));
   if (a.birth_date) parts.push(t('matching.born', { date: isoToFr(a.birth_date) }));
   if (!short && a.classes.length) parts.push(a.classes.join(', '));
-  if (!short && a.establishments.length) parts.push(a.establishments.join(', '));
+  if (!short && a.establishments.length) parts.push(a.establishments.map(establishmentName).join(', '));
   return parts.join(' — ');
 }
 
@@ -307,6 +314,7 @@ export default {
     const entry = usableEstablishment(root, ctx, 'match-error');
     if (!entry) return;
     const uai = entry.uai;
+    establishmentNames = new Map((ctx.establishments || []).filter((e) => e.name).map((e) => [e.uai, e.name]));
     const place = placeFor(uai);
     const sources = h(
       'div',
