@@ -146,6 +146,14 @@ test('the demo loaded: every view passes, the dry run and a preview open too', a
   await browser.waitUntil(async () => (await select.getValue()) === DEMO);
   const found = await everyView('démo');
 
+  // The preset's change waiting to be sent reads as words: the node and the
+  // profile, hidden, the preset by its title; never the rule's id.
+  await open('synchronisation');
+  const rule = await browser.execute(() => Array.from(document.querySelectorAll('[data-testid="sync-change"]')).map((li) => li.textContent).find((x) => x.startsWith('Règle de visibilité')));
+  assert.ok(rule, 'the preset\'s rule is waiting');
+  assert.match(rule, /^Règle de visibilité « Mon établissement › Direction », profil Parent — masqué \(préréglage « Les parents ne voient pas la direction »\)/u, rule);
+  assert.ok(!rule.includes('|') && !rule.includes(DEMO) && !rule.includes('parents-sans-direction'), rule);
+
   await open('rapprochement');
   await (await byTestId('match-preview')).click();
   await (await byTestId('match-preview-result')).waitForExist({ timeout: 30000 });
