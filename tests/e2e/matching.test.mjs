@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { SCREENSHOTS, uaiFromDigits, workspace, startApp } from './harness.mjs';
+import { textProblems, programCodes } from './gate.mjs';
 
 const UAI = uaiFromDigits('0999001');
 
@@ -133,6 +134,7 @@ test('the session resumes after leaving the view; the dry run, then applying', a
   const preview = await byTestId('match-preview-result');
   await preview.waitForExist({ timeout: 30000 });
   const [auto, manual] = numbers(await preview.$('p').getText());
+  assert.match(await preview.$('p').getText(), manual === 1 ? /et 1 lien vérifié par vous\./ : /et \d+ liens vérifiés par vous\./, 'the reviewed links counted with their plural');
   // Each link reads as people: a name, the step in words, the decision in words; no ids.
   const rows = await browser.execute(() =>
     Array.from(document.querySelectorAll('[data-testid="match-preview-row"]')).map((tr) => Array.from(tr.cells).map((c) => c.textContent)),
@@ -156,6 +158,9 @@ test('the session resumes after leaving the view; the dry run, then applying', a
   await (await byTestId('match-applied')).waitForExist();
   assert.equal(numbers(await text('match-applied'))[0], auto + manual);
   assert.equal(numbers(await text('match-applied'))[1], auto + manual, 'every link of a first session waits for the ENT');
+  // Counts read with their proper plural, whatever they are.
+  assert.deepEqual(textProblems([await text('match-applied')], programCodes()), []);
+  assert.match(await text('match-applied'), auto + manual === 1 ? /^1 lien écrit ;/ : /^\d[\d\s\u202f]* liens écrits ;/u);
   await (await byTestId('match-applied')).scrollIntoView();
   await browser.saveScreenshot(join(SCREENSHOTS, 'matching-applied.png'));
   const journal = ws.cli('audit', 'verify', '--uai', UAI);

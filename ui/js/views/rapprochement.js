@@ -301,7 +301,7 @@ function previewBox(p, testid) {
   return h(
     'div',
     { class: 'verdict', dataset: { testid } },
-    h('p', {}, t('matching.previewCounts', { auto: formatNumber(p.auto), manual: formatNumber(p.manual) })),
+    h('p', {}, t('matching.previewCounts', { auto: tn('matching.autoLinks', p.auto), manual: tn('matching.manualLinks', p.manual) })),
     table.element,
   );
 }
@@ -367,7 +367,7 @@ export default {
       clear(result);
       try {
         const done = await ctx.api.matchApply(uai, place.source);
-        const text = t('matching.applied', { n: formatNumber(done.auto + done.manual), q: formatNumber(done.queued) });
+        const text = t('matching.applied', { n: tn('matching.linksWritten', done.auto + done.manual), q: tn('matching.changesWaiting', done.queued) });
         announce(text);
         result.append(h('p', { dataset: { testid: 'match-applied' } }, text));
         await refreshOverview();

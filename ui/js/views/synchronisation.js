@@ -84,6 +84,7 @@ function changeItem(c, extra) {
     h('span', {}, (c.resource === 'VisibilityRule' && ruleChange(c.payload)) || describe(c.payload).join(' ; ')),
     ' ',
     h('span', { class: 'muted' }, `(${originText(c.origin)})`),
+    extra ? ' ' : '',
     extra || '',
   );
 }

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{is_function_node, label, TREE};
 use crate::model::{EstablishmentData, EstablishmentKind, Profile};
+use crate::text::fold;
 
 /// People with fonction `code` — and discipline `discipline` when it is
 /// given — belong in `node`. A rule with a discipline wins over one without.
@@ -202,11 +203,35 @@ pub fn compute(data: &EstablishmentData, rules: &[FunctionRule], manual: &[Manua
     let uai = data.establishment.uai.to_string();
     let teachers: BTreeSet<&str> =
         data.people.iter().filter(|p| p.profile == Profile::Enseignant && !p.left).map(|p| p.id.as_str()).collect();
+    // An account not linked yet (before the reconciliation is applied) is
+    // not said gone while a current teacher bears its name: telling the
+    // admin to remove a teacher still in STS from the messaging is worse
+    // than saying nothing.
+    let names: BTreeSet<(String, String)> = data
+        .people
+        .iter()
+        .filter(|p| p.profile == Profile::Enseignant && !p.left)
+        .flat_map(|p| {
+            let surnames: Vec<String> =
+                [fold(&p.usage_name), fold(&p.birth_name)].into_iter().filter(|s| !s.is_empty()).collect();
+            p.given_names.iter().flat_map(move |g| surnames.clone().into_iter().map(move |s| (s, fold(g))))
+        })
+        .collect();
+    let known = |a: &crate::model::Account| {
+        let surnames = [fold(&a.usage_name), fold(&a.birth_name)];
+        a.given_names.iter().any(|g| {
+            let g = fold(g);
+            surnames.iter().any(|s| !s.is_empty() && names.contains(&(s.clone(), g.clone())))
+        })
+    };
     let former: Vec<&crate::model::Account> = data
         .accounts
         .iter()
         .filter(|a| a.profile == Profile::Enseignant && a.establishments.iter().any(|e| e.to_string() == uai))
-        .filter(|a| a.person_id.as_deref().is_none_or(|p| !teachers.contains(p)))
+        .filter(|a| match a.person_id.as_deref() {
+            Some(p) => !teachers.contains(p),
+            None => !known(a),
+        })
         .collect();
     if !former.is_empty() {
         alerts.push(Alert {
@@ -304,6 +329,26 @@ mod tests {
                 assert!(m.codes.iter().all(|c| !c.ends_with(" -")), "{:?}", m.codes);
             }
         }
+    }
+
+    #[test]
+    fn an_account_not_linked_yet_is_not_a_former_teacher_while_a_teacher_bears_its_name() {
+        let mut data = demo();
+        // The ENT directory imported, the reconciliation not applied yet: no account is linked.
+        for a in data.accounts.iter_mut() {
+            a.person_id = None;
+        }
+        let teachers = data.accounts.iter().filter(|a| a.profile == Profile::Enseignant).count();
+        assert!(teachers > 10, "{teachers}");
+        // One teacher's account whose name no teacher of STS bears.
+        let gone = data.accounts.iter_mut().find(|a| a.profile == Profile::Enseignant).unwrap();
+        gone.usage_name = "PARTIELAN".into();
+        gone.birth_name = String::new();
+        let gone = gone.id.clone();
+        let f = compute(&data, &default_rules(), &[]);
+        let former: Vec<&String> =
+            f.alerts.iter().filter(|a| a.code == "FORMER_TEACHER").flat_map(|a| &a.people).collect();
+        assert_eq!(former, vec![&gone]);
     }
 
     #[test]
