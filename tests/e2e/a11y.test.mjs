@@ -86,6 +86,9 @@ test('the gate knows the views and the codes from the code', () => {
   }
   // The check itself catches what it is for.
   assert.equal(textProblems(['Nombre : NaN', 'undefined', '[object Object]', 'code NO_POPULATION', 'Tout va bien'], CODES).length, 4);
+  // Counts read with their number: hedged plurals and 1 before a plural are caught, the rest passes.
+  const plurals = ['porté par 1 compte(s)', '(1 décisions déjà prises)', 'par 1 comptes', '0 rejetés', '1 mois', '2 comptes', '1 compte', '0 décision', '07/12/2026 01 heures', 'Import 1', '1 614 éléments'];
+  assert.deepEqual(textProblems(plurals, CODES).map((p) => p.split(' in ')[0]), ['plural « e(s) »', 'plural « 1 décisions »', 'plural « 1 comptes »']);
 });
 
 test('no establishment yet: every view passes the gate', async () => {
@@ -143,6 +146,14 @@ test('the demo loaded: every view passes, the dry run and a preview open too', a
   await browser.waitUntil(async () => (await select.getValue()) === DEMO);
   const found = await everyView('démo');
 
+  // The preset's change waiting to be sent reads as words: the node and the
+  // profile, hidden, the preset by its title; never the rule's id.
+  await open('synchronisation');
+  const rule = await browser.execute(() => Array.from(document.querySelectorAll('[data-testid="sync-change"]')).map((li) => li.textContent).find((x) => x.startsWith('Règle de visibilité')));
+  assert.ok(rule, 'the preset\'s rule is waiting');
+  assert.match(rule, /^Règle de visibilité « Mon établissement › Direction », profil Parent — masqué \(préréglage « Les parents ne voient pas la direction »\)/u, rule);
+  assert.ok(!rule.includes('|') && !rule.includes(DEMO) && !rule.includes('parents-sans-direction'), rule);
+
   await open('rapprochement');
   await (await byTestId('match-preview')).click();
   await (await byTestId('match-preview-result')).waitForExist({ timeout: 30000 });
@@ -171,5 +182,28 @@ test('the demo loaded: every view passes, the dry run and a preview open too', a
   await settle(browser);
   await browser.saveScreenshot(join(SCREENSHOTS, 'gate-démo-imports-resultat.png'));
   found.push(...(await problems('démo › imports › résultat')));
+  assert.deepEqual(found, [], `\n${found.join('\n')}`);
+});
+
+test('at 1024 px wide, with the demo: no view scrolls sideways', async () => {
+  const { width, height } = await browser.getWindowSize();
+  await browser.setWindowSize(1024, height);
+  const found = [];
+  try {
+    for (const id of VIEWS) {
+      await open(id);
+      const [scroll, client, wide] = await browser.execute(() => {
+        const cw = document.documentElement.clientWidth;
+        // The outermost elements that reach past the window's right edge, to name the culprit.
+        const past = Array.from(document.querySelectorAll('body *')).filter((e) => e.getBoundingClientRect().right > cw + 1 && !(e.parentElement && e.parentElement.getBoundingClientRect().right > cw + 1));
+        return [document.documentElement.scrollWidth, cw, past.slice(0, 3).map((e) => `${e.tagName.toLowerCase()}${e.className ? `.${e.className}` : ''}`)];
+      });
+      await browser.saveScreenshot(join(SCREENSHOTS, `gate-1024-${id}.png`));
+      if (scroll > client) found.push(`${id}: ${scroll} px wide in ${client} (${wide.join(', ')})`);
+      found.push(...textProblems(await readableTexts(browser), CODES).map((p) => `1024 › ${id}: text ${p}`));
+    }
+  } finally {
+    await browser.setWindowSize(width, height);
+  }
   assert.deepEqual(found, [], `\n${found.join('\n')}`);
 });

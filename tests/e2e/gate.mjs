@@ -138,7 +138,23 @@ export async function readableTexts(browser) {
   });
 }
 
-/** The texts that show a program's inside: « [object Object] », « undefined », « NaN », « null », a code. */
+// Words ending in s that are singular or invariable: « 1 mois », « 1 sans classe ».
+const SINGULAR_S = new Set(['mois', 'fois', 'cas', 'pas', 'plus', 'dans', 'sous', 'sans', 'vers', 'après', 'avis', 'temps', 'accès', 'succès', 'refus', 'os']);
+
+/**
+ * A count read with the wrong number: « compte(s) », or 1 before a plural
+ * (« 1 comptes »). Zero before a plural is left alone: French accepts both.
+ */
+function pluralProblem(text) {
+  const hedged = /[A-Za-zÀ-ÿ]\(s\)/.exec(text);
+  if (hedged) return hedged[0];
+  for (const m of text.matchAll(/(?<![\d.,:/-])(?<!\d[\s\u00a0\u202f])(1)[\s\u00a0\u202f]([a-zà-ÿ]+s)\b/g)) {
+    if (!SINGULAR_S.has(m[2])) return m[0];
+  }
+  return null;
+}
+
+/** The texts that show a program's inside: « [object Object] », « undefined », « NaN », « null », a code; or a count with the wrong plural. */
 export function textProblems(texts, codes) {
   const words = [/\[object [A-Za-z]+\]/, /\bundefined\b/, /\bNaN\b/, /\bnull\b/];
   const codeRe = new RegExp(`(?<![A-Za-z0-9_])(?:${codes.join('|')})(?![A-Za-z0-9_])`);
@@ -146,6 +162,8 @@ export function textProblems(texts, codes) {
   for (const text of texts) {
     const hit = words.find((re) => re.test(text)) || (codeRe.test(text) ? codeRe : null);
     if (hit) problems.push(`${text.match(hit)[0]} in « ${text.slice(0, 160)} »`);
+    const plural = hit ? null : pluralProblem(text);
+    if (plural) problems.push(`plural « ${plural} » in « ${text.slice(0, 160)} »`);
   }
   return problems;
 }

@@ -54,11 +54,11 @@ const entries = () => browser.execute(() => Array.from(document.querySelectorAll
 test('a wizard that cannot open journals nothing; one that opens, once', async () => {
   await openJournal();
   const before = (await entries()).length;
-  // No Pronote file yet: the wizard says so, and the journal stays as it was.
+  // No Pronote file yet: the wizard says what to import (an empty state, not
+  // an error), and the journal stays as it was.
   await (await byTestId('nav-rapprochement')).click();
-  await browser.waitUntil(async () => (await browser.$$('[data-testid="match-empty"], [data-testid="match-error"], .notice--error, [role="alert"]')).length > 0, {
-    timeout: 30000, timeoutMsg: 'the wizard did not say why it cannot open',
-  });
+  await (await byTestId('match-empty')).waitForExist({ timeout: 30000, timeoutMsg: 'the wizard did not say what it waits for' });
+  assert.equal(await (await byTestId('match-empty')).getAttribute('data-code'), 'MATCH_NO_SOURCE');
   await openJournal();
   const after = await entries();
   assert.equal(after.length, before, `nothing journaled: ${after.map((e) => e.action)}`);

@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { SCREENSHOTS, uaiFromDigits, workspace, startApp } from './harness.mjs';
+import { textProblems, programCodes } from './gate.mjs';
 
 const UAI = uaiFromDigits('0999001');
 
@@ -80,6 +81,10 @@ test('the wizard opens where records wait', async () => {
   const card = await text('match-review-card');
   assert.doesNotMatch(card, /\d+[.,]\d+ sur \d+ requis|score \d|écart \d/, card);
   assert.doesNotMatch(card, /\d{4}-\d{2}-\d{2}/, 'dates read dd/mm/yyyy');
+  // The candidates' establishment said by its name, not its UAI.
+  const candidates = await text('match-candidates');
+  assert.ok(!candidates.includes(UAI), `the UAI ${UAI} in « ${candidates} »`);
+  assert.match(candidates, /— Collège /u, candidates);
 });
 
 test('the steps show the engine’s bands, as preau-cli finds them', async () => {
@@ -129,6 +134,7 @@ test('the session resumes after leaving the view; the dry run, then applying', a
   const preview = await byTestId('match-preview-result');
   await preview.waitForExist({ timeout: 30000 });
   const [auto, manual] = numbers(await preview.$('p').getText());
+  assert.match(await preview.$('p').getText(), manual === 1 ? /et 1 lien vérifié par vous\./ : /et \d+ liens vérifiés par vous\./, 'the reviewed links counted with their plural');
   // Each link reads as people: a name, the step in words, the decision in words; no ids.
   const rows = await browser.execute(() =>
     Array.from(document.querySelectorAll('[data-testid="match-preview-row"]')).map((tr) => Array.from(tr.cells).map((c) => c.textContent)),
@@ -152,6 +158,9 @@ test('the session resumes after leaving the view; the dry run, then applying', a
   await (await byTestId('match-applied')).waitForExist();
   assert.equal(numbers(await text('match-applied'))[0], auto + manual);
   assert.equal(numbers(await text('match-applied'))[1], auto + manual, 'every link of a first session waits for the ENT');
+  // Counts read with their proper plural, whatever they are.
+  assert.deepEqual(textProblems([await text('match-applied')], programCodes()), []);
+  assert.match(await text('match-applied'), auto + manual === 1 ? /^1 lien écrit ;/ : /^\d[\d\s\u202f]* liens écrits ;/u);
   await (await byTestId('match-applied')).scrollIntoView();
   await browser.saveScreenshot(join(SCREENSHOTS, 'matching-applied.png'));
   const journal = ws.cli('audit', 'verify', '--uai', UAI);

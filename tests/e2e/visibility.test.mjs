@@ -108,7 +108,8 @@ test('Parent → Direction turned off in the window reaches the server', async (
   assert.match(await (await pending.$('h2')).getText(), /\(1\)/);
   const group = await byTestId('sync-group-patch');
   const line = await (await group.$('[data-testid="sync-change"]')).getText();
-  assert.match(line, /Règle de visibilité 0999001W\|Parent\|Mon établissement\/Direction — visible → non/, line);
+  assert.match(line, /Règle de visibilité « Mon établissement › Direction », profil Parent — masqué \(qui voit qui\)/u, line);
+  assert.ok(!line.includes('|'), `no rule id: ${line}`);
   await (await byTestId('sync-push')).click();
   await browser.waitUntil(async () => /\(0\)/.test(await (await (await byTestId('sync-pending')).$('h2')).getText()), {
     timeout: 30000,

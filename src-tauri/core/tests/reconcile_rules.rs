@@ -63,6 +63,9 @@ fn plain_match_is_automatic_with_evidence() {
     let reasons = &d.candidates[0].reasons;
     assert!(reasons.iter().any(|r| r.starts_with("nom identique")), "{reasons:?}");
     assert!(reasons.contains(&"date de naissance identique".to_string()));
+    // Read by a person: the name's frequency said with its proper plural.
+    assert!(reasons.contains(&"nom identique — porté par 1 compte de l'annuaire".to_string()), "{reasons:?}");
+    assert!(!reasons.iter().any(|r| r.contains("(s)")), "{reasons:?}");
 }
 
 #[test]

@@ -389,7 +389,7 @@ export default {
       mapping.append(
         h('h2', { id: 'vis-map-title' }, t('vis.mapping')),
         h('p', { class: 'muted' }, t('vis.mappingHelp')),
-        h('table', {}, h('thead', {}, h('tr', {},
+        h('table', { class: 'vis-rules' }, h('thead', {}, h('tr', {},
           h('th', { scope: 'col' }, t('vis.ruleCode')), h('th', { scope: 'col' }, t('vis.ruleDiscipline')),
           h('th', { scope: 'col' }, t('vis.ruleNode')), h('th', { scope: 'col' }, ''))), rows),
         h('div', { class: 'toolbar' }, add, save),

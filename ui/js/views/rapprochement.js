@@ -7,7 +7,7 @@
 // what applying would write before anything is.
 import { h, clear } from '../components/dom.js';
 import { announce, announceError, errorBox } from '../components/notice.js';
-import { t, formatNumber, formatDateTime } from '../i18n.js';
+import { t, tn, formatNumber, formatDateTime } from '../i18n.js';
 import { viewTitle } from '../components/view-title.js';
 import { isNothingImported, nothingImported } from '../components/empty-state.js';
 import { pagedTable } from '../components/paged-table.js';
@@ -28,10 +28,10 @@ function isoToFr(iso) {
 
 function counts(c) {
   return t('matching.counts', {
-    auto: formatNumber(c.auto),
+    auto: tn('matching.autoLinked', c.auto),
     review: formatNumber(c.review),
     none: formatNumber(c.none),
-    decided: formatNumber(c.decided),
+    decided: tn('matching.checkedCount', c.decided),
   });
 }
 
@@ -72,6 +72,13 @@ function whyText(w) {
   return readable(w);
 }
 
+/** The establishments of the data folder, UAI → name: an account's establishment is said by its name when known. */
+let establishmentNames = new Map();
+
+function establishmentName(uai) {
+  return establishmentNames.get(uai) || uai;
+}
+
 /** An account in one line; `short` leaves out its classes and establishments (a table shows the classes beside it). */
 function accountLine(a, { short = false } = {}) {
   if (!a) return '';
@@ -80,7 +87,7 @@ function accountLine(a, { short = false } = {}) {
   parts.push(t('matching.accountProfile', { profile: a.profile }));
   if (a.birth_date) parts.push(t('matching.born', { date: isoToFr(a.birth_date) }));
   if (!short && a.classes.length) parts.push(a.classes.join(', '));
-  if (!short && a.establishments.length) parts.push(a.establishments.join(', '));
+  if (!short && a.establishments.length) parts.push(a.establishments.map(establishmentName).join(', '));
   return parts.join(' — ');
 }
 
@@ -294,7 +301,7 @@ function previewBox(p, testid) {
   return h(
     'div',
     { class: 'verdict', dataset: { testid } },
-    h('p', {}, t('matching.previewCounts', { auto: formatNumber(p.auto), manual: formatNumber(p.manual) })),
+    h('p', {}, t('matching.previewCounts', { auto: tn('matching.autoLinks', p.auto), manual: tn('matching.manualLinks', p.manual) })),
     table.element,
   );
 }
@@ -307,6 +314,7 @@ export default {
     const entry = usableEstablishment(root, ctx, 'match-error');
     if (!entry) return;
     const uai = entry.uai;
+    establishmentNames = new Map((ctx.establishments || []).filter((e) => e.name).map((e) => [e.uai, e.name]));
     const place = placeFor(uai);
     const sources = h(
       'div',
@@ -330,7 +338,7 @@ export default {
       overview = await ctx.api.matchOpen(uai, place.source);
       clear(head);
       head.append(
-        h('p', { dataset: { testid: 'match-session' } }, t(overview.resumed ? 'matching.resumed' : 'matching.started', { at: formatDateTime(overview.started_at), n: formatNumber(overview.decisions), accounts: formatNumber(overview.directory_accounts) })),
+        h('p', { dataset: { testid: 'match-session' } }, t(overview.resumed ? 'matching.resumed' : 'matching.started', { at: formatDateTime(overview.started_at), decisions: tn('matching.decisionsTaken', overview.decisions), accounts: formatNumber(overview.directory_accounts) })),
       );
       clear(steps);
       for (const s of overview.steps) {
@@ -359,7 +367,7 @@ export default {
       clear(result);
       try {
         const done = await ctx.api.matchApply(uai, place.source);
-        const text = t('matching.applied', { n: formatNumber(done.auto + done.manual), q: formatNumber(done.queued) });
+        const text = t('matching.applied', { n: tn('matching.linksWritten', done.auto + done.manual), q: tn('matching.changesWaiting', done.queued) });
         announce(text);
         result.append(h('p', { dataset: { testid: 'match-applied' } }, text));
         await refreshOverview();

@@ -5,7 +5,7 @@
 // mine, theirs or a merge the user composes.
 import { h, clear } from '../components/dom.js';
 import { announce, errorBox } from '../components/notice.js';
-import { t, tn, formatNumber, formatDateTime, errorMessage } from '../i18n.js';
+import { t, tn, has, formatNumber, formatDateTime, errorMessage } from '../i18n.js';
 import { viewTitle } from '../components/view-title.js';
 import { isNothingImported, nothingImported } from '../components/empty-state.js';
 import { usableEstablishment } from './common.js';
@@ -35,6 +35,39 @@ function describe(payload) {
   });
 }
 
+/**
+ * What a change is about, in words: a visibility rule's id (« UAI|Profil|chemin »)
+ * is said as its node and profile.
+ */
+function targetText(c) {
+  if (c.resource === 'VisibilityRule') {
+    const [, profile, node] = String(c.target).split('|');
+    if (profile && node) {
+      const who = has(`vis.profile.${profile}`) ? t(`vis.profile.${profile}`) : profile;
+      return t('sync.ruleTarget', { node: node.split('/').join(' › '), profile: who });
+    }
+  }
+  return c.target;
+}
+
+/** What a visibility rule's change does: shown or hidden, rather than « visible → oui ». */
+function ruleChange(payload) {
+  try {
+    const ops = JSON.parse(payload).Operations || [];
+    const op = ops.find((o) => o.path === 'visible' && typeof o.value === 'boolean');
+    return op ? t(op.value ? 'sync.ruleShown' : 'sync.ruleHidden') : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Where a change comes from; a preset is named by its title. */
+function originText(origin) {
+  const preset = /^préréglage (\S+)$/.exec(origin || '');
+  if (preset && has(`vis.preset.${preset[1]}`)) return t('sync.fromPreset', { name: t(`vis.preset.${preset[1]}`) });
+  return origin;
+}
+
 /** A value of the three-way view, as text. */
 function shown(v) {
   if (v === null || v === undefined || v === '') return t('sync.absent');
@@ -46,11 +79,12 @@ function changeItem(c, extra) {
   return h(
     'li',
     { dataset: { testid: 'sync-change', id: String(c.id) } },
-    h('span', { class: 'strong' }, `${t(`sync.resource.${c.resource}`)} ${c.target}`),
+    h('span', { class: 'strong' }, `${t(`sync.resource.${c.resource}`)} ${targetText(c)}`),
     ' — ',
-    h('span', {}, describe(c.payload).join(' ; ')),
+    h('span', {}, (c.resource === 'VisibilityRule' && ruleChange(c.payload)) || describe(c.payload).join(' ; ')),
     ' ',
-    h('span', { class: 'muted' }, `(${c.origin})`),
+    h('span', { class: 'muted' }, `(${originText(c.origin)})`),
+    extra ? ' ' : '',
     extra || '',
   );
 }
@@ -263,7 +297,7 @@ export default {
               h('ul', {}, list.slice(0, 500).map((c) => changeItem(c, h('button', {
                 type: 'button',
                 class: 'btn btn--small btn--secondary',
-                'aria-label': t('sync.rejectLabel', { target: c.target }),
+                'aria-label': t('sync.rejectLabel', { target: targetText(c) }),
                 dataset: { testid: 'sync-reject' },
                 onclick: (ev) => busy(ev.currentTarget, t('sync.resolving'), async () => {
                   await ctx.api.syncReject(uai, c.id);
@@ -368,7 +402,7 @@ export default {
         await draw();
         return { node: okBox('sync-resolved', t('sync.resolved')), spoken: t('sync.resolved') };
       });
-      const title = t('sync.conflictOf', { resource: t(`sync.resource.${c.resource}`), name: c.name, origin: c.origin });
+      const title = t('sync.conflictOf', { resource: t(`sync.resource.${c.resource}`), name: c.name, origin: originText(c.origin) });
       return h('article', { class: 'conflict', dataset: { testid: 'sync-conflict', id: String(c.change) } },
         h('h3', {}, title),
         h('table', {},

@@ -157,7 +157,7 @@ fn surname_part(q: &Query, a: &AccountRef<'_>, dir: &Directory, memo: &mut Memo,
                 } else {
                     "nom identique".to_string()
                 };
-                format!("{base} — porté par {count} compte(s) de l'annuaire")
+                format!("{base} — porté par {count} {} de l'annuaire", if count == 1 { "compte" } else { "comptes" })
             });
         }
         NameLevel::Component => v.add(7.0, || format!("nom en partie commun ({} / {})", q.surname.full, shown())),
@@ -374,7 +374,7 @@ fn context_part(q: &Query, a: &AccountRef<'_>, v: &mut Verdict) {
                 .filter(|(c, _)| keys.contains(c))
                 .map(|(_, label)| label.as_str())
                 .collect();
-            format!("classe(s) en commun : {}", shared.join(", "))
+            format!("{} en commun : {}", if shared.len() == 1 { "classe" } else { "classes" }, shared.join(", "))
         });
     }
     if let Some(s) = &q.email {

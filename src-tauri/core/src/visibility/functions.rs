@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{is_function_node, label, TREE};
 use crate::model::{EstablishmentData, EstablishmentKind, Profile};
+use crate::text::fold;
 
 /// People with fonction `code` — and discipline `discipline` when it is
 /// given — belong in `node`. A rule with a discipline wins over one without.
@@ -117,9 +118,10 @@ pub fn compute(data: &EstablishmentData, rules: &[FunctionRule], manual: &[Manua
     let codes = |p: &crate::model::Person| -> Vec<String> {
         p.functions
             .iter()
-            .map(|f| match &f.discipline {
-                Some(d) => format!("{} {d}", f.code),
-                None => f.code.clone(),
+            // STS writes « - » for a function without a discipline: said as the function alone.
+            .map(|f| match f.discipline.as_deref().map(str::trim) {
+                Some(d) if !d.is_empty() && d != "-" => format!("{} {d}", f.code),
+                _ => f.code.clone(),
             })
             .collect()
     };
@@ -201,11 +203,35 @@ pub fn compute(data: &EstablishmentData, rules: &[FunctionRule], manual: &[Manua
     let uai = data.establishment.uai.to_string();
     let teachers: BTreeSet<&str> =
         data.people.iter().filter(|p| p.profile == Profile::Enseignant && !p.left).map(|p| p.id.as_str()).collect();
+    // An account not linked yet (before the reconciliation is applied) is
+    // not said gone while a current teacher bears its name: telling the
+    // admin to remove a teacher still in STS from the messaging is worse
+    // than saying nothing.
+    let names: BTreeSet<(String, String)> = data
+        .people
+        .iter()
+        .filter(|p| p.profile == Profile::Enseignant && !p.left)
+        .flat_map(|p| {
+            let surnames: Vec<String> =
+                [fold(&p.usage_name), fold(&p.birth_name)].into_iter().filter(|s| !s.is_empty()).collect();
+            p.given_names.iter().flat_map(move |g| surnames.clone().into_iter().map(move |s| (s, fold(g))))
+        })
+        .collect();
+    let known = |a: &crate::model::Account| {
+        let surnames = [fold(&a.usage_name), fold(&a.birth_name)];
+        a.given_names.iter().any(|g| {
+            let g = fold(g);
+            surnames.iter().any(|s| !s.is_empty() && names.contains(&(s.clone(), g.clone())))
+        })
+    };
     let former: Vec<&crate::model::Account> = data
         .accounts
         .iter()
         .filter(|a| a.profile == Profile::Enseignant && a.establishments.iter().any(|e| e.to_string() == uai))
-        .filter(|a| a.person_id.as_deref().is_none_or(|p| !teachers.contains(p)))
+        .filter(|a| match a.person_id.as_deref() {
+            Some(p) => !teachers.contains(p),
+            None => !known(a),
+        })
         .collect();
     if !former.is_empty() {
         alerts.push(Alert {
@@ -213,9 +239,17 @@ pub fn compute(data: &EstablishmentData, rules: &[FunctionRule], manual: &[Manua
             node: None,
             people: former.iter().map(|a| a.id.clone()).collect(),
             message: format!(
-                "{} compte(s) d'enseignant absent(s) de STS restent dans l'annuaire (à retirer de la messagerie avant la Toussaint) : {}.",
-                former.len(),
-                former.iter().map(|a| format!("{} {}", a.usage_name, a.given_names.join(" "))).collect::<Vec<_>>().join(", ")
+                "{} (à retirer de la messagerie avant la Toussaint) : {}.",
+                if former.len() == 1 {
+                    "1 compte d'enseignant absent de STS reste dans l'annuaire".to_string()
+                } else {
+                    format!("{} comptes d'enseignant absents de STS restent dans l'annuaire", former.len())
+                },
+                former
+                    .iter()
+                    .map(|a| format!("{} {}", a.usage_name, a.given_names.join(" ")))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         });
     }
@@ -232,8 +266,9 @@ pub fn compute(data: &EstablishmentData, rules: &[FunctionRule], manual: &[Manua
             node: None,
             people: without.iter().map(|p| p.id.clone()).collect(),
             message: format!(
-                "{} personnel(s) sans fonction : {}.",
+                "{} {} sans fonction : {}.",
                 without.len(),
+                if without.len() == 1 { "personnel" } else { "personnels" },
                 without.iter().map(|p| format!("{} {}", p.usage_name, p.usual_name())).collect::<Vec<_>>().join(", ")
             ),
         });
@@ -285,6 +320,35 @@ mod tests {
             f.alerts.iter().filter(|a| a.code == "EMPTY_NODE").filter_map(|a| a.node.as_deref()).collect();
         assert_eq!(empty, vec!["Mon établissement/Administration", "Mon établissement/Correspondants ENT"]);
         assert!(!f.alerts.iter().any(|a| a.code == "IMPLAUSIBLE_HEADCOUNT"));
+        // A function STS gives « - » as its discipline is said alone: « AED », never « AED - ».
+        assert!(data.people.iter().flat_map(|p| &p.functions).any(|f| f.discipline.as_deref() == Some("-")));
+        let aed = f.members("Mon établissement/Vie scolaire/Assistants d'éducation");
+        assert!(aed.iter().any(|m| m.codes == ["AED"]), "{:?}", aed.iter().map(|m| &m.codes).collect::<Vec<_>>());
+        for node in &f.nodes {
+            for m in &node.members {
+                assert!(m.codes.iter().all(|c| !c.ends_with(" -")), "{:?}", m.codes);
+            }
+        }
+    }
+
+    #[test]
+    fn an_account_not_linked_yet_is_not_a_former_teacher_while_a_teacher_bears_its_name() {
+        let mut data = demo();
+        // The ENT directory imported, the reconciliation not applied yet: no account is linked.
+        for a in data.accounts.iter_mut() {
+            a.person_id = None;
+        }
+        let teachers = data.accounts.iter().filter(|a| a.profile == Profile::Enseignant).count();
+        assert!(teachers > 10, "{teachers}");
+        // One teacher's account whose name no teacher of STS bears.
+        let gone = data.accounts.iter_mut().find(|a| a.profile == Profile::Enseignant).unwrap();
+        gone.usage_name = "PARTIELAN".into();
+        gone.birth_name = String::new();
+        let gone = gone.id.clone();
+        let f = compute(&data, &default_rules(), &[]);
+        let former: Vec<&String> =
+            f.alerts.iter().filter(|a| a.code == "FORMER_TEACHER").flat_map(|a| &a.people).collect();
+        assert_eq!(former, vec![&gone]);
     }
 
     #[test]
@@ -335,6 +399,22 @@ mod tests {
         assert!(f.members("Mon établissement/Vie scolaire/CPE").iter().any(|m| m.person == lonely && m.by == "manuel"));
         assert_eq!(alert("FORMER_TEACHER").people, vec![gone]);
         assert!(alert("STAFF_WITHOUT_FUNCTION").people.contains(&lonely));
+        // The alerts are read as sentences: counts with their proper plural.
+        assert!(
+            alert("FORMER_TEACHER").message.starts_with("1 compte d'enseignant absent de STS reste dans l'annuaire"),
+            "{}",
+            alert("FORMER_TEACHER").message
+        );
+        let staff = alert("STAFF_WITHOUT_FUNCTION");
+        let word = if staff.people.len() == 1 { "personnel" } else { "personnels" };
+        assert!(
+            staff.message.starts_with(&format!("{} {word} sans fonction : ", staff.people.len())),
+            "{}",
+            staff.message
+        );
+        for a in &f.alerts {
+            assert!(!a.message.contains("(s)"), "{}", a.message);
+        }
         // Taken out by hand: no longer a member.
         let cpe = f.members("Mon établissement/Vie scolaire/CPE")[0].person.clone();
         let out = [Manual { node: "Mon établissement/Vie scolaire/CPE".into(), person: cpe.clone(), member: false }];
