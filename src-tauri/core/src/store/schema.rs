@@ -151,6 +151,23 @@ CREATE TABLE managed_member (
 CREATE TABLE rentree_step (
     code TEXT PRIMARY KEY, status TEXT, note TEXT NOT NULL DEFAULT '', updated_at TEXT NOT NULL);
 "#,
+    // 12: the population is written over itself, only what differs: its order
+    // (once the rows' insertion order) is kept in a column of its own, the stored
+    // order carried over.
+    r#"
+ALTER TABLE level ADD COLUMN pos INTEGER NOT NULL DEFAULT 0;
+UPDATE level SET pos = rowid;
+ALTER TABLE division ADD COLUMN pos INTEGER NOT NULL DEFAULT 0;
+UPDATE division SET pos = rowid;
+ALTER TABLE person ADD COLUMN pos INTEGER NOT NULL DEFAULT 0;
+UPDATE person SET pos = rowid;
+ALTER TABLE responsibility ADD COLUMN pos INTEGER NOT NULL DEFAULT 0;
+UPDATE responsibility SET pos = rowid;
+ALTER TABLE account ADD COLUMN pos INTEGER NOT NULL DEFAULT 0;
+UPDATE account SET pos = rowid;
+ALTER TABLE grp ADD COLUMN pos INTEGER NOT NULL DEFAULT 0;
+UPDATE grp SET pos = rowid;
+"#,
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;
