@@ -82,6 +82,9 @@ struct Keyed<'c> {
     /// Number of value columns (the position and rowid are bound after them).
     width: usize,
     ordered: bool,
+    /// A WITHOUT ROWID child table: rows are found by their two key columns
+    /// (the first two), not by rowid.
+    by_key: bool,
     last_pos: i64,
     ctx: &'static str,
 }
@@ -97,6 +100,24 @@ impl<'c> Keyed<'c> {
         ordered: bool,
         ctx: &'static str,
     ) -> Result<Self, StoreError> {
+        Self::with(conn, table, key, columns, ordered, false, ctx)
+    }
+
+    /// A WITHOUT ROWID child table keyed by its first two columns (parent, position).
+    fn child(conn: &'c Connection, table: &str, columns: &[&str], ctx: &'static str) -> Result<Self, StoreError> {
+        let key = format!("{} || char(31) || {}", columns[0], columns[1]);
+        Self::with(conn, table, &key, columns, false, true, ctx)
+    }
+
+    fn with(
+        conn: &'c Connection,
+        table: &str,
+        key: &str,
+        columns: &[&str],
+        ordered: bool,
+        by_key: bool,
+        ctx: &'static str,
+    ) -> Result<Self, StoreError> {
         let n = columns.len();
         let mut all: Vec<String> = columns.iter().map(|c| (*c).to_string()).collect();
         if ordered {
@@ -108,23 +129,26 @@ impl<'c> Keyed<'c> {
         let insert = conn
             .prepare(&format!("INSERT INTO {table} ({}) VALUES ({})", all.join(", "), marks.join(", ")))
             .map_err(sql(ctx))?;
+        let (found_by, delete_by, rowid) = match by_key {
+            true => (
+                format!("{} = ?1 AND {} = ?2", columns[0], columns[1]),
+                format!("{} = ?1 AND {} = ?2", columns[0], columns[1]),
+                "0",
+            ),
+            false => (format!("rowid = ?{}", all.len() + 1), "rowid = ?1".to_string(), "rowid"),
+        };
         let update = conn
-            .prepare(&format!(
-                "UPDATE {table} SET {} WHERE rowid = ?{} AND ({})",
-                sets.join(", "),
-                all.len() + 1,
-                differs.join(" OR ")
-            ))
+            .prepare(&format!("UPDATE {table} SET {} WHERE {found_by} AND ({})", sets.join(", "), differs.join(" OR ")))
             .map_err(sql(ctx))?;
-        let delete = conn.prepare(&format!("DELETE FROM {table} WHERE rowid = ?1")).map_err(sql(ctx))?;
+        let delete = conn.prepare(&format!("DELETE FROM {table} WHERE {delete_by}")).map_err(sql(ctx))?;
         let pos = if ordered { "pos" } else { "0" };
-        let mut st = conn.prepare(&format!("SELECT {key}, rowid, {pos} FROM {table}")).map_err(sql(ctx))?;
+        let mut st = conn.prepare(&format!("SELECT {key}, {rowid}, {pos} FROM {table}")).map_err(sql(ctx))?;
         let existing = st
             .query_map([], |r| Ok((r.get::<_, String>(0)?, (r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))))
             .map_err(sql(ctx))?
             .collect::<Result<HashMap<_, _>, _>>()
             .map_err(sql(ctx))?;
-        Ok(Keyed { insert, update, delete, existing, width: n, ordered, last_pos: 0, ctx })
+        Ok(Keyed { insert, update, delete, existing, width: n, ordered, by_key, last_pos: 0, ctx })
     }
 
     fn put(&mut self, key: impl FnOnce() -> String, values: &[&dyn ToSql]) -> Result<(), StoreError> {
@@ -145,7 +169,7 @@ impl<'c> Keyed<'c> {
         if self.ordered {
             st.raw_bind_parameter(self.width + 1, pos).map_err(sql(ctx))?;
         }
-        if let Some((rowid, _)) = found {
+        if let Some((rowid, _)) = found.filter(|_| !self.by_key) {
             st.raw_bind_parameter(self.width + usize::from(self.ordered) + 1, rowid).map_err(sql(ctx))?;
         }
         st.raw_execute().map_err(sql(ctx))?;
@@ -154,8 +178,16 @@ impl<'c> Keyed<'c> {
 
     /// Deletes the stored rows the population no longer has.
     fn finish(mut self) -> Result<(), StoreError> {
-        for (rowid, _) in self.existing.values() {
-            self.delete.execute([rowid]).map_err(sql(self.ctx))?;
+        for (key, (rowid, _)) in &self.existing {
+            match self.by_key {
+                // The position compares as a number whatever its text.
+                true => match key.split_once('\u{1f}') {
+                    Some((parent, position)) => self.delete.execute([parent, position]),
+                    None => self.delete.execute([key.as_str(), ""]),
+                },
+                false => self.delete.execute([rowid]),
+            }
+            .map_err(sql(self.ctx))?;
         }
         Ok(())
     }
@@ -168,7 +200,6 @@ fn child_key(parent: &str, position: usize) -> String {
 
 /// Writes the population over the stored one: only what differs is written.
 pub(crate) fn write_population(conn: &Connection, data: &EstablishmentData) -> Result<(), StoreError> {
-    const CHILD: &str = " || char(31) || position";
     let e = &data.establishment;
     let mut establishment = Keyed::new(
         conn,
@@ -209,22 +240,9 @@ pub(crate) fn write_population(conn: &Connection, data: &EstablishmentData) -> R
         true,
         "personnes",
     )?;
-    let mut pdiv = Keyed::new(
-        conn,
-        "person_division",
-        &format!("person_id{CHILD}"),
-        &["person_id", "position", "division_code"],
-        false,
-        "personnes",
-    )?;
-    let mut pfun = Keyed::new(
-        conn,
-        "person_function",
-        &format!("person_id{CHILD}"),
-        &["person_id", "position", "code", "discipline", "label"],
-        false,
-        "personnes",
-    )?;
+    let mut pdiv = Keyed::child(conn, "person_division", &["person_id", "position", "division_code"], "personnes")?;
+    let mut pfun =
+        Keyed::child(conn, "person_function", &["person_id", "position", "code", "discipline", "label"], "personnes")?;
     for p in &data.people {
         let sex = p.sex.map(|s| match s {
             Sex::M => "M",
@@ -314,14 +332,7 @@ pub(crate) fn write_population(conn: &Connection, data: &EstablishmentData) -> R
         )?;
     }
     let mut grp = Keyed::new(conn, "grp", "id", &["id", "name", "kind", "divisions"], true, "groupes")?;
-    let mut member = Keyed::new(
-        conn,
-        "group_member",
-        &format!("group_id{CHILD}"),
-        &["group_id", "position", "person_id"],
-        false,
-        "groupes",
-    )?;
+    let mut member = Keyed::child(conn, "group_member", &["group_id", "position", "person_id"], "groupes")?;
     for g in &data.groups {
         grp.put(|| g.id.clone(), &[&g.id, &g.name, &g.kind.as_str(), &json(&g.divisions)])?;
         for (i, m) in g.members.iter().enumerate() {
