@@ -1,7 +1,9 @@
 //! The establishment's population: written as a whole in one transaction,
 //! read back as one `EstablishmentData` value, counted for the home view.
 
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use std::collections::HashMap;
+
+use rusqlite::{params, Connection, OptionalExtension, Row, Statement, ToSql};
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 use sha2::{Digest, Sha256};
@@ -65,117 +67,281 @@ fn profile(table: &'static str, row: &str, text: &str) -> Result<Profile, StoreE
     Profile::parse(text).ok_or_else(|| bad(table, row, "profile", text))
 }
 
+/// One population table written against what it already holds: each row is
+/// matched with the stored one of the same key; an unchanged row is left as
+/// it is, a changed one updated in place, a new one inserted, and the stored
+/// rows the population no longer has deleted once every table is written
+/// (children before parents). A key given twice is inserted twice, so the
+/// table's own uniqueness refuses it as a plain insert would.
+struct Keyed<'c> {
+    insert: Statement<'c>,
+    update: Statement<'c>,
+    delete: Statement<'c>,
+    /// Stored rows by key: rowid and position.
+    existing: HashMap<String, (i64, i64)>,
+    /// Number of value columns (the position and rowid are bound after them).
+    width: usize,
+    ordered: bool,
+    /// A WITHOUT ROWID child table: rows are found by their two key columns
+    /// (the first two), not by rowid.
+    by_key: bool,
+    last_pos: i64,
+    ctx: &'static str,
+}
+
+impl<'c> Keyed<'c> {
+    /// `key` is the SQL expression of a row's key (the same text `put`'s key
+    /// closure builds); an `ordered` table keeps the population's order in `pos`.
+    fn new(
+        conn: &'c Connection,
+        table: &str,
+        key: &str,
+        columns: &[&str],
+        ordered: bool,
+        ctx: &'static str,
+    ) -> Result<Self, StoreError> {
+        Self::with(conn, table, key, columns, ordered, false, ctx)
+    }
+
+    /// A WITHOUT ROWID child table keyed by its first two columns (parent, position).
+    fn child(conn: &'c Connection, table: &str, columns: &[&str], ctx: &'static str) -> Result<Self, StoreError> {
+        let key = format!("{} || char(31) || {}", columns[0], columns[1]);
+        Self::with(conn, table, &key, columns, false, true, ctx)
+    }
+
+    fn with(
+        conn: &'c Connection,
+        table: &str,
+        key: &str,
+        columns: &[&str],
+        ordered: bool,
+        by_key: bool,
+        ctx: &'static str,
+    ) -> Result<Self, StoreError> {
+        let n = columns.len();
+        let mut all: Vec<String> = columns.iter().map(|c| (*c).to_string()).collect();
+        if ordered {
+            all.push("pos".into());
+        }
+        let marks: Vec<String> = (1..=all.len()).map(|i| format!("?{i}")).collect();
+        let sets: Vec<String> = all.iter().enumerate().map(|(i, c)| format!("{c} = ?{}", i + 1)).collect();
+        let differs: Vec<String> = all.iter().enumerate().map(|(i, c)| format!("{c} IS NOT ?{}", i + 1)).collect();
+        let insert = conn
+            .prepare(&format!("INSERT INTO {table} ({}) VALUES ({})", all.join(", "), marks.join(", ")))
+            .map_err(sql(ctx))?;
+        let (found_by, delete_by, rowid) = match by_key {
+            true => (
+                format!("{} = ?1 AND {} = ?2", columns[0], columns[1]),
+                format!("{} = ?1 AND {} = ?2", columns[0], columns[1]),
+                "0",
+            ),
+            false => (format!("rowid = ?{}", all.len() + 1), "rowid = ?1".to_string(), "rowid"),
+        };
+        let update = conn
+            .prepare(&format!("UPDATE {table} SET {} WHERE {found_by} AND ({})", sets.join(", "), differs.join(" OR ")))
+            .map_err(sql(ctx))?;
+        let delete = conn.prepare(&format!("DELETE FROM {table} WHERE {delete_by}")).map_err(sql(ctx))?;
+        let pos = if ordered { "pos" } else { "0" };
+        let mut st = conn.prepare(&format!("SELECT {key}, {rowid}, {pos} FROM {table}")).map_err(sql(ctx))?;
+        let existing = st
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, (r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))))
+            .map_err(sql(ctx))?
+            .collect::<Result<HashMap<_, _>, _>>()
+            .map_err(sql(ctx))?;
+        Ok(Keyed { insert, update, delete, existing, width: n, ordered, by_key, last_pos: 0, ctx })
+    }
+
+    fn put(&mut self, key: impl FnOnce() -> String, values: &[&dyn ToSql]) -> Result<(), StoreError> {
+        let ctx = self.ctx;
+        // A fresh store has nothing to compare with: no key is built.
+        let found = if self.existing.is_empty() { None } else { self.existing.remove(&key()) };
+        // Positions only need to grow: a row keeps its stored one when it still
+        // does, so removing or changing a row leaves the others untouched.
+        let pos = match found {
+            Some((_, old)) if old > self.last_pos => old,
+            _ => self.last_pos + 1,
+        };
+        self.last_pos = pos;
+        let st = if found.is_some() { &mut self.update } else { &mut self.insert };
+        for (i, v) in values.iter().enumerate() {
+            st.raw_bind_parameter(i + 1, v).map_err(sql(ctx))?;
+        }
+        if self.ordered {
+            st.raw_bind_parameter(self.width + 1, pos).map_err(sql(ctx))?;
+        }
+        if let Some((rowid, _)) = found.filter(|_| !self.by_key) {
+            st.raw_bind_parameter(self.width + usize::from(self.ordered) + 1, rowid).map_err(sql(ctx))?;
+        }
+        st.raw_execute().map_err(sql(ctx))?;
+        Ok(())
+    }
+
+    /// Deletes the stored rows the population no longer has.
+    fn finish(mut self) -> Result<(), StoreError> {
+        for (key, (rowid, _)) in &self.existing {
+            match self.by_key {
+                // The position compares as a number whatever its text.
+                true => match key.split_once('\u{1f}') {
+                    Some((parent, position)) => self.delete.execute([parent, position]),
+                    None => self.delete.execute([key.as_str(), ""]),
+                },
+                false => self.delete.execute([rowid]),
+            }
+            .map_err(sql(self.ctx))?;
+        }
+        Ok(())
+    }
+}
+
+/// Key of a row of a child table: its parent's key and its position.
+fn child_key(parent: &str, position: usize) -> String {
+    format!("{parent}\u{1f}{position}")
+}
+
+/// Writes the population over the stored one: only what differs is written.
 pub(crate) fn write_population(conn: &Connection, data: &EstablishmentData) -> Result<(), StoreError> {
-    let ctx = sql("écriture de la population");
-    conn.execute_batch(
-        "DELETE FROM group_member; DELETE FROM grp; DELETE FROM account; DELETE FROM responsibility;
-         DELETE FROM person_function; DELETE FROM person_division; DELETE FROM person;
-         DELETE FROM division; DELETE FROM level; DELETE FROM establishment;",
-    )
-    .map_err(ctx)?;
     let e = &data.establishment;
-    conn.execute(
-        "INSERT INTO establishment (uai, name, kind, city, school_year) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![e.uai.as_str(), e.name, e.kind.as_str(), e.city, e.school_year],
-    )
-    .map_err(sql("établissement"))?;
-    let mut st =
-        conn.prepare("INSERT INTO level (code, mef, label, rank) VALUES (?1, ?2, ?3, ?4)").map_err(sql("niveaux"))?;
+    let mut establishment = Keyed::new(
+        conn,
+        "establishment",
+        "uai",
+        &["uai", "name", "kind", "city", "school_year"],
+        false,
+        "établissement",
+    )?;
+    establishment.put(|| e.uai.to_string(), &[&e.uai.as_str(), &e.name, &e.kind.as_str(), &e.city, &e.school_year])?;
+    let mut level = Keyed::new(conn, "level", "code", &["code", "mef", "label", "rank"], true, "niveaux")?;
     for l in &data.levels {
-        st.execute(params![l.code, l.mef, l.label, l.rank]).map_err(sql("niveaux"))?;
+        level.put(|| l.code.clone(), &[&l.code, &l.mef, &l.label, &l.rank])?;
     }
-    let mut st =
-        conn.prepare("INSERT INTO division (code, label, level) VALUES (?1, ?2, ?3)").map_err(sql("divisions"))?;
+    let mut division = Keyed::new(conn, "division", "code", &["code", "label", "level"], true, "divisions")?;
     for d in &data.divisions {
-        st.execute(params![d.code, d.label, d.level]).map_err(sql("divisions"))?;
+        division.put(|| d.code.clone(), &[&d.code, &d.label, &d.level])?;
     }
-    let mut person = conn
-        .prepare(
-            "INSERT INTO person (id, profile, sex, usage_name, birth_name, given_names, usual_given_name,
-             birth_date, ine, email, mobile, establishments, has_left)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-        )
-        .map_err(sql("personnes"))?;
-    let mut pdiv = conn
-        .prepare("INSERT INTO person_division (person_id, position, division_code) VALUES (?1, ?2, ?3)")
-        .map_err(sql("personnes"))?;
-    let mut pfun = conn
-        .prepare(
-            "INSERT INTO person_function (person_id, position, code, discipline, label) VALUES (?1, ?2, ?3, ?4, ?5)",
-        )
-        .map_err(sql("personnes"))?;
+    let mut person = Keyed::new(
+        conn,
+        "person",
+        "id",
+        &[
+            "id",
+            "profile",
+            "sex",
+            "usage_name",
+            "birth_name",
+            "given_names",
+            "usual_given_name",
+            "birth_date",
+            "ine",
+            "email",
+            "mobile",
+            "establishments",
+            "has_left",
+        ],
+        true,
+        "personnes",
+    )?;
+    let mut pdiv = Keyed::child(conn, "person_division", &["person_id", "position", "division_code"], "personnes")?;
+    let mut pfun =
+        Keyed::child(conn, "person_function", &["person_id", "position", "code", "discipline", "label"], "personnes")?;
     for p in &data.people {
         let sex = p.sex.map(|s| match s {
             Sex::M => "M",
             Sex::F => "F",
         });
-        person
-            .execute(params![
-                p.id,
-                p.profile.as_str(),
-                sex,
-                p.usage_name,
-                p.birth_name,
-                json(&p.given_names),
-                p.usual_given_name as i64,
-                p.birth_date,
-                p.ine,
-                p.email,
-                p.mobile,
-                json(&p.establishments),
-                p.left
-            ])
-            .map_err(sql("personnes"))?;
+        person.put(
+            || p.id.clone(),
+            &[
+                &p.id,
+                &p.profile.as_str(),
+                &sex,
+                &p.usage_name,
+                &p.birth_name,
+                &json(&p.given_names),
+                &(p.usual_given_name as i64),
+                &p.birth_date,
+                &p.ine,
+                &p.email,
+                &p.mobile,
+                &json(&p.establishments),
+                &p.left,
+            ],
+        )?;
         for (i, d) in p.divisions.iter().enumerate() {
-            pdiv.execute(params![p.id, i as i64, d]).map_err(sql("personnes"))?;
+            pdiv.put(|| child_key(&p.id, i), &[&p.id, &(i as i64), d])?;
         }
         for (i, f) in p.functions.iter().enumerate() {
-            pfun.execute(params![p.id, i as i64, f.code, f.discipline, f.label]).map_err(sql("personnes"))?;
+            pfun.put(|| child_key(&p.id, i), &[&p.id, &(i as i64), &f.code, &f.discipline, &f.label])?;
         }
     }
-    let mut st = conn
-        .prepare("INSERT INTO responsibility (responsable_id, pupil_id, level, relationship) VALUES (?1, ?2, ?3, ?4)")
-        .map_err(sql("responsables"))?;
+    let mut resp = Keyed::new(
+        conn,
+        "responsibility",
+        "responsable_id || char(31) || pupil_id",
+        &["responsable_id", "pupil_id", "level", "relationship"],
+        true,
+        "responsables",
+    )?;
     for r in &data.responsibilities {
-        st.execute(params![r.responsable_id, r.pupil_id, r.level.as_str(), r.relationship])
-            .map_err(sql("responsables"))?;
+        resp.put(
+            || format!("{}\u{1f}{}", r.responsable_id, r.pupil_id),
+            &[&r.responsable_id, &r.pupil_id, &r.level.as_str(), &r.relationship],
+        )?;
     }
-    let mut st = conn
-        .prepare(
-            "INSERT INTO account (id, login, person_id, profile, usage_name, birth_name, given_names, birth_date,
-             ine, email, classes, functions, establishments, children)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-        )
-        .map_err(sql("comptes"))?;
+    let mut account = Keyed::new(
+        conn,
+        "account",
+        "id",
+        &[
+            "id",
+            "login",
+            "person_id",
+            "profile",
+            "usage_name",
+            "birth_name",
+            "given_names",
+            "birth_date",
+            "ine",
+            "email",
+            "classes",
+            "functions",
+            "establishments",
+            "children",
+        ],
+        true,
+        "comptes",
+    )?;
     for a in &data.accounts {
-        st.execute(params![
-            a.id,
-            a.login,
-            a.person_id,
-            a.profile.as_str(),
-            a.usage_name,
-            a.birth_name,
-            json(&a.given_names),
-            a.birth_date,
-            a.ine,
-            a.email,
-            json(&a.classes),
-            json(&a.functions),
-            json(&a.establishments),
-            json(&a.children)
-        ])
-        .map_err(sql("comptes"))?;
+        account.put(
+            || a.id.clone(),
+            &[
+                &a.id,
+                &a.login,
+                &a.person_id,
+                &a.profile.as_str(),
+                &a.usage_name,
+                &a.birth_name,
+                &json(&a.given_names),
+                &a.birth_date,
+                &a.ine,
+                &a.email,
+                &json(&a.classes),
+                &json(&a.functions),
+                &json(&a.establishments),
+                &json(&a.children),
+            ],
+        )?;
     }
-    let mut grp =
-        conn.prepare("INSERT INTO grp (id, name, kind, divisions) VALUES (?1, ?2, ?3, ?4)").map_err(sql("groupes"))?;
-    let mut member = conn
-        .prepare("INSERT INTO group_member (group_id, position, person_id) VALUES (?1, ?2, ?3)")
-        .map_err(sql("groupes"))?;
+    let mut grp = Keyed::new(conn, "grp", "id", &["id", "name", "kind", "divisions"], true, "groupes")?;
+    let mut member = Keyed::child(conn, "group_member", &["group_id", "position", "person_id"], "groupes")?;
     for g in &data.groups {
-        grp.execute(params![g.id, g.name, g.kind.as_str(), json(&g.divisions)]).map_err(sql("groupes"))?;
+        grp.put(|| g.id.clone(), &[&g.id, &g.name, &g.kind.as_str(), &json(&g.divisions)])?;
         for (i, m) in g.members.iter().enumerate() {
-            member.execute(params![g.id, i as i64, m]).map_err(sql("groupes"))?;
+            member.put(|| child_key(&g.id, i), &[&g.id, &(i as i64), m])?;
         }
+    }
+    // What is gone, children before the rows they point to.
+    for table in [member, grp, account, resp, pfun, pdiv, person, division, level, establishment] {
+        table.finish()?;
     }
     Ok(())
 }
@@ -230,7 +396,7 @@ fn read_people(conn: &Connection) -> Result<Vec<Person>, StoreError> {
     let mut st = conn
         .prepare(
             "SELECT id, profile, sex, usage_name, birth_name, given_names, usual_given_name, birth_date, ine,
-             email, mobile, establishments, has_left FROM person ORDER BY rowid",
+             email, mobile, establishments, has_left FROM person ORDER BY pos",
         )
         .map_err(sql(ctx))?;
     let rows = st.query_map([], person_from_row).map_err(sql(ctx))?;
@@ -272,7 +438,7 @@ fn read_accounts(conn: &Connection) -> Result<Vec<Account>, StoreError> {
     let mut st = conn
         .prepare(
             "SELECT id, login, person_id, profile, usage_name, birth_name, given_names, birth_date, ine, email,
-             classes, functions, establishments, children FROM account ORDER BY rowid",
+             classes, functions, establishments, children FROM account ORDER BY pos",
         )
         .map_err(sql(ctx))?;
     let rows = st
@@ -319,7 +485,7 @@ fn read_groups(conn: &Connection) -> Result<Vec<Group>, StoreError> {
         let (g, p) = row.map_err(sql(ctx))?;
         members.entry(g).or_default().push(p);
     }
-    let mut st = conn.prepare("SELECT id, name, kind, divisions FROM grp ORDER BY rowid").map_err(sql(ctx))?;
+    let mut st = conn.prepare("SELECT id, name, kind, divisions FROM grp ORDER BY pos").map_err(sql(ctx))?;
     let rows = st
         .query_map([], |r| {
             Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?))
@@ -342,20 +508,20 @@ fn read_groups(conn: &Connection) -> Result<Vec<Group>, StoreError> {
 /// Everything, as one value. `None` when the store holds no establishment yet.
 pub(crate) fn load(conn: &Connection) -> Result<Option<EstablishmentData>, StoreError> {
     let Some(establishment) = read_establishment(conn)? else { return Ok(None) };
-    let mut st = conn.prepare("SELECT code, mef, label, rank FROM level ORDER BY rowid").map_err(sql("niveaux"))?;
+    let mut st = conn.prepare("SELECT code, mef, label, rank FROM level ORDER BY pos").map_err(sql("niveaux"))?;
     let levels = st
         .query_map([], |r| Ok(Level { code: r.get(0)?, mef: r.get(1)?, label: r.get(2)?, rank: r.get(3)? }))
         .map_err(sql("niveaux"))?
         .collect::<Result<Vec<_>, _>>()
         .map_err(sql("niveaux"))?;
-    let mut st = conn.prepare("SELECT code, label, level FROM division ORDER BY rowid").map_err(sql("divisions"))?;
+    let mut st = conn.prepare("SELECT code, label, level FROM division ORDER BY pos").map_err(sql("divisions"))?;
     let divisions = st
         .query_map([], |r| Ok(Division { code: r.get(0)?, label: r.get(1)?, level: r.get(2)? }))
         .map_err(sql("divisions"))?
         .collect::<Result<Vec<_>, _>>()
         .map_err(sql("divisions"))?;
     let mut st = conn
-        .prepare("SELECT responsable_id, pupil_id, level, relationship FROM responsibility ORDER BY rowid")
+        .prepare("SELECT responsable_id, pupil_id, level, relationship FROM responsibility ORDER BY pos")
         .map_err(sql("responsables"))?;
     let raw = st
         .query_map([], |r| {
@@ -554,5 +720,45 @@ impl Store {
         )?;
         tx.commit().map_err(sql("comptes"))?;
         Ok(changed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Uai;
+    use crate::secrets::DbKey;
+
+    /// A re-import that changes one pupil and drops one teacher writes those
+    /// two people (and the teacher's classes and functions) and nothing else;
+    /// the population read back is the new one.
+    #[test]
+    fn a_second_write_touches_only_what_changed() {
+        let dir = tempfile::tempdir().unwrap();
+        let uai = Uai::parse("0999001W").unwrap();
+        let key = DbKey::from_hex(&"17".repeat(32)).unwrap();
+        let mut store = Store::open_or_create(dir.path(), &uai, &key, "test@store").unwrap();
+        let data = crate::demo::generate(&uai, EstablishmentKind::College, 3);
+        store.replace_population(&data, "test@store", "TEST", &serde_json::json!({})).unwrap();
+
+        let mut next = data.clone();
+        let pupil = next.people.iter().position(|p| p.profile == Profile::Eleve).unwrap();
+        next.people[pupil].usage_name.push_str("-MARTIN");
+        let teacher = next.people.iter().position(|p| p.profile == Profile::Enseignant).unwrap();
+        let gone = next.people.remove(teacher);
+        assert!(teacher + 1 < data.people.len(), "a teacher in the middle of the list");
+        let children = (gone.divisions.len() + gone.functions.len()) as u64;
+
+        let tx = store.conn.transaction().unwrap();
+        let before = tx.total_changes();
+        write_population(&tx, &next).unwrap();
+        let written = tx.total_changes() - before;
+        tx.commit().unwrap();
+        assert_eq!(written, 2 + children, "one pupil updated, one teacher and his rows deleted");
+
+        let back = store.load_population().unwrap().unwrap();
+        assert_eq!(back, next);
+        assert!(back.people.iter().all(|p| p.id != gone.id));
+        assert_eq!(back.people[pupil].usage_name, format!("{}-MARTIN", data.people[pupil].usage_name));
     }
 }

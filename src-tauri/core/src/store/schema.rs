@@ -151,6 +151,46 @@ CREATE TABLE managed_member (
 CREATE TABLE rentree_step (
     code TEXT PRIMARY KEY, status TEXT, note TEXT NOT NULL DEFAULT '', updated_at TEXT NOT NULL);
 "#,
+    // 12: the population is written over itself, only what differs: its order
+    // (once the rows' insertion order) is kept in a column of its own, the stored
+    // order carried over.
+    r#"
+ALTER TABLE level ADD COLUMN pos INTEGER NOT NULL DEFAULT 0;
+UPDATE level SET pos = rowid;
+ALTER TABLE division ADD COLUMN pos INTEGER NOT NULL DEFAULT 0;
+UPDATE division SET pos = rowid;
+ALTER TABLE person ADD COLUMN pos INTEGER NOT NULL DEFAULT 0;
+UPDATE person SET pos = rowid;
+ALTER TABLE responsibility ADD COLUMN pos INTEGER NOT NULL DEFAULT 0;
+UPDATE responsibility SET pos = rowid;
+ALTER TABLE account ADD COLUMN pos INTEGER NOT NULL DEFAULT 0;
+UPDATE account SET pos = rowid;
+ALTER TABLE grp ADD COLUMN pos INTEGER NOT NULL DEFAULT 0;
+UPDATE grp SET pos = rowid;
+"#,
+    // 13: a person's classes and functions and a group's members are found by
+    // their key alone: one B-tree each (WITHOUT ROWID) instead of a table and its index.
+    r#"
+CREATE TABLE person_division_k (
+    person_id TEXT NOT NULL REFERENCES person(id) ON DELETE CASCADE, position INTEGER NOT NULL,
+    division_code TEXT NOT NULL, PRIMARY KEY (person_id, position)) WITHOUT ROWID;
+INSERT INTO person_division_k SELECT person_id, position, division_code FROM person_division;
+DROP TABLE person_division;
+ALTER TABLE person_division_k RENAME TO person_division;
+CREATE INDEX person_division_code ON person_division(division_code);
+CREATE TABLE person_function_k (
+    person_id TEXT NOT NULL REFERENCES person(id) ON DELETE CASCADE, position INTEGER NOT NULL,
+    code TEXT NOT NULL, discipline TEXT, label TEXT NOT NULL, PRIMARY KEY (person_id, position)) WITHOUT ROWID;
+INSERT INTO person_function_k SELECT person_id, position, code, discipline, label FROM person_function;
+DROP TABLE person_function;
+ALTER TABLE person_function_k RENAME TO person_function;
+CREATE TABLE group_member_k (
+    group_id TEXT NOT NULL REFERENCES grp(id) ON DELETE CASCADE, position INTEGER NOT NULL,
+    person_id TEXT NOT NULL, PRIMARY KEY (group_id, position)) WITHOUT ROWID;
+INSERT INTO group_member_k SELECT group_id, position, person_id FROM group_member;
+DROP TABLE group_member;
+ALTER TABLE group_member_k RENAME TO group_member;
+"#,
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;
@@ -168,4 +208,49 @@ pub(super) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreErr
         tx.commit().map_err(sql("migration"))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A store written before the population kept its order in a column of its
+    /// own (schema 11) reads back the same, in the same order, once migrated.
+    #[test]
+    fn a_population_of_schema_11_reads_back_the_same() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        for script in &MIGRATIONS[..11] {
+            conn.execute_batch(script).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 11).unwrap();
+        conn.execute_batch(
+            "INSERT INTO establishment VALUES ('0999001W', 'Collège', 'college', 'Ville', 2026);
+             INSERT INTO level VALUES ('6e', '10010012110', '6EME', 6);
+             INSERT INTO division VALUES ('6B', '6B', '6e');
+             INSERT INTO division VALUES ('6A', '6A', '6e');
+             INSERT INTO person VALUES ('E2', 'eleve', 'F', 'ZOLA', 'ZOLA', '[\"Anne\"]', 0, NULL, NULL, NULL, NULL, '[]', 0);
+             INSERT INTO person VALUES ('E1', 'eleve', 'M', 'ABEL', 'ABEL', '[\"Paul\"]', 0, NULL, NULL, NULL, NULL, '[]', 1);
+             INSERT INTO person VALUES ('T1', 'enseignant', NULL, 'MARC', 'MARC', '[\"Luc\"]', 0, NULL, NULL, NULL, NULL, '[]', 0);
+             INSERT INTO person_division VALUES ('E2', 0, '6B');
+             INSERT INTO person_division VALUES ('E1', 0, '6A');
+             INSERT INTO person_function VALUES ('T1', 0, 'ENS', 'L0100', 'LETTRES');
+             INSERT INTO grp VALUES ('G2', '6B GR', 'enseignement', '[\"6B\"]');
+             INSERT INTO grp VALUES ('G1', '6A GR', 'enseignement', '[\"6A\"]');
+             INSERT INTO group_member VALUES ('G2', 0, 'E2');
+             INSERT INTO group_member VALUES ('G2', 1, 'E1');",
+        )
+        .unwrap();
+        migrate(&mut conn, Path::new("test")).unwrap();
+        let after = super::super::population::load(&conn).unwrap().unwrap();
+        let divisions: Vec<&str> = after.divisions.iter().map(|d| d.code.as_str()).collect();
+        assert_eq!(divisions, ["6B", "6A"]);
+        let groups: Vec<&str> = after.groups.iter().map(|g| g.id.as_str()).collect();
+        assert_eq!(groups, ["G2", "G1"]);
+        assert_eq!(after.people[0].divisions, ["6B"]);
+        assert!(after.people[1].left && !after.people[0].left);
+        let ids: Vec<&str> = after.people.iter().map(|p| p.id.as_str()).collect();
+        assert_eq!(ids, ["E2", "E1", "T1"], "the order they were written in");
+        assert_eq!(after.groups[0].members, ["E2", "E1"]);
+        assert_eq!(after.people[2].functions[0].label, "LETTRES");
+    }
 }
