@@ -211,7 +211,9 @@ test('July → September: the checks turn green as the work is done', async () =
   await (await byTestId('nav-rapprochement')).click();
   await (await byTestId('match-session')).waitForExist({ timeout: 90000 });
   await (await byTestId('match-apply')).click();
-  await (await byTestId('match-applied')).waitForExist({ timeout: 90000 });
+  await browser.waitUntil(async () => (await browser.$$('[data-testid="match-applied"], [data-testid="match-error"]')).length > 0, { timeout: 90000, timeoutMsg: 'applying never answered' });
+  const failed = await browser.$$('[data-testid="match-error"]');
+  assert.equal(failed.length, 0, failed.length ? await failed[0].getText() : '');
   await reopen();
   await on('2026-08-20');
   const after = await count('RECONCILIATION_PRONOTE');

@@ -334,8 +334,8 @@ export default {
     root.append(sources, head, steps, panel, actions, result);
 
     let overview;
-    const refreshOverview = async () => {
-      overview = await ctx.api.matchOpen(uai, place.source);
+    // Draws the session line and the steps from the overview last read.
+    const drawOverview = () => {
       clear(head);
       head.append(
         h('p', { dataset: { testid: 'match-session' } }, t(overview.resumed ? 'matching.resumed' : 'matching.started', { at: formatDateTime(overview.started_at), decisions: tn('matching.decisionsTaken', overview.decisions), accounts: formatNumber(overview.directory_accounts) })),
@@ -353,6 +353,10 @@ export default {
           ),
         );
       }
+    };
+    const refreshOverview = async () => {
+      overview = await ctx.api.matchOpen(uai, place.source);
+      drawOverview();
     };
     // The toolbar answers as soon as it is shown, while the step still loads.
     preview.addEventListener('click', async () => {
@@ -402,7 +406,9 @@ export default {
     if (!place.step) {
       // Open where records wait for the administrator.
       place.step = overview.first_step || overview.steps[0].category;
-      await refreshOverview();
+      // Drawn again from what was just read: a second opening would race with
+      // a click on the toolbar, which answers while the step loads.
+      drawOverview();
     }
     await renderStep(panel, ctx, uai, place.source, place.step, refreshOverview);
   },
