@@ -2,12 +2,13 @@
 //! argument names as the UI sends them, result shapes, error codes.
 
 use preau_core::model::{
-    Division, Establishment, EstablishmentData, EstablishmentKind, Group, GroupKind, Level, Person, Profile, Uai,
+    Account, Division, Establishment, EstablishmentData, EstablishmentKind, Group, GroupKind, Level, Person, Profile,
+    Uai,
 };
 use std::sync::{Arc, Mutex};
 
 use preau_core::secrets::{DbKey, MemorySecrets, SecretError, SecretStore, DB_KEY_NAME};
-use preau_core::store::Store;
+use preau_core::store::{MembershipChange, NodeChange, Store};
 use preau_shell::{AppState, DialogOverride};
 use serde_json::{json, Value};
 use tauri::ipc::{CallbackFn, InvokeBody, InvokeResponseBody};
@@ -1183,6 +1184,65 @@ fn the_rentree_checklist_answers_for_a_date_through_ipc() {
     sh.invoke("rentree_transition", json!({ "uai": u })).expect("transition");
     let c = sh.invoke("rentree_checklist", json!({ "uai": u, "date": "2027-08-20" })).unwrap();
     assert_eq!(c["year"], 2027);
+}
+
+#[test]
+fn the_pending_changes_name_the_accounts_they_are_about() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let key = DbKey::random().expect("random key");
+    let mut data = tiny_college();
+    let account = |id: &str, usage: &str, given: &str, profile: Profile, classes: &[&str]| Account {
+        id: id.into(),
+        login: format!("{given}.{usage}").to_lowercase(),
+        person_id: None,
+        profile,
+        usage_name: usage.into(),
+        birth_name: usage.into(),
+        given_names: vec![given.into(), "Marie".into()],
+        birth_date: None,
+        ine: None,
+        email: None,
+        classes: classes.iter().map(|c| c.to_string()).collect(),
+        functions: Vec::new(),
+        establishments: vec![uai()],
+        children: Vec::new(),
+    };
+    data.accounts = vec![
+        account("ent-7f3a", "Dupont", "Léa", Profile::Eleve, &["6A"]),
+        account("ent-9c21", "Martin", "Paul", Profile::Enseignant, &[]),
+    ];
+    let mut store = Store::open_or_create(dir.path(), &uai(), &key, "test@cli").expect("create store");
+    store.replace_population(&data, "test@ipc", "DEMO_GENERATED", &json!({ "seed": 0 })).expect("fill store");
+    let change =
+        |account: &str| NodeChange { account: account.into(), before: Vec::new(), after: vec!["Vie scolaire".into()] };
+    store
+        .queue_node_memberships(&[change("ent-7f3a"), change("ent-inconnu")], "qui fait quoi", "test@ipc")
+        .expect("queue");
+    store
+        .queue_memberships(
+            &[MembershipChange { group: "G1".into(), account: "ent-9c21".into(), join: true }],
+            "groupes",
+            "test@ipc",
+        )
+        .expect("queue");
+    drop(store);
+
+    let sh = shell(AppState::new(dir.path().to_path_buf(), secrets_with(&key)));
+    let o = sh.invoke("sync_overview", json!({ "uai": uai().as_str() })).expect("overview");
+    let pending = o["pending"].as_array().expect("pending list");
+    let of = |target: &str| pending.iter().find(|c| c["target"] == target).unwrap_or_else(|| panic!("{target} in {o}"));
+    // The account's person, as the console names it, with the change itself kept whole.
+    let named = of("ent-7f3a");
+    assert_eq!(named["who"], json!({ "name": "DUPONT Léa", "profile": "eleve", "classes": ["6A"] }));
+    assert_eq!(named["resource"], "User");
+    assert!(named["payload"].as_str().is_some_and(|p| p.contains(":nodes")), "{named}");
+    // An account the store does not know has no name rather than a made-up one.
+    assert!(of("ent-inconnu")["who"].is_null(), "{o}");
+    // A membership change names the member it adds.
+    let joined = of("G1");
+    assert!(joined["who"].is_null(), "{joined}");
+    assert_eq!(joined["members"]["ent-9c21"]["name"], "MARTIN Paul");
+    assert_eq!(joined["members"]["ent-9c21"]["profile"], "enseignant");
 }
 
 #[test]

@@ -94,7 +94,18 @@ test('the home view shows the store counts, as preau-cli reports them', async ()
   );
   assert.deepEqual(shown, levels.map(([level]) => level));
   assert.equal(await (await byTestId('error')).isExisting(), false);
+  // The imports' classes and groups are told apart from the groups made in
+  // Préau, which count what the Groupes view lists and lead there.
+  const imported = await browser.execute(() => document.querySelector('[data-testid="count-groups"]').closest('li').textContent);
+  assert.match(imported, /Classes et groupes des imports/, imported);
+  const managed = await byTestId('count-managed-groups');
+  const made = await managed.getAttribute('data-value');
+  assert.match(made, /^\d+$/);
   await browser.saveScreenshot(join(SCREENSHOTS, 'accueil.png'));
+  await (await byTestId('home-go-groups')).click();
+  const list = await browser.$('#grp-list-title');
+  await list.waitForExist({ timeout: 15000 });
+  assert.equal(await list.getText(), `Groupes créés dans Préau (${made})`);
 });
 
 test('every area is reachable from the navigation and says what it is', async () => {

@@ -152,12 +152,20 @@ test('links applied in the window are pushed to the server and read back', async
   await (await (await byTestId('sync-group-patch')).$('summary')).click();
   const first = await pending.$('[data-testid="sync-change"]');
   const line = await first.getText();
-  assert.match(line, /pronoteId → /, line);
+  const target = await first.getAttribute('data-target');
+  assert.match(line, /identifiant Pronote → /, line);
+  // The line names the person as the console does, never by the account's id.
+  assert.ok(target && !line.includes(target), `${target} in « ${line} »`);
+  assert.doesNotMatch(line, /pronoteId|undefined|null|\[object/, line);
+  const named = await serverUser(target);
+  assert.ok(line.startsWith(`Compte ${named.name.familyName.toUpperCase()} ${named.name.givenName.split(' ')[0]}`), line);
+  assert.match(line, /\) — identifiant Pronote → /, line);
+  await first.scrollIntoView({ block: 'center' });
   await browser.saveScreenshot(join(SCREENSHOTS, 'sync-pending.png'));
 
   // One change is withdrawn before sending.
   const changes = await pending.$$('[data-testid="sync-change"]');
-  const withdrawn = await changes[1].getText();
+  const withdrawnTarget = await changes[1].getAttribute('data-target');
   await (await changes[1].$('[data-testid="sync-reject"]')).click();
   await browser.waitUntil(
     async () => Number(digits(await (await (await byTestId('sync-pending')).$('h2')).getText()).replace(/\D/g, '')) === queued - 1,
@@ -166,8 +174,8 @@ test('links applied in the window are pushed to the server and read back', async
 
   // Meanwhile, someone sets the same attribute of another account on the server.
   const contested = await changes[2].getText();
-  const contestedTarget = (contested.match(/Compte (\S+)/) || [])[1];
-  const mineValue = (contested.match(/pronoteId → (\S+)/) || [])[1];
+  const contestedTarget = await changes[2].getAttribute('data-target');
+  const mineValue = (contested.match(/identifiant Pronote → (\S+)/) || [])[1];
   assert.ok(contestedTarget && mineValue, contested);
   await serverPatch(contestedTarget, `${EXT}:pronoteId`, 'AILLEURS');
 
@@ -214,14 +222,12 @@ test('links applied in the window are pushed to the server and read back', async
   assert.equal((await serverUser(contestedTarget))[EXT].pronoteId, 'FUSION-1');
 
   // The server holds the links: the first change's account carries its Pronote id.
-  const target = (line.match(/Compte (\S+)/) || [])[1];
-  const value = (line.match(/pronoteId → (\S+)/) || [])[1];
+  const value = (line.match(/identifiant Pronote → (\S+)/) || [])[1];
   assert.ok(target && value, line);
   const user = await serverUser(target);
   assert.equal(user[EXT].pronoteId, value);
   // The withdrawn one never reached the server.
-  const withdrawnTarget = (withdrawn.match(/Compte (\S+)/) || [])[1];
-  assert.ok(withdrawnTarget, withdrawn);
+  assert.ok(withdrawnTarget);
   assert.equal(((await serverUser(withdrawnTarget))[EXT] || {}).pronoteId, undefined);
 });
 

@@ -2,7 +2,9 @@
 //! connexion", pull, the pending changes and the conflicts, push.
 
 use preau_core::audit;
-use preau_core::store::{LastSync, OutboxChange, Resolution};
+use std::collections::BTreeMap;
+
+use preau_core::store::{AccountName, LastSync, OutboxChange, Resolution};
 use preau_core::sync::{self, Client};
 use serde::Serialize;
 use tauri::ipc::Channel;
@@ -19,11 +21,55 @@ pub struct Overview {
     pub token: bool,
     /// Whether that token is the environment's (`PREAU_SCIM_TOKEN`), none being kept for this server.
     pub token_from_env: bool,
-    pub pending: Vec<OutboxChange>,
+    pub pending: Vec<Pending>,
     /// Each conflict with its base, mine and theirs side by side.
     pub conflicts: Vec<sync::ConflictView>,
     pub last: Option<LastSync>,
     pub snapshot: Counts,
+}
+
+/// A change waiting to be sent, with the people it is about named from the
+/// store, so the view never shows an account's id.
+#[derive(Debug, Serialize)]
+pub struct Pending {
+    #[serde(flatten)]
+    pub change: OutboxChange,
+    /// The account a `User` change is about, when the store knows it.
+    pub who: Option<AccountName>,
+    /// The accounts a membership change adds or removes, by their id.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub members: BTreeMap<String, AccountName>,
+}
+
+/// The account ids a membership change names (`members` operations).
+fn member_ids(payload: &str) -> Vec<String> {
+    let Ok(body) = serde_json::from_str::<serde_json::Value>(payload) else { return Vec::new() };
+    let ops = body["Operations"].as_array().map(Vec::as_slice).unwrap_or_default();
+    ops.iter()
+        .filter(|op| op["path"] == "members")
+        .filter_map(|op| op["value"].as_array())
+        .flatten()
+        .filter_map(|m| m["externalId"].as_str().or_else(|| m["value"].as_str()).map(str::to_string))
+        .collect()
+}
+
+fn named(store: &preau_core::store::Store, pending: Vec<OutboxChange>) -> Result<Vec<Pending>, IpcError> {
+    let members: Vec<Vec<String>> = pending.iter().map(|c| member_ids(&c.payload)).collect();
+    let ids = pending
+        .iter()
+        .filter(|c| c.resource == "User")
+        .map(|c| c.target.as_str())
+        .chain(members.iter().flatten().map(String::as_str));
+    let names = store.account_names(ids)?;
+    Ok(pending
+        .into_iter()
+        .zip(members)
+        .map(|(change, ids)| Pending {
+            who: (change.resource == "User").then(|| names.get(&change.target).cloned()).flatten(),
+            members: ids.into_iter().filter_map(|id| names.get(&id).cloned().map(|n| (id, n))).collect(),
+            change,
+        })
+        .collect())
 }
 
 #[derive(Debug, Serialize)]
@@ -47,7 +93,7 @@ pub async fn sync_overview(state: State<'_, AppState>, uai: String) -> Result<Ov
             token,
             token_from_env: token && !kept,
             server,
-            pending,
+            pending: named(&store, pending)?,
             conflicts: conflicts.iter().filter_map(sync::conflict_view).collect(),
             last: store.last_sync()?,
             snapshot: Counts {

@@ -5,13 +5,24 @@ import { t, formatNumber } from '../i18n.js';
 import { viewTitle } from '../components/view-title.js';
 import { usableEstablishment } from './common.js';
 
-function stat(testid, label, value) {
+function stat(testid, label, value, link) {
   return h(
     'li',
     { class: 'stat' },
     h('span', { class: 'stat__label' }, label),
     h('span', { class: 'stat__value', dataset: { testid, value: String(value) } }, formatNumber(value)),
+    link || '',
   );
+}
+
+/**
+ * The groups made in Préau, apart from the classes and groups the imports
+ * bring: the same count the Groupes view lists, with the way there.
+ */
+function managedStat(n) {
+  const link = h('a', { href: '#/groupes', class: 'stat__link', dataset: { testid: 'home-go-groups' } },
+    t(n === 0 ? 'home.managedGroupsNone' : 'home.managedGroupsSee'));
+  return stat('count-managed-groups', t('home.managedGroups'), n, link);
 }
 
 // Key the store uses for current pupils in no class.
@@ -79,7 +90,7 @@ function noPopulation(counts, batches) {
 
 const PEOPLE = ['pupils', 'responsables', 'teachers', 'staff', 'groups'];
 
-function figures(counts) {
+function figures(counts, managed) {
   return h(
     'section',
     { 'aria-labelledby': 'establishment-heading', dataset: { testid: 'home-figures' } },
@@ -93,6 +104,7 @@ function figures(counts) {
       stat('count-teachers', t('home.teachers'), counts.teachers),
       stat('count-staff', t('home.staff'), counts.staff),
       stat('count-groups', t('home.groups'), counts.groups),
+      managed === null ? '' : managedStat(managed),
     ),
     levelsTable(counts),
   );
@@ -110,7 +122,9 @@ export default {
     try {
       const counts = await ctx.api.establishmentStatus(entry.uai);
       if (PEOPLE.some((key) => counts[key] > 0)) {
-        loading.replaceWith(figures(counts));
+        // The home figures stand even when the groups cannot be read.
+        const managed = await ctx.api.groupsOverview(entry.uai).then((o) => o.groups.length, () => null);
+        loading.replaceWith(figures(counts, managed));
       } else {
         const batches = (await ctx.api.importHistory(entry.uai)).length;
         loading.replaceWith(noPopulation(counts, batches));

@@ -10,8 +10,21 @@ import { viewTitle } from '../components/view-title.js';
 import { isNothingImported, nothingImported } from '../components/empty-state.js';
 import { usableEstablishment } from './common.js';
 
-/** A PATCH body as lines « attribut → valeur » (or « retiré »). */
-function describe(payload) {
+/** An attribute's path (`urn:…:User:pronoteId`, `displayName`) in words. */
+function attrText(path) {
+  const attr = String(path || '').split(':').pop();
+  return has(`sync.attr.${attr}`) ? t(`sync.attr.${attr}`) : attr;
+}
+
+/** An account as the ENT's console names it: « NOM Prénom (profil, classe) ». */
+function personText(who) {
+  const profile = who.profile && has(`sync.profile.${who.profile}`) ? t(`sync.profile.${who.profile}`) : '';
+  const details = [profile, ...(who.classes || [])].filter(Boolean).join(', ');
+  return details ? t('sync.person', { name: who.name, details }) : who.name;
+}
+
+/** A PATCH body as lines « attribut → valeur » (or « retiré »); `members` names the accounts it adds or removes. */
+function describe(payload, members = {}) {
   let body;
   try {
     body = JSON.parse(payload);
@@ -26,9 +39,12 @@ function describe(payload) {
   return (body.Operations || []).flatMap((op) => {
     if (op.path === 'members' && Array.isArray(op.value)) {
       const key = op.op === 'remove' ? 'sync.memberRemove' : 'sync.memberAdd';
-      return op.value.map((m) => t(key, { who: m.externalId || m.value || '?' }));
+      return op.value.map((m) => {
+        const who = members[m.externalId || m.value];
+        return t(key, { who: who ? personText(who) : t('sync.someAccount') });
+      });
     }
-    const attr = String(op.path || '').split(':').pop();
+    const attr = attrText(op.path);
     let value = typeof op.value === 'boolean' ? t(op.value ? 'sync.yes' : 'sync.no') : String(op.value);
     if (Array.isArray(op.value)) value = op.value.map((v) => String(v).split('/').pop()).join(', ');
     return op.op === 'remove' ? t('sync.removed', { attr }) : t('sync.set', { attr, value });
@@ -47,6 +63,7 @@ function targetText(c) {
       return t('sync.ruleTarget', { node: node.split('/').join(' › '), profile: who });
     }
   }
+  if (c.resource === 'User') return c.who ? personText(c.who) : t('sync.unknownAccount');
   return c.target;
 }
 
@@ -78,10 +95,10 @@ function shown(v) {
 function changeItem(c, extra) {
   return h(
     'li',
-    { dataset: { testid: 'sync-change', id: String(c.id) } },
+    { dataset: { testid: 'sync-change', id: String(c.id), target: c.target } },
     h('span', { class: 'strong' }, `${t(`sync.resource.${c.resource}`)} ${targetText(c)}`),
     ' — ',
-    h('span', {}, (c.resource === 'VisibilityRule' && ruleChange(c.payload)) || describe(c.payload).join(' ; ')),
+    h('span', {}, (c.resource === 'VisibilityRule' && ruleChange(c.payload)) || describe(c.payload, c.members).join(' ; ')),
     ' ',
     h('span', { class: 'muted' }, `(${originText(c.origin)})`),
     extra ? ' ' : '',
@@ -375,7 +392,7 @@ export default {
     const conflictCard = (c) => {
       const inputs = [];
       const rows = c.rows.map((r) => {
-        const attr = r.member ? t('sync.member', { who: r.member }) : String(r.path).split(':').pop();
+        const attr = r.member ? t('sync.member', { who: r.member }) : attrText(r.path);
         let merged = shown(r.merged);
         if (!r.member) {
           const input = h('input', {

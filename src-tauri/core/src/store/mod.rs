@@ -26,7 +26,8 @@ pub use groups::{accounts_by_person, NewGroup};
 pub use imports::{BatchSummary, ColumnPresetRow, Finding, ImportTx, NewBatch};
 pub use matching::{AccountLink, JournalEntry, MatchSession};
 pub use outbox::{
-    membership_patch, patch_attribute, Confirmed, MembershipChange, OutboxChange, Resolution, ENT_GROUP, ENT_USER,
+    membership_patch, patch_attribute, AccountName, Confirmed, MembershipChange, OutboxChange, Resolution, ENT_GROUP,
+    ENT_USER,
 };
 pub use population::{Counts, LevelCounts, LoginChanged, NO_DIVISION};
 pub use schema::LATEST as SCHEMA_VERSION;

@@ -34,6 +34,18 @@ pub struct OutboxChange {
     pub base: Option<String>,
 }
 
+/// Who an account is, as the ENT's console names it (« NOM Prénom », its
+/// profile and classes), so a pending change reads by its person rather than
+/// by the account's id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AccountName {
+    /// « NOM Prénom ».
+    pub name: String,
+    /// The profile's code (`eleve`, `enseignant`…), when the account was imported.
+    pub profile: Option<String>,
+    pub classes: Vec<String>,
+}
+
 /// A SCIM PATCH body setting (or, with `None`, removing) one attribute.
 pub fn patch_attribute(path: &str, value: Option<&str>) -> serde_json::Value {
     let operation = match value {
@@ -102,6 +114,62 @@ pub(super) fn queue(
 }
 
 impl Store {
+    /// The name of each account among `ids` the store knows: from the imported
+    /// ENT directory, else from the server's directory as last pulled. An
+    /// account known to neither is left out.
+    pub fn account_names<'a>(
+        &self,
+        ids: impl IntoIterator<Item = &'a str>,
+    ) -> Result<std::collections::HashMap<String, AccountName>, StoreError> {
+        let ctx = sql("comptes");
+        let mut local = self
+            .conn
+            .prepare_cached("SELECT usage_name, given_names, profile, classes FROM account WHERE id = ?1")
+            .map_err(ctx)?;
+        let mut pulled = self
+            .conn
+            .prepare_cached("SELECT body FROM scim_resource WHERE resource = 'User' AND external_id = ?1 LIMIT 1")
+            .map_err(sql("annuaire du serveur"))?;
+        let mut out = std::collections::HashMap::new();
+        for id in ids {
+            if out.contains_key(id) {
+                continue;
+            }
+            let row = local
+                .query_row([id], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?))
+                })
+                .optional()
+                .map_err(sql("comptes"))?;
+            let found = match row {
+                Some((usage, given, profile, classes)) => {
+                    // A malformed list only costs the first name or the classes, not the line.
+                    let given: Vec<String> = serde_json::from_str(&given).unwrap_or_default();
+                    let classes: Vec<String> = serde_json::from_str(&classes).unwrap_or_default();
+                    let name = format!("{} {}", usage.to_uppercase(), given.first().map_or("", String::as_str));
+                    Some(AccountName {
+                        name: name.trim().to_string(),
+                        profile: crate::model::Profile::parse(&profile).map(|p| p.as_str().to_string()),
+                        classes,
+                    })
+                }
+                None => pulled
+                    .query_row([id], |r| r.get::<_, String>(0))
+                    .optional()
+                    .map_err(sql("annuaire du serveur"))?
+                    .and_then(|body| serde_json::from_str::<serde_json::Value>(&body).ok())
+                    .and_then(|b| {
+                        b["displayName"].as_str().map(str::trim).filter(|n| !n.is_empty()).map(str::to_string)
+                    })
+                    .map(|name| AccountName { name, profile: None, classes: Vec::new() }),
+            };
+            if let Some(found) = found.filter(|f| !f.name.is_empty()) {
+                out.insert(id.to_string(), found);
+            }
+        }
+        Ok(out)
+    }
+
     /// The changes waiting for the server (conflicts included), oldest first.
     pub fn outbox(&self) -> Result<Vec<OutboxChange>, StoreError> {
         let mut st = self
