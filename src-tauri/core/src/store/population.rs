@@ -74,9 +74,15 @@ fn profile(table: &'static str, row: &str, text: &str) -> Result<Profile, StoreE
 /// (children before parents). A key given twice is inserted twice, so the
 /// table's own uniqueness refuses it as a plain insert would.
 struct Keyed<'c> {
-    insert: Statement<'c>,
-    update: Statement<'c>,
-    delete: Statement<'c>,
+    conn: &'c Connection,
+    /// Prepared on first use and dropped once the table is written: every
+    /// statement alive at once takes from the connection's small-allocation
+    /// pool, and once it runs dry each bound value costs a heap allocation.
+    insert: Option<Statement<'c>>,
+    update: Option<Statement<'c>>,
+    insert_sql: String,
+    update_sql: String,
+    delete_sql: String,
     /// Stored rows by key: rowid and position.
     existing: HashMap<String, (i64, i64)>,
     /// Number of value columns (the position and rowid are bound after them).
@@ -86,6 +92,16 @@ struct Keyed<'c> {
     /// (the first two), not by rowid.
     by_key: bool,
     last_pos: i64,
+    ctx: &'static str,
+}
+
+/// What a written table leaves to do: delete the stored rows the population
+/// no longer has, once every table is written.
+struct Leftover<'c> {
+    conn: &'c Connection,
+    delete_sql: String,
+    existing: HashMap<String, (i64, i64)>,
+    by_key: bool,
     ctx: &'static str,
 }
 
@@ -126,9 +142,7 @@ impl<'c> Keyed<'c> {
         let marks: Vec<String> = (1..=all.len()).map(|i| format!("?{i}")).collect();
         let sets: Vec<String> = all.iter().enumerate().map(|(i, c)| format!("{c} = ?{}", i + 1)).collect();
         let differs: Vec<String> = all.iter().enumerate().map(|(i, c)| format!("{c} IS NOT ?{}", i + 1)).collect();
-        let insert = conn
-            .prepare(&format!("INSERT INTO {table} ({}) VALUES ({})", all.join(", "), marks.join(", ")))
-            .map_err(sql(ctx))?;
+        let insert_sql = format!("INSERT INTO {table} ({}) VALUES ({})", all.join(", "), marks.join(", "));
         let (found_by, delete_by, rowid) = match by_key {
             true => (
                 format!("{} = ?1 AND {} = ?2", columns[0], columns[1]),
@@ -137,18 +151,33 @@ impl<'c> Keyed<'c> {
             ),
             false => (format!("rowid = ?{}", all.len() + 1), "rowid = ?1".to_string(), "rowid"),
         };
-        let update = conn
-            .prepare(&format!("UPDATE {table} SET {} WHERE {found_by} AND ({})", sets.join(", "), differs.join(" OR ")))
-            .map_err(sql(ctx))?;
-        let delete = conn.prepare(&format!("DELETE FROM {table} WHERE {delete_by}")).map_err(sql(ctx))?;
+        let update_sql =
+            format!("UPDATE {table} SET {} WHERE {found_by} AND ({})", sets.join(", "), differs.join(" OR "));
+        let delete_sql = format!("DELETE FROM {table} WHERE {delete_by}");
         let pos = if ordered { "pos" } else { "0" };
-        let mut st = conn.prepare(&format!("SELECT {key}, {rowid}, {pos} FROM {table}")).map_err(sql(ctx))?;
-        let existing = st
-            .query_map([], |r| Ok((r.get::<_, String>(0)?, (r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))))
-            .map_err(sql(ctx))?
-            .collect::<Result<HashMap<_, _>, _>>()
-            .map_err(sql(ctx))?;
-        Ok(Keyed { insert, update, delete, existing, width: n, ordered, by_key, last_pos: 0, ctx })
+        let existing = {
+            let mut st = conn.prepare(&format!("SELECT {key}, {rowid}, {pos} FROM {table}")).map_err(sql(ctx))?;
+            let rows = st
+                .query_map([], |r| Ok((r.get::<_, String>(0)?, (r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))))
+                .map_err(sql(ctx))?
+                .collect::<Result<HashMap<_, _>, _>>()
+                .map_err(sql(ctx))?;
+            rows
+        };
+        Ok(Keyed {
+            conn,
+            insert: None,
+            update: None,
+            insert_sql,
+            update_sql,
+            delete_sql,
+            existing,
+            width: n,
+            ordered,
+            by_key,
+            last_pos: 0,
+            ctx,
+        })
     }
 
     fn put(&mut self, key: impl FnOnce() -> String, values: &[&dyn ToSql]) -> Result<(), StoreError> {
@@ -162,7 +191,14 @@ impl<'c> Keyed<'c> {
             _ => self.last_pos + 1,
         };
         self.last_pos = pos;
-        let st = if found.is_some() { &mut self.update } else { &mut self.insert };
+        let (slot, text) = match found {
+            Some(_) => (&mut self.update, &self.update_sql),
+            None => (&mut self.insert, &self.insert_sql),
+        };
+        let st = match slot {
+            Some(st) => st,
+            None => slot.insert(self.conn.prepare(text).map_err(sql(ctx))?),
+        };
         for (i, v) in values.iter().enumerate() {
             st.raw_bind_parameter(i + 1, v).map_err(sql(ctx))?;
         }
@@ -176,16 +212,33 @@ impl<'c> Keyed<'c> {
         Ok(())
     }
 
+    /// Every row written: the statements go, what is left to delete stays.
+    fn written(self) -> Leftover<'c> {
+        Leftover {
+            conn: self.conn,
+            delete_sql: self.delete_sql,
+            existing: self.existing,
+            by_key: self.by_key,
+            ctx: self.ctx,
+        }
+    }
+}
+
+impl Leftover<'_> {
     /// Deletes the stored rows the population no longer has.
-    fn finish(mut self) -> Result<(), StoreError> {
+    fn finish(self) -> Result<(), StoreError> {
+        if self.existing.is_empty() {
+            return Ok(());
+        }
+        let mut delete = self.conn.prepare(&self.delete_sql).map_err(sql(self.ctx))?;
         for (key, (rowid, _)) in &self.existing {
             match self.by_key {
                 // The position compares as a number whatever its text.
                 true => match key.split_once('\u{1f}') {
-                    Some((parent, position)) => self.delete.execute([parent, position]),
-                    None => self.delete.execute([key.as_str(), ""]),
+                    Some((parent, position)) => delete.execute([parent, position]),
+                    None => delete.execute([key.as_str(), ""]),
                 },
-                false => self.delete.execute([rowid]),
+                false => delete.execute([rowid]),
             }
             .map_err(sql(self.ctx))?;
         }
@@ -210,14 +263,17 @@ pub(crate) fn write_population(conn: &Connection, data: &EstablishmentData) -> R
         "établissement",
     )?;
     establishment.put(|| e.uai.to_string(), &[&e.uai.as_str(), &e.name, &e.kind.as_str(), &e.city, &e.school_year])?;
+    let establishment = establishment.written();
     let mut level = Keyed::new(conn, "level", "code", &["code", "mef", "label", "rank"], true, "niveaux")?;
     for l in &data.levels {
         level.put(|| l.code.clone(), &[&l.code, &l.mef, &l.label, &l.rank])?;
     }
+    let level = level.written();
     let mut division = Keyed::new(conn, "division", "code", &["code", "label", "level"], true, "divisions")?;
     for d in &data.divisions {
         division.put(|| d.code.clone(), &[&d.code, &d.label, &d.level])?;
     }
+    let division = division.written();
     let mut person = Keyed::new(
         conn,
         "person",
@@ -273,6 +329,7 @@ pub(crate) fn write_population(conn: &Connection, data: &EstablishmentData) -> R
             pfun.put(|| child_key(&p.id, i), &[&p.id, &(i as i64), &f.code, &f.discipline, &f.label])?;
         }
     }
+    let (person, pdiv, pfun) = (person.written(), pdiv.written(), pfun.written());
     let mut resp = Keyed::new(
         conn,
         "responsibility",
@@ -287,6 +344,7 @@ pub(crate) fn write_population(conn: &Connection, data: &EstablishmentData) -> R
             &[&r.responsable_id, &r.pupil_id, &r.level.as_str(), &r.relationship],
         )?;
     }
+    let resp = resp.written();
     let mut account = Keyed::new(
         conn,
         "account",
@@ -331,6 +389,7 @@ pub(crate) fn write_population(conn: &Connection, data: &EstablishmentData) -> R
             ],
         )?;
     }
+    let account = account.written();
     let mut grp = Keyed::new(conn, "grp", "id", &["id", "name", "kind", "divisions"], true, "groupes")?;
     let mut member = Keyed::child(conn, "group_member", &["group_id", "position", "person_id"], "groupes")?;
     for g in &data.groups {
@@ -339,6 +398,7 @@ pub(crate) fn write_population(conn: &Connection, data: &EstablishmentData) -> R
             member.put(|| child_key(&g.id, i), &[&g.id, &(i as i64), m])?;
         }
     }
+    let (grp, member) = (grp.written(), member.written());
     // What is gone, children before the rows they point to.
     for table in [member, grp, account, resp, pfun, pdiv, person, division, level, establishment] {
         table.finish()?;
