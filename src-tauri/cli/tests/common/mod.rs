@@ -344,39 +344,6 @@ impl Drop for StrictServer {
     }
 }
 
-/// The attributes of `body` outside the `canonicalValues` of `schemas`.
-pub fn undeclared(schemas: &serde_json::Value, body: &serde_json::Value) -> Vec<String> {
-    use serde_json::Value;
-    fn walk(attrs: &[Value], at: &Value, path: &str, out: &mut Vec<String>) {
-        for a in attrs {
-            let name = a["name"].as_str().unwrap_or("");
-            let values: Vec<&Value> = match &at[name] {
-                Value::Array(items) => items.iter().collect(),
-                Value::Null => continue,
-                v => vec![v],
-            };
-            for v in values {
-                if let (Some(canon), Some(s)) = (a["canonicalValues"].as_array(), v.as_str()) {
-                    if !canon.iter().any(|c| c.as_str().is_some_and(|c| c.eq_ignore_ascii_case(s))) {
-                        out.push(format!("{path}{name} = {s}"));
-                    }
-                }
-                if let Some(subs) = a["subAttributes"].as_array() {
-                    walk(subs, v, &format!("{path}{name}."), out);
-                }
-            }
-        }
-    }
-    let mut out = Vec::new();
-    for id in body["schemas"].as_array().map(Vec::as_slice).unwrap_or(&[]) {
-        let Some(id) = id.as_str() else { continue };
-        let Some(schema) = schemas.as_array().and_then(|s| s.iter().find(|s| s["id"] == id)) else { continue };
-        let at = if body.get(id).is_some() { &body[id] } else { body };
-        walk(schema["attributes"].as_array().map(Vec::as_slice).unwrap_or(&[]), at, &format!("{id}:"), &mut out);
-    }
-    out
-}
-
 /// An answer: status, headers (lower-case names), body.
 pub type Answer = (u16, Vec<(String, String)>, String);
 
@@ -492,7 +459,7 @@ pub fn strict_server(upstream: &str, strict: Strict) -> StrictServer {
                         return Some((400, Vec::new(), invalid_value("valeur refusée par ce serveur")));
                     }
                     if method == "POST" || method == "PUT" {
-                        let wrong = undeclared(&schemas, &parsed);
+                        let wrong = preau_core::sync::undeclared_values(&schemas, &parsed);
                         if !wrong.is_empty() {
                             invalid.fetch_add(1, Ordering::SeqCst);
                             return Some((

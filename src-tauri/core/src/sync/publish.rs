@@ -406,6 +406,41 @@ pub fn server_matrix(store: &Store) -> Result<crate::visibility::Matrix, SyncErr
     Ok(m)
 }
 
+/// The values `body` gives attributes outside their `canonicalValues` in
+/// `schemas` (a `/Schemas` list), as `urn:attr = value`: what a server that
+/// enforces canonical values (RFC 7643 §7) refuses. A core schema's attributes
+/// sit at the top of the body, an extension's under its URN.
+pub fn undeclared_values(schemas: &Value, body: &Value) -> Vec<String> {
+    fn walk(attrs: &[Value], at: &Value, path: &str, out: &mut Vec<String>) {
+        for a in attrs {
+            let name = a["name"].as_str().unwrap_or("");
+            let values: Vec<&Value> = match &at[name] {
+                Value::Array(items) => items.iter().collect(),
+                Value::Null => continue,
+                v => vec![v],
+            };
+            for v in values {
+                if let (Some(canon), Some(s)) = (a["canonicalValues"].as_array(), v.as_str()) {
+                    if !canon.iter().any(|c| c.as_str().is_some_and(|c| c.eq_ignore_ascii_case(s))) {
+                        out.push(format!("{path}{name} = {s}"));
+                    }
+                }
+                if let Some(subs) = a["subAttributes"].as_array() {
+                    walk(subs, v, &format!("{path}{name}."), out);
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for id in body["schemas"].as_array().map(Vec::as_slice).unwrap_or(&[]) {
+        let Some(id) = id.as_str() else { continue };
+        let Some(schema) = schemas.as_array().and_then(|s| s.iter().find(|s| s["id"] == id)) else { continue };
+        let at = if body.get(id).is_some() { &body[id] } else { body };
+        walk(schema["attributes"].as_array().map(Vec::as_slice).unwrap_or(&[]), at, &format!("{id}:"), &mut out);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -413,45 +448,14 @@ mod tests {
 
     const SCHEMAS: &str = include_str!("../../scim/schemas.json");
 
-    /// Every value `body` gives an attribute with `canonicalValues` in the
-    /// project's own schemas that those values do not list, as `attr = value`.
+    /// Every value `body` gives outside the canonical values of the project's own
+    /// schemas; each schema the body names must be one of them.
     fn undeclared(body: &Value) -> Vec<String> {
         let schemas: Value = serde_json::from_str(SCHEMAS).unwrap();
-        let mut out = Vec::new();
-        fn walk(attrs: &[Value], at: &Value, path: &str, out: &mut Vec<String>) {
-            for a in attrs {
-                let name = a["name"].as_str().unwrap();
-                let here = &at[name];
-                let values: Vec<&Value> = match here {
-                    Value::Array(items) => items.iter().collect(),
-                    Value::Null => continue,
-                    v => vec![v],
-                };
-                for v in values {
-                    if let (Some(canon), Some(s)) = (a["canonicalValues"].as_array(), v.as_str()) {
-                        if !canon.iter().any(|c| c.as_str().is_some_and(|c| c.eq_ignore_ascii_case(s))) {
-                            out.push(format!("{path}{name} = {s}"));
-                        }
-                    }
-                    if let Some(subs) = a["subAttributes"].as_array() {
-                        walk(subs, v, &format!("{path}{name}."), out);
-                    }
-                }
-            }
-        }
         for id in body["schemas"].as_array().unwrap() {
-            let id = id.as_str().unwrap();
-            let schema = schemas
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|s| s["id"] == id)
-                .unwrap_or_else(|| panic!("{id} is declared"));
-            // A core schema's attributes sit at the top; an extension's under its URN.
-            let at = if body.get(id).is_some() { &body[id] } else { body };
-            walk(schema["attributes"].as_array().unwrap(), at, &format!("{id}:"), &mut out);
+            assert!(schemas.as_array().unwrap().iter().any(|s| &s["id"] == id), "{id} is declared");
         }
-        out
+        undeclared_values(&schemas, body)
     }
 
     fn account(profile: Profile) -> Account {
