@@ -338,32 +338,11 @@ fn membership_changes_reach_the_server_beside_a_concurrent_one() {
     assert!(open(d).audit_verify().unwrap().ok);
 }
 
-/// A ServiceProviderConfig file without Bulk, with or without ETags, pages of 50.
-fn config_without_bulk(d: &std::path::Path, etag: bool) -> std::path::PathBuf {
-    let config = d.join("spc.json");
-    std::fs::write(
-        &config,
-        serde_json::json!({
-            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
-            "patch": { "supported": true },
-            "bulk": { "supported": false, "maxOperations": 0, "maxPayloadSize": 0 },
-            "filter": { "supported": true, "maxResults": 50 },
-            "changePassword": { "supported": false },
-            "sort": { "supported": false },
-            "etag": { "supported": etag },
-            "authenticationSchemes": [],
-        })
-        .to_string(),
-    )
-    .unwrap();
-    config
-}
-
 #[test]
 fn a_patch_answered_200_with_the_resource_is_taken_as_well() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let peer = start_peer_with(true, Some(&config_without_bulk(d, true)));
+    let peer = start_peer_with(true, Some(&config_without_bulk(d, true, 50)));
     let proxy = fault_proxy(&peer.url, |_| Fault::BodyFor204);
     demo_pointing_at(d, 7, &proxy.url);
     ok_json(&cli(d, TOKEN, &["sync", "publish", "--uai", UAI, "--json"]));
@@ -405,7 +384,7 @@ fn a_patch_answered_200_with_the_resource_is_taken_as_well() {
 fn a_server_without_bulk_or_etags_gets_single_writes_and_small_pages() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let peer = start_peer_with(true, Some(&config_without_bulk(d, false)));
+    let peer = start_peer_with(true, Some(&config_without_bulk(d, false, 50)));
     demo_pointing_at(d, 6, &peer.url);
     let caps = ok_json(&cli(d, TOKEN, &["sync", "test", "--uai", UAI, "--json"]))["capabilities"].clone();
     assert_eq!(

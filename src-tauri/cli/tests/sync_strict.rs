@@ -10,27 +10,6 @@ use common::*;
 use preau_core::model::Uai;
 use serde_json::{json, Value};
 
-/// The peer without Bulk, with or without ETags.
-fn config(d: &Path, etag: bool) -> std::path::PathBuf {
-    let config = d.join("spc.json");
-    std::fs::write(
-        &config,
-        json!({
-            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
-            "patch": { "supported": true },
-            "bulk": { "supported": false, "maxOperations": 0, "maxPayloadSize": 0 },
-            "filter": { "supported": true, "maxResults": 200 },
-            "changePassword": { "supported": false },
-            "sort": { "supported": false },
-            "etag": { "supported": etag },
-            "authenticationSchemes": [],
-        })
-        .to_string(),
-    )
-    .unwrap();
-    config
-}
-
 fn store_of(d: &Path, uai: &str) -> preau_core::store::Store {
     preau_core::store::Store::open(d, &Uai::parse(uai).unwrap(), &preau_core::secrets::DbKey::from_hex(KEY).unwrap())
         .unwrap()
@@ -131,7 +110,7 @@ fn logins_taken_on_the_server_are_named_and_the_rest_is_published() {
 fn a_member_add_whose_answer_was_lost_is_read_back_not_repeated() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let peer = start_peer_with(true, Some(&config(d, false)));
+    let peer = start_peer_with(true, Some(&config_without_bulk(d, false, 200)));
     let strict = strict_server(&peer.url, Strict { lose_first_member_add: true, ..Strict::default() });
     demo_pointing_at(d, 3, &strict.url);
     ok_json(&cli(d, TOKEN, &["sync", "publish", "--uai", UAI, "--json"]));
@@ -139,19 +118,7 @@ fn a_member_add_whose_answer_was_lost_is_read_back_not_repeated() {
 
     let data = open(d).load_population().unwrap().unwrap();
     let group = &data.groups[0];
-    let members: std::collections::BTreeSet<&str> = group.members.iter().map(String::as_str).collect();
-    let joining: Vec<String> = data
-        .accounts
-        .iter()
-        .filter(|a| a.person_id.as_deref().is_none_or(|p| !members.contains(p)))
-        .take(12)
-        .map(|a| a.id.clone())
-        .collect();
-    let changes: Vec<preau_core::store::MembershipChange> = joining
-        .iter()
-        .map(|a| preau_core::store::MembershipChange { group: group.id.clone(), account: a.clone(), join: true })
-        .collect();
-    assert_eq!(open(d).queue_memberships(&changes, "groupes", "test").unwrap(), 12);
+    let joining = queue_twelve_joins(d, &data, group);
     let pushed = ok_json(&cli(d, TOKEN, &["sync", "push", "--uai", UAI, "--json"]));
     assert_eq!((pushed["sent"].as_u64(), pushed["remaining"].as_u64()), (Some(12), Some(0)), "{pushed}");
     assert_eq!(strict.duplicates.load(std::sync::atomic::Ordering::SeqCst), 0, "no member added twice");
@@ -175,7 +142,7 @@ fn a_member_add_whose_answer_was_lost_is_read_back_not_repeated() {
 fn a_member_add_sent_again_after_a_stale_version_is_read_back_not_repeated() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let peer = start_peer_with(true, Some(&config(d, true)));
+    let peer = start_peer_with(true, Some(&config_without_bulk(d, true, 200)));
     let strict = strict_server(
         &peer.url,
         Strict { lose_first_member_add: true, versionless_after_stale: true, ..Strict::default() },
@@ -198,19 +165,7 @@ fn a_member_add_sent_again_after_a_stale_version_is_read_back_not_repeated() {
     let (status, _) = http(&peer, "PATCH", &format!("/v2/Groups/{gid}"), Some(&rename));
     assert!((200..300).contains(&status), "{status}");
 
-    let members: std::collections::BTreeSet<&str> = group.members.iter().map(String::as_str).collect();
-    let joining: Vec<String> = data
-        .accounts
-        .iter()
-        .filter(|a| a.person_id.as_deref().is_none_or(|p| !members.contains(p)))
-        .take(12)
-        .map(|a| a.id.clone())
-        .collect();
-    let changes: Vec<preau_core::store::MembershipChange> = joining
-        .iter()
-        .map(|a| preau_core::store::MembershipChange { group: group.id.clone(), account: a.clone(), join: true })
-        .collect();
-    assert_eq!(open(d).queue_memberships(&changes, "groupes", "test").unwrap(), 12);
+    let joining = queue_twelve_joins(d, &data, group);
     // Refused as stale, judged (another attribute changed), sent again
     // without a version; that resend is applied and its answer lost.
     let pushed = ok_json(&cli(d, TOKEN, &["sync", "push", "--uai", UAI, "--json"]));
@@ -343,7 +298,7 @@ fn the_token_never_travels_on_the_command_line_nor_in_the_address() {
 fn without_bulk_a_taken_login_is_named_too_and_the_rest_is_published() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let peer = start_peer_with(true, Some(&config(d, true)));
+    let peer = start_peer_with(true, Some(&config_without_bulk(d, true, 200)));
     demo_of(d, UAI, 4, &peer.url);
     let (accounts, groups) = ours(d, UAI);
     let taken = &accounts[3];
@@ -470,4 +425,26 @@ fn a_proposed_login_accepted_is_the_one_the_next_publish_sends() {
     ok_json(&cli(d, TOKEN, &["sync", "pull", "--uai", UAI, "--json"]));
     fails_with(&login(&taken.id, "autre.identifiant"), "ACCOUNT_ON_SERVER");
     assert_eq!(journaled().len(), 1);
+}
+
+/// Queues twelve accounts not yet in `group` to join it; their ids.
+fn queue_twelve_joins(
+    d: &Path,
+    data: &preau_core::model::EstablishmentData,
+    group: &preau_core::model::Group,
+) -> Vec<String> {
+    let members: std::collections::BTreeSet<&str> = group.members.iter().map(String::as_str).collect();
+    let joining: Vec<String> = data
+        .accounts
+        .iter()
+        .filter(|a| a.person_id.as_deref().is_none_or(|p| !members.contains(p)))
+        .take(12)
+        .map(|a| a.id.clone())
+        .collect();
+    let changes: Vec<preau_core::store::MembershipChange> = joining
+        .iter()
+        .map(|a| preau_core::store::MembershipChange { group: group.id.clone(), account: a.clone(), join: true })
+        .collect();
+    assert_eq!(open(d).queue_memberships(&changes, "groupes", "test").unwrap(), 12);
+    joining
 }

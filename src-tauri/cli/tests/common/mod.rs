@@ -35,6 +35,27 @@ pub fn peer() -> Peer {
     start_peer(true)
 }
 
+/// A ServiceProviderConfig file for the peer: no Bulk, ETags or not, pages of `page`.
+pub fn config_without_bulk(d: &Path, etag: bool, page: u32) -> PathBuf {
+    let config = d.join("spc.json");
+    std::fs::write(
+        &config,
+        serde_json::json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
+            "patch": { "supported": true },
+            "bulk": { "supported": false, "maxOperations": 0, "maxPayloadSize": 0 },
+            "filter": { "supported": true, "maxResults": page },
+            "changePassword": { "supported": false },
+            "sort": { "supported": false },
+            "etag": { "supported": etag },
+            "authenticationSchemes": [],
+        })
+        .to_string(),
+    )
+    .unwrap();
+    config
+}
+
 /// `ent`: with the project's schema files; without, the server knows only RFC 7643's.
 pub fn start_peer(ent: bool) -> Peer {
     start_peer_with(ent, None)
