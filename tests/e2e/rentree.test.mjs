@@ -210,6 +210,8 @@ test('July → September: the checks turn green as the work is done', async () =
   // The reconciliation, in its wizard: the automatic links applied.
   await (await byTestId('nav-rapprochement')).click();
   await (await byTestId('match-session')).waitForExist({ timeout: 90000 });
+  // The step drawn first: applying while it still loads is a separate case.
+  await (await byTestId('match-step-counts')).waitForExist({ timeout: 90000 });
   await (await byTestId('match-apply')).click();
   await browser.waitUntil(async () => (await browser.$$('[data-testid="match-applied"], [data-testid="match-error"]')).length > 0, { timeout: 90000, timeoutMsg: 'applying never answered' });
   const failed = await browser.$$('[data-testid="match-error"]');
