@@ -224,6 +224,27 @@ fn cancel_rolls_back() {
     assert_eq!(snapshot(&store), before);
 }
 
+/// A cancel after the reading (the checks, the findings) still writes nothing:
+/// on a big file that work is long, and the button must not be outrun.
+#[test]
+fn a_cancel_after_the_reading_still_rolls_back() {
+    let s = setup(EstablishmentKind::Lycee);
+    for phase in ["controles", "constats"] {
+        let mut store = Store::open_or_create(&s.data_dir, &s.uai, &key(), "test@cli").unwrap();
+        let before = snapshot(&store);
+        let cancel = CancelToken::new();
+        let c2 = cancel.clone();
+        let err = import_files(&mut store, &inputs(&s, &SIECLE), "t", &cancel, &mut |p| {
+            if p.phase == phase {
+                c2.cancel();
+            }
+        })
+        .unwrap_err();
+        assert_eq!(err.code(), "IMPORT_CANCELLED", "{phase}");
+        assert_eq!(snapshot(&store), before, "{phase}");
+    }
+}
+
 #[test]
 fn cross_record_checks_reject_with_reasons() {
     let s = setup(EstablishmentKind::College);

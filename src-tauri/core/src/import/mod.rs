@@ -663,6 +663,10 @@ impl Operation<'_> {
                 refusals.dedup_by_key(|r| r.0);
                 return Err(Abort::Files(refusals));
             }
+            // A cancel counts until the commit: the work after the reading is
+            // long on big files and must not outrun the button.
+            let go_on = || if cancel.is_cancelled() { Err(Abort::Cancelled) } else { Ok(()) };
+            go_on()?;
             progress(ImportProgress {
                 file_index: count,
                 file_count: count,
@@ -677,6 +681,7 @@ impl Operation<'_> {
             }
             let batches: Vec<(i64, Format)> = files.iter().map(|f| (f.batch, f.format)).collect();
             let built = project::build(&tx, uai, &batches, &fresh)?;
+            go_on()?;
             progress(ImportProgress {
                 file_index: count,
                 file_count: count,
@@ -706,7 +711,9 @@ impl Operation<'_> {
             // Freeing every record takes a while: other threads do it while this
             // one finishes the operation.
             std::thread::spawn(move || drop((fresh, built, stored)));
+            go_on()?;
             tx.replace_findings(&found)?;
+            go_on()?;
             Ok(found)
         })();
         match result {
