@@ -224,6 +224,36 @@ fn cancel_rolls_back() {
     assert_eq!(snapshot(&store), before);
 }
 
+/// The population is built once the files feeding it are read, while a
+/// timetable is still being read: when that timetable then proves unreadable,
+/// nothing is written all the same.
+#[test]
+fn a_timetable_refused_after_the_population_is_built_writes_nothing() {
+    let s = setup(EstablishmentKind::Lycee);
+    let mut store = Store::open_or_create(&s.data_dir, &s.uai, &key(), "test@cli").unwrap();
+    let before = snapshot(&store);
+    let edt = std::fs::read_dir(&s.files)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.file_name().unwrap().to_string_lossy().ends_with("_Enclair.xml"))
+        .expect("the demo writes a timetable in clear");
+    let full = std::fs::read(&edt).unwrap();
+    let mut files = inputs(&s, &SIECLE);
+    files.push(Input::bytes("Edt_coupé.xml", full[..full.len() * 3 / 4].to_vec()));
+    let out = run(&mut store, &files);
+    assert!(!out.committed);
+    assert_eq!(out.files.last().unwrap().error.as_deref(), Some("FORMAT_XML_TRUNCATED"), "{:?}", out.files);
+    assert_eq!(snapshot(&store), before);
+    // The same files with the whole timetable: the population is the one SIECLE gives.
+    files.pop();
+    files.push(Input::file(&edt));
+    let out = run(&mut store, &files);
+    assert!(out.committed, "{:?}", out.files);
+    let population = store.load_population().unwrap().unwrap();
+    assert!(population.people.iter().any(|p| p.profile == Profile::Eleve));
+    assert_eq!(population.establishment.school_year, s.data.establishment.school_year);
+}
+
 /// A cancel after the reading (the checks, the findings) still writes nothing:
 /// on a big file that work is long, and the button must not be outrun.
 #[test]

@@ -331,7 +331,9 @@ export default {
     const apply = h('button', { type: 'button', class: 'btn', dataset: { testid: 'match-apply' } }, t('matching.apply'));
     const exportCsv = h('button', { type: 'button', class: 'btn btn--secondary', dataset: { testid: 'match-export' } }, t('matching.export'));
     const actions = h('div', { class: 'toolbar' }, preview, apply, exportCsv);
-    root.append(sources, head, steps, panel, actions, result);
+    // The actions sit above the step: a step that finishes loading grows
+    // below them and never moves a button under the pointer.
+    root.append(sources, head, actions, result, steps, panel);
 
     let overview;
     // Draws the session line and the steps from the overview last read.

@@ -32,23 +32,28 @@ pub(super) fn kept(format: Format) -> bool {
 }
 
 impl Fresh {
-    /// Declares a batch of the operation, so that an empty file counts as read.
-    pub fn open(&mut self, batch: i64, format: Format) {
+    /// Declares a batch of the operation, so that an empty file counts as read,
+    /// with room for the records a file of `bytes` may hold: records are large,
+    /// and a list grown by doubling copies them all again each time.
+    pub fn open(&mut self, batch: i64, format: Format, bytes: u64) {
+        // A record takes a few hundred bytes of its file at least; past the
+        // cap the list grows as usual.
+        let room = usize::try_from(bytes / 200).unwrap_or(usize::MAX).min(50_000);
         match format {
             Format::SiecleEleves
             | Format::SiecleResponsables
             | Format::SiecleStructures
             | Format::SiecleNomenclature => {
-                self.siecle.entry(batch).or_default();
+                self.siecle.entry(batch).or_default().reserve(room);
             }
             Format::Sts => {
-                self.sts.entry(batch).or_default();
+                self.sts.entry(batch).or_default().reserve(room);
             }
             Format::EntDirectory => {
-                self.directory.entry(batch).or_default();
+                self.directory.entry(batch).or_default().reserve(room);
             }
             Format::Edt => {
-                self.edt.entry(batch).or_default();
+                self.edt.entry(batch).or_default().reserve(room);
             }
             Format::Aaf | Format::Udt | Format::PronoteIds => {}
         }

@@ -20,7 +20,7 @@ use crate::formats::detect::{detect, Detected};
 use crate::formats::siecle::SiecleRecord;
 use crate::formats::source::{Ctl, Input};
 use crate::formats::{mapping, FileHeader, Format, FormatError, Item, Reject};
-use crate::model::{Establishment, Uai};
+use crate::model::{Establishment, EstablishmentData, Uai};
 use crate::progress::CancelToken;
 use crate::store::{Finding, NewBatch, Store, StoreError};
 use crate::ErrorCode;
@@ -561,7 +561,7 @@ impl Operation<'_> {
                 };
                 let batch = tx.add_batch(&meta)?;
                 report.batch_id = Some(batch);
-                fresh.open(batch, d.format);
+                fresh.open(batch, d.format, input.len().unwrap_or(0));
                 files.push(FileState {
                     index,
                     batch,
@@ -578,10 +578,26 @@ impl Operation<'_> {
                     detected: d,
                     preset: presets[index].as_ref(),
                     keep: fresh::kept(d.format),
+                    first: project::feeds_population(d.format),
                 });
             }
+            let batches: Vec<(i64, Format)> = files.iter().map(|f| (f.batch, f.format)).collect();
+            // The population is built as soon as the files feeding it are read,
+            // while the others (a timetable…) still are.
+            let mut feeding = files.iter().filter(|f| project::feeds_population(f.format)).count();
+            let mut early: Option<Option<EstablishmentData>> = None;
             let mut refusals: Vec<(usize, String, String)> = Vec::new();
             let read = read::read_all(&jobs, cancel, &mut |event| match event {
+                read::Event::Finished { job } => {
+                    if !project::feeds_population(files[job].format) {
+                        return Ok(());
+                    }
+                    feeding -= 1;
+                    if feeding == 0 && !dry && refusals.is_empty() && !files.iter().any(|f| f.refused) {
+                        early = Some(project::build(&tx, uai, &batches, &fresh)?);
+                    }
+                    Ok(())
+                }
                 read::Event::Chunk { job, n, packed } => Ok(tx.add_file_chunk(files[job].batch, n, &packed)?),
                 read::Event::Progress { job, done, total } => {
                     let file = &mut files[job];
@@ -679,8 +695,10 @@ impl Operation<'_> {
                 let report = &reports[file.index];
                 tx.finish_batch(file.batch, report.read, report.rejected)?;
             }
-            let batches: Vec<(i64, Format)> = files.iter().map(|f| (f.batch, f.format)).collect();
-            let built = project::build(&tx, uai, &batches, &fresh)?;
+            let built = match early {
+                Some(built) => built,
+                None => project::build(&tx, uai, &batches, &fresh)?,
+            };
             go_on()?;
             progress(ImportProgress {
                 file_index: count,

@@ -60,6 +60,20 @@ fn split_given(first: &str) -> Vec<String> {
     }
 }
 
+/// Whether a file of `format` is a source of the population (the others
+/// serve reconciliation and the findings).
+pub(super) fn feeds_population(format: Format) -> bool {
+    matches!(
+        format,
+        Format::SiecleEleves
+            | Format::SiecleResponsables
+            | Format::SiecleStructures
+            | Format::SiecleNomenclature
+            | Format::Sts
+            | Format::EntDirectory
+    )
+}
+
 /// The population brought up to date, for the caller to write (`None` when
 /// no file of the operation feeds it).
 pub(super) fn build(
@@ -68,16 +82,11 @@ pub(super) fn build(
     batches: &[(i64, Format)],
     fresh: &Fresh,
 ) -> Result<Option<EstablishmentData>, StoreError> {
+    // Only the files that feed the population count: the others may still
+    // be being read when it is built.
+    let batches: Vec<(i64, Format)> = batches.iter().copied().filter(|(_, f)| feeds_population(*f)).collect();
     let formats: HashSet<Format> = batches.iter().map(|(_, f)| *f).collect();
-    let touches = |f: &[Format]| f.iter().any(|x| formats.contains(x));
-    if !touches(&[
-        Format::SiecleEleves,
-        Format::SiecleResponsables,
-        Format::SiecleStructures,
-        Format::SiecleNomenclature,
-        Format::Sts,
-        Format::EntDirectory,
-    ]) {
+    if formats.is_empty() {
         return Ok(None);
     }
     let current = tx.population()?;
@@ -97,7 +106,7 @@ pub(super) fn build(
         groups: Vec::new(),
     });
     // School year and name from the operation's headers.
-    for (batch, _) in batches {
+    for (batch, _) in &batches {
         if let Some(b) = tx.batch(*batch)? {
             if let (Some(y), 0) = (b.school_year, data.establishment.school_year) {
                 data.establishment.school_year = y;

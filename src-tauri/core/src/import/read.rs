@@ -30,6 +30,9 @@ pub(super) struct Job<'a> {
     /// Whether the records themselves travel to the handler (formats the
     /// checks, population and findings use), or only the fact of them.
     pub keep: bool,
+    /// Read before the others: the handler can do its work on these files
+    /// while the others are still being read.
+    pub first: bool,
 }
 
 /// What the handler is given; `job` indexes the jobs.
@@ -49,6 +52,10 @@ pub(super) enum Event {
         job: usize,
         done: u64,
         total: u64,
+    },
+    /// Every item of the job was handed over, and it was read to its end.
+    Finished {
+        job: usize,
     },
 }
 
@@ -90,9 +97,10 @@ pub(super) fn read_all(
         return Ok(Vec::new());
     }
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 4).min(jobs.len());
-    // Biggest files first, so that the last one to start is a small one.
+    // The files asked first, then the biggest first, so that the last one to
+    // start is a small one.
     let mut order: Vec<usize> = (0..jobs.len()).collect();
-    order.sort_by_key(|&j| std::cmp::Reverse(jobs[j].input.len().unwrap_or(0)));
+    order.sort_by_key(|&j| (!jobs[j].first, std::cmp::Reverse(jobs[j].input.len().unwrap_or(0))));
     let order = &order;
     let next = AtomicUsize::new(0);
     let stop = CancelToken::new();
@@ -128,7 +136,10 @@ fn receive(
                     handle(event).map_err(Stopped::Handler)?;
                 }
             }
-            Msg::Done { result: Ok(()), .. } => finished += 1,
+            Msg::Done { job, result: Ok(()) } => {
+                finished += 1;
+                handle(Event::Finished { job }).map_err(Stopped::Handler)?;
+            }
             Msg::Done { result: Err(FormatError::Cancelled), .. } => return Err(Stopped::Cancelled),
             Msg::Done { job, result: Err(error) } => {
                 failures.push((job, error));
