@@ -1,6 +1,8 @@
 // End to end, a long import: the progress bar moves while the file is read,
 // the cancel button stops the work, and nothing is written. The long file is
-// the demo's ENT directory export repeated (unique identifiers) to ~10 MB.
+// the demo's ENT directory export repeated (unique identifiers) to ~30 MB: long
+// enough that the import is still running when the button is pressed on a
+// loaded machine.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,7 +11,7 @@ import { join } from 'node:path';
 import { SCREENSHOTS, uaiFromDigits, workspace, startApp } from './harness.mjs';
 
 const UAI = uaiFromDigits('0999001');
-const COPIES = 40;
+const COPIES = 120;
 
 let ws;
 let app;

@@ -75,6 +75,10 @@ test('a wizard that cannot open journals nothing; one that opens, once', async (
   await (await byTestId('match-session')).waitForExist({ timeout: 60000 });
   await (await byTestId('match-apply')).click();
   await (await byTestId('match-applied')).waitForExist({ timeout: 30000 });
+  await (await byTestId('match-new-session')).waitForExist();
+  await openJournal();
+  const started = (await entries()).filter((e) => e.action === 'MATCH_SESSION_STARTED');
+  assert.equal(started.length, 1, 'applying closes the session without opening another');
 
   // A rentrée step noted in the window.
   await (await byTestId('nav-rentree')).click();

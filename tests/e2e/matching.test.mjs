@@ -163,6 +163,11 @@ test('the session resumes after leaving the view; the dry run, then applying', a
   assert.match(await text('match-applied'), auto + manual === 1 ? /^1 lien écrit ;/ : /^\d[\d\s\u202f]* liens écrits ;/u);
   await (await byTestId('match-applied')).scrollIntoView();
   await browser.saveScreenshot(join(SCREENSHOTS, 'matching-applied.png'));
+  // The session is closed: the steps are gone until a new one is asked for.
+  assert.equal(await (await byTestId('match-step')).isExisting(), false);
+  assert.equal(await (await byTestId('match-apply')).isExisting(), false);
+  await (await byTestId('match-new-session')).click();
+  await (await byTestId('match-step-counts')).waitForExist({ timeout: 30000 });
   const journal = ws.cli('audit', 'verify', '--uai', UAI);
   assert.ok(journal.length > 0);
 });

@@ -376,7 +376,16 @@ export default {
         const text = t('matching.applied', { n: tn('matching.linksWritten', done.auto + done.manual), q: tn('matching.changesWaiting', done.queued) });
         announce(text);
         result.append(h('p', { dataset: { testid: 'match-applied' } }, text));
-        await refreshOverview();
+        // The session is closed. Reading the overview again would open (and
+        // journal) a new one unasked: a new session starts when asked for.
+        clear(head);
+        head.append(h('p', { dataset: { testid: 'match-session' } }, t('matching.closed')));
+        steps.remove();
+        panel.remove();
+        actions.remove();
+        const again = h('button', { type: 'button', class: 'btn btn--secondary', dataset: { testid: 'match-new-session' }, onclick: () => { place.step = null; ctx.rerender(); } }, t('matching.newSession'));
+        result.append(again);
+        again.focus(); // the button pressed is gone
       } catch (err) {
         result.append(errorBox(err, 'match-error'));
       }
