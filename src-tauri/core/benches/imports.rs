@@ -138,7 +138,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (read, project) = (median(set_read), median(set_project));
     println!(
         "  of which: reading and storing the files (the population built once its own files are read, \
-         while a timetable still is) {:.2} ms, what is left of building it {:.2} ms, writing it with the \
+         and written while a timetable still is) {:.2} ms, what is left of building it {:.2} ms, writing it with the \
          findings, and commit {:.2} ms",
         ms(read),
         ms(project),

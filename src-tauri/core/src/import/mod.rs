@@ -582,19 +582,28 @@ impl Operation<'_> {
                 });
             }
             let batches: Vec<(i64, Format)> = files.iter().map(|f| (f.batch, f.format)).collect();
-            // The population is built as soon as the files feeding it are read,
-            // while the others (a timetable…) still are.
+            // The population is built as soon as the files feeding it are read
+            // (they are read first); while others (a timetable…) still are, it
+            // is written then too, else beside the findings' computation.
             let mut feeding = files.iter().filter(|f| project::feeds_population(f.format)).count();
-            let mut early: Option<Option<EstablishmentData>> = None;
+            let mut unfinished = files.len();
+            // The population built early, and whether it is written already.
+            let mut early: Option<(Option<EstablishmentData>, bool)> = None;
             let mut refusals: Vec<(usize, String, String)> = Vec::new();
             let read = read::read_all(&jobs, cancel, &mut |event| match event {
                 read::Event::Finished { job } => {
+                    unfinished -= 1;
                     if !project::feeds_population(files[job].format) {
                         return Ok(());
                     }
                     feeding -= 1;
                     if feeding == 0 && !dry && refusals.is_empty() && !files.iter().any(|f| f.refused) {
-                        early = Some(project::build(&tx, uai, &batches, &fresh)?);
+                        let built = project::build(&tx, uai, &batches, &fresh)?;
+                        let write_now = unfinished > 0;
+                        if let (Some(data), true) = (&built, write_now) {
+                            tx.replace_population(data)?;
+                        }
+                        early = Some((built, write_now));
                     }
                     Ok(())
                 }
@@ -695,9 +704,9 @@ impl Operation<'_> {
                 let report = &reports[file.index];
                 tx.finish_batch(file.batch, report.read, report.rejected)?;
             }
-            let built = match early {
-                Some(built) => built,
-                None => project::build(&tx, uai, &batches, &fresh)?,
+            let (built, written) = match early {
+                Some(early) => early,
+                None => (project::build(&tx, uai, &batches, &fresh)?, false),
             };
             go_on()?;
             progress(ImportProgress {
@@ -708,7 +717,8 @@ impl Operation<'_> {
                 done: 0,
                 total: 0,
             });
-            // The findings are computed beside the writing of the population.
+            // The findings are computed beside the writing of the population
+            // (when it is not written yet).
             let stored = if built.is_none() { tx.population()? } else { None };
             let timetable = timetable::inputs(&tx, &fresh)?;
             let population = built.as_ref().or(stored.as_ref());
@@ -719,9 +729,9 @@ impl Operation<'_> {
             let found = std::thread::scope(|scope| {
                 let findings =
                     scope.spawn(|| findings::compute(population, responsables.as_deref(), timetable.as_ref()));
-                let written = match &built {
-                    Some(data) => tx.replace_population(data),
-                    None => Ok(()),
+                let written = match (&built, written) {
+                    (Some(data), false) => tx.replace_population(data),
+                    _ => Ok(()),
                 };
                 let found = findings.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
                 written.map(|()| found)
