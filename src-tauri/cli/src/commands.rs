@@ -419,6 +419,16 @@ fn sync_client(dir: Option<PathBuf>, raw_uai: &str) -> Result<(Store, preau_core
     use preau_core::sync::{self, SyncError};
     let uai = uai(raw_uai)?;
     let store = Store::open(&data_dir(dir)?, &uai, &key()?)?;
+    if let Some(by_hand) = store.sync_connector()?.filter(|c| c != "scim") {
+        return Err(Failure {
+            exit: 2,
+            code: "SYNC_NOT_SCIM",
+            message: format!(
+                "l'établissement {uai} passe par le connecteur {by_hand}, sans serveur à joindre : suivez sa liste \
+                 de travail (preau-cli sync worklist --uai {uai}) ou choisissez scim (sync configure --connector scim)"
+            ),
+        });
+    }
     let url = store.sync_url()?.ok_or_else(|| SyncError::NotConfigured { uai: uai.to_string() })?;
     let token = sync::token(token_secrets().as_ref(), &uai.to_string(), &url)?;
     let client = sync::block_on(sync::Client::connect(&url, &token))??;
@@ -507,9 +517,41 @@ impl Drop for NoEcho {
     }
 }
 
-pub fn sync_configure(dir: Option<PathBuf>, raw_uai: &str, url: &str, ask_token: bool) -> Result<u8, Failure> {
+pub fn sync_configure(
+    dir: Option<PathBuf>,
+    raw_uai: &str,
+    connector: Option<crate::Connector>,
+    url: Option<&str>,
+    ask_token: bool,
+) -> Result<u8, Failure> {
+    use crate::Connector;
     let uai = uai(raw_uai)?;
     let mut store = Store::open(&data_dir(dir)?, &uai, &key()?)?;
+    let actor = preau_core::audit::actor("cli");
+    let by_hand = match connector {
+        Some(Connector::Skolengo) => Some(("skolengo", "la console Skolengo : preau-cli sync worklist --uai")),
+        Some(Connector::EntNg) => Some(("ent-ng", "l'import CSV d'Open ENT NG : preau-cli export ent-ng --uai")),
+        Some(Connector::Scim) | None => None,
+    };
+    if let Some((name, how)) = by_hand {
+        if url.is_some() || ask_token {
+            return Err(Failure {
+                exit: 2,
+                code: "SYNC_NO_SERVER_FOR_CONNECTOR",
+                message: format!("le connecteur {name} n'a ni adresse ni jeton : les modifications passent par {how}"),
+            });
+        }
+        store.set_sync_connector(name, &actor)?;
+        print_line(&format!("Connecteur de {uai} : {name} ; les modifications passent par {how} {uai}"))?;
+        return Ok(0);
+    }
+    let Some(url) = url else {
+        return Err(Failure {
+            exit: 2,
+            code: "SYNC_NO_URL",
+            message: "le connecteur scim demande l'adresse du serveur ENT : --url".into(),
+        });
+    };
     // Refused before a token is asked for.
     let url = preau_core::sync::Client::checked_url(url)?;
     let token = if ask_token { Some(read_token()?) } else { None };
@@ -518,14 +560,11 @@ pub fn sync_configure(dir: Option<PathBuf>, raw_uai: &str, url: &str, ask_token:
         (Some(_), Ok(k)) => Box::new(k),
         (Some(_), Err(e)) => Box::new(NoKeychain(e.to_string())),
     };
-    let url = preau_core::sync::configure(
-        &mut store,
-        keychain.as_ref(),
-        &uai.to_string(),
-        &url,
-        token.as_deref(),
-        &preau_core::audit::actor("cli"),
-    )?;
+    let url =
+        preau_core::sync::configure(&mut store, keychain.as_ref(), &uai.to_string(), &url, token.as_deref(), &actor)?;
+    if store.sync_connector()?.is_some_and(|c| c != "scim") {
+        store.set_sync_connector("scim", &actor)?;
+    }
     print_line(&format!("Serveur ENT de {uai} : {url}"))?;
     if token.is_some() {
         print_line("Jeton d'accès gardé dans le trousseau du système pour ce serveur.")?;
@@ -726,5 +765,74 @@ pub fn sync_resolve(dir: Option<PathBuf>, raw_uai: &str, conflict: i64, keep: Ke
     };
     store.resolve_conflict(conflict, resolution, &preau_core::audit::actor("cli"))?;
     print_line(said)?;
+    Ok(0)
+}
+
+pub fn sync_worklist(
+    dir: Option<PathBuf>,
+    raw_uai: &str,
+    json: bool,
+    done: &[String],
+    impossible: Option<(String, String)>,
+    retry: Option<&str>,
+) -> Result<u8, Failure> {
+    use preau_core::sync::worklist;
+    let uai = uai(raw_uai)?;
+    let mut store = Store::open(&data_dir(dir)?, &uai, &key()?)?;
+    let actor = preau_core::audit::actor("cli");
+    if !done.is_empty() {
+        let confirmed = worklist::mark_done(&mut store, done, &actor)?;
+        let n = |count: usize, one: &str, many: &str| format!("{count} {}", if count == 1 { one } else { many });
+        print_line(&format!(
+            "{} ; {}.",
+            n(done.len(), "élément fait", "éléments faits"),
+            n(confirmed, "modification confirmée", "modifications confirmées")
+        ))?;
+        return Ok(0);
+    }
+    if let Some((id, reason)) = impossible {
+        worklist::mark_impossible(&mut store, &id, &reason, &actor)?;
+        print_line(&format!("Élément {id} marqué impossible : {}", reason.trim()))?;
+        return Ok(0);
+    }
+    if let Some(id) = retry {
+        worklist::retry(&mut store, id, &actor)?;
+        print_line(&format!("Élément {id} remis à faire."))?;
+        return Ok(0);
+    }
+    let items = worklist::worklist(&store)?;
+    if json {
+        for i in &items {
+            json_line(&serde_json::json!({
+                "id": i.id,
+                "screen": i.screen.code(),
+                "action": i.action,
+                "target": i.target,
+                "steps": i.steps,
+                "status": i.status.code(),
+                "reason": i.reason,
+            }))?;
+        }
+        return Ok(0);
+    }
+    if items.is_empty() {
+        print_line("Rien à faire dans la console : aucune modification en attente.")?;
+        return Ok(0);
+    }
+    let mut screen = None;
+    for i in &items {
+        if screen != Some(i.screen) {
+            screen = Some(i.screen);
+            print_line(&format!("\n== {} ==", i.screen.path()))?;
+        }
+        let status = match i.status {
+            worklist::Status::Impossible => format!(" [impossible : {}]", i.reason.as_deref().unwrap_or("")),
+            _ => String::new(),
+        };
+        print_line(&format!("[{}] {} — {}{status}", i.id, i.action, i.target))?;
+        for (n, step) in i.steps.iter().enumerate() {
+            print_line(&format!("    {}. {step}", n + 1))?;
+        }
+    }
     Ok(0)
 }

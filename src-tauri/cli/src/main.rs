@@ -296,12 +296,18 @@ enum VisibilityCommand {
 
 #[derive(Subcommand, Debug)]
 enum SyncCommand {
-    /// Enregistre l'adresse SCIM du serveur ENT de l'établissement (et son jeton, dans le trousseau).
+    /// Choisit comment les modifications parviennent à l'ENT : un serveur SCIM (son adresse, et son
+    /// jeton dans le trousseau), la console Skolengo (une liste de travail à suivre) ou l'import CSV
+    /// d'Open ENT NG.
     Configure {
         #[arg(long)]
         uai: String,
-        #[arg(long)]
-        url: String,
+        /// scim (par défaut), skolengo ou ent-ng.
+        #[arg(long, value_enum, value_name = "CONNECTEUR")]
+        connector: Option<Connector>,
+        /// L'adresse SCIM du serveur ENT (connecteur scim).
+        #[arg(long, value_name = "URL")]
+        url: Option<String>,
         /// Demande le jeton d'accès de ce serveur (saisi sans écho, ou lu sur l'entrée standard)
         /// et le garde dans le trousseau du système ; sans trousseau, donnez-le dans PREAU_SCIM_TOKEN.
         /// Jamais en argument : il resterait dans la liste des processus et l'historique du shell.
@@ -362,6 +368,27 @@ enum SyncCommand {
         #[arg(long)]
         json: bool,
     },
+    /// La liste de travail de la console Skolengo : chaque élément dit, écran par écran, quoi y
+    /// faire. --done confirme les éléments faits ; --impossible garde la raison d'un élément qui
+    /// n'a pas pu l'être ; --retry le remet à faire.
+    Worklist {
+        #[arg(long)]
+        uai: String,
+        #[arg(long)]
+        json: bool,
+        /// Les éléments faits dans la console (leurs identifiants, répétables).
+        #[arg(long, value_name = "ID", num_args = 1.., conflicts_with_all = ["impossible", "retry"])]
+        done: Vec<String>,
+        /// Un élément qui n'a pas pu être fait (avec --reason).
+        #[arg(long, value_name = "ID", requires = "reason", conflicts_with = "retry")]
+        impossible: Option<String>,
+        /// Pourquoi l'élément est impossible.
+        #[arg(long, value_name = "TEXTE")]
+        reason: Option<String>,
+        /// Un élément marqué impossible, à refaire.
+        #[arg(long, value_name = "ID")]
+        retry: Option<String>,
+    },
     /// Serveur, modifications en attente, conflits, dernière synchronisation.
     Status {
         #[arg(long)]
@@ -380,6 +407,13 @@ enum AuditCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Connector {
+    Scim,
+    Skolengo,
+    EntNg,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug)]
@@ -476,7 +510,12 @@ fn main() -> ExitCode {
             commands::audit_verify(cli.data_dir, &uai, json)
         }
         Command::Sync { command } => match command {
-            SyncCommand::Configure { uai, url, token } => commands::sync_configure(cli.data_dir, &uai, &url, token),
+            SyncCommand::Configure { uai, connector, url, token } => {
+                commands::sync_configure(cli.data_dir, &uai, connector, url.as_deref(), token)
+            }
+            SyncCommand::Worklist { uai, json, done, impossible, reason, retry } => {
+                commands::sync_worklist(cli.data_dir, &uai, json, &done, impossible.zip(reason), retry.as_deref())
+            }
             SyncCommand::Test { uai, json } => commands::sync_test(cli.data_dir, &uai, json),
             SyncCommand::Pull { uai, json } => commands::sync_pull(cli.data_dir, &uai, json),
             SyncCommand::Publish { uai, json } => commands::sync_publish(cli.data_dir, &uai, json),

@@ -33,6 +33,10 @@ const PARAMS = {
   SYNC_PUSHED: (d) => ({ resource: has(`journal.resourceOf.${d.resource}`) ? t(`journal.resourceOf.${d.resource}`) : null }),
   SYNC_RESOLVED: (d) => ({ kept: valueWord('kept', d.kept) }),
   SYNC_REJECTED: (d) => ({ resource: has(`journal.resourceOf.${d.resource}`) ? t(`journal.resourceOf.${d.resource}`) : null }),
+  SYNC_CONNECTOR_SET: (d) => ({ connector: valueWord('connector', d.connector) }),
+  WORKLIST_DONE: (d) => ({ action: d.action, name: d.name, changes: count('confirmed', d.changes) }),
+  WORKLIST_IMPOSSIBLE: (d) => ({ action: d.action, name: d.name, reason: d.reason }),
+  WORKLIST_RETRIED: (d) => ({ action: d.action, name: d.name }),
   ACCOUNT_LOGIN_SET: (d) => ({ name: d.name, from: d.from, to: d.to }),
   VISIBILITY_CHANGED: (d) => ({ changes: count('changes', d.changes) }),
   FUNCTION_NODES_QUEUED: (d) => ({ accounts: count('accounts', d.accounts) }),
@@ -69,7 +73,7 @@ export function sentence(entry, detail) {
 }
 
 // Detail keys never shown: internal ids and raw server bodies.
-const HIDDEN = new Set(['step', 'session', 'change', 'server_id', 'group', 'person', 'payload', 'target', 'origin', 'operation', 'seed']);
+const HIDDEN = new Set(['step', 'item', 'session', 'change', 'server_id', 'group', 'person', 'payload', 'target', 'origin', 'operation', 'seed']);
 
 /** A detail value in words; null when there is nothing a person can read in it. */
 function valueText(key, value) {

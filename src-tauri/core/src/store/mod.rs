@@ -12,6 +12,7 @@ mod rentree;
 mod schema;
 mod sync;
 mod visibility;
+mod worklist;
 
 use std::path::{Path, PathBuf};
 

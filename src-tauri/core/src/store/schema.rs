@@ -191,6 +191,12 @@ INSERT INTO group_member_k SELECT group_id, position, person_id FROM group_membe
 DROP TABLE group_member;
 ALTER TABLE group_member_k RENAME TO group_member;
 "#,
+    // 14: the worklist of an ENT reached by hand: what the administrator said of
+    // an item (« impossible » with its reason); an item done leaves with its changes.
+    r#"
+CREATE TABLE worklist_mark (
+    id TEXT PRIMARY KEY, status TEXT NOT NULL, reason TEXT NOT NULL, updated_at TEXT NOT NULL);
+"#,
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

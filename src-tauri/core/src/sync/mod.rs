@@ -9,6 +9,7 @@ mod client;
 mod conflict;
 mod publish;
 mod push;
+pub mod worklist;
 
 use crate::store::StoreError;
 use crate::ErrorCode;

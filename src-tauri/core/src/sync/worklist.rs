@@ -1,0 +1,436 @@
+//! The Skolengo connector: Skolengo has no administration interface a program
+//! can reach, so the pending changes become the steps an administrator
+//! follows in its web console, in the console's own menus and words, one item
+//! per resource and screen. An item ticked « fait » confirms every change it
+//! carries (they leave the outbox, journaled); « impossible » keeps its reason
+//! and stops counting as pending delivery until it is taken up again.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::store::{AccountName, OutboxChange, Store, StoreError, ENT_GROUP, ENT_USER};
+use crate::visibility::{self, VProfile};
+
+/// The console's screens, in the order a visit takes them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Screen {
+    IdentifiantsPronote,
+    EmploiDuTemps,
+    Fiche,
+    Groupes,
+    QuiVoitQui,
+}
+
+impl Screen {
+    pub fn code(self) -> &'static str {
+        match self {
+            Screen::IdentifiantsPronote => "identifiants_pronote",
+            Screen::EmploiDuTemps => "emploi_du_temps",
+            Screen::Fiche => "fiche",
+            Screen::Groupes => "groupes",
+            Screen::QuiVoitQui => "qui_voit_qui",
+        }
+    }
+
+    /// Where the console has it, as its « Vous êtes ici » says.
+    pub fn path(self) -> &'static str {
+        match self {
+            Screen::IdentifiantsPronote => "Administration > Importer les identifiants Pronote",
+            Screen::EmploiDuTemps => "Données de vie scolaire > Bilans d'import d'emploi du temps",
+            Screen::Fiche => "Annuaire > Rechercher un utilisateur",
+            Screen::Groupes => "Annuaire > Groupes",
+            Screen::QuiVoitQui => "Messagerie > Qui voit qui",
+        }
+    }
+}
+
+/// Where an item stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    AFaire,
+    Fait,
+    Impossible,
+}
+
+impl Status {
+    pub fn code(self) -> &'static str {
+        match self {
+            Status::AFaire => "a_faire",
+            Status::Fait => "fait",
+            Status::Impossible => "impossible",
+        }
+    }
+}
+
+/// One thing to do in the console: a resource on one screen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Item {
+    /// Stable while its changes are pending.
+    pub id: String,
+    pub screen: Screen,
+    /// What to do, in a few words (« Créer le groupe »).
+    pub action: String,
+    /// The person, group or profile concerned, named as the console shows it.
+    pub target: String,
+    pub steps: Vec<String>,
+    pub status: Status,
+    /// Why it could not be done, for an item marked « impossible ».
+    pub reason: Option<String>,
+    /// The outbox changes the item carries.
+    pub changes: Vec<i64>,
+}
+
+/// What the items are drawn from: the names the console shows.
+struct Names {
+    uai: String,
+    accounts: HashMap<String, AccountName>,
+    establishments: HashMap<String, Vec<String>>,
+    groups: HashMap<String, String>,
+}
+
+impl Names {
+    fn person(&self, id: &str) -> String {
+        match self.accounts.get(id) {
+            Some(a) => {
+                let mut extra: Vec<String> = Vec::new();
+                if let Some(p) = a.profile.as_deref().and_then(crate::model::Profile::parse) {
+                    extra.push(crate::reconcile::profile_label(p).to_string());
+                }
+                if !a.classes.is_empty() {
+                    extra.push(a.classes.join(", "));
+                }
+                if extra.is_empty() {
+                    format!("« {} »", a.name)
+                } else {
+                    format!("« {} » ({})", a.name, extra.join(", "))
+                }
+            }
+            None => format!("le compte d'identifiant ENT {id}"),
+        }
+    }
+
+    fn group(&self, id: &str) -> String {
+        match self.groups.get(id) {
+            Some(name) => format!("« {name} »"),
+            None => format!("le groupe {id}"),
+        }
+    }
+
+    fn in_establishment(&self, account: &str) -> bool {
+        self.establishments.get(account).is_some_and(|list| list.iter().any(|u| u == &self.uai))
+    }
+}
+
+/// The attribute a PatchOp sets, and its value (`None` when it removes it).
+fn patched(change: &OutboxChange) -> Vec<(String, String, Option<serde_json::Value>)> {
+    let body: serde_json::Value = serde_json::from_str(&change.payload).unwrap_or_default();
+    body["Operations"]
+        .as_array()
+        .map(|ops| {
+            ops.iter()
+                .map(|op| {
+                    let value = op.get("value").cloned();
+                    (op["op"].as_str().unwrap_or("").to_string(), op["path"].as_str().unwrap_or("").to_string(), value)
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Which screen a change is done on.
+fn screen_of(change: &OutboxChange) -> Screen {
+    let paths: Vec<String> = patched(change).into_iter().map(|(_, path, _)| path).collect();
+    let sets = |suffix: &str| paths.iter().any(|p| p.ends_with(suffix));
+    match change.resource.as_str() {
+        "VisibilityRule" => Screen::QuiVoitQui,
+        "Group" if sets(":edtName") => Screen::EmploiDuTemps,
+        "Group" => Screen::Groupes,
+        "User" if sets(":pronoteId") => Screen::IdentifiantsPronote,
+        "User" if sets(":edtId") => Screen::EmploiDuTemps,
+        _ => Screen::Fiche,
+    }
+}
+
+/// A short id, the same for the same screen and resource.
+fn item_id(screen: Screen, resource: &str, target: &str) -> String {
+    let digest = Sha256::digest(format!("{}|{resource}|{target}", screen.code()).as_bytes());
+    format!("T{}", &hex::encode(digest)[..8])
+}
+
+fn strings(v: &Option<serde_json::Value>) -> Vec<String> {
+    match v {
+        Some(serde_json::Value::Array(items)) => items
+            .iter()
+            .filter_map(|i| i.as_str().map(str::to_string).or_else(|| i["externalId"].as_str().map(str::to_string)))
+            .collect(),
+        Some(serde_json::Value::String(s)) => vec![s.clone()],
+        _ => Vec::new(),
+    }
+}
+
+/// Everyone, by name: the list is a checklist the administrator follows.
+fn list(names: &[String]) -> String {
+    names.join(", ")
+}
+
+/// « 1 membre », « 3 membres ».
+fn members(n: usize) -> String {
+    if n == 1 {
+        "1 membre".to_string()
+    } else {
+        format!("{n} membres")
+    }
+}
+
+/// The item of the changes on one resource and screen.
+fn item(screen: Screen, resource: &str, target: &str, changes: &[&OutboxChange], names: &Names) -> Item {
+    let ops: Vec<(String, String, Option<serde_json::Value>)> = changes.iter().flat_map(|c| patched(c)).collect();
+    let open = format!("Ouvrez {}.", screen.path());
+    let (action, who, steps) = match screen {
+        Screen::QuiVoitQui => {
+            // `UAI|Profil|Mon établissement/Direction/…`
+            let mut parts = target.splitn(3, '|');
+            let (_, profile, node) = (parts.next(), parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+            let profile = VProfile::parse(profile).map_or(profile.to_string(), |p| p.label().to_string());
+            let visible = ops.iter().rev().find_map(|(_, _, v)| v.as_ref().and_then(serde_json::Value::as_bool));
+            let (action, eye) = match visible {
+                Some(false) => ("Fermer l'œil", "pour le fermer : ce contact est caché"),
+                _ => ("Ouvrir l'œil", "pour l'ouvrir : ce contact est visible"),
+            };
+            let where_ = node.split('/').collect::<Vec<_>>().join(" › ");
+            (
+                action.to_string(),
+                format!("profil « {profile} », « {} »", visibility::label(node)),
+                vec![
+                    open,
+                    format!("Choisissez le profil d'utilisateurs « {profile} »."),
+                    format!("Dans l'arbre, « {where_} » : cliquez sur l'œil {eye}."),
+                ],
+            )
+        }
+        Screen::Groupes => {
+            let group = names.group(target);
+            if changes.iter().any(|c| c.op == "delete") {
+                (
+                    "Supprimer le groupe".into(),
+                    group.clone(),
+                    vec![open, format!("Cherchez le groupe {group} et supprimez-le.")],
+                )
+            } else {
+                let (mut joins, mut leaves) = (Vec::new(), Vec::new());
+                for (op, path, value) in &ops {
+                    if path == "members" {
+                        let people: Vec<String> = strings(value).iter().map(|a| names.person(a)).collect();
+                        if op == "remove" {
+                            leaves.extend(people);
+                        } else {
+                            joins.extend(people);
+                        }
+                    }
+                }
+                let created = changes.iter().any(|c| c.op == "create");
+                let mut steps = vec![open];
+                let action = if created {
+                    let body: serde_json::Value = changes
+                        .iter()
+                        .find(|c| c.op == "create")
+                        .and_then(|c| serde_json::from_str(&c.payload).ok())
+                        .unwrap_or_default();
+                    let name = body["displayName"].as_str().map_or(group.clone(), |n| format!("« {n} »"));
+                    let kind = body[ENT_GROUP]["kind"].as_str().unwrap_or("");
+                    steps.push(format!("Cliquez sur « Créer un groupe » et nommez-le {name}."));
+                    if kind == "gar" {
+                        steps.push("Choisissez le type « affectation des ressources » (le groupe du GAR).".into());
+                    }
+                    "Créer le groupe".to_string()
+                } else {
+                    steps.push(format!("Cherchez le groupe {group} et ouvrez son peuplement."));
+                    "Modifier le peuplement".to_string()
+                };
+                if !joins.is_empty() {
+                    steps.push(format!("Ajoutez {} : {}.", members(joins.len()), list(&joins)));
+                }
+                if !leaves.is_empty() {
+                    steps.push(format!("Retirez {} : {}.", members(leaves.len()), list(&leaves)));
+                }
+                steps.push("Enregistrez.".into());
+                (action, group, steps)
+            }
+        }
+        Screen::Fiche => {
+            let person = names.person(target);
+            let mut steps = vec![open, format!("Cherchez {person} et ouvrez sa fiche.")];
+            for (op, path, value) in &ops {
+                if path == &format!("{ENT_USER}:nodes") {
+                    let nodes = strings(value);
+                    if op == "remove" || nodes.is_empty() {
+                        steps.push(
+                            "Dans « Fonctions/disciplines de poste », retirez la fonction qui le place dans la \
+                             messagerie de l'établissement."
+                                .into(),
+                        );
+                    } else {
+                        let places: Vec<String> =
+                            nodes.iter().map(|n| format!("« {} »", visibility::label(n))).collect();
+                        steps.push(format!(
+                            "Dans « Fonctions/disciplines de poste », donnez la fonction et la discipline de poste \
+                             qui le placent dans {} (Mon établissement).",
+                            places.join(", ")
+                        ));
+                    }
+                } else if let Some(source) = path.strip_prefix(&format!("{ENT_USER}:")) {
+                    let what = source.trim_end_matches("Id");
+                    steps.push(match value.as_ref().and_then(serde_json::Value::as_str) {
+                        Some(v) => format!("Renseignez l'identifiant {what} « {v} »."),
+                        None => format!("Retirez l'identifiant {what} de ce compte : il appartient à un autre."),
+                    });
+                } else {
+                    steps.push(format!("Modifiez « {path} »."));
+                }
+            }
+            steps.push("Enregistrez.".into());
+            ("Modifier la fiche".to_string(), person, steps)
+        }
+        Screen::IdentifiantsPronote | Screen::EmploiDuTemps => {
+            let is_group = resource == "Group";
+            let who = if is_group { names.group(target) } else { names.person(target) };
+            let value = ops.iter().rev().find_map(|(_, _, v)| v.as_ref().and_then(serde_json::Value::as_str));
+            let mut steps = vec![open];
+            let action = match value {
+                None => {
+                    steps.push(format!("Retirez le rapprochement de {who} : son identifiant va à un autre compte."));
+                    "Défaire un rapprochement".to_string()
+                }
+                Some(id) => {
+                    if screen == Screen::IdentifiantsPronote {
+                        steps.push("Importez le fichier des identifiants exporté de Pronote.".into());
+                    }
+                    if !is_group && names.in_establishment(target) {
+                        steps.push(format!(
+                            "{who} est reconnu dans l'établissement : la console le rapproche d'elle-même ; \
+                             vérifiez-le à son étape."
+                        ));
+                    } else {
+                        steps.push(format!(
+                            "{who} n'est pas reconnu dans l'établissement : à son étape, faites la « recherche \
+                             avancée » sur « tout l'ENT » et choisissez ce compte (identifiant {id} à lui rapprocher)."
+                        ));
+                    }
+                    "Rapprocher le compte".to_string()
+                }
+            };
+            (action, who, steps)
+        }
+    };
+    Item {
+        id: item_id(screen, resource, target),
+        screen,
+        action,
+        target: who,
+        steps,
+        status: Status::AFaire,
+        reason: None,
+        changes: changes.iter().map(|c| c.id).collect(),
+    }
+}
+
+/// The pending changes as the console's worklist, screen by screen.
+pub fn worklist(store: &Store) -> Result<Vec<Item>, StoreError> {
+    let outbox = store.outbox()?;
+    let mut groups: BTreeMap<(Screen, String, String), Vec<&OutboxChange>> = BTreeMap::new();
+    for change in &outbox {
+        groups.entry((screen_of(change), change.resource.clone(), change.target.clone())).or_default().push(change);
+    }
+    let mut people: Vec<String> = Vec::new();
+    for change in &outbox {
+        if change.resource == "User" {
+            people.push(change.target.clone());
+        }
+        for (_, path, value) in patched(change) {
+            if path == "members" {
+                people.extend(strings(&value));
+            }
+        }
+    }
+    let names = Names {
+        uai: store.uai().to_string(),
+        accounts: store.account_names(people.iter().map(String::as_str))?,
+        establishments: store.account_establishments()?,
+        groups: store.group_names()?,
+    };
+    let marks = store.worklist_marks()?;
+    let mut items: Vec<Item> = groups
+        .iter()
+        .map(|((screen, resource, target), changes)| item(*screen, resource, target, changes, &names))
+        .collect();
+    for item in &mut items {
+        if let Some(reason) = marks.get(&item.id) {
+            item.status = Status::Impossible;
+            item.reason = Some(reason.clone());
+        }
+    }
+    // Screen by screen, then by what the console shows.
+    items.sort_by(|a, b| (a.screen, &a.target).cmp(&(b.screen, &b.target)));
+    Ok(items)
+}
+
+/// Why a worklist action was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum WorklistError {
+    #[error("aucun élément « {id} » dans la liste de travail (déjà fait, ou retiré)")]
+    Unknown { id: String },
+    #[error("dites pourquoi l'élément « {id} » est impossible")]
+    NoReason { id: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl crate::ErrorCode for WorklistError {
+    fn code(&self) -> &'static str {
+        match self {
+            WorklistError::Unknown { .. } => "WORKLIST_UNKNOWN_ITEM",
+            WorklistError::NoReason { .. } => "WORKLIST_NO_REASON",
+            WorklistError::Store(e) => e.code(),
+        }
+    }
+}
+
+fn find(store: &Store, id: &str) -> Result<Item, WorklistError> {
+    worklist(store)?.into_iter().find(|i| i.id == id).ok_or_else(|| WorklistError::Unknown { id: id.to_string() })
+}
+
+fn detail(item: &Item) -> serde_json::Value {
+    serde_json::json!({ "item": item.id, "screen": item.screen.code(), "action": item.action, "name": item.target })
+}
+
+/// The administrator did these items in the console: every change they carry
+/// leaves the outbox. Returns how many changes were confirmed.
+pub fn mark_done(store: &mut Store, ids: &[String], actor: &str) -> Result<usize, WorklistError> {
+    let items: Vec<Item> = ids.iter().map(|id| find(store, id)).collect::<Result<_, _>>()?;
+    let mut confirmed = 0;
+    for item in items {
+        confirmed += store.worklist_done(&item.id, &item.changes, &detail(&item), actor)?;
+    }
+    Ok(confirmed)
+}
+
+/// The item cannot be done in the console: its reason is kept, and it stops
+/// counting as pending delivery until it is taken up again.
+pub fn mark_impossible(store: &mut Store, id: &str, reason: &str, actor: &str) -> Result<(), WorklistError> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(WorklistError::NoReason { id: id.to_string() });
+    }
+    let item = find(store, id)?;
+    Ok(store.worklist_mark(&item.id, Some(reason), &detail(&item), actor)?)
+}
+
+/// An item marked « impossible » is to be done after all.
+pub fn retry(store: &mut Store, id: &str, actor: &str) -> Result<(), WorklistError> {
+    let item = find(store, id)?;
+    Ok(store.worklist_mark(&item.id, None, &detail(&item), actor)?)
+}
