@@ -768,18 +768,30 @@ pub fn sync_resolve(dir: Option<PathBuf>, raw_uai: &str, conflict: i64, keep: Ke
     Ok(0)
 }
 
+/// What `sync worklist` is asked to do besides listing.
+pub struct WorklistAction<'a> {
+    pub done: &'a [String],
+    pub impossible: Option<(String, String)>,
+    pub retry: Option<&'a str>,
+    pub clear_done: bool,
+}
+
 pub fn sync_worklist(
     dir: Option<PathBuf>,
     raw_uai: &str,
     json: bool,
-    done: &[String],
-    impossible: Option<(String, String)>,
-    retry: Option<&str>,
+    action: WorklistAction<'_>,
 ) -> Result<u8, Failure> {
     use preau_core::sync::worklist;
+    let WorklistAction { done, impossible, retry, clear_done } = action;
     let uai = uai(raw_uai)?;
     let mut store = Store::open(&data_dir(dir)?, &uai, &key()?)?;
     let actor = preau_core::audit::actor("cli");
+    if clear_done {
+        let n = worklist::clear_done(&mut store)?;
+        print_line(&format!("Éléments faits effacés de la liste : {n}."))?;
+        return Ok(0);
+    }
     if !done.is_empty() {
         let confirmed = worklist::mark_done(&mut store, done, &actor)?;
         let n = |count: usize, one: &str, many: &str| format!("{count} {}", if count == 1 { one } else { many });
@@ -819,6 +831,8 @@ pub fn sync_worklist(
         print_line("Rien à faire dans la console : aucune modification en attente.")?;
         return Ok(0);
     }
+    let (done, all) = worklist::progress(&items);
+    print_line(&format!("{done} sur {all} faits."))?;
     let mut screen = None;
     for i in &items {
         if screen != Some(i.screen) {
@@ -827,7 +841,8 @@ pub fn sync_worklist(
         }
         let status = match i.status {
             worklist::Status::Impossible => format!(" [impossible : {}]", i.reason.as_deref().unwrap_or("")),
-            _ => String::new(),
+            worklist::Status::Fait => " [fait]".to_string(),
+            worklist::Status::AFaire => String::new(),
         };
         print_line(&format!("[{}] {} — {}{status}", i.id, i.action, i.target))?;
         for (n, step) in i.steps.iter().enumerate() {

@@ -388,6 +388,9 @@ enum SyncCommand {
         /// Un élément marqué impossible, à refaire.
         #[arg(long, value_name = "ID")]
         retry: Option<String>,
+        /// Efface de la liste les éléments faits.
+        #[arg(long, conflicts_with_all = ["done", "impossible", "retry"])]
+        clear_done: bool,
     },
     /// Serveur, modifications en attente, conflits, dernière synchronisation.
     Status {
@@ -513,8 +516,18 @@ fn main() -> ExitCode {
             SyncCommand::Configure { uai, connector, url, token } => {
                 commands::sync_configure(cli.data_dir, &uai, connector, url.as_deref(), token)
             }
-            SyncCommand::Worklist { uai, json, done, impossible, reason, retry } => {
-                commands::sync_worklist(cli.data_dir, &uai, json, &done, impossible.zip(reason), retry.as_deref())
+            SyncCommand::Worklist { uai, json, done, impossible, reason, retry, clear_done } => {
+                commands::sync_worklist(
+                    cli.data_dir,
+                    &uai,
+                    json,
+                    commands::WorklistAction {
+                        done: &done,
+                        impossible: impossible.zip(reason),
+                        retry: retry.as_deref(),
+                        clear_done,
+                    },
+                )
             }
             SyncCommand::Test { uai, json } => commands::sync_test(cli.data_dir, &uai, json),
             SyncCommand::Pull { uai, json } => commands::sync_pull(cli.data_dir, &uai, json),

@@ -101,8 +101,17 @@ fn a_closed_eye_and_a_new_group_become_console_steps_then_leave_once_done() {
     let o = cli(d, TOKEN, &["sync", "worklist", "--uai", UAI, "--done", &eye_id, &group_id]);
     assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(pending(d), 0, "the eye and the group were all that waited");
-    assert!(worklist(d).is_empty());
+    // Done items stay listed, as done, until the list is cleared.
+    let after = worklist(d);
+    assert_eq!(after.len(), 2, "{after:?}");
+    assert!(after.iter().all(|i| i["status"] == "fait"), "{after:?}");
+    assert_eq!(after.iter().find(|i| i["id"] == eye_id.as_str()).unwrap()["steps"], eye["steps"]);
+    let text = String::from_utf8_lossy(&cli(d, TOKEN, &["sync", "worklist", "--uai", UAI]).stdout).into_owned();
+    assert!(text.starts_with("2 sur 2 faits."), "{text}");
     fails_with(&cli(d, TOKEN, &["sync", "worklist", "--uai", UAI, "--done", &eye_id]), "WORKLIST_UNKNOWN_ITEM");
+    let o = cli(d, TOKEN, &["sync", "worklist", "--uai", UAI, "--clear-done"]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(worklist(d).is_empty());
     let journal = open(d).audit_entries(50).unwrap();
     let done: Vec<_> = journal.iter().filter(|e| e.action == "WORKLIST_DONE").collect();
     assert_eq!(done.len(), 2);

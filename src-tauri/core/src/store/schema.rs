@@ -192,10 +192,12 @@ DROP TABLE group_member;
 ALTER TABLE group_member_k RENAME TO group_member;
 "#,
     // 14: the worklist of an ENT reached by hand: what the administrator said of
-    // an item (« impossible » with its reason); an item done leaves with its changes.
+    // an item (« impossible » with its reason; « fait », the item as it was done,
+    // its changes gone from the outbox).
     r#"
 CREATE TABLE worklist_mark (
-    id TEXT PRIMARY KEY, status TEXT NOT NULL, reason TEXT NOT NULL, updated_at TEXT NOT NULL);
+    id TEXT PRIMARY KEY, status TEXT NOT NULL, reason TEXT NOT NULL, updated_at TEXT NOT NULL,
+    item TEXT);
 "#,
 ];
 

@@ -74,12 +74,31 @@ impl Store {
         tx.commit().map_err(sql("liste de travail"))
     }
 
+    /// The items done, as they were when ticked (JSON), oldest first.
+    pub fn worklist_done_items(&self) -> Result<Vec<String>, StoreError> {
+        let mut st = self
+            .conn
+            .prepare(
+                "SELECT item FROM worklist_mark WHERE status = 'fait' AND item IS NOT NULL ORDER BY updated_at, id",
+            )
+            .map_err(sql("liste de travail"))?;
+        let rows = st.query_map([], |r| r.get::<_, String>(0)).map_err(sql("liste de travail"))?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(sql("liste de travail"))
+    }
+
+    /// Forgets the items done (their changes left the outbox when they were ticked).
+    pub fn worklist_clear_done(&mut self) -> Result<usize, StoreError> {
+        self.conn.execute("DELETE FROM worklist_mark WHERE status = 'fait'", []).map_err(sql("liste de travail"))
+    }
+
     /// The administrator did the item in the ENT's console: its changes leave
-    /// the outbox, one journal entry says so, in one transaction.
+    /// the outbox, the item stays listed as done (`snapshot`), one journal
+    /// entry says so, in one transaction.
     pub fn worklist_done(
         &mut self,
         item: &str,
         changes: &[i64],
+        snapshot: &str,
         detail: &serde_json::Value,
         actor: &str,
     ) -> Result<usize, StoreError> {
@@ -88,7 +107,13 @@ impl Store {
         for id in changes {
             gone += tx.execute("DELETE FROM outbox WHERE id = ?1", [id]).map_err(sql("file d'envoi"))?;
         }
-        tx.execute("DELETE FROM worklist_mark WHERE id = ?1", [item]).map_err(sql("liste de travail"))?;
+        tx.execute(
+            "INSERT INTO worklist_mark (id, status, reason, updated_at, item) VALUES (?1, 'fait', '', ?2, ?3)
+             ON CONFLICT(id) DO UPDATE SET status = excluded.status, reason = excluded.reason,
+                 updated_at = excluded.updated_at, item = excluded.item",
+            params![item, audit_log::now(), snapshot],
+        )
+        .map_err(sql("liste de travail"))?;
         let mut detail = detail.clone();
         detail["changes"] = serde_json::json!(gone);
         audit_log::append(&tx, actor, "WORKLIST_DONE", &detail)?;

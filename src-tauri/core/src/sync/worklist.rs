@@ -7,14 +7,14 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::store::{AccountName, OutboxChange, Store, StoreError, ENT_GROUP, ENT_USER};
 use crate::visibility::{self, VProfile};
 
 /// The console's screens, in the order a visit takes them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Screen {
     IdentifiantsPronote,
@@ -48,7 +48,7 @@ impl Screen {
 }
 
 /// Where an item stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     AFaire,
@@ -67,7 +67,7 @@ impl Status {
 }
 
 /// One thing to do in the console: a resource on one screen.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Item {
     /// Stable while its changes are pending.
     pub id: String,
@@ -373,15 +373,35 @@ pub fn worklist(store: &Store) -> Result<Vec<Item>, StoreError> {
             item.reason = Some(reason.clone());
         }
     }
+    // The items done stay listed, as they were ticked, until the list is cleared.
+    for done in store.worklist_done_items()? {
+        if let Ok(mut item) = serde_json::from_str::<Item>(&done) {
+            if !items.iter().any(|i| i.id == item.id) {
+                item.status = Status::Fait;
+                item.changes.clear();
+                items.push(item);
+            }
+        }
+    }
     // Screen by screen, then by what the console shows.
     items.sort_by(|a, b| (a.screen, &a.target).cmp(&(b.screen, &b.target)));
     Ok(items)
 }
 
+/// Where the list stands: items done, and items in all.
+pub fn progress(items: &[Item]) -> (usize, usize) {
+    (items.iter().filter(|i| i.status == Status::Fait).count(), items.len())
+}
+
+/// Forgets the items done; returns how many.
+pub fn clear_done(store: &mut Store) -> Result<usize, StoreError> {
+    store.worklist_clear_done()
+}
+
 /// Why a worklist action was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum WorklistError {
-    #[error("aucun élément « {id} » dans la liste de travail (déjà fait, ou retiré)")]
+    #[error("aucun élément « {id} » à faire dans la liste de travail (déjà fait, ou retiré)")]
     Unknown { id: String },
     #[error("dites pourquoi l'élément « {id} » est impossible")]
     NoReason { id: String },
@@ -399,8 +419,12 @@ impl crate::ErrorCode for WorklistError {
     }
 }
 
+/// An item still to do (or marked impossible).
 fn find(store: &Store, id: &str) -> Result<Item, WorklistError> {
-    worklist(store)?.into_iter().find(|i| i.id == id).ok_or_else(|| WorklistError::Unknown { id: id.to_string() })
+    worklist(store)?
+        .into_iter()
+        .find(|i| i.id == id && i.status != Status::Fait)
+        .ok_or_else(|| WorklistError::Unknown { id: id.to_string() })
 }
 
 fn detail(item: &Item) -> serde_json::Value {
@@ -413,7 +437,11 @@ pub fn mark_done(store: &mut Store, ids: &[String], actor: &str) -> Result<usize
     let items: Vec<Item> = ids.iter().map(|id| find(store, id)).collect::<Result<_, _>>()?;
     let mut confirmed = 0;
     for item in items {
-        confirmed += store.worklist_done(&item.id, &item.changes, &detail(&item), actor)?;
+        let snapshot =
+            serde_json::to_string(&Item { status: Status::Fait, reason: None, ..item.clone() }).map_err(|e| {
+                StoreError::Data { table: "worklist_mark", row: item.id.clone(), field: "item", value: e.to_string() }
+            })?;
+        confirmed += store.worklist_done(&item.id, &item.changes, &snapshot, &detail(&item), actor)?;
     }
     Ok(confirmed)
 }
