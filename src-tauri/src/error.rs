@@ -98,3 +98,9 @@ impl From<preau_core::sync::SyncError> for IpcError {
         IpcError::from_error(&e)
     }
 }
+
+impl From<preau_core::sync::worklist::WorklistError> for IpcError {
+    fn from(e: preau_core::sync::worklist::WorklistError) -> IpcError {
+        IpcError::from_error(&e)
+    }
+}

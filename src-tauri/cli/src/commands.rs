@@ -530,7 +530,6 @@ pub fn sync_configure(
     let actor = preau_core::audit::actor("cli");
     let by_hand = match connector {
         Some(Connector::Skolengo) => Some(("skolengo", "la console Skolengo : preau-cli sync worklist --uai")),
-        Some(Connector::EntNg) => Some(("ent-ng", "l'import CSV d'Open ENT NG : preau-cli export ent-ng --uai")),
         Some(Connector::Scim) | None => None,
     };
     if let Some((name, how)) = by_hand {

@@ -297,12 +297,11 @@ enum VisibilityCommand {
 #[derive(Subcommand, Debug)]
 enum SyncCommand {
     /// Choisit comment les modifications parviennent à l'ENT : un serveur SCIM (son adresse, et son
-    /// jeton dans le trousseau), la console Skolengo (une liste de travail à suivre) ou l'import CSV
-    /// d'Open ENT NG.
+    /// jeton dans le trousseau) ou la console Skolengo (une liste de travail à suivre).
     Configure {
         #[arg(long)]
         uai: String,
-        /// scim (par défaut), skolengo ou ent-ng.
+        /// scim (par défaut) ou skolengo.
         #[arg(long, value_enum, value_name = "CONNECTEUR")]
         connector: Option<Connector>,
         /// L'adresse SCIM du serveur ENT (connecteur scim).
@@ -416,7 +415,6 @@ enum AuditCommand {
 pub enum Connector {
     Scim,
     Skolengo,
-    EntNg,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug)]

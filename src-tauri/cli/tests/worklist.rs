@@ -75,7 +75,8 @@ fn a_closed_eye_and_a_new_group_become_console_steps_then_leave_once_done() {
     let g = texts(groups[0]);
     assert_eq!(groups[0]["action"], "Créer le groupe", "{g}");
     assert!(g.contains("Créer un groupe"), "{g}");
-    assert!(g.contains(&format!("Ajoutez {members} membres : ")), "{g}");
+    assert!(g.contains(&format!("Ajoutez {members} membres, classe par classe :")), "{g}");
+    assert!(g.contains("— 3A ("), "members by class: {g}");
     assert!(!g.contains("ELV") && !g.contains("le compte d'identifiant"), "people by name, not by id: {g}");
 
     // « Impossible » needs its reason, keeps it, and can be taken up again.

@@ -5,7 +5,7 @@ use preau_core::audit;
 use std::collections::BTreeMap;
 
 use preau_core::store::{AccountName, LastSync, OutboxChange, Resolution};
-use preau_core::sync::{self, Client};
+use preau_core::sync::{self, worklist, Client};
 use serde::Serialize;
 use tauri::ipc::Channel;
 use tauri::State;
@@ -26,6 +26,8 @@ pub struct Overview {
     pub conflicts: Vec<sync::ConflictView>,
     pub last: Option<LastSync>,
     pub snapshot: Counts,
+    /// `scim` or `skolengo`.
+    pub connector: String,
 }
 
 /// A change waiting to be sent, with the people it is about named from the
@@ -90,6 +92,7 @@ pub async fn sync_overview(state: State<'_, AppState>, uai: String) -> Result<Ov
         });
         let token = server.as_deref().is_some_and(|url| sync::token(st.secrets(), &uai, url).is_ok());
         Ok(Overview {
+            connector: store.sync_connector()?.unwrap_or_else(|| "scim".into()),
             token,
             token_from_env: token && !kept,
             server,
@@ -266,4 +269,66 @@ pub async fn sync_set_login(
     login: String,
 ) -> Result<preau_core::store::LoginChanged, IpcError> {
     blocking(&state, move |st| Ok(open(st, &uai)?.set_account_login(&account, &login, &audit::actor("app"))?)).await
+}
+
+/// Chooses how the establishment's changes reach its ENT: `scim` (a server)
+/// or `skolengo` (the console's worklist).
+#[tauri::command]
+pub async fn sync_set_connector(state: State<'_, AppState>, uai: String, connector: String) -> Result<(), IpcError> {
+    blocking(&state, move |st| {
+        if !["scim", "skolengo"].contains(&connector.as_str()) {
+            return Err(IpcError::new("SYNC_UNKNOWN_CONNECTOR", format!("connecteur inconnu : {connector}")));
+        }
+        let mut store = open(st, &uai)?;
+        if store.sync_connector()?.as_deref().unwrap_or("scim") != connector {
+            store.set_sync_connector(&connector, &audit::actor("app"))?;
+        }
+        Ok(())
+    })
+    .await
+}
+
+/// The Skolengo console's worklist, screen by screen, with where it stands.
+#[derive(Debug, Serialize)]
+pub struct Worklist {
+    pub items: Vec<worklist::Item>,
+    pub done: usize,
+    pub total: usize,
+}
+
+#[tauri::command]
+pub async fn sync_worklist(state: State<'_, AppState>, uai: String) -> Result<Worklist, IpcError> {
+    blocking(&state, move |st| {
+        let store = open(st, &uai)?;
+        let items = worklist::worklist(&store)?;
+        let (done, total) = worklist::progress(&items);
+        Ok(Worklist { items, done, total })
+    })
+    .await
+}
+
+/// What the administrator says of an item: `done`, `impossible` (with its
+/// reason) or `retry`; or `clear` to forget the items done.
+#[tauri::command]
+pub async fn sync_worklist_mark(
+    state: State<'_, AppState>,
+    uai: String,
+    mark: String,
+    id: Option<String>,
+    reason: Option<String>,
+) -> Result<(), IpcError> {
+    blocking(&state, move |st| {
+        let mut store = open(st, &uai)?;
+        let actor = audit::actor("app");
+        let id = id.unwrap_or_default();
+        match mark.as_str() {
+            "done" => worklist::mark_done(&mut store, std::slice::from_ref(&id), &actor).map(|_| ())?,
+            "impossible" => worklist::mark_impossible(&mut store, &id, reason.as_deref().unwrap_or(""), &actor)?,
+            "retry" => worklist::retry(&mut store, &id, &actor)?,
+            "clear" => worklist::clear_done(&mut store).map(|_| ())?,
+            other => return Err(IpcError::new("WORKLIST_UNKNOWN_MARK", format!("action inconnue : {other}"))),
+        }
+        Ok(())
+    })
+    .await
 }

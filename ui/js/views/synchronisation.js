@@ -4,7 +4,7 @@
 // server raised, each seen three ways (base, mine, theirs) and settled as
 // mine, theirs or a merge the user composes.
 import { h, clear } from '../components/dom.js';
-import { announce, errorBox } from '../components/notice.js';
+import { announce, announceError, errorBox } from '../components/notice.js';
 import { t, tn, has, formatNumber, formatDateTime, errorMessage } from '../i18n.js';
 import { viewTitle } from '../components/view-title.js';
 import { isNothingImported, nothingImported } from '../components/empty-state.js';
@@ -106,6 +106,81 @@ function changeItem(c, extra) {
   );
 }
 
+/** Skolengo's console worklist: screen by screen, ticked as it is done. */
+async function worklistSection(ctx, uai, redraw, show) {
+  const w = await ctx.api.syncWorklist(uai);
+  const section = h('section', { 'aria-labelledby': 'sync-worklist-title', class: 'worklist', dataset: { testid: 'sync-worklist' } },
+    h('h2', { id: 'sync-worklist-title' }, t('sync.worklistTitle')),
+    h('p', { class: 'muted' }, t('sync.worklistLead')),
+  );
+  if (w.total === 0) {
+    section.append(h('p', { class: 'notice', dataset: { testid: 'sync-worklist-empty' } }, t('sync.worklistEmpty')));
+    return section;
+  }
+  const progress = h('progress', { max: String(w.total), value: String(w.done), 'aria-labelledby': 'sync-worklist-progress' });
+  const print = h('button', { type: 'button', class: 'btn btn--secondary no-print', dataset: { testid: 'sync-worklist-print' } }, t('sync.worklistPrint'));
+  print.addEventListener('click', () => window.print());
+  const clearDone = h('button', { type: 'button', class: 'btn btn--secondary no-print', dataset: { testid: 'sync-worklist-clear' } }, t('sync.worklistClear'));
+  clearDone.disabled = w.done === 0;
+  const mark = async (button, m, id, reason) => {
+    button.disabled = true;
+    try {
+      await ctx.api.syncWorklistMark(uai, m, id, reason);
+      await redraw();
+      announce(t(`sync.worklistMarked.${m}`));
+    } catch (err) {
+      button.disabled = false;
+      show(errorBox(err, 'sync-error'), errorMessage(err));
+    }
+  };
+  clearDone.addEventListener('click', () => mark(clearDone, 'clear'));
+  section.append(
+    h('p', { id: 'sync-worklist-progress', dataset: { testid: 'sync-worklist-progress' } }, tn('sync.worklistProgress', w.total, { done: formatNumber(w.done) })),
+    progress,
+    h('div', { class: 'toolbar no-print' }, print, clearDone),
+  );
+  let screen = null;
+  let list = null;
+  for (const item of w.items) {
+    if (item.screen !== screen) {
+      screen = item.screen;
+      list = h('ol', { class: 'worklist__items' });
+      section.append(h('h3', {}, t(`sync.screen.${item.screen}`)), list);
+    }
+    const box = h('input', { type: 'checkbox', id: `wl-${item.id}`, dataset: { testid: 'sync-worklist-done' } });
+    box.checked = item.status === 'fait';
+    box.disabled = item.status !== 'a_faire';
+    box.addEventListener('change', () => mark(box, 'done', item.id));
+    const row = h('li', { class: `worklist__item worklist__item--${item.status}`, dataset: { testid: 'sync-worklist-item', id: item.id, status: item.status } },
+      h('p', { class: 'worklist__head' }, box, ' ', h('label', { for: `wl-${item.id}` }, h('strong', {}, item.action), ' — ', item.target),
+        item.status === 'fait' ? h('span', { class: 'badge' }, t('sync.worklistStatus.fait')) : ''),
+      h('ol', { class: 'worklist__steps' }, ...item.steps.map((step) => h('li', {}, step))),
+    );
+    if (item.status === 'impossible') {
+      const retry = h('button', { type: 'button', class: 'btn btn--secondary no-print', dataset: { testid: 'sync-worklist-retry' } }, t('sync.worklistRetry'));
+      retry.addEventListener('click', () => mark(retry, 'retry', item.id));
+      row.append(h('p', { class: 'notice notice--warn' }, t('sync.worklistImpossibleBecause', { reason: item.reason || '' })), retry);
+    } else if (item.status === 'a_faire') {
+      const reasonId = `wl-reason-${item.id}`;
+      const reason = h('input', { type: 'text', id: reasonId, size: '40', dataset: { testid: 'sync-worklist-reason' } });
+      const impossible = h('button', { type: 'button', class: 'btn btn--secondary', dataset: { testid: 'sync-worklist-impossible' } }, t('sync.worklistImpossible'));
+      impossible.addEventListener('click', () => {
+        if (!reason.value.trim()) {
+          reason.setAttribute('aria-invalid', 'true');
+          reason.focus();
+          announce(t('sync.worklistReasonNeeded'));
+          return;
+        }
+        mark(impossible, 'impossible', item.id, reason.value);
+      });
+      row.append(h('details', { class: 'no-print' }, h('summary', {}, t('sync.worklistCannot')),
+        h('p', {}, h('label', { for: reasonId }, t('sync.worklistReason')), ' ', reason, ' ', impossible)));
+    }
+    list.append(row);
+  }
+  return section;
+}
+
 export default {
   id: 'synchronisation',
   titleKey: 'nav.synchronisation',
@@ -172,6 +247,28 @@ export default {
     const draw = async () => {
       const o = await ctx.api.syncOverview(uai);
       clear(body);
+      // How the changes reach the ENT: a SCIM server, or Skolengo's console by hand.
+      const choices = ['scim', 'skolengo'].map((c) => {
+        const input = h('input', { type: 'radio', name: 'sync-connector', id: `sync-connector-${c}`, value: c, dataset: { testid: `sync-connector-${c}` } });
+        input.checked = o.connector === c;
+        input.addEventListener('change', async () => {
+          try {
+            await ctx.api.syncSetConnector(uai, c);
+            await draw();
+            announce(t('sync.connectorSet', { connector: t(`sync.connector.${c}`) }));
+          } catch (err) {
+            announceError(err);
+          }
+        });
+        return h('p', { class: 'choice' }, input, ' ', h('label', { for: `sync-connector-${c}` }, h('strong', {}, t(`sync.connector.${c}`)), ' — ', t(`sync.connectorHelp.${c}`)));
+      });
+      body.append(
+        h('fieldset', { class: 'no-print', dataset: { testid: 'sync-connector' } }, h('legend', {}, t('sync.connectorTitle')), ...choices),
+      );
+      if (o.connector === 'skolengo') {
+        body.append(await worklistSection(ctx, uai, draw, show));
+        return;
+      }
       // The server.
       const url = h('input', { type: 'url', id: 'sync-url', size: '50', value: o.server || '', placeholder: 'https://ent.exemple.fr/scim/v2', dataset: { testid: 'sync-url' } });
       const token = h('input', { type: 'password', id: 'sync-token', size: '40', autocomplete: 'off', dataset: { testid: 'sync-token' } });

@@ -113,6 +113,29 @@ impl Names {
         }
     }
 
+    /// People by their first class (« 3A (25) : « BLANC Hugo », … »), then
+    /// those without one: the console adds members class by class.
+    fn by_class(&self, ids: &[String]) -> Vec<String> {
+        let mut classes: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let mut others = Vec::new();
+        for id in ids {
+            match self.accounts.get(id) {
+                Some(a) if !a.classes.is_empty() => {
+                    classes.entry(a.classes[0].clone()).or_default().push(format!("« {} »", a.name));
+                }
+                _ => others.push(self.person(id)),
+            }
+        }
+        let mut out: Vec<String> = classes
+            .into_iter()
+            .map(|(class, names)| format!("{class} ({}) : {}", names.len(), names.join(", ")))
+            .collect();
+        if !others.is_empty() {
+            out.push(others.join(", "));
+        }
+        out
+    }
+
     fn group(&self, id: &str) -> String {
         match self.groups.get(id) {
             Some(name) => format!("« {name} »"),
@@ -172,11 +195,6 @@ fn strings(v: &Option<serde_json::Value>) -> Vec<String> {
     }
 }
 
-/// Everyone, by name: the list is a checklist the administrator follows.
-fn list(names: &[String]) -> String {
-    names.join(", ")
-}
-
 /// « 1 membre », « 3 membres ».
 fn members(n: usize) -> String {
     if n == 1 {
@@ -224,11 +242,10 @@ fn item(screen: Screen, resource: &str, target: &str, changes: &[&OutboxChange],
                 let (mut joins, mut leaves) = (Vec::new(), Vec::new());
                 for (op, path, value) in &ops {
                     if path == "members" {
-                        let people: Vec<String> = strings(value).iter().map(|a| names.person(a)).collect();
                         if op == "remove" {
-                            leaves.extend(people);
+                            leaves.extend(strings(value));
                         } else {
-                            joins.extend(people);
+                            joins.extend(strings(value));
                         }
                     }
                 }
@@ -251,11 +268,17 @@ fn item(screen: Screen, resource: &str, target: &str, changes: &[&OutboxChange],
                     steps.push(format!("Cherchez le groupe {group} et ouvrez son peuplement."));
                     "Modifier le peuplement".to_string()
                 };
-                if !joins.is_empty() {
-                    steps.push(format!("Ajoutez {} : {}.", members(joins.len()), list(&joins)));
-                }
-                if !leaves.is_empty() {
-                    steps.push(format!("Retirez {} : {}.", members(leaves.len()), list(&leaves)));
+                for (verb, ids) in [("Ajoutez", &joins), ("Retirez", &leaves)] {
+                    if ids.is_empty() {
+                        continue;
+                    }
+                    let lines = names.by_class(ids);
+                    if lines.len() == 1 {
+                        steps.push(format!("{verb} {} : {}.", members(ids.len()), lines[0]));
+                    } else {
+                        steps.push(format!("{verb} {}, classe par classe :", members(ids.len())));
+                        steps.extend(lines.into_iter().map(|l| format!("— {l}.")));
+                    }
                 }
                 steps.push("Enregistrez.".into());
                 (action, group, steps)
