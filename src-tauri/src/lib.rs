@@ -51,6 +51,7 @@ pub fn builder<R: tauri::Runtime>(b: tauri::Builder<R>, state: AppState) -> taur
         commands::sync::sync_set_connector,
         commands::sync::sync_worklist,
         commands::sync::sync_worklist_mark,
+        commands::sync::sync_worklist_csv,
         commands::visibility::visibility_grid,
         commands::visibility::visibility_preview,
         commands::visibility::visibility_preset,

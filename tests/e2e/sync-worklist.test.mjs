@@ -6,6 +6,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SCREENSHOTS, uaiFromDigits, workspace, startApp } from './harness.mjs';
 import { axeViolations, readableTexts, textProblems, programCodes, settle } from './gate.mjs';
@@ -15,12 +16,16 @@ let ws;
 let app;
 let browser;
 let byTestId;
+let saveDir;
 
 before(async () => {
   ws = workspace('preau-e2e-worklist-');
   ws.cli('demo', '--uai', UAI, '--kind', 'college', '--seed', '8');
   ws.cli('visibility', 'preset', '--uai', UAI, 'parents-sans-direction');
   ws.cli('groups', 'create', '--uai', UAI, '--template', 'eleves-3e');
+  saveDir = join(ws.dataDir, 'saved');
+  mkdirSync(saveDir);
+  ws.env.PREAU_TEST_SAVE = saveDir;
   app = await startApp(ws.env, 'tauri-driver-worklist.log');
   ({ browser, byTestId } = app);
 });
@@ -48,6 +53,7 @@ test('the Skolengo console worklist: steps by screen, impossible with its reason
   await (await byTestId('sync-connector-skolengo')).click();
   await (await byTestId('sync-worklist-progress')).waitForExist({ timeout: 20000 });
   assert.equal(await (await byTestId('sync-server')).isExisting(), false, 'no server to set for Skolengo');
+  assert.match(await (await browser.$('p.lead')).getText(), /console d'administration/, 'the lead speaks of the console, not of a server');
   const items = await browser.$$('[data-testid="sync-worklist-item"]');
   assert.equal(items.length, 2, 'the eye and the new group');
   assert.match(await (await byTestId('sync-worklist-progress')).getText(), /^0 sur 2 faits$/);
@@ -58,6 +64,13 @@ test('the Skolengo console worklist: steps by screen, impossible with its reason
   assert.match(text, /Ajoutez \d+ membres, classe par classe :/);
   assert.match(text, /— 3A \(\d+\) : « [A-Z]/);
   await checked('full');
+
+  // The checklist for a spreadsheet, saved where the user chose.
+  await (await byTestId('sync-worklist-csv')).click();
+  await browser.waitUntil(() => readdirSync(saveDir).some((n) => n.endsWith('.csv')), { timeout: 10000, timeoutMsg: 'no checklist saved' });
+  const sheet = readFileSync(join(saveDir, readdirSync(saveDir).find((n) => n.endsWith('.csv'))), 'utf8');
+  assert.ok(sheet.startsWith('\ufeffFait;Écran;À faire;Qui ou quoi;Étapes;État;Raison;Élément\r\n'), sheet.slice(0, 120));
+  assert.match(sheet, /☐;Messagerie > Qui voit qui;Fermer l'œil;/);
 
   // « Impossible » asks for its reason first.
   const eye = await browser.$('li.worklist__item*=Fermer l');

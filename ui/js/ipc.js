@@ -97,6 +97,7 @@ export const api = {
   syncSetLogin: (uai, account, login) => call('sync_set_login', { uai, account, login }),
   syncSetConnector: (uai, connector) => call('sync_set_connector', { uai, connector }),
   syncWorklist: (uai) => call('sync_worklist', { uai }),
+  syncWorklistCsv: (uai) => call('sync_worklist_csv', { uai }),
   syncWorklistMark: (uai, mark, id, reason) => call('sync_worklist_mark', { uai, mark, id: id || null, reason: reason || null }),
   visibilityGrid: (uai) => call('visibility_grid', { uai }),
   visibilityPreview: (uai, profile, node, visible) => call('visibility_preview', { uai, profile, node, visible }),

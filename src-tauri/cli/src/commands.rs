@@ -773,6 +773,7 @@ pub struct WorklistAction<'a> {
     pub impossible: Option<(String, String)>,
     pub retry: Option<&'a str>,
     pub clear_done: bool,
+    pub csv: Option<&'a std::path::Path>,
 }
 
 pub fn sync_worklist(
@@ -782,7 +783,7 @@ pub fn sync_worklist(
     action: WorklistAction<'_>,
 ) -> Result<u8, Failure> {
     use preau_core::sync::worklist;
-    let WorklistAction { done, impossible, retry, clear_done } = action;
+    let WorklistAction { done, impossible, retry, clear_done, csv } = action;
     let uai = uai(raw_uai)?;
     let mut store = Store::open(&data_dir(dir)?, &uai, &key()?)?;
     let actor = preau_core::audit::actor("cli");
@@ -812,6 +813,15 @@ pub fn sync_worklist(
         return Ok(0);
     }
     let items = worklist::worklist(&store)?;
+    if let Some(path) = csv {
+        std::fs::write(path, worklist::checklist_csv(&items)).map_err(|e| Failure {
+            exit: 2,
+            code: "WORKLIST_CSV_NOT_WRITTEN",
+            message: format!("impossible d'écrire {} : {e}", path.display()),
+        })?;
+        print_line(&format!("Liste à cocher écrite : {}.", path.display()))?;
+        return Ok(0);
+    }
     if json {
         for i in &items {
             json_line(&serde_json::json!({

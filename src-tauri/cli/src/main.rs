@@ -390,6 +390,9 @@ enum SyncCommand {
         /// Efface de la liste les éléments faits.
         #[arg(long, conflicts_with_all = ["done", "impossible", "retry"])]
         clear_done: bool,
+        /// Écrit la liste comme une liste à cocher pour un tableur (CSV, « ; », UTF-8 avec BOM).
+        #[arg(long, value_name = "FICHIER", conflicts_with_all = ["done", "impossible", "retry", "clear_done"])]
+        csv: Option<PathBuf>,
     },
     /// Serveur, modifications en attente, conflits, dernière synchronisation.
     Status {
@@ -514,7 +517,7 @@ fn main() -> ExitCode {
             SyncCommand::Configure { uai, connector, url, token } => {
                 commands::sync_configure(cli.data_dir, &uai, connector, url.as_deref(), token)
             }
-            SyncCommand::Worklist { uai, json, done, impossible, reason, retry, clear_done } => {
+            SyncCommand::Worklist { uai, json, done, impossible, reason, retry, clear_done, csv } => {
                 commands::sync_worklist(
                     cli.data_dir,
                     &uai,
@@ -524,6 +527,7 @@ fn main() -> ExitCode {
                         impossible: impossible.zip(reason),
                         retry: retry.as_deref(),
                         clear_done,
+                        csv: csv.as_deref(),
                     },
                 )
             }

@@ -79,6 +79,17 @@ fn a_closed_eye_and_a_new_group_become_console_steps_then_leave_once_done() {
     assert!(g.contains("— 3A ("), "members by class: {g}");
     assert!(!g.contains("ELV") && !g.contains("le compte d'identifiant"), "people by name, not by id: {g}");
 
+    // The checklist for a spreadsheet: one row per item, formula-safe, with its BOM.
+    let sheet = d.join("liste.csv");
+    let o = cli(d, TOKEN, &["sync", "worklist", "--uai", UAI, "--csv", sheet.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let bytes = std::fs::read(&sheet).unwrap();
+    assert!(bytes.starts_with("\u{feff}Fait;Écran;À faire;Qui ou quoi;Étapes;État;Raison;Élément\r\n".as_bytes()));
+    let text = String::from_utf8(bytes).unwrap();
+    assert!(text.contains("☐;Messagerie > Qui voit qui;Fermer l'œil;"), "{text}");
+    assert!(text.contains("\"1. Ouvrez Messagerie > Qui voit qui.\n2. "), "steps in one cell: {text}");
+    assert_eq!(text.matches("\r\n").count(), 3, "a header and two items: {text}");
+
     // « Impossible » needs its reason, keeps it, and can be taken up again.
     let eye_id = eye["id"].as_str().unwrap().to_string();
     let o = cli(d, TOKEN, &["sync", "worklist", "--uai", UAI, "--impossible", &eye_id]);

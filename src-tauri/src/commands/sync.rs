@@ -332,3 +332,14 @@ pub async fn sync_worklist_mark(
     })
     .await
 }
+
+/// The worklist as a checklist CSV (text, `;`, with its BOM) for the save dialog.
+#[tauri::command]
+pub async fn sync_worklist_csv(state: State<'_, AppState>, uai: String) -> Result<String, IpcError> {
+    blocking(&state, move |st| {
+        let store = open(st, &uai)?;
+        let bytes = worklist::checklist_csv(&worklist::worklist(&store)?);
+        String::from_utf8(bytes).map_err(|e| IpcError::new("INTERNAL", e.to_string()))
+    })
+    .await
+}

@@ -120,6 +120,16 @@ async function worklistSection(ctx, uai, redraw, show) {
   const progress = h('progress', { max: String(w.total), value: String(w.done), 'aria-labelledby': 'sync-worklist-progress' });
   const print = h('button', { type: 'button', class: 'btn btn--secondary no-print', dataset: { testid: 'sync-worklist-print' } }, t('sync.worklistPrint'));
   print.addEventListener('click', () => window.print());
+  const exportCsv = h('button', { type: 'button', class: 'btn btn--secondary no-print', dataset: { testid: 'sync-worklist-csv' } }, t('sync.worklistCsv'));
+  exportCsv.addEventListener('click', async () => {
+    try {
+      const csv = await ctx.api.syncWorklistCsv(uai);
+      const path = await ctx.api.saveTextFile(`liste_console_${uai}.csv`, csv);
+      if (path) announce(t('sync.worklistExported', { path }));
+    } catch (err) {
+      announceError(err);
+    }
+  });
   const clearDone = h('button', { type: 'button', class: 'btn btn--secondary no-print', dataset: { testid: 'sync-worklist-clear' } }, t('sync.worklistClear'));
   clearDone.disabled = w.done === 0;
   const mark = async (button, m, id, reason) => {
@@ -137,7 +147,7 @@ async function worklistSection(ctx, uai, redraw, show) {
   section.append(
     h('p', { id: 'sync-worklist-progress', dataset: { testid: 'sync-worklist-progress' } }, tn('sync.worklistProgress', w.total, { done: formatNumber(w.done) })),
     progress,
-    h('div', { class: 'toolbar no-print' }, print, clearDone),
+    h('div', { class: 'toolbar no-print' }, print, exportCsv, clearDone),
   );
   let screen = null;
   let list = null;
@@ -185,7 +195,8 @@ export default {
   id: 'synchronisation',
   titleKey: 'nav.synchronisation',
   async render(root, ctx) {
-    root.append(viewTitle(t('nav.synchronisation')), h('p', { class: 'lead' }, t('sync.lead')));
+    const lead = h('p', { class: 'lead' }, t('sync.lead'));
+    root.append(viewTitle(t('nav.synchronisation')), lead);
     const entry = usableEstablishment(root, ctx, 'sync-error');
     if (!entry) return;
     const uai = entry.uai;
@@ -247,6 +258,7 @@ export default {
     const draw = async () => {
       const o = await ctx.api.syncOverview(uai);
       clear(body);
+      lead.textContent = t(o.connector === 'skolengo' ? 'sync.leadSkolengo' : 'sync.lead');
       // How the changes reach the ENT: a SCIM server, or Skolengo's console by hand.
       const choices = ['scim', 'skolengo'].map((c) => {
         const input = h('input', { type: 'radio', name: 'sync-connector', id: `sync-connector-${c}`, value: c, dataset: { testid: `sync-connector-${c}` } });

@@ -485,3 +485,37 @@ pub fn retry(store: &mut Store, id: &str, actor: &str) -> Result<(), WorklistErr
     let item = find(store, id)?;
     Ok(store.worklist_mark(&item.id, None, &detail(&item), actor)?)
 }
+
+/// The worklist as a checklist for a spreadsheet (`;`, BOM, formula-safe):
+/// one row per item, its steps in one cell, one per line.
+pub fn checklist_csv(items: &[Item]) -> Vec<u8> {
+    let mut csv = crate::people_csv::PeopleCsv::new(&[
+        "Fait",
+        "Écran",
+        "À faire",
+        "Qui ou quoi",
+        "Étapes",
+        "État",
+        "Raison",
+        "Élément",
+    ]);
+    for i in items {
+        let state = match i.status {
+            Status::AFaire => "à faire",
+            Status::Fait => "fait",
+            Status::Impossible => "impossible",
+        };
+        let steps: Vec<String> = i.steps.iter().enumerate().map(|(n, s)| format!("{}. {s}", n + 1)).collect();
+        csv.row(&[
+            if i.status == Status::Fait { "☑" } else { "☐" },
+            i.screen.path(),
+            &i.action,
+            &i.target,
+            &steps.join("\n"),
+            state,
+            i.reason.as_deref().unwrap_or(""),
+            &i.id,
+        ]);
+    }
+    csv.into_bytes()
+}
