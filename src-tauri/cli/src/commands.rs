@@ -526,8 +526,12 @@ pub fn sync_configure(
 ) -> Result<u8, Failure> {
     use crate::Connector;
     let uai = uai(raw_uai)?;
-    let mut store = Store::open(&data_dir(dir)?, &uai, &key()?)?;
     let actor = preau_core::audit::actor("cli");
+    // Everything checked before the store is opened: a PC that has no store
+    // for the establishment yet gets one (a second PC starts from the server).
+    let open = |dir: Option<PathBuf>| -> Result<Store, Failure> {
+        Ok(Store::open_or_create(&data_dir(dir)?, &uai, &key()?, &actor)?)
+    };
     let by_hand = match connector {
         Some(Connector::Skolengo) => Some(("skolengo", "la console Skolengo : preau-cli sync worklist --uai")),
         Some(Connector::Scim) | None => None,
@@ -540,7 +544,7 @@ pub fn sync_configure(
                 message: format!("le connecteur {name} n'a ni adresse ni jeton : les modifications passent par {how}"),
             });
         }
-        store.set_sync_connector(name, &actor)?;
+        open(dir)?.set_sync_connector(name, &actor)?;
         print_line(&format!("Connecteur de {uai} : {name} ; les modifications passent par {how} {uai}"))?;
         return Ok(0);
     }
@@ -554,6 +558,7 @@ pub fn sync_configure(
     // Refused before a token is asked for.
     let url = preau_core::sync::Client::checked_url(url)?;
     let token = if ask_token { Some(read_token()?) } else { None };
+    let mut store = open(dir)?;
     let keychain: Box<dyn SecretStore> = match (&token, secrets::KeychainSecrets::open()) {
         (None, _) => Box::new(secrets::MemorySecrets::new()),
         (Some(_), Ok(k)) => Box::new(k),
@@ -677,10 +682,24 @@ pub fn sync_status(dir: Option<PathBuf>, raw_uai: &str, json: bool) -> Result<u8
     let conflicts = outbox.iter().filter(|c| c.state == "conflict").count();
     let pending = outbox.len() - conflicts;
     let last = store.last_sync()?;
+    let (users, groups, rules) =
+        (store.snapshot_count("User")?, store.snapshot_count("Group")?, store.snapshot_count("VisibilityRule")?);
+    let connector = store.sync_connector()?.unwrap_or_else(|| "scim".into());
     if json {
-        json_line(&serde_json::json!({ "server": server, "pending": pending, "conflicts": conflicts, "last": last }))?;
+        json_line(&serde_json::json!({
+            "connector": connector,
+            "server": server,
+            "pending": pending,
+            "conflicts": conflicts,
+            "last": last,
+            "directory": { "users": users, "groups": groups, "visibility_rules": rules },
+        }))?;
     } else {
+        print_line(&format!("Connecteur : {connector}"))?;
         print_line(&format!("Serveur : {}", server.as_deref().unwrap_or("non configuré")))?;
+        print_line(&format!(
+            "Annuaire du serveur (dernière récupération) : {users} comptes, {groups} groupes, {rules} règles de visibilité"
+        ))?;
         print_line(&format!("Modifications en attente : {pending}"))?;
         print_line(&format!("Conflits à régler : {conflicts}"))?;
         match last {

@@ -419,3 +419,47 @@ fn a_server_without_bulk_or_etags_gets_single_writes_and_small_pages() {
     let user = serde_json::from_str::<serde_json::Value>(&body).unwrap()["Resources"][0].clone();
     assert_eq!(user[preau_core::sync::ENT_USER]["pronoteId"], "NB29");
 }
+
+/// A second PC starts from the server alone: `sync configure` creates the
+/// store, `sync pull` brings the directory, and the Pronote reconciliation
+/// uses the pulled directory where no export was imported.
+#[test]
+fn a_second_pc_starts_from_the_server() {
+    let peer = peer();
+    let first = tempfile::tempdir().unwrap();
+    demo_pointing_at(first.path(), 9, &peer.url);
+    ok_json(&cli(first.path(), TOKEN, &["sync", "publish", "--uai", UAI, "--json"]));
+    let files = first.path().join("files");
+    let o = cli(
+        &first.path().join("other"),
+        TOKEN,
+        &["demo", "--uai", UAI, "--kind", "college", "--seed", "9", "--out", files.to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+
+    let second = tempfile::tempdir().unwrap();
+    let d = second.path();
+    assert_eq!(std::fs::read_dir(d).unwrap().count(), 0, "a data folder with no store");
+    let o = cli(d, TOKEN, &["sync", "configure", "--uai", UAI, "--url", &peer.url]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(open(d).uai().as_str(), UAI, "the store was created");
+    let before = ok_json(&cli(d, TOKEN, &["sync", "status", "--uai", UAI, "--json"]));
+    assert_eq!(before["directory"]["users"], 0);
+    ok_json(&cli(d, TOKEN, &["sync", "pull", "--uai", UAI, "--json"]));
+    let status = ok_json(&cli(d, TOKEN, &["sync", "status", "--uai", UAI, "--json"]));
+    let users = status["directory"]["users"].as_u64().unwrap();
+    assert!(users > 500, "{status}");
+    assert!(status["directory"]["groups"].as_u64().unwrap() > 0, "{status}");
+
+    // Without a directory: the reconciliation says what it needs.
+    let pronote = files.join(format!("identifiants_pronote_{UAI}.csv"));
+    let o = cli(d, TOKEN, &["import", "--uai", UAI, pronote.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let decisions = lines(&cli(d, TOKEN, &["match", "pronote", "--uai", UAI, "--json"]));
+    let linked = decisions.iter().filter(|l| l["band"] == "auto").count();
+    assert!(
+        linked * 2 > decisions.len(),
+        "most Pronote accounts found in the pulled directory: {linked} of {}",
+        decisions.len()
+    );
+}

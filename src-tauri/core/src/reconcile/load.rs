@@ -40,7 +40,9 @@ pub enum LoadError {
     Store(#[from] StoreError),
     #[error("aucun {what} importé pour cet établissement : importez-le d'abord")]
     NoSource { what: &'static str },
-    #[error("aucun export de l'annuaire ENT importé pour cet établissement : importez-le d'abord")]
+    #[error(
+        "aucun annuaire ENT pour cet établissement : importez son export, ou récupérez celui du serveur (Synchronisation)"
+    )]
     NoDirectory,
 }
 
@@ -129,11 +131,29 @@ pub fn source_from_store(kind: SourceKind, store: &Store) -> Result<Vec<SourceRe
 
 /// The directory from the latest ENT directory export in the store.
 pub fn directory_from_store(store: &Store) -> Result<Directory, LoadError> {
-    let records = latest(store, Format::EntDirectory)?.ok_or(LoadError::NoDirectory)?;
     let mut builder = DirectoryBuilder::new();
-    for r in &records {
-        if let AnyRecord::Directory(a) = r {
-            builder.push(a);
+    match latest(store, Format::EntDirectory)? {
+        Some(records) => {
+            for r in &records {
+                if let AnyRecord::Directory(a) = r {
+                    builder.push(a);
+                }
+            }
+        }
+        // No export imported: the server's directory as last pulled, when there is one.
+        None => {
+            let pulled: Vec<ent_directory::DirectoryAccount> = store
+                .snapshot("User")?
+                .iter()
+                .filter_map(|row| serde_json::from_str(&row.body).ok())
+                .filter_map(|body| crate::sync::directory_account(&body))
+                .collect();
+            if pulled.is_empty() {
+                return Err(LoadError::NoDirectory);
+            }
+            for a in &pulled {
+                builder.push(a);
+            }
         }
     }
     Ok(builder.finish())

@@ -16,7 +16,9 @@ use crate::ErrorCode;
 
 pub use client::{Capabilities, Client, Written};
 pub use conflict::{conflict_view, merged_patch, ConflictRow, ConflictView};
-pub use publish::{publish, pull, server_matrix, undeclared_values, Published, PullProgress, Pulled, Refused};
+pub use publish::{
+    directory_account, publish, pull, server_matrix, undeclared_values, Published, PullProgress, Pulled, Refused,
+};
 pub use push::{push, Pushed};
 
 /// The SCIM namespaces Préau speaks.

@@ -61,6 +61,35 @@ fn profile_code(p: Profile) -> &'static str {
     }
 }
 
+/// A SCIM User as pulled from the server, read back as a directory account
+/// (the inverse of [`user_body`]): what reconciliation uses when the
+/// directory comes from the server rather than from an exported file.
+/// `None` for a User without the ENT extension's profile or any name.
+pub fn directory_account(body: &Value) -> Option<crate::formats::ent_directory::DirectoryAccount> {
+    let ext = &body[ENT_USER];
+    let profile_text = ext["profile"].as_str()?;
+    let profile = Profile::ALL.into_iter().find(|p| profile_code(*p) == profile_text)?;
+    let text = |v: &Value| v.as_str().map(str::trim).filter(|t| !t.is_empty()).map(str::to_string);
+    let list =
+        |v: &Value| -> Vec<String> { v.as_array().map(|a| a.iter().filter_map(&text).collect()).unwrap_or_default() };
+    let last_name = text(&body["name"]["familyName"])?;
+    let ent_id = text(&body["externalId"]).or_else(|| text(&body["id"]))?;
+    Some(crate::formats::ent_directory::DirectoryAccount {
+        ent_id,
+        login: text(&body["userName"]),
+        last_name,
+        birth_name: None,
+        first_name: text(&body["name"]["givenName"]).unwrap_or_default(),
+        profile,
+        birth_date: text(&ext["birthDate"]),
+        classes: list(&ext["classes"]),
+        establishments: list(&ext["establishments"]).into_iter().map(|u| u.to_uppercase()).collect(),
+        ine: text(&ext["ine"]),
+        children: list(&ext["children"]),
+        email: body["emails"].as_array().and_then(|e| e.iter().find_map(|m| text(&m["value"]))),
+    })
+}
+
 /// A local account as a SCIM User (empty values left out).
 pub(super) fn user_body(a: &Account) -> Value {
     let mut ext = Map::new();
