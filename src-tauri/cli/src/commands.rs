@@ -879,3 +879,38 @@ pub fn sync_worklist(
     }
     Ok(0)
 }
+
+pub fn export_ent_ng(dir: Option<PathBuf>, raw_uai: &str, out: &std::path::Path, json: bool) -> Result<u8, Failure> {
+    let uai = uai(raw_uai)?;
+    let store = Store::open(&data_dir(dir)?, &uai, &key()?)?;
+    let data = store.load_population()?.ok_or_else(|| Failure {
+        exit: 2,
+        code: "NO_POPULATION",
+        message: format!("aucune population pour {uai} : importez d'abord l'établissement"),
+    })?;
+    let export = preau_core::sync::ent_ng::files(&data);
+    let written = |e: std::io::Error| Failure {
+        exit: 2,
+        code: "EXPORT_NOT_WRITTEN",
+        message: format!("impossible d'écrire dans {} : {e}", out.display()),
+    };
+    std::fs::create_dir_all(out).map_err(written)?;
+    // Every file complete or none: each is written aside, then renamed.
+    for f in &export.files {
+        std::fs::write(out.join(format!("{}.part", f.file)), &f.bytes).map_err(written)?;
+    }
+    for f in &export.files {
+        std::fs::rename(out.join(format!("{}.part", f.file)), out.join(&f.file)).map_err(written)?;
+    }
+    for f in &export.files {
+        if json {
+            json_line(
+                &serde_json::json!({ "file": f.file, "profile": f.profile, "rows": f.rows, "export": export.export }),
+            )?;
+        } else {
+            let rows = if f.rows == 1 { "1 ligne".to_string() } else { format!("{} lignes", f.rows) };
+            print_line(&format!("{} : {rows} ({})", out.join(&f.file).display(), f.profile))?;
+        }
+    }
+    Ok(0)
+}

@@ -118,6 +118,27 @@ enum Command {
         #[command(subcommand)]
         command: VisibilityCommand,
     },
+    /// Écrit l'établissement pour un ENT : `export ent-ng` (les fichiers CSV qu'importe la
+    /// console d'administration d'Open ENT NG).
+    Export {
+        #[command(subcommand)]
+        command: ExportCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum ExportCommand {
+    /// Les fichiers CSV d'Open ENT NG, un par profil (Student.csv, Relative.csv, Teacher.csv,
+    /// Personnel.csv, Guest.csv), tels que sa console les importe.
+    EntNg {
+        #[arg(long)]
+        uai: String,
+        /// Le dossier où écrire les fichiers (créé s'il n'existe pas).
+        #[arg(long, value_name = "DOSSIER")]
+        out: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -509,6 +530,9 @@ fn main() -> ExitCode {
                 matches!(scope, MatchScope::Academie),
                 json,
             )
+        }
+        Command::Export { command: ExportCommand::EntNg { uai, out, json } } => {
+            commands::export_ent_ng(cli.data_dir, &uai, &out, json)
         }
         Command::Audit { command: AuditCommand::Verify { uai, json } } => {
             commands::audit_verify(cli.data_dir, &uai, json)

@@ -7,6 +7,7 @@
 
 mod client;
 mod conflict;
+pub mod ent_ng;
 mod publish;
 mod push;
 pub mod worklist;

@@ -1,0 +1,226 @@
+//! The Open ENT NG connector's files: the local establishment as the CSV files
+//! its administration console imports, one per profile, in the shape its own
+//! feeder reads (`docs/ent-ng-csv.md`): files named by the feeder's profile,
+//! headers its column mapper knows, UTF-8 with its BOM (the feeder reads a
+//! file without one as ISO-8859-1), `;`, CRLF, dates `jj/mm/aaaa`, repeated
+//! columns for several values, parents tied to their children's external ids.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::model::{EstablishmentData, Person, Profile};
+
+/// One file for the console.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EntNgFile {
+    /// As the feeder names it (`Student.csv`…).
+    pub file: String,
+    /// `eleves`, `enseignants`, `parents`, `personnels` or `invites`.
+    pub profile: &'static str,
+    pub rows: usize,
+    #[serde(skip)]
+    pub bytes: Vec<u8>,
+}
+
+/// The set of files written together, named by a short hash of their content.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EntNgExport {
+    pub export: String,
+    pub files: Vec<EntNgFile>,
+}
+
+/// A cell as the feeder's CSV reader (opencsv, `;`, `"`) reads it back.
+fn cell(value: &str) -> String {
+    let flat = value.replace(['\r', '\n'], " ");
+    if flat.contains([';', '"']) {
+        format!("\"{}\"", flat.replace('"', "\"\""))
+    } else {
+        flat
+    }
+}
+
+struct Table {
+    text: String,
+    rows: usize,
+}
+
+impl Table {
+    fn new(headers: &[String]) -> Table {
+        let mut t = Table { text: String::from("\u{feff}"), rows: 0 };
+        t.line(headers);
+        t.rows = 0;
+        t
+    }
+
+    fn line(&mut self, cells: &[String]) {
+        self.text.push_str(&cells.iter().map(|c| cell(c)).collect::<Vec<_>>().join(";"));
+        self.text.push_str("\r\n");
+        self.rows += 1;
+    }
+}
+
+/// `AAAA-MM-JJ` as the feeder reads it, `JJ/MM/AAAA`.
+fn french_date(iso: Option<&str>) -> String {
+    match iso.map(|d| d.split('-').collect::<Vec<_>>()) {
+        Some(p) if p.len() == 3 => format!("{}/{}/{}", p[2], p[1], p[0]),
+        _ => String::new(),
+    }
+}
+
+fn first_name(p: &Person) -> String {
+    p.given_names.get(p.usual_given_name).or(p.given_names.first()).cloned().unwrap_or_default()
+}
+
+/// `Nom` is the family name; `Nom d'usage` is given only when it differs.
+fn names(p: &Person) -> [String; 3] {
+    let family = if p.birth_name.trim().is_empty() { &p.usage_name } else { &p.birth_name };
+    let usage = if p.usage_name != *family { p.usage_name.clone() } else { String::new() };
+    [family.clone(), usage, first_name(p)]
+}
+
+/// A repeated column, as many times as the widest row needs it.
+fn repeated(name: &str, n: usize) -> Vec<String> {
+    vec![name.to_string(); n]
+}
+
+fn padded(values: &[String], n: usize) -> Vec<String> {
+    let mut out = values.to_vec();
+    out.resize(n, String::new());
+    out
+}
+
+/// A function as the feeder splits it: `CODE$LIBELLÉ$DISCIPLINE$LIBELLÉ`.
+fn function(f: &crate::model::Function) -> String {
+    let discipline = f.discipline.as_deref().filter(|d| !d.is_empty()).unwrap_or("-");
+    format!("{}${}${discipline}${}", f.code, f.label, f.label)
+}
+
+/// Staff (teachers or other personnel) with their functions and classes.
+fn staff(people: &[&Person]) -> Table {
+    let functions = people.iter().map(|p| p.functions.len()).max().unwrap_or(0).max(1);
+    let classes = people.iter().map(|p| p.divisions.len()).max().unwrap_or(0).max(1);
+    let mut headers: Vec<String> =
+        ["Id", "Nom", "Nom d'usage", "Prénom", "Date de naissance", "Courriel"].iter().map(|s| s.to_string()).collect();
+    headers.extend(repeated("Fonction", functions));
+    headers.extend(repeated("Classe", classes));
+    let mut t = Table::new(&headers);
+    for p in people {
+        let [family, usage, first] = names(p);
+        let mut row = vec![
+            p.id.clone(),
+            family,
+            usage,
+            first,
+            french_date(p.birth_date.as_deref()),
+            p.email.clone().unwrap_or_default(),
+        ];
+        row.extend(padded(&p.functions.iter().map(function).collect::<Vec<_>>(), functions));
+        row.extend(padded(&p.divisions, classes));
+        t.line(&row);
+    }
+    t
+}
+
+/// The establishment's files for Open ENT NG's console. Pupils who left are
+/// not written, nor parents whose children have all left.
+pub fn files(data: &EstablishmentData) -> EntNgExport {
+    let present = |p: &&Person| !p.left;
+    let pupils: Vec<&Person> = data.people.iter().filter(|p| p.profile == Profile::Eleve).filter(present).collect();
+    let pupil_ids: BTreeSet<&str> = pupils.iter().map(|p| p.id.as_str()).collect();
+    let mut groups_of: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for g in &data.groups {
+        for m in &g.members {
+            groups_of.entry(m.as_str()).or_default().push(g.name.clone());
+        }
+    }
+    let mut children: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for r in &data.responsibilities {
+        if pupil_ids.contains(r.pupil_id.as_str()) {
+            children.entry(r.responsable_id.as_str()).or_default().push(r.pupil_id.clone());
+        }
+    }
+
+    let mut out = Vec::new();
+    // Pupils: the birth date is required.
+    let classes = pupils.iter().map(|p| p.divisions.len()).max().unwrap_or(0).max(1);
+    let groups = pupils.iter().map(|p| groups_of.get(p.id.as_str()).map_or(0, Vec::len)).max().unwrap_or(0).max(1);
+    let mut headers: Vec<String> =
+        ["Id", "Nom", "Nom d'usage", "Prénom", "Date de naissance", "INE"].iter().map(|s| s.to_string()).collect();
+    headers.extend(repeated("Classe", classes));
+    headers.extend(repeated("Groupes", groups));
+    let mut t = Table::new(&headers);
+    for p in &pupils {
+        let [family, usage, first] = names(p);
+        let mut row = vec![
+            p.id.clone(),
+            family,
+            usage,
+            first,
+            french_date(p.birth_date.as_deref()),
+            p.ine.clone().unwrap_or_default(),
+        ];
+        row.extend(padded(&p.divisions, classes));
+        row.extend(padded(groups_of.get(p.id.as_str()).map(Vec::as_slice).unwrap_or(&[]), groups));
+        t.line(&row);
+    }
+    out.push(("Student.csv", "eleves", t));
+
+    // Parents, tied to the children still at school.
+    let parents: Vec<&Person> = data
+        .people
+        .iter()
+        .filter(|p| p.profile == Profile::Responsable && children.contains_key(p.id.as_str()))
+        .collect();
+    let most = parents.iter().map(|p| children[p.id.as_str()].len()).max().unwrap_or(0).max(1);
+    let mut headers: Vec<String> = ["Id", "Nom", "Nom d'usage", "Prénom", "Courriel", "Téléphone portable"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    headers.extend(repeated("Id enfant", most));
+    let mut t = Table::new(&headers);
+    for p in &parents {
+        let [family, usage, first] = names(p);
+        let mut row = vec![
+            p.id.clone(),
+            family,
+            usage,
+            first,
+            p.email.clone().unwrap_or_default(),
+            p.mobile.clone().unwrap_or_default(),
+        ];
+        row.extend(padded(&children[p.id.as_str()], most));
+        t.line(&row);
+    }
+    out.push(("Relative.csv", "parents", t));
+
+    let of = |profiles: &[Profile]| -> Vec<&Person> {
+        data.people.iter().filter(|p| profiles.contains(&p.profile)).filter(present).collect()
+    };
+    out.push(("Teacher.csv", "enseignants", staff(&of(&[Profile::Enseignant]))));
+    out.push(("Personnel.csv", "personnels", staff(&of(&[Profile::NonEnseignant, Profile::PersonnelCollectivite]))));
+    let guests = of(&[Profile::Invite, Profile::MaitreDeStage, Profile::Inspecteur]);
+    let mut t = Table::new(&["Id", "Nom", "Nom d'usage", "Prénom", "Courriel"].map(String::from));
+    for p in &guests {
+        let [family, usage, first] = names(p);
+        t.line(&[p.id.clone(), family, usage, first, p.email.clone().unwrap_or_default()]);
+    }
+    out.push(("Guest.csv", "invites", t));
+
+    let files: Vec<EntNgFile> = out
+        .into_iter()
+        .map(|(file, profile, t)| EntNgFile {
+            file: file.to_string(),
+            profile,
+            rows: t.rows,
+            bytes: t.text.into_bytes(),
+        })
+        .collect();
+    let mut hash = Sha256::new();
+    for f in &files {
+        hash.update(f.file.as_bytes());
+        hash.update(&f.bytes);
+    }
+    EntNgExport { export: format!("X{}", &hex::encode(hash.finalize())[..8]), files }
+}
