@@ -105,6 +105,8 @@ test('a whole folder: every refusal at once, nothing written, then the acceptabl
   const done = await byTestId('import-verdict');
   assert.equal(await done.getAttribute('data-refused'), String(refused.length));
   assert.match(await done.getText(), /sans les fichiers refusés/);
+  // Each count with its own noun and number: « 1 ligne rejetée », « 0 ligne rejetée », « 12 lignes lues ».
+  assert.match(await (await byTestId('import-verdict-counts')).getText(), /^\d+ fichiers enregistrés : [\d\s\u202f]+ lignes? lues?, [\d\s\u202f]+ lignes? rejetées?\.$/u);
   const rows = await rowsData('import-file-result');
   assert.equal(rows.filter((r) => r.applied === 'true').length, acceptable);
   assert.equal(rows.filter((r) => r.error).length, refused.length);

@@ -28,7 +28,7 @@ function verdict(outcome, mappable, onSkipRefused) {
       'div',
       { class: refused ? 'notice notice--warn' : 'notice notice--ok', dataset: { testid: 'import-verdict', committed: 'true', refused: String(refused) } },
       h('p', { class: 'notice__title' }, `✓ ${t(refused ? 'imports.partialTitle' : 'imports.committedTitle')}`),
-      h('p', {}, tn('imports.committed', saved.length, { read: formatNumber(read), rejected: formatNumber(rejected) })),
+      h('p', { dataset: { testid: 'import-verdict-counts' } }, tn('imports.committed', saved.length, { read: tn('imports.nLinesRead', read), rejected: tn('imports.nLinesRejected', rejected) })),
       refused ? h('p', {}, tn('imports.partial', refused)) : null,
       refusedList(files),
     );
