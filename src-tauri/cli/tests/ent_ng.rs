@@ -54,8 +54,7 @@ fn rows(text: &str) -> Vec<Vec<String>> {
 fn the_files_are_what_open_ent_ngs_feeder_reads() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let o = cli(d, TOKEN, &["demo", "--uai", UAI, "--kind", "college", "--seed", "4"]);
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    demo(d, 4);
     let out = d.join("pour-ent-ng");
     let listed = lines(&cli(d, TOKEN, &["export", "ent-ng", "--uai", UAI, "--out", out.to_str().unwrap(), "--json"]));
     let names: Vec<&str> = listed.iter().map(|l| l["file"].as_str().unwrap()).collect();
@@ -132,7 +131,7 @@ fn without_a_population_nothing_is_written() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let o = cli(d, TOKEN, &["sync", "configure", "--uai", UAI, "--connector", "skolengo"]);
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    ok(&o);
     let out = d.join("vide");
     fails_with(&cli(d, TOKEN, &["export", "ent-ng", "--uai", UAI, "--out", out.to_str().unwrap()]), "NO_POPULATION");
     assert!(!out.exists());

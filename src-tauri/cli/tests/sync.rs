@@ -435,13 +435,13 @@ fn a_second_pc_starts_from_the_server() {
         TOKEN,
         &["demo", "--uai", UAI, "--kind", "college", "--seed", "9", "--out", files.to_str().unwrap()],
     );
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    ok(&o);
 
     let second = tempfile::tempdir().unwrap();
     let d = second.path();
     assert_eq!(std::fs::read_dir(d).unwrap().count(), 0, "a data folder with no store");
     let o = cli(d, TOKEN, &["sync", "configure", "--uai", UAI, "--url", &peer.url]);
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    ok(&o);
     assert_eq!(open(d).uai().as_str(), UAI, "the store was created");
     let before = ok_json(&cli(d, TOKEN, &["sync", "status", "--uai", UAI, "--json"]));
     assert_eq!(before["directory"]["users"], 0);
@@ -454,7 +454,7 @@ fn a_second_pc_starts_from_the_server() {
     // Without a directory: the reconciliation says what it needs.
     let pronote = files.join(format!("identifiants_pronote_{UAI}.csv"));
     let o = cli(d, TOKEN, &["import", "--uai", UAI, pronote.to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    ok(&o);
     let decisions = lines(&cli(d, TOKEN, &["match", "pronote", "--uai", UAI, "--json"]));
     let linked = decisions.iter().filter(|l| l["band"] == "auto").count();
     assert!(

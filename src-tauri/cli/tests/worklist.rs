@@ -24,10 +24,9 @@ fn texts(item: &Value) -> String {
 fn a_closed_eye_and_a_new_group_become_console_steps_then_leave_once_done() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let o = cli(d, TOKEN, &["demo", "--uai", UAI, "--kind", "college", "--seed", "5"]);
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    demo(d, 5);
     let o = cli(d, TOKEN, &["sync", "configure", "--uai", UAI, "--connector", "skolengo"]);
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    ok(&o);
     assert!(String::from_utf8_lossy(&o.stdout).contains("sync worklist"));
     // No server to reach: a push says where the changes go instead.
     fails_with(&cli(d, TOKEN, &["sync", "push", "--uai", UAI]), "SYNC_NOT_SCIM");
@@ -82,7 +81,7 @@ fn a_closed_eye_and_a_new_group_become_console_steps_then_leave_once_done() {
     // The checklist for a spreadsheet: one row per item, formula-safe, with its BOM.
     let sheet = d.join("liste.csv");
     let o = cli(d, TOKEN, &["sync", "worklist", "--uai", UAI, "--csv", sheet.to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    ok(&o);
     let bytes = std::fs::read(&sheet).unwrap();
     assert!(bytes.starts_with("\u{feff}Fait;Écran;À faire;Qui ou quoi;Étapes;État;Raison;Élément\r\n".as_bytes()));
     let text = String::from_utf8(bytes).unwrap();
@@ -100,18 +99,18 @@ fn a_closed_eye_and_a_new_group_become_console_steps_then_leave_once_done() {
     );
     let reason = "l'œil est grisé pour ce profil";
     let o = cli(d, TOKEN, &["sync", "worklist", "--uai", UAI, "--impossible", &eye_id, "--reason", reason]);
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    ok(&o);
     let marked = worklist(d).into_iter().find(|i| i["id"] == eye_id.as_str()).unwrap();
     assert_eq!((marked["status"].as_str(), marked["reason"].as_str()), (Some("impossible"), Some(reason)));
     assert_eq!(pending(d), queued, "nothing left the outbox");
     let o = cli(d, TOKEN, &["sync", "worklist", "--uai", UAI, "--retry", &eye_id]);
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    ok(&o);
     assert_eq!(worklist(d).into_iter().find(|i| i["id"] == eye_id.as_str()).unwrap()["status"], "a_faire");
 
     // Done: every change of the item leaves the outbox, journaled; the others stay.
     let group_id = groups[0]["id"].as_str().unwrap().to_string();
     let o = cli(d, TOKEN, &["sync", "worklist", "--uai", UAI, "--done", &eye_id, &group_id]);
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    ok(&o);
     assert_eq!(pending(d), 0, "the eye and the group were all that waited");
     // Done items stay listed, as done, until the list is cleared.
     let after = worklist(d);
@@ -122,7 +121,7 @@ fn a_closed_eye_and_a_new_group_become_console_steps_then_leave_once_done() {
     assert!(text.starts_with("2 sur 2 faits."), "{text}");
     fails_with(&cli(d, TOKEN, &["sync", "worklist", "--uai", UAI, "--done", &eye_id]), "WORKLIST_UNKNOWN_ITEM");
     let o = cli(d, TOKEN, &["sync", "worklist", "--uai", UAI, "--clear-done"]);
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    ok(&o);
     assert!(worklist(d).is_empty());
     let journal = open(d).audit_entries(50).unwrap();
     let done: Vec<_> = journal.iter().filter(|e| e.action == "WORKLIST_DONE").collect();
@@ -142,8 +141,7 @@ fn a_closed_eye_and_a_new_group_become_console_steps_then_leave_once_done() {
 fn the_worklist_reads_screen_by_screen() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let o = cli(d, TOKEN, &["demo", "--uai", UAI, "--kind", "college", "--seed", "6"]);
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    demo(d, 6);
     let o = cli(d, TOKEN, &["sync", "worklist", "--uai", UAI]);
     assert!(String::from_utf8_lossy(&o.stdout).contains("Rien à faire dans la console"));
     ok_json(&cli(d, TOKEN, &["visibility", "preset", "--uai", UAI, "parents-sans-direction", "--json"]));

@@ -155,12 +155,21 @@ pub fn http(peer: &Peer, method: &str, path: &str, body: Option<&serde_json::Val
     (status, text)
 }
 
+/// A command that succeeded; its standard output.
+pub fn ok(o: &Output) -> String {
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// A demo collège in `d`.
+pub fn demo(d: &Path, seed: u32) {
+    ok(&cli(d, TOKEN, &["demo", "--uai", UAI, "--kind", "college", "--seed", &seed.to_string()]));
+}
+
 /// A demo collège in `d` whose server is `url`.
 pub fn demo_pointing_at(d: &Path, seed: u32, url: &str) {
-    let o = cli(d, TOKEN, &["demo", "--uai", UAI, "--kind", "college", "--seed", &seed.to_string()]);
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
-    let o = cli(d, TOKEN, &["sync", "configure", "--uai", UAI, "--url", url]);
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    demo(d, seed);
+    ok(&cli(d, TOKEN, &["sync", "configure", "--uai", UAI, "--url", url]));
 }
 
 pub fn fails_with(o: &Output, code: &str) {

@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::formats::date_iso_to_fr;
 use crate::model::{EstablishmentData, Person, Profile};
 
 /// One file for the console.
@@ -47,42 +48,47 @@ struct Table {
 }
 
 impl Table {
-    fn new(headers: &[String]) -> Table {
+    /// The header: the fixed columns, then each repeated one as many times as
+    /// the widest row needs it.
+    fn new(fixed: &[&str], repeated: &[(&str, usize)]) -> Table {
+        let mut headers: Vec<&str> = fixed.to_vec();
+        for (name, n) in repeated {
+            headers.extend(std::iter::repeat_n(*name, *n));
+        }
         let mut t = Table { text: String::from("\u{feff}"), rows: 0 };
-        t.line(headers);
-        t.rows = 0;
+        t.push(&headers);
         t
     }
 
-    fn line(&mut self, cells: &[String]) {
-        self.text.push_str(&cells.iter().map(|c| cell(c)).collect::<Vec<_>>().join(";"));
+    fn push<S: AsRef<str>>(&mut self, cells: &[S]) {
+        self.text.push_str(&cells.iter().map(|c| cell(c.as_ref())).collect::<Vec<_>>().join(";"));
         self.text.push_str("\r\n");
+    }
+
+    fn line(&mut self, cells: &[String]) {
+        self.push(cells);
         self.rows += 1;
     }
 }
 
-/// `AAAA-MM-JJ` as the feeder reads it, `JJ/MM/AAAA`.
-fn french_date(iso: Option<&str>) -> String {
-    match iso.map(|d| d.split('-').collect::<Vec<_>>()) {
-        Some(p) if p.len() == 3 => format!("{}/{}/{}", p[2], p[1], p[0]),
-        _ => String::new(),
-    }
+/// How many times a repeated column is needed: the longest list, at least once.
+fn widest(people: &[&Person], len: impl Fn(&Person) -> usize) -> usize {
+    people.iter().map(|p| len(p)).max().unwrap_or(0).max(1)
 }
 
-fn first_name(p: &Person) -> String {
-    p.given_names.get(p.usual_given_name).or(p.given_names.first()).cloned().unwrap_or_default()
-}
-
-/// `Nom` is the family name; `Nom d'usage` is given only when it differs.
-fn names(p: &Person) -> [String; 3] {
+/// The cells every row starts with: `Id`, `Nom` (the family name), `Nom
+/// d'usage` (only when it differs) and `Prénom`.
+fn start(p: &Person) -> Vec<String> {
     let family = if p.birth_name.trim().is_empty() { &p.usage_name } else { &p.birth_name };
     let usage = if p.usage_name != *family { p.usage_name.clone() } else { String::new() };
-    [family.clone(), usage, first_name(p)]
+    vec![p.id.clone(), family.clone(), usage, p.usual_name().to_string()]
 }
 
-/// A repeated column, as many times as the widest row needs it.
-fn repeated(name: &str, n: usize) -> Vec<String> {
-    vec![name.to_string(); n]
+const START: [&str; 4] = ["Id", "Nom", "Nom d'usage", "Prénom"];
+
+/// `AAAA-MM-JJ` as the feeder reads it, `JJ/MM/AAAA`.
+fn birth_date(p: &Person) -> String {
+    p.birth_date.as_deref().map(date_iso_to_fr).unwrap_or_default()
 }
 
 fn padded(values: &[String], n: usize) -> Vec<String> {
@@ -99,23 +105,15 @@ fn function(f: &crate::model::Function) -> String {
 
 /// Staff (teachers or other personnel) with their functions and classes.
 fn staff(people: &[&Person]) -> Table {
-    let functions = people.iter().map(|p| p.functions.len()).max().unwrap_or(0).max(1);
-    let classes = people.iter().map(|p| p.divisions.len()).max().unwrap_or(0).max(1);
-    let mut headers: Vec<String> =
-        ["Id", "Nom", "Nom d'usage", "Prénom", "Date de naissance", "Courriel"].iter().map(|s| s.to_string()).collect();
-    headers.extend(repeated("Fonction", functions));
-    headers.extend(repeated("Classe", classes));
-    let mut t = Table::new(&headers);
+    let functions = widest(people, |p| p.functions.len());
+    let classes = widest(people, |p| p.divisions.len());
+    let mut t = Table::new(
+        &[&START[..], &["Date de naissance", "Courriel"]].concat(),
+        &[("Fonction", functions), ("Classe", classes)],
+    );
     for p in people {
-        let [family, usage, first] = names(p);
-        let mut row = vec![
-            p.id.clone(),
-            family,
-            usage,
-            first,
-            french_date(p.birth_date.as_deref()),
-            p.email.clone().unwrap_or_default(),
-        ];
+        let mut row = start(p);
+        row.extend([birth_date(p), p.email.clone().unwrap_or_default()]);
         row.extend(padded(&p.functions.iter().map(function).collect::<Vec<_>>(), functions));
         row.extend(padded(&p.divisions, classes));
         t.line(&row);
@@ -144,23 +142,13 @@ pub fn files(data: &EstablishmentData) -> EntNgExport {
 
     let mut out = Vec::new();
     // Pupils: the birth date is required.
-    let classes = pupils.iter().map(|p| p.divisions.len()).max().unwrap_or(0).max(1);
-    let groups = pupils.iter().map(|p| groups_of.get(p.id.as_str()).map_or(0, Vec::len)).max().unwrap_or(0).max(1);
-    let mut headers: Vec<String> =
-        ["Id", "Nom", "Nom d'usage", "Prénom", "Date de naissance", "INE"].iter().map(|s| s.to_string()).collect();
-    headers.extend(repeated("Classe", classes));
-    headers.extend(repeated("Groupes", groups));
-    let mut t = Table::new(&headers);
+    let classes = widest(&pupils, |p| p.divisions.len());
+    let groups = widest(&pupils, |p| groups_of.get(p.id.as_str()).map_or(0, Vec::len));
+    let mut t =
+        Table::new(&[&START[..], &["Date de naissance", "INE"]].concat(), &[("Classe", classes), ("Groupes", groups)]);
     for p in &pupils {
-        let [family, usage, first] = names(p);
-        let mut row = vec![
-            p.id.clone(),
-            family,
-            usage,
-            first,
-            french_date(p.birth_date.as_deref()),
-            p.ine.clone().unwrap_or_default(),
-        ];
+        let mut row = start(p);
+        row.extend([birth_date(p), p.ine.clone().unwrap_or_default()]);
         row.extend(padded(&p.divisions, classes));
         row.extend(padded(groups_of.get(p.id.as_str()).map(Vec::as_slice).unwrap_or(&[]), groups));
         t.line(&row);
@@ -173,23 +161,11 @@ pub fn files(data: &EstablishmentData) -> EntNgExport {
         .iter()
         .filter(|p| p.profile == Profile::Responsable && children.contains_key(p.id.as_str()))
         .collect();
-    let most = parents.iter().map(|p| children[p.id.as_str()].len()).max().unwrap_or(0).max(1);
-    let mut headers: Vec<String> = ["Id", "Nom", "Nom d'usage", "Prénom", "Courriel", "Téléphone portable"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    headers.extend(repeated("Id enfant", most));
-    let mut t = Table::new(&headers);
+    let most = widest(&parents, |p| children[p.id.as_str()].len());
+    let mut t = Table::new(&[&START[..], &["Courriel", "Téléphone portable"]].concat(), &[("Id enfant", most)]);
     for p in &parents {
-        let [family, usage, first] = names(p);
-        let mut row = vec![
-            p.id.clone(),
-            family,
-            usage,
-            first,
-            p.email.clone().unwrap_or_default(),
-            p.mobile.clone().unwrap_or_default(),
-        ];
+        let mut row = start(p);
+        row.extend([p.email.clone().unwrap_or_default(), p.mobile.clone().unwrap_or_default()]);
         row.extend(padded(&children[p.id.as_str()], most));
         t.line(&row);
     }
@@ -201,10 +177,11 @@ pub fn files(data: &EstablishmentData) -> EntNgExport {
     out.push(("Teacher.csv", "enseignants", staff(&of(&[Profile::Enseignant]))));
     out.push(("Personnel.csv", "personnels", staff(&of(&[Profile::NonEnseignant, Profile::PersonnelCollectivite]))));
     let guests = of(&[Profile::Invite, Profile::MaitreDeStage, Profile::Inspecteur]);
-    let mut t = Table::new(&["Id", "Nom", "Nom d'usage", "Prénom", "Courriel"].map(String::from));
+    let mut t = Table::new(&[&START[..], &["Courriel"]].concat(), &[]);
     for p in &guests {
-        let [family, usage, first] = names(p);
-        t.line(&[p.id.clone(), family, usage, first, p.email.clone().unwrap_or_default()]);
+        let mut row = start(p);
+        row.push(p.email.clone().unwrap_or_default());
+        t.line(&row);
     }
     out.push(("Guest.csv", "invites", t));
 

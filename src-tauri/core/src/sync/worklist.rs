@@ -382,7 +382,15 @@ pub fn worklist(store: &Store) -> Result<Vec<Item>, StoreError> {
     let names = Names {
         uai: store.uai().to_string(),
         accounts: store.account_names(people.iter().map(String::as_str))?,
-        establishments: store.account_establishments()?,
+        // Read only when an account's establishment decides a step (its rapprochement).
+        establishments: if groups
+            .keys()
+            .any(|(screen, ..)| matches!(screen, Screen::IdentifiantsPronote | Screen::EmploiDuTemps))
+        {
+            store.account_establishments()?
+        } else {
+            HashMap::new()
+        },
         groups: store.group_names()?,
     };
     let marks = store.worklist_marks()?;
@@ -442,12 +450,22 @@ impl crate::ErrorCode for WorklistError {
     }
 }
 
-/// An item still to do (or marked impossible).
+/// The items among `items` still to do (or marked impossible) with these ids.
+fn pick(items: &[Item], ids: &[String]) -> Result<Vec<Item>, WorklistError> {
+    ids.iter()
+        .map(|id| {
+            items
+                .iter()
+                .find(|i| &i.id == id && i.status != Status::Fait)
+                .cloned()
+                .ok_or_else(|| WorklistError::Unknown { id: id.to_string() })
+        })
+        .collect()
+}
+
 fn find(store: &Store, id: &str) -> Result<Item, WorklistError> {
-    worklist(store)?
-        .into_iter()
-        .find(|i| i.id == id && i.status != Status::Fait)
-        .ok_or_else(|| WorklistError::Unknown { id: id.to_string() })
+    let mut found = pick(&worklist(store)?, &[id.to_string()])?;
+    Ok(found.remove(0))
 }
 
 fn detail(item: &Item) -> serde_json::Value {
@@ -457,7 +475,8 @@ fn detail(item: &Item) -> serde_json::Value {
 /// The administrator did these items in the console: every change they carry
 /// leaves the outbox. Returns how many changes were confirmed.
 pub fn mark_done(store: &mut Store, ids: &[String], actor: &str) -> Result<usize, WorklistError> {
-    let items: Vec<Item> = ids.iter().map(|id| find(store, id)).collect::<Result<_, _>>()?;
+    // The list is drawn once, whatever the number of items ticked.
+    let items = pick(&worklist(store)?, ids)?;
     let mut confirmed = 0;
     for item in items {
         let snapshot =
