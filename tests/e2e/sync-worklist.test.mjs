@@ -92,4 +92,12 @@ test('the Skolengo console worklist: steps by screen, impossible with its reason
   assert.equal(pending(), 1, 'the group and its members confirmed, the eye still waits');
   await (await browser.$('li.worklist__item*=Créer le groupe')).scrollIntoView();
   await checked('one-done');
+
+  // The eye done too, then the list cleared: the empty state says where changes come from.
+  await (await (await browser.$('li.worklist__item*=Fermer l')).$('[data-testid="sync-worklist-done"]')).click();
+  await browser.waitUntil(async () => (await (await byTestId('sync-worklist-progress')).getText()) === '2 sur 2 faits', { timeoutMsg: 'the eye not counted done' });
+  await (await byTestId('sync-worklist-clear')).click();
+  await (await byTestId('sync-worklist-empty')).waitForExist({ timeoutMsg: 'no empty state once cleared' });
+  assert.equal(pending(), 0);
+  await checked('empty');
 });
