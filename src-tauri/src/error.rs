@@ -104,3 +104,9 @@ impl From<preau_core::sync::worklist::WorklistError> for IpcError {
         IpcError::from_error(&e)
     }
 }
+
+impl From<preau_core::sync::ent_ng::EntNgError> for IpcError {
+    fn from(e: preau_core::sync::ent_ng::EntNgError) -> IpcError {
+        IpcError::from_error(&e)
+    }
+}

@@ -98,6 +98,12 @@ export const api = {
   syncSetConnector: (uai, connector) => call('sync_set_connector', { uai, connector }),
   syncWorklist: (uai) => call('sync_worklist', { uai }),
   syncWorklistCsv: (uai) => call('sync_worklist_csv', { uai }),
+  /** Open ENT NG: the exports written and how many waiting changes the files carry. */
+  entNgState: (uai) => call('ent_ng_state', { uai }),
+  /** Asks for a folder and writes the files there (all, or with `delta` what changed); null when closed. */
+  entNgWrite: (uai, delta) => call('ent_ng_write', { uai, delta }),
+  /** The export was imported in the ENT: its changes are confirmed; how many. */
+  entNgConfirm: (uai, exportId) => call('ent_ng_confirm', { uai, export: exportId }),
   syncWorklistMark: (uai, mark, id, reason) => call('sync_worklist_mark', { uai, mark, id: id || null, reason: reason || null }),
   visibilityGrid: (uai) => call('visibility_grid', { uai }),
   visibilityPreview: (uai, profile, node, visible) => call('visibility_preview', { uai, profile, node, visible }),

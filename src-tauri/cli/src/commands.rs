@@ -424,8 +424,16 @@ fn sync_client(dir: Option<PathBuf>, raw_uai: &str) -> Result<(Store, preau_core
             exit: 2,
             code: "SYNC_NOT_SCIM",
             message: format!(
-                "l'établissement {uai} passe par le connecteur {by_hand}, sans serveur à joindre : suivez sa liste \
-                 de travail (preau-cli sync worklist --uai {uai}) ou choisissez scim (sync configure --connector scim)"
+                "l'établissement {uai} passe par le connecteur {by_hand}, sans serveur à joindre : {how} ou \
+                 choisissez scim (sync configure --connector scim)",
+                how = if by_hand == "ent-ng" {
+                    format!(
+                        "écrivez ses fichiers (preau-cli export ent-ng --uai {uai} --out DOSSIER), suivez sa liste de \
+                         travail (preau-cli sync worklist --uai {uai})"
+                    )
+                } else {
+                    format!("suivez sa liste de travail (preau-cli sync worklist --uai {uai})")
+                }
             ),
         });
     }
@@ -534,6 +542,11 @@ pub fn sync_configure(
     };
     let by_hand = match connector {
         Some(Connector::Skolengo) => Some(("skolengo", "la console Skolengo : preau-cli sync worklist --uai")),
+        Some(Connector::EntNg) => Some((
+            "ent-ng",
+            "les fichiers CSV de la console Open ENT NG (preau-cli export ent-ng) et, pour le reste, \
+             preau-cli sync worklist --uai",
+        )),
         Some(Connector::Scim) | None => None,
     };
     if let Some((name, how)) = by_hand {
@@ -880,28 +893,24 @@ pub fn sync_worklist(
     Ok(0)
 }
 
-pub fn export_ent_ng(dir: Option<PathBuf>, raw_uai: &str, out: &std::path::Path, json: bool) -> Result<u8, Failure> {
+pub fn export_ent_ng(
+    dir: Option<PathBuf>,
+    raw_uai: &str,
+    out: &std::path::Path,
+    delta: bool,
+    json: bool,
+) -> Result<u8, Failure> {
+    use preau_core::sync::ent_ng;
     let uai = uai(raw_uai)?;
-    let store = Store::open(&data_dir(dir)?, &uai, &key()?)?;
-    let data = store.load_population()?.ok_or_else(|| Failure {
-        exit: 2,
-        code: "NO_POPULATION",
-        message: format!("aucune population pour {uai} : importez d'abord l'établissement"),
-    })?;
-    let export = preau_core::sync::ent_ng::files(&data);
-    let written = |e: std::io::Error| Failure {
-        exit: 2,
-        code: "EXPORT_NOT_WRITTEN",
-        message: format!("impossible d'écrire dans {} : {e}", out.display()),
+    let mut store = Store::open(&data_dir(dir)?, &uai, &key()?)?;
+    let actor = preau_core::audit::actor("cli");
+    let written = ent_ng::write(&mut store, out, delta, &actor)?;
+    let Some(export) = &written.export else {
+        if !json {
+            print_line("Rien de nouveau depuis le dernier export importé dans l'ENT : aucun fichier écrit.")?;
+        }
+        return Ok(0);
     };
-    std::fs::create_dir_all(out).map_err(written)?;
-    // Every file complete or none: each is written aside, then renamed.
-    for f in &export.files {
-        std::fs::write(out.join(format!("{}.part", f.file)), &f.bytes).map_err(written)?;
-    }
-    for f in &export.files {
-        std::fs::rename(out.join(format!("{}.part", f.file)), out.join(&f.file)).map_err(written)?;
-    }
     for f in &export.files {
         if json {
             json_line(
@@ -911,6 +920,48 @@ pub fn export_ent_ng(dir: Option<PathBuf>, raw_uai: &str, out: &std::path::Path,
             let rows = if f.rows == 1 { "1 ligne".to_string() } else { format!("{} lignes", f.rows) };
             print_line(&format!("{} : {rows} ({})", out.join(&f.file).display(), f.profile))?;
         }
+    }
+    if !json {
+        if delta && !written.since_import {
+            print_line("Aucun export n'a encore été noté importé : tout l'établissement est écrit.")?;
+        }
+        if !export.gone.is_empty() {
+            let n = export.gone.len();
+            print_line(&format!(
+                "{} : dans la console, « Utilisateurs », « Pré-supprimer le compte » de chacune.",
+                if n == 1 {
+                    "1 personne importée n'est plus dans les fichiers".to_string()
+                } else {
+                    format!("{n} personnes importées ne sont plus dans les fichiers")
+                }
+            ))?;
+        }
+        print_line(&format!(
+            "Export {} : importez ces fichiers dans la console (Imports / Exports > Importer des utilisateurs), le \
+             fichier Élèves avant le fichier Parents, puis : preau-cli export ent-ng --uai {uai} --confirm {}",
+            export.export, export.export
+        ))?;
+    }
+    Ok(0)
+}
+
+pub fn export_ent_ng_confirm(dir: Option<PathBuf>, raw_uai: &str, export: &str, json: bool) -> Result<u8, Failure> {
+    let uai = uai(raw_uai)?;
+    let mut store = Store::open(&data_dir(dir)?, &uai, &key()?)?;
+    let actor = preau_core::audit::actor("cli");
+    let confirmed = preau_core::sync::ent_ng::confirm(&mut store, export, &actor)?;
+    if json {
+        json_line(&serde_json::json!({ "export": export.trim(), "confirmed": confirmed }))?;
+    } else {
+        print_line(&format!(
+            "Export {} noté importé dans l'ENT : {}.",
+            export.trim(),
+            if confirmed == 1 {
+                "1 modification confirmée".to_string()
+            } else {
+                format!("{confirmed} modifications confirmées")
+            }
+        ))?;
     }
     Ok(0)
 }

@@ -130,12 +130,22 @@ enum Command {
 enum ExportCommand {
     /// Les fichiers CSV d'Open ENT NG, un par profil (Student.csv, Relative.csv, Teacher.csv,
     /// Personnel.csv, Guest.csv), tels que sa console les importe.
+    ///
+    /// Chaque écriture est un export nommé (X…) ; une fois ses fichiers importés dans la console
+    /// (Imports / Exports > Importer des utilisateurs), dites-le avec --confirm : les modifications
+    /// qu'ils portent sont alors confirmées.
     EntNg {
         #[arg(long)]
         uai: String,
         /// Le dossier où écrire les fichiers (créé s'il n'existe pas).
-        #[arg(long, value_name = "DOSSIER")]
-        out: PathBuf,
+        #[arg(long, value_name = "DOSSIER", required_unless_present = "confirm", conflicts_with = "confirm")]
+        out: Option<PathBuf>,
+        /// N'écrit que ce qui a changé depuis le dernier export importé dans l'ENT.
+        #[arg(long, conflicts_with = "confirm")]
+        delta: bool,
+        /// Note que l'ENT a importé cet export (son nom, X…) : ses modifications sont confirmées.
+        #[arg(long, value_name = "EXPORT")]
+        confirm: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -318,11 +328,12 @@ enum VisibilityCommand {
 #[derive(Subcommand, Debug)]
 enum SyncCommand {
     /// Choisit comment les modifications parviennent à l'ENT : un serveur SCIM (son adresse, et son
-    /// jeton dans le trousseau) ou la console Skolengo (une liste de travail à suivre).
+    /// jeton dans le trousseau), la console Skolengo (une liste de travail à suivre) ou Open ENT NG
+    /// (les fichiers CSV de sa console, et une liste de travail pour le reste).
     Configure {
         #[arg(long)]
         uai: String,
-        /// scim (par défaut) ou skolengo.
+        /// scim (par défaut), skolengo ou ent-ng.
         #[arg(long, value_enum, value_name = "CONNECTEUR")]
         connector: Option<Connector>,
         /// L'adresse SCIM du serveur ENT (connecteur scim).
@@ -439,6 +450,7 @@ enum AuditCommand {
 pub enum Connector {
     Scim,
     Skolengo,
+    EntNg,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug)]
@@ -531,9 +543,13 @@ fn main() -> ExitCode {
                 json,
             )
         }
-        Command::Export { command: ExportCommand::EntNg { uai, out, json } } => {
-            commands::export_ent_ng(cli.data_dir, &uai, &out, json)
-        }
+        Command::Export { command: ExportCommand::EntNg { uai, out, delta, confirm, json } } => match (out, confirm) {
+            (_, Some(export)) => commands::export_ent_ng_confirm(cli.data_dir, &uai, &export, json),
+            (Some(out), None) => commands::export_ent_ng(cli.data_dir, &uai, &out, delta, json),
+            (None, None) => {
+                Err(Failure { exit: 2, code: "USAGE", message: "--out DOSSIER ou --confirm EXPORT".into() })
+            }
+        },
         Command::Audit { command: AuditCommand::Verify { uai, json } } => {
             commands::audit_verify(cli.data_dir, &uai, json)
         }

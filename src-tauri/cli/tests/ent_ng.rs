@@ -136,3 +136,111 @@ fn without_a_population_nothing_is_written() {
     fails_with(&cli(d, TOKEN, &["export", "ent-ng", "--uai", UAI, "--out", out.to_str().unwrap()]), "NO_POPULATION");
     assert!(!out.exists());
 }
+
+fn pending(d: &std::path::Path) -> u64 {
+    ok_json(&cli(d, TOKEN, &["sync", "status", "--uai", UAI, "--json"]))["pending"].as_u64().unwrap()
+}
+
+fn export(d: &std::path::Path, out: &std::path::Path, delta: bool) -> Vec<serde_json::Value> {
+    let mut args = vec!["export", "ent-ng", "--uai", UAI, "--out", out.to_str().unwrap(), "--json"];
+    if delta {
+        args.push("--delta");
+    }
+    lines(&cli(d, TOKEN, &args))
+}
+
+/// Open ENT NG from a change made in a wizard to its confirmation: the new
+/// group of pupils travels in the files, which the import confirms; the
+/// closed eye, which no file can carry, is a step of the worklist in that
+/// console's words, confirmed when ticked.
+#[test]
+fn a_closed_eye_and_a_new_group_reach_open_ent_ng() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    demo(d, 5);
+    let o = cli(d, TOKEN, &["sync", "configure", "--uai", UAI, "--connector", "ent-ng"]);
+    ok(&o);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("export ent-ng"));
+    fails_with(
+        &cli(d, TOKEN, &["sync", "configure", "--uai", UAI, "--connector", "ent-ng", "--url", "http://x"]),
+        "SYNC_NO_SERVER_FOR_CONNECTOR",
+    );
+    let o = cli(d, TOKEN, &["sync", "push", "--uai", UAI]);
+    fails_with(&o, "SYNC_NOT_SCIM");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("export ent-ng"));
+
+    // The first export: everything, then confirmed as imported.
+    let first = export(d, &d.join("x1"), false);
+    assert_eq!(first.len(), 5);
+    let x1 = first[0]["export"].as_str().unwrap().to_string();
+    fails_with(&cli(d, TOKEN, &["export", "ent-ng", "--uai", UAI, "--confirm", "X00000000"]), "ENT_NG_UNKNOWN_EXPORT");
+    let c = ok_json(&cli(d, TOKEN, &["export", "ent-ng", "--uai", UAI, "--confirm", &x1, "--json"]));
+    assert_eq!(c["confirmed"], 0, "nothing was waiting");
+    fails_with(&cli(d, TOKEN, &["export", "ent-ng", "--uai", UAI, "--confirm", &x1]), "ENT_NG_ALREADY_IMPORTED");
+    // Nothing changed since: a delta writes nothing.
+    assert!(export(d, &d.join("x-rien"), true).is_empty());
+    assert!(!d.join("x-rien").exists());
+
+    // Parents no longer see the direction; a group of the 3e pupils.
+    let set = ok_json(&cli(
+        d,
+        TOKEN,
+        &[
+            "visibility",
+            "set",
+            "--uai",
+            UAI,
+            "--profile",
+            "parent",
+            "--node",
+            "mon etablissement/direction",
+            "--visible",
+            "false",
+            "--json",
+        ],
+    ));
+    assert_eq!(set["queued"].as_u64(), Some(1), "{set}");
+    let group = ok_json(&cli(d, TOKEN, &["groups", "create", "--uai", UAI, "--template", "eleves-3e", "--json"]));
+    let members = group["members"].as_u64().unwrap();
+    let name = group["name"].as_str().unwrap().to_string();
+    let queued = pending(d);
+    assert!(queued > 2, "{queued}");
+
+    // The worklist has the eye, in Open ENT NG's words, and not the group: the files carry it.
+    let items = lines(&cli(d, TOKEN, &["sync", "worklist", "--uai", UAI, "--json"]));
+    assert_eq!(items.len(), 1, "{items:?}");
+    let eye = &items[0];
+    assert_eq!(eye["screen"], "ng_communication");
+    assert_eq!(eye["action"], "Supprimer le droit de communication");
+    let steps: Vec<&str> = eye["steps"].as_array().unwrap().iter().map(|s| s.as_str().unwrap()).collect();
+    assert!(steps[0].contains("Groupes > Groupes de profil"), "{steps:?}");
+    assert!(steps[1].contains("« Parents de ") && steps[1].contains("Règles de communication du groupe"), "{steps:?}");
+    assert!(steps[2].contains("Direction"), "{steps:?}");
+
+    // The delta: only the pupils who joined the group, each with it among their groups.
+    let out = d.join("x2");
+    let second = export(d, &out, true);
+    assert_eq!(second.len(), 1, "{second:?}");
+    assert_eq!(second[0]["file"], "Student.csv");
+    assert_eq!(second[0]["rows"].as_u64(), Some(members));
+    let x2 = second[0]["export"].as_str().unwrap().to_string();
+    assert_ne!(x1, x2);
+    let text = String::from_utf8(std::fs::read(out.join("Student.csv")).unwrap()).unwrap();
+    let table = rows(text.trim_start_matches('\u{feff}'));
+    let groups: Vec<usize> =
+        table[0].iter().enumerate().filter(|(_, h)| clean_key(h) == "groupes").map(|(i, _)| i).collect();
+    for row in &table[1..] {
+        assert!(groups.iter().any(|&i| row[i] == name), "{row:?}");
+    }
+    assert_eq!(pending(d), queued, "written is not imported: the changes still wait");
+
+    // The administrator imported it: the group's changes leave the outbox, the eye's stays.
+    let c = ok_json(&cli(d, TOKEN, &["export", "ent-ng", "--uai", UAI, "--confirm", &x2, "--json"]));
+    assert_eq!(c["confirmed"].as_u64(), Some(queued - 1), "{c}");
+    assert_eq!(pending(d), 1);
+    let id = eye["id"].as_str().unwrap();
+    ok(&cli(d, TOKEN, &["sync", "worklist", "--uai", UAI, "--done", id]));
+    assert_eq!(pending(d), 0);
+    assert!(export(d, &d.join("x3"), true).is_empty(), "the ENT holds it all now");
+    ok(&cli(d, TOKEN, &["audit", "verify", "--uai", UAI]));
+}

@@ -94,6 +94,23 @@ pub async fn save_text_file<R: Runtime>(
     Ok(Some(written))
 }
 
+/// The folder the user chose to write files into, or `None` when the dialog
+/// was closed (tests: the save folder of `DialogOverride`).
+pub async fn pick_folder<R: Runtime>(
+    window: &WebviewWindow<R>,
+    state: &AppState,
+    title: &str,
+) -> Result<Option<PathBuf>, IpcError> {
+    if let Some(dir) = &state.dialogs().save_dir {
+        return Ok(Some(dir.clone()));
+    }
+    let builder = dialog(window, title);
+    match show(move || builder.blocking_pick_folder()).await? {
+        Some(folder) => Ok(Some(to_path(folder)?)),
+        None => Ok(None),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::safe_file_name;

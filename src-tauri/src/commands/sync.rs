@@ -26,7 +26,7 @@ pub struct Overview {
     pub conflicts: Vec<sync::ConflictView>,
     pub last: Option<LastSync>,
     pub snapshot: Counts,
-    /// `scim` or `skolengo`.
+    /// `scim`, `skolengo` or `ent-ng`.
     pub connector: String,
 }
 
@@ -271,12 +271,13 @@ pub async fn sync_set_login(
     blocking(&state, move |st| Ok(open(st, &uai)?.set_account_login(&account, &login, &audit::actor("app"))?)).await
 }
 
-/// Chooses how the establishment's changes reach its ENT: `scim` (a server)
-/// or `skolengo` (the console's worklist).
+/// Chooses how the establishment's changes reach its ENT: `scim` (a server),
+/// `skolengo` (the console's worklist) or `ent-ng` (Open ENT NG's CSV files,
+/// and a worklist for the rest).
 #[tauri::command]
 pub async fn sync_set_connector(state: State<'_, AppState>, uai: String, connector: String) -> Result<(), IpcError> {
     blocking(&state, move |st| {
-        if !["scim", "skolengo"].contains(&connector.as_str()) {
+        if !["scim", "skolengo", "ent-ng"].contains(&connector.as_str()) {
             return Err(IpcError::new("SYNC_UNKNOWN_CONNECTOR", format!("connecteur inconnu : {connector}")));
         }
         let mut store = open(st, &uai)?;
@@ -342,4 +343,90 @@ pub async fn sync_worklist_csv(state: State<'_, AppState>, uai: String) -> Resul
         String::from_utf8(bytes).map_err(|e| IpcError::new("INTERNAL", e.to_string()))
     })
     .await
+}
+
+/// An export for Open ENT NG as the view shows it (without its rows' fingerprints).
+#[derive(Debug, Serialize)]
+pub struct EntNgExportView {
+    pub id: String,
+    pub written_at: String,
+    pub delta: bool,
+    pub folder: String,
+    pub files: serde_json::Value,
+    pub changes: usize,
+    pub imported_at: Option<String>,
+}
+
+/// Where Open ENT NG's files stand: the exports written (newest first), and
+/// how many waiting changes the next files would carry.
+#[derive(Debug, Serialize)]
+pub struct EntNgState {
+    pub exports: Vec<EntNgExportView>,
+    pub carried: usize,
+    /// Whether an export was ever confirmed imported (a delta then has a base).
+    pub imported: bool,
+}
+
+fn export_view(r: preau_core::store::EntNgRecord) -> EntNgExportView {
+    EntNgExportView {
+        id: r.id,
+        written_at: r.written_at,
+        delta: r.delta,
+        folder: r.folder,
+        files: r.files,
+        changes: r.changes.len(),
+        imported_at: r.imported_at,
+    }
+}
+
+#[tauri::command]
+pub async fn ent_ng_state(state: State<'_, AppState>, uai: String) -> Result<EntNgState, IpcError> {
+    blocking(&state, move |st| {
+        let store = open(st, &uai)?;
+        let exports: Vec<EntNgExportView> = sync::ent_ng::exports(&store)?.into_iter().map(export_view).collect();
+        let imported = exports.iter().any(|e| e.imported_at.is_some());
+        Ok(EntNgState { exports, carried: sync::ent_ng::carried_now(&store)?.len(), imported })
+    })
+    .await
+}
+
+/// What writing the files did, for the view.
+#[derive(Debug, Serialize)]
+pub struct EntNgWritten {
+    /// `None` when a delta found nothing new.
+    pub export: Option<EntNgExportView>,
+    pub folder: String,
+    /// People the ENT holds from an earlier import and the files no longer carry.
+    pub gone: usize,
+}
+
+/// Asks where to write the files, then writes them (every row, or with
+/// `delta` what changed since the last import); `null` when the dialog was closed.
+#[tauri::command]
+pub async fn ent_ng_write<R: tauri::Runtime>(
+    window: tauri::WebviewWindow<R>,
+    state: State<'_, AppState>,
+    uai: String,
+    delta: bool,
+) -> Result<Option<EntNgWritten>, IpcError> {
+    let title = "Choisir le dossier des fichiers pour Open ENT NG";
+    let Some(folder) = super::files::pick_folder(&window, &state, title).await? else { return Ok(None) };
+    blocking(&state, move |st| {
+        let mut store = open(st, &uai)?;
+        let written = sync::ent_ng::write(&mut store, &folder, delta, &audit::actor("app"))?;
+        let gone = written.export.as_ref().map_or(0, |e| e.gone.len());
+        let export = match &written.export {
+            Some(e) => sync::ent_ng::exports(&store)?.into_iter().find(|r| r.id == e.export).map(export_view),
+            None => None,
+        };
+        Ok(Some(EntNgWritten { export, folder: written.folder, gone }))
+    })
+    .await
+}
+
+/// The administrator imported the export in the ENT's console: the changes
+/// its files carry are confirmed. Returns how many.
+#[tauri::command]
+pub async fn ent_ng_confirm(state: State<'_, AppState>, uai: String, export: String) -> Result<usize, IpcError> {
+    blocking(&state, move |st| Ok(sync::ent_ng::confirm(&mut open(st, &uai)?, &export, &audit::actor("app"))?)).await
 }

@@ -107,14 +107,15 @@ function changeItem(c, extra) {
 }
 
 /** Skolengo's console worklist: screen by screen, ticked as it is done. */
-async function worklistSection(ctx, uai, redraw, show) {
+async function worklistSection(ctx, uai, redraw, show, connector) {
   const w = await ctx.api.syncWorklist(uai);
+  const ng = connector === 'ent-ng' ? 'EntNg' : '';
   const section = h('section', { 'aria-labelledby': 'sync-worklist-title', class: 'worklist', dataset: { testid: 'sync-worklist' } },
-    h('h2', { id: 'sync-worklist-title' }, t('sync.worklistTitle')),
-    h('p', { class: 'muted' }, t('sync.worklistLead')),
+    h('h2', { id: 'sync-worklist-title' }, t(`sync.worklistTitle${ng}`)),
+    h('p', { class: 'muted' }, t(`sync.worklistLead${ng}`)),
   );
   if (w.total === 0) {
-    section.append(h('p', { class: 'notice', dataset: { testid: 'sync-worklist-empty' } }, t('sync.worklistEmpty')));
+    section.append(h('p', { class: 'notice', dataset: { testid: 'sync-worklist-empty' } }, t(`sync.worklistEmpty${ng}`)));
     return section;
   }
   const progress = h('progress', { max: String(w.total), value: String(w.done), 'aria-labelledby': 'sync-worklist-progress' });
@@ -191,6 +192,73 @@ async function worklistSection(ctx, uai, redraw, show) {
   return section;
 }
 
+/** A file of an export: « Student.csv — 604 lignes ». */
+const fileLine = (f) => h('li', {}, t('sync.ngFile', { file: f.file, rows: tn('sync.ngRows', f.rows) }));
+const modeWord = (e) => t(`sync.ngMode.${e.delta ? 'delta' : 'full'}`);
+
+/**
+ * Open ENT NG: the files to write (all, or what changed since the last
+ * confirmed import), where its console takes them, and « Importé dans l'ENT »
+ * for the export waiting to be imported.
+ */
+async function entNgSection(ctx, uai, redraw, busy, okBox) {
+  const s = await ctx.api.entNgState(uai);
+  const write = h('button', { type: 'button', class: 'btn', dataset: { testid: 'sync-ng-write' } }, t('sync.ngWrite'));
+  const delta = h('button', { type: 'button', class: 'btn btn--secondary', dataset: { testid: 'sync-ng-delta' } }, t('sync.ngDelta'));
+  const writeWith = (button, isDelta) =>
+    busy(button, t('sync.ngWriting'), async () => {
+      const w = await ctx.api.entNgWrite(uai, isDelta);
+      if (!w) return null;
+      await redraw();
+      if (!w.export) return { node: okBox('sync-ng-written', t('sync.ngNothingNew')), spoken: t('sync.ngNothingNew') };
+      const said = t('sync.ngWritten', { folder: w.folder });
+      const notes = [isDelta && !s.imported ? t('sync.ngAllWritten') : '', w.gone ? tn('sync.ngGone', w.gone) : ''].filter(Boolean);
+      return { node: okBox('sync-ng-written', said, notes.join(' ')), spoken: [said, ...notes].join(' ') };
+    });
+  write.addEventListener('click', () => writeWith(write, false));
+  delta.addEventListener('click', () => writeWith(delta, true));
+  const section = h('section', { 'aria-labelledby': 'sync-ng-title', dataset: { testid: 'sync-ng' } },
+    h('h2', { id: 'sync-ng-title' }, t('sync.ngTitle')),
+    h('p', { class: 'muted' }, t('sync.ngLead')),
+    h('p', { dataset: { testid: 'sync-ng-carried' } }, s.carried ? tn('sync.ngCarried', s.carried) : t('sync.ngCarriedNone')),
+    h('div', { class: 'toolbar no-print' }, write, delta),
+    h('p', { class: 'muted' }, t('sync.ngDeltaHelp')),
+  );
+  const waiting = s.exports.find((e) => !e.imported_at);
+  if (waiting) {
+    const confirm = h('button', { type: 'button', class: 'btn', dataset: { testid: 'sync-ng-confirm' } }, t('sync.ngConfirm'));
+    confirm.addEventListener('click', () =>
+      busy(confirm, t('sync.ngConfirming'), async () => {
+        const n = await ctx.api.entNgConfirm(uai, waiting.id);
+        await redraw();
+        const said = tn('sync.ngConfirmed', n);
+        return { node: okBox('sync-ng-confirmed', said), spoken: said };
+      }),
+    );
+    section.append(
+      h('div', { class: 'notice', dataset: { testid: 'sync-ng-waiting', id: waiting.id } },
+        h('h3', {}, t('sync.ngWaiting', { id: waiting.id, at: formatDateTime(waiting.written_at), mode: modeWord(waiting) })),
+        h('ul', {}, ...(waiting.files || []).map(fileLine)),
+        h('p', { class: 'muted' }, t('sync.ngFolder', { folder: waiting.folder })),
+        h('p', {}, t('sync.ngStepsTitle')),
+        h('ol', {}, ...[1, 2, 3, 4].map((n) => h('li', {}, t(`sync.ngStep.${n}`)))),
+        h('div', { class: 'toolbar no-print' }, confirm),
+      ),
+    );
+  } else if (s.exports.length === 0) {
+    section.append(h('p', { class: 'notice', dataset: { testid: 'sync-ng-none' } }, t('sync.ngNone')));
+  }
+  const imported = s.exports.filter((e) => e.imported_at).slice(0, 3);
+  if (imported.length) {
+    section.append(
+      h('h3', {}, t('sync.ngHistory')),
+      h('ul', { dataset: { testid: 'sync-ng-history' } },
+        ...imported.map((e) => h('li', {}, t('sync.ngImportedOn', { id: e.id, mode: modeWord(e), at: formatDateTime(e.imported_at) })))),
+    );
+  }
+  return section;
+}
+
 export default {
   id: 'synchronisation',
   titleKey: 'nav.synchronisation',
@@ -258,9 +326,10 @@ export default {
     const draw = async () => {
       const o = await ctx.api.syncOverview(uai);
       clear(body);
-      lead.textContent = t(o.connector === 'skolengo' ? 'sync.leadSkolengo' : 'sync.lead');
-      // How the changes reach the ENT: a SCIM server, or Skolengo's console by hand.
-      const choices = ['scim', 'skolengo'].map((c) => {
+      lead.textContent = t({ skolengo: 'sync.leadSkolengo', 'ent-ng': 'sync.leadEntNg' }[o.connector] || 'sync.lead');
+      // How the changes reach the ENT: a SCIM server, Skolengo's console by
+      // hand, or Open ENT NG's CSV import.
+      const choices = ['scim', 'skolengo', 'ent-ng'].map((c) => {
         const input = h('input', { type: 'radio', name: 'sync-connector', id: `sync-connector-${c}`, value: c, dataset: { testid: `sync-connector-${c}` } });
         input.checked = o.connector === c;
         input.addEventListener('change', async () => {
@@ -278,7 +347,12 @@ export default {
         h('fieldset', { class: 'no-print', dataset: { testid: 'sync-connector' } }, h('legend', {}, t('sync.connectorTitle')), ...choices),
       );
       if (o.connector === 'skolengo') {
-        body.append(await worklistSection(ctx, uai, draw, show));
+        body.append(await worklistSection(ctx, uai, draw, show, o.connector));
+        return;
+      }
+      if (o.connector === 'ent-ng') {
+        body.append(await entNgSection(ctx, uai, draw, busy, okBox));
+        body.append(await worklistSection(ctx, uai, draw, show, o.connector));
         return;
       }
       // The server.

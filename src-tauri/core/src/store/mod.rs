@@ -3,6 +3,7 @@
 //! `secrets` module; a wrong key is an error, never a fresh empty store.
 
 mod audit_log;
+mod ent_ng;
 mod groups;
 mod imports;
 mod matching;
@@ -23,6 +24,7 @@ use crate::model::{EstablishmentKind, Uai};
 use crate::secrets::DbKey;
 use crate::ErrorCode;
 
+pub use ent_ng::EntNgRecord;
 pub use groups::{accounts_by_person, NewGroup};
 pub use imports::{BatchSummary, ColumnPresetRow, Finding, ImportTx, NewBatch};
 pub use matching::{AccountLink, JournalEntry, MatchSession};

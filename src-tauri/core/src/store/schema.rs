@@ -199,6 +199,14 @@ CREATE TABLE worklist_mark (
     id TEXT PRIMARY KEY, status TEXT NOT NULL, reason TEXT NOT NULL, updated_at TEXT NOT NULL,
     item TEXT);
 "#,
+    // 15: the files written for Open ENT NG's console: each row's fingerprint by
+    // file and external id (what the ENT holds once the export is imported), the
+    // outbox changes the files carry, and when the administrator said it was imported.
+    r#"
+CREATE TABLE ent_ng_export (
+    id TEXT PRIMARY KEY, written_at TEXT NOT NULL, delta INTEGER NOT NULL, folder TEXT NOT NULL,
+    files TEXT NOT NULL, rows TEXT NOT NULL, changes TEXT NOT NULL, imported_at TEXT);
+"#,
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

@@ -7,11 +7,14 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::formats::date_iso_to_fr;
-use crate::model::{EstablishmentData, Person, Profile};
+use crate::groups::ManagedGroup;
+use crate::model::{EstablishmentData, GroupKind, Person, Profile};
+use crate::store::{EntNgRecord, OutboxChange, Store, StoreError};
+use std::path::Path;
 
 /// One file for the console.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -25,11 +28,30 @@ pub struct EntNgFile {
     pub bytes: Vec<u8>,
 }
 
+/// Each row's fingerprint, by file and external id.
+pub type Fingerprints = BTreeMap<String, BTreeMap<String, String>>;
+
 /// The set of files written together, named by a short hash of their content.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct EntNgExport {
     pub export: String,
+    /// Only the rows that changed since the last export the ENT imported.
+    pub delta: bool,
     pub files: Vec<EntNgFile>,
+    /// Every row of the establishment now, written or not.
+    #[serde(skip)]
+    pub fingerprints: Fingerprints,
+    /// People the ENT had from the last import and whom the files no longer
+    /// carry (left, or a parent whose children all left): a delta cannot say
+    /// so, the worklist does.
+    pub gone: Vec<Gone>,
+}
+
+/// Someone the ENT holds from an earlier import and the files no longer carry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Gone {
+    pub file: String,
+    pub id: String,
 }
 
 /// A cell as the feeder's CSV reader (opencsv, `;`, `"`) reads it back.
@@ -42,38 +64,70 @@ fn cell(value: &str) -> String {
     }
 }
 
-struct Table {
-    text: String,
-    rows: usize,
+/// One person's row: the fixed cells, then each repeated column's values.
+struct Row {
+    id: String,
+    fixed: Vec<String>,
+    lists: Vec<Vec<String>>,
 }
 
-impl Table {
-    /// The header: the fixed columns, then each repeated one as many times as
-    /// the widest row needs it.
-    fn new(fixed: &[&str], repeated: &[(&str, usize)]) -> Table {
-        let mut headers: Vec<&str> = fixed.to_vec();
-        for (name, n) in repeated {
-            headers.extend(std::iter::repeat_n(*name, *n));
+impl Row {
+    /// Depends on the row's own values only, not on how wide the repeated
+    /// columns are for the others.
+    fn fingerprint(&self) -> String {
+        let mut hash = Sha256::new();
+        for c in &self.fixed {
+            hash.update(c.as_bytes());
+            hash.update([0]);
         }
-        let mut t = Table { text: String::from("\u{feff}"), rows: 0 };
-        t.push(&headers);
-        t
-    }
-
-    fn push<S: AsRef<str>>(&mut self, cells: &[S]) {
-        self.text.push_str(&cells.iter().map(|c| cell(c.as_ref())).collect::<Vec<_>>().join(";"));
-        self.text.push_str("\r\n");
-    }
-
-    fn line(&mut self, cells: &[String]) {
-        self.push(cells);
-        self.rows += 1;
+        for list in &self.lists {
+            hash.update([1]);
+            for c in list {
+                hash.update(c.as_bytes());
+                hash.update([0]);
+            }
+        }
+        hex::encode(&hash.finalize()[..8])
     }
 }
 
-/// How many times a repeated column is needed: the longest list, at least once.
-fn widest(people: &[&Person], len: impl Fn(&Person) -> usize) -> usize {
-    people.iter().map(|p| len(p)).max().unwrap_or(0).max(1)
+/// A file's rows before they are written.
+struct Sheet {
+    file: &'static str,
+    profile: &'static str,
+    fixed: Vec<&'static str>,
+    repeated: Vec<&'static str>,
+    rows: Vec<Row>,
+}
+
+impl Sheet {
+    /// The text of the rows `keep` keeps: the header (each repeated column as
+    /// many times as the widest kept row needs it, at least once), then the rows.
+    fn render(&self, keep: impl Fn(&Row) -> bool) -> (Vec<u8>, usize) {
+        let kept: Vec<&Row> = self.rows.iter().filter(|r| keep(r)).collect();
+        let widths: Vec<usize> =
+            (0..self.repeated.len()).map(|k| kept.iter().map(|r| r.lists[k].len()).max().unwrap_or(0).max(1)).collect();
+        let mut text = String::from("\u{feff}");
+        let line = |text: &mut String, cells: Vec<String>| {
+            text.push_str(&cells.iter().map(|c| cell(c)).collect::<Vec<_>>().join(";"));
+            text.push_str("\r\n");
+        };
+        let mut header: Vec<String> = self.fixed.iter().map(|h| h.to_string()).collect();
+        for (name, n) in self.repeated.iter().zip(&widths) {
+            header.extend(std::iter::repeat_n(name.to_string(), *n));
+        }
+        line(&mut text, header);
+        for r in &kept {
+            let mut cells = r.fixed.clone();
+            for (list, n) in r.lists.iter().zip(&widths) {
+                let mut values = list.clone();
+                values.resize(*n, String::new());
+                cells.extend(values);
+            }
+            line(&mut text, cells);
+        }
+        (text.into_bytes(), kept.len())
+    }
 }
 
 /// The cells every row starts with: `Id`, `Nom` (the family name), `Nom
@@ -91,12 +145,6 @@ fn birth_date(p: &Person) -> String {
     p.birth_date.as_deref().map(date_iso_to_fr).unwrap_or_default()
 }
 
-fn padded(values: &[String], n: usize) -> Vec<String> {
-    let mut out = values.to_vec();
-    out.resize(n, String::new());
-    out
-}
-
 /// A function as the feeder splits it: `CODE$LIBELLÉ$DISCIPLINE$LIBELLÉ`.
 fn function(f: &crate::model::Function) -> String {
     let discipline = f.discipline.as_deref().filter(|d| !d.is_empty()).unwrap_or("-");
@@ -104,26 +152,37 @@ fn function(f: &crate::model::Function) -> String {
 }
 
 /// Staff (teachers or other personnel) with their functions and classes.
-fn staff(people: &[&Person]) -> Table {
-    let functions = widest(people, |p| p.functions.len());
-    let classes = widest(people, |p| p.divisions.len());
-    let mut t = Table::new(
-        &[&START[..], &["Date de naissance", "Courriel"]].concat(),
-        &[("Fonction", functions), ("Classe", classes)],
-    );
-    for p in people {
-        let mut row = start(p);
-        row.extend([birth_date(p), p.email.clone().unwrap_or_default()]);
-        row.extend(padded(&p.functions.iter().map(function).collect::<Vec<_>>(), functions));
-        row.extend(padded(&p.divisions, classes));
-        t.line(&row);
+fn staff(file: &'static str, profile: &'static str, people: &[&Person]) -> Sheet {
+    Sheet {
+        file,
+        profile,
+        fixed: [&START[..], &["Date de naissance", "Courriel"]].concat(),
+        repeated: vec!["Fonction", "Classe"],
+        rows: people
+            .iter()
+            .map(|p| {
+                let mut fixed = start(p);
+                fixed.extend([birth_date(p), p.email.clone().unwrap_or_default()]);
+                Row {
+                    id: p.id.clone(),
+                    fixed,
+                    lists: vec![p.functions.iter().map(function).collect(), p.divisions.clone()],
+                }
+            })
+            .collect(),
     }
-    t
 }
 
-/// The establishment's files for Open ENT NG's console. Pupils who left are
-/// not written, nor parents whose children have all left.
-pub fn files(data: &EstablishmentData) -> EntNgExport {
+/// Whether a group made in Préau reaches the ENT through the pupils' rows
+/// (their `Groupes` column, which the feeder turns into the establishment's
+/// « Groupes scolarité »): not a GAR group, whose role the files cannot carry.
+fn by_pupils_rows(g: &ManagedGroup) -> bool {
+    g.kind != GroupKind::Gar
+}
+
+/// The establishment's rows, file by file. Pupils who left are not written,
+/// nor parents whose children have all left.
+fn sheets(data: &EstablishmentData, managed: &[ManagedGroup]) -> Vec<Sheet> {
     let present = |p: &&Person| !p.left;
     let pupils: Vec<&Person> = data.people.iter().filter(|p| p.profile == Profile::Eleve).filter(present).collect();
     let pupil_ids: BTreeSet<&str> = pupils.iter().map(|p| p.id.as_str()).collect();
@@ -131,6 +190,14 @@ pub fn files(data: &EstablishmentData) -> EntNgExport {
     for g in &data.groups {
         for m in &g.members {
             groups_of.entry(m.as_str()).or_default().push(g.name.clone());
+        }
+    }
+    for g in managed.iter().filter(|g| by_pupils_rows(g)) {
+        for m in &g.members {
+            let names = groups_of.entry(m.person.as_str()).or_default();
+            if !names.contains(&g.name) {
+                names.push(g.name.clone());
+            }
         }
     }
     let mut children: BTreeMap<&str, Vec<String>> = BTreeMap::new();
@@ -142,62 +209,246 @@ pub fn files(data: &EstablishmentData) -> EntNgExport {
 
     let mut out = Vec::new();
     // Pupils: the birth date is required.
-    let classes = widest(&pupils, |p| p.divisions.len());
-    let groups = widest(&pupils, |p| groups_of.get(p.id.as_str()).map_or(0, Vec::len));
-    let mut t =
-        Table::new(&[&START[..], &["Date de naissance", "INE"]].concat(), &[("Classe", classes), ("Groupes", groups)]);
-    for p in &pupils {
-        let mut row = start(p);
-        row.extend([birth_date(p), p.ine.clone().unwrap_or_default()]);
-        row.extend(padded(&p.divisions, classes));
-        row.extend(padded(groups_of.get(p.id.as_str()).map(Vec::as_slice).unwrap_or(&[]), groups));
-        t.line(&row);
-    }
-    out.push(("Student.csv", "eleves", t));
+    out.push(Sheet {
+        file: "Student.csv",
+        profile: "eleves",
+        fixed: [&START[..], &["Date de naissance", "INE"]].concat(),
+        repeated: vec!["Classe", "Groupes"],
+        rows: pupils
+            .iter()
+            .map(|p| {
+                let mut fixed = start(p);
+                fixed.extend([birth_date(p), p.ine.clone().unwrap_or_default()]);
+                let groups = groups_of.get(p.id.as_str()).cloned().unwrap_or_default();
+                Row { id: p.id.clone(), fixed, lists: vec![p.divisions.clone(), groups] }
+            })
+            .collect(),
+    });
 
     // Parents, tied to the children still at school.
-    let parents: Vec<&Person> = data
-        .people
-        .iter()
-        .filter(|p| p.profile == Profile::Responsable && children.contains_key(p.id.as_str()))
-        .collect();
-    let most = widest(&parents, |p| children[p.id.as_str()].len());
-    let mut t = Table::new(&[&START[..], &["Courriel", "Téléphone portable"]].concat(), &[("Id enfant", most)]);
-    for p in &parents {
-        let mut row = start(p);
-        row.extend([p.email.clone().unwrap_or_default(), p.mobile.clone().unwrap_or_default()]);
-        row.extend(padded(&children[p.id.as_str()], most));
-        t.line(&row);
-    }
-    out.push(("Relative.csv", "parents", t));
+    out.push(Sheet {
+        file: "Relative.csv",
+        profile: "parents",
+        fixed: [&START[..], &["Courriel", "Téléphone portable"]].concat(),
+        repeated: vec!["Id enfant"],
+        rows: data
+            .people
+            .iter()
+            .filter(|p| p.profile == Profile::Responsable)
+            .filter_map(|p| {
+                let kids = children.get(p.id.as_str())?;
+                let mut fixed = start(p);
+                fixed.extend([p.email.clone().unwrap_or_default(), p.mobile.clone().unwrap_or_default()]);
+                Some(Row { id: p.id.clone(), fixed, lists: vec![kids.clone()] })
+            })
+            .collect(),
+    });
 
     let of = |profiles: &[Profile]| -> Vec<&Person> {
         data.people.iter().filter(|p| profiles.contains(&p.profile)).filter(present).collect()
     };
-    out.push(("Teacher.csv", "enseignants", staff(&of(&[Profile::Enseignant]))));
-    out.push(("Personnel.csv", "personnels", staff(&of(&[Profile::NonEnseignant, Profile::PersonnelCollectivite]))));
-    let guests = of(&[Profile::Invite, Profile::MaitreDeStage, Profile::Inspecteur]);
-    let mut t = Table::new(&[&START[..], &["Courriel"]].concat(), &[]);
-    for p in &guests {
-        let mut row = start(p);
-        row.push(p.email.clone().unwrap_or_default());
-        t.line(&row);
-    }
-    out.push(("Guest.csv", "invites", t));
+    out.push(staff("Teacher.csv", "enseignants", &of(&[Profile::Enseignant])));
+    out.push(staff("Personnel.csv", "personnels", &of(&[Profile::NonEnseignant, Profile::PersonnelCollectivite])));
+    out.push(Sheet {
+        file: "Guest.csv",
+        profile: "invites",
+        fixed: [&START[..], &["Courriel"]].concat(),
+        repeated: Vec::new(),
+        rows: of(&[Profile::Invite, Profile::MaitreDeStage, Profile::Inspecteur])
+            .iter()
+            .map(|p| {
+                let mut fixed = start(p);
+                fixed.push(p.email.clone().unwrap_or_default());
+                Row { id: p.id.clone(), fixed, lists: Vec::new() }
+            })
+            .collect(),
+    });
+    out
+}
 
-    let files: Vec<EntNgFile> = out
-        .into_iter()
-        .map(|(file, profile, t)| EntNgFile {
-            file: file.to_string(),
-            profile,
-            rows: t.rows,
-            bytes: t.text.into_bytes(),
-        })
-        .collect();
+/// The establishment's files for Open ENT NG's console: every row, or with
+/// `since` (the rows of the last export the ENT imported) only the rows that
+/// are new or changed since — files left empty by a delta are not written.
+pub fn files(data: &EstablishmentData, managed: &[ManagedGroup], since: Option<&Fingerprints>) -> EntNgExport {
+    let sheets = sheets(data, managed);
+    let mut fingerprints = Fingerprints::new();
+    for s in &sheets {
+        fingerprints.insert(s.file.to_string(), s.rows.iter().map(|r| (r.id.clone(), r.fingerprint())).collect());
+    }
+    let changed = |file: &str, r: &Row| match since {
+        None => true,
+        Some(before) => before.get(file).and_then(|rows| rows.get(&r.id)) != Some(&fingerprints[file][&r.id]),
+    };
+    let mut files = Vec::new();
+    for s in &sheets {
+        let (bytes, rows) = s.render(|r| changed(s.file, r));
+        if since.is_some() && rows == 0 {
+            continue;
+        }
+        files.push(EntNgFile { file: s.file.to_string(), profile: s.profile, rows, bytes });
+    }
+    let mut gone = Vec::new();
+    if let Some(before) = since {
+        for (file, rows) in before {
+            for id in rows.keys() {
+                if !fingerprints.get(file).is_some_and(|now| now.contains_key(id)) {
+                    gone.push(Gone { file: file.clone(), id: id.clone() });
+                }
+            }
+        }
+    }
     let mut hash = Sha256::new();
+    hash.update(if since.is_some() { "delta" } else { "complet" });
     for f in &files {
         hash.update(f.file.as_bytes());
         hash.update(&f.bytes);
     }
-    EntNgExport { export: format!("X{}", &hex::encode(hash.finalize())[..8]), files }
+    EntNgExport {
+        export: format!("X{}", &hex::encode(hash.finalize())[..8]),
+        delta: since.is_some(),
+        files,
+        fingerprints,
+        gone,
+    }
+}
+
+/// The outbox changes the files carry: a group made in Préau that reaches
+/// the ENT through the pupils' rows, created or joined by pupils. Leaving a
+/// group, a deletion, a GAR group, and everything else (eyes, identifiers,
+/// function nodes) goes to the worklist.
+pub fn carried(outbox: &[OutboxChange], managed: &[ManagedGroup], pupil_accounts: &BTreeSet<String>) -> BTreeSet<i64> {
+    let groups: BTreeMap<&str, &ManagedGroup> = managed.iter().map(|g| (g.id.as_str(), g)).collect();
+    outbox
+        .iter()
+        .filter(|c| c.resource == "Group" && c.state == "pending")
+        .filter(|c| groups.get(c.target.as_str()).is_some_and(|g| by_pupils_rows(g)))
+        .filter(|c| match c.op.as_str() {
+            "create" => true,
+            "patch" => {
+                let body: serde_json::Value = serde_json::from_str(&c.payload).unwrap_or_default();
+                let ops = body["Operations"].as_array().cloned().unwrap_or_default();
+                !ops.is_empty()
+                    && ops.iter().all(|op| {
+                        op["op"].as_str() == Some("add")
+                            && op["path"].as_str() == Some("members")
+                            && op["value"].as_array().is_some_and(|v| {
+                                v.iter().all(|m| m["externalId"].as_str().is_some_and(|a| pupil_accounts.contains(a)))
+                            })
+                    })
+            }
+            _ => false,
+        })
+        .map(|c| c.id)
+        .collect()
+}
+
+/// The ENT accounts of the pupils at school.
+fn pupil_accounts(data: &EstablishmentData) -> BTreeSet<String> {
+    let pupils: BTreeSet<&str> =
+        data.people.iter().filter(|p| p.profile == Profile::Eleve && !p.left).map(|p| p.id.as_str()).collect();
+    crate::groups::accounts_of_people(data)
+        .into_iter()
+        .filter(|(person, _)| pupils.contains(person))
+        .flat_map(|(_, accounts)| accounts.into_iter().map(str::to_string))
+        .collect()
+}
+
+/// The outbox changes the files would carry if written now.
+pub fn carried_now(store: &Store) -> Result<BTreeSet<i64>, StoreError> {
+    let Some(data) = store.load_population()? else { return Ok(BTreeSet::new()) };
+    Ok(carried(&store.outbox()?, &store.managed_groups()?, &pupil_accounts(&data)))
+}
+
+/// Why an export could not be written or confirmed.
+#[derive(Debug, thiserror::Error)]
+pub enum EntNgError {
+    #[error("aucune population pour {uai} : importez d'abord l'établissement")]
+    NoPopulation { uai: String },
+    #[error("impossible d'écrire dans {path} : {message}")]
+    Write { path: String, message: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl crate::ErrorCode for EntNgError {
+    fn code(&self) -> &'static str {
+        match self {
+            EntNgError::NoPopulation { .. } => "NO_POPULATION",
+            EntNgError::Write { .. } => "EXPORT_NOT_WRITTEN",
+            EntNgError::Store(e) => e.code(),
+        }
+    }
+}
+
+/// What a write did: the export (`None` when a delta found nothing new) and
+/// how many outbox changes its files carry.
+#[derive(Debug, Clone, Serialize)]
+pub struct Written {
+    pub export: Option<EntNgExport>,
+    pub folder: String,
+    pub changes: usize,
+    /// A delta measured against an import (`false`: none was confirmed yet,
+    /// so every row is written).
+    pub since_import: bool,
+}
+
+/// Writes the establishment's files into `dir` (created if needed) — all
+/// of them, or with `delta` only what changed since the last export the ENT
+/// imported — and keeps the export, journaled, until the administrator says
+/// the ENT imported it. Every file complete or none: each is written aside,
+/// then renamed.
+pub fn write(store: &mut Store, dir: &Path, delta: bool, actor: &str) -> Result<Written, EntNgError> {
+    let data = store.load_population()?.ok_or_else(|| EntNgError::NoPopulation { uai: store.uai().to_string() })?;
+    let managed = store.managed_groups()?;
+    let baseline = if delta { store.ent_ng_baseline()? } else { None };
+    let since_import = baseline.is_some();
+    let before: Option<Fingerprints> = match (delta, &baseline) {
+        (false, _) => None,
+        (true, Some(b)) => Some(serde_json::from_value(b.rows.clone()).unwrap_or_default()),
+        (true, None) => Some(Fingerprints::new()),
+    };
+    let export = files(&data, &managed, before.as_ref());
+    let folder = dir.display().to_string();
+    if export.files.is_empty() {
+        return Ok(Written { export: None, folder, changes: 0, since_import });
+    }
+    let changes: Vec<i64> = carried(&store.outbox()?, &managed, &pupil_accounts(&data)).into_iter().collect();
+    let failed =
+        |path: &Path, e: std::io::Error| EntNgError::Write { path: path.display().to_string(), message: e.to_string() };
+    std::fs::create_dir_all(dir).map_err(|e| failed(dir, e))?;
+    for f in &export.files {
+        let part = dir.join(format!("{}.part", f.file));
+        std::fs::write(&part, &f.bytes).map_err(|e| failed(&part, e))?;
+    }
+    for f in &export.files {
+        let part = dir.join(format!("{}.part", f.file));
+        std::fs::rename(&part, dir.join(&f.file)).map_err(|e| failed(&part, e))?;
+    }
+    let record = EntNgRecord {
+        id: export.export.clone(),
+        written_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        delta,
+        folder: folder.clone(),
+        files: serde_json::json!(export
+            .files
+            .iter()
+            .map(|f| serde_json::json!({ "file": f.file, "profile": f.profile, "rows": f.rows }))
+            .collect::<Vec<_>>()),
+        rows: serde_json::to_value(&export.fingerprints).unwrap_or_default(),
+        changes: changes.clone(),
+        imported_at: None,
+    };
+    store.ent_ng_record(&record, actor)?;
+    Ok(Written { export: Some(export), folder, changes: changes.len(), since_import })
+}
+
+/// The exports written, newest first, and whether each was imported.
+pub fn exports(store: &Store) -> Result<Vec<EntNgRecord>, StoreError> {
+    store.ent_ng_exports()
+}
+
+/// The administrator imported `export` in the ENT's console: the changes its
+/// files carry leave the outbox. Returns how many.
+pub fn confirm(store: &mut Store, export: &str, actor: &str) -> Result<usize, StoreError> {
+    store.ent_ng_confirm(export.trim(), actor)
 }

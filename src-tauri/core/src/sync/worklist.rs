@@ -22,6 +22,12 @@ pub enum Screen {
     Fiche,
     Groupes,
     QuiVoitQui,
+    // Open ENT NG's administration console (its own words: `admin` module's i18n).
+    NgPronote,
+    NgEmploiDuTemps,
+    NgUtilisateurs,
+    NgGroupes,
+    NgCommunication,
 }
 
 impl Screen {
@@ -32,6 +38,11 @@ impl Screen {
             Screen::Fiche => "fiche",
             Screen::Groupes => "groupes",
             Screen::QuiVoitQui => "qui_voit_qui",
+            Screen::NgPronote => "ng_pronote",
+            Screen::NgEmploiDuTemps => "ng_emploi_du_temps",
+            Screen::NgUtilisateurs => "ng_utilisateurs",
+            Screen::NgGroupes => "ng_groupes",
+            Screen::NgCommunication => "ng_communication",
         }
     }
 
@@ -43,6 +54,11 @@ impl Screen {
             Screen::Fiche => "Annuaire > Rechercher un utilisateur",
             Screen::Groupes => "Annuaire > Groupes",
             Screen::QuiVoitQui => "Messagerie > Qui voit qui",
+            Screen::NgPronote => "PRONOTE > rapprochement des comptes de l'ENT",
+            Screen::NgEmploiDuTemps => "Gérer mon établissement > Emploi du temps",
+            Screen::NgUtilisateurs => "Utilisateurs > Utilisateurs de mon établissement",
+            Screen::NgGroupes => "Groupes",
+            Screen::NgCommunication => "Groupes > Groupes de profil",
         }
     }
 }
@@ -87,6 +103,8 @@ pub struct Item {
 /// What the items are drawn from: the names the console shows.
 struct Names {
     uai: String,
+    /// The establishment's name, as Open ENT NG's profile groups carry it.
+    establishment: String,
     accounts: HashMap<String, AccountName>,
     establishments: HashMap<String, Vec<String>>,
     groups: HashMap<String, String>,
@@ -165,9 +183,19 @@ fn patched(change: &OutboxChange) -> Vec<(String, String, Option<serde_json::Val
 }
 
 /// Which screen a change is done on.
-fn screen_of(change: &OutboxChange) -> Screen {
+fn screen_of(change: &OutboxChange, console: Console) -> Screen {
     let paths: Vec<String> = patched(change).into_iter().map(|(_, path, _)| path).collect();
     let sets = |suffix: &str| paths.iter().any(|p| p.ends_with(suffix));
+    if console == Console::EntNg {
+        return match change.resource.as_str() {
+            "VisibilityRule" => Screen::NgCommunication,
+            "Group" if sets(":edtName") => Screen::NgEmploiDuTemps,
+            "Group" => Screen::NgGroupes,
+            "User" if sets(":pronoteId") => Screen::NgPronote,
+            "User" if sets(":edtId") => Screen::NgEmploiDuTemps,
+            _ => Screen::NgUtilisateurs,
+        };
+    }
     match change.resource.as_str() {
         "VisibilityRule" => Screen::QuiVoitQui,
         "Group" if sets(":edtName") => Screen::EmploiDuTemps,
@@ -318,6 +346,11 @@ fn item(screen: Screen, resource: &str, target: &str, changes: &[&OutboxChange],
             steps.push("Enregistrez.".into());
             ("Modifier la fiche".to_string(), person, steps)
         }
+        Screen::NgPronote
+        | Screen::NgEmploiDuTemps
+        | Screen::NgUtilisateurs
+        | Screen::NgGroupes
+        | Screen::NgCommunication => ng_steps(screen, resource, target, changes, &ops, names),
         Screen::IdentifiantsPronote | Screen::EmploiDuTemps => {
             let is_group = resource == "Group";
             let who = if is_group { names.group(target) } else { names.person(target) };
@@ -361,12 +394,217 @@ fn item(screen: Screen, resource: &str, target: &str, changes: &[&OutboxChange],
     }
 }
 
-/// The pending changes as the console's worklist, screen by screen.
+/// Open ENT NG's profile group of a messaging profile (« Élèves de … »).
+fn ng_profile_group(profile: &str, establishment: &str) -> String {
+    let who = match VProfile::parse(profile) {
+        Some(VProfile::Eleve) => "Élèves",
+        Some(VProfile::Parent) => "Parents",
+        Some(VProfile::Enseignant) => "Enseignants",
+        _ => "Personnels",
+    };
+    format!("« {who} de {establishment} »")
+}
+
+/// An item's action, target and steps in Open ENT NG's administration
+/// console (the words of its `admin` module, `docs/ent-ng-csv.md`).
+fn ng_steps(
+    screen: Screen,
+    resource: &str,
+    target: &str,
+    changes: &[&OutboxChange],
+    ops: &[(String, String, Option<serde_json::Value>)],
+    names: &Names,
+) -> (String, String, Vec<String>) {
+    let open = format!("Ouvrez la console d'administration, {}.", screen.path());
+    match screen {
+        Screen::NgCommunication => {
+            let mut parts = target.splitn(3, '|');
+            let (_, profile, node) = (parts.next(), parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+            let label = VProfile::parse(profile).map_or(profile.to_string(), |p| p.label().to_string());
+            let group = ng_profile_group(profile, &names.establishment);
+            let place = visibility::label(node);
+            let visible = ops.iter().rev().find_map(|(_, _, v)| v.as_ref().and_then(serde_json::Value::as_bool));
+            let (action, step) = match visible {
+                Some(false) => (
+                    "Supprimer le droit de communication",
+                    format!(
+                        "Dans « Qui les membres du groupe peuvent-ils voir », sur le groupe de « {place} » : \
+                         « Supprimer le droit de communication », puis confirmez."
+                    ),
+                ),
+                _ => (
+                    "Ajouter un droit de communication",
+                    format!(
+                        "Dans « Qui les membres du groupe peuvent-ils voir » : « Ajouter un droit de communication » \
+                         vers le groupe de « {place} », puis confirmez."
+                    ),
+                ),
+            };
+            (
+                action.to_string(),
+                format!("profil « {label} », « {place} »"),
+                vec![open, format!("Ouvrez le groupe {group}, puis « Règles de communication du groupe »."), step],
+            )
+        }
+        Screen::NgGroupes => {
+            let group = names.group(target);
+            let mut steps = vec![open];
+            if changes.iter().any(|c| c.op == "delete") {
+                steps.push(format!("Ouvrez le groupe {group}, cliquez sur « Supprimer » et confirmez."));
+                return ("Supprimer le groupe".into(), group, steps);
+            }
+            let created = changes.iter().find(|c| c.op == "create");
+            let body: serde_json::Value =
+                created.and_then(|c| serde_json::from_str(&c.payload).ok()).unwrap_or_default();
+            let action = if created.is_some() {
+                let name = body["displayName"].as_str().map_or(group.clone(), |n| format!("« {n} »"));
+                steps.push(format!(
+                    "Parmi les « Groupes manuels », cliquez sur « Créer un groupe », « Nom du groupe » : {name}, puis \
+                     « Créer »."
+                ));
+                "Créer le groupe"
+            } else {
+                steps.push(format!(
+                    "Ouvrez le groupe {group} (parmi les « Groupes scolarité » s'il vient des fichiers, sinon parmi \
+                     les « Groupes manuels »)."
+                ));
+                "Modifier les membres"
+            };
+            let (mut joins, mut leaves) = (Vec::new(), Vec::new());
+            for (op, path, value) in ops {
+                if path == "members" {
+                    if op == "remove" {
+                        leaves.extend(strings(value));
+                    } else {
+                        joins.extend(strings(value));
+                    }
+                }
+            }
+            if !joins.is_empty() || !leaves.is_empty() {
+                steps.push("Cliquez sur « Gérer les utilisateurs du groupe ».".into());
+            }
+            for (ids, verb, button) in [
+                (&joins, "Ajoutez", "« Ajouter au groupe les utilisateurs sélectionnés en orange »"),
+                (&leaves, "Retirez", "« Retirer du groupe les utilisateurs sélectionnés en bleu »"),
+            ] {
+                if ids.is_empty() {
+                    continue;
+                }
+                steps.push(format!("{verb} {} : sélectionnez-les puis {button} :", members(ids.len())));
+                steps.extend(names.by_class(ids).into_iter().map(|l| format!("— {l}.")));
+            }
+            let ext = &body[ENT_GROUP];
+            if ext["kind"].as_str() == Some("gar") {
+                steps.push(
+                    "C'est le groupe du GAR : dans « Services > Rôles applicatifs », attribuez-lui le rôle \
+                     « Médiacentre - Accès »."
+                        .into(),
+                );
+            }
+            if ext["locks"]["noDeletion"].as_bool() == Some(true)
+                || ext["locks"]["noRecomposition"].as_bool() == Some(true)
+            {
+                steps.push(
+                    "Cette console n'a pas de verrou de groupe : ce groupe est à garder tel quel (ni supprimé, ni \
+                     recomposé)."
+                        .into(),
+                );
+            }
+            (action.to_string(), group, steps)
+        }
+        Screen::NgUtilisateurs => {
+            let person = names.person(target);
+            let mut steps = vec![open, format!("Cherchez {person} et ouvrez sa fiche.")];
+            for (op, path, value) in ops {
+                if path == &format!("{ENT_USER}:nodes") {
+                    let nodes = strings(value);
+                    if op == "remove" || nodes.is_empty() {
+                        steps.push(
+                            "Dans « Groupe(s) manuel(s) », retirez le groupe qui le place dans la messagerie de \
+                             l'établissement (« Supprimer le groupe »)."
+                                .into(),
+                        );
+                    } else {
+                        let places: Vec<String> =
+                            nodes.iter().map(|n| format!("« {} »", visibility::label(n))).collect();
+                        steps.push(format!(
+                            "Dans « Groupe(s) manuel(s) », « Ajouter un groupe » : le groupe de {}.",
+                            places.join(", ")
+                        ));
+                    }
+                } else {
+                    steps.push(format!("Modifiez « {path} »."));
+                }
+            }
+            steps.push("Enregistrez.".into());
+            ("Modifier la fiche".to_string(), person, steps)
+        }
+        _ => {
+            // Identifiers of Pronote and of the timetable.
+            let is_group = resource == "Group";
+            let who = if is_group { names.group(target) } else { names.person(target) };
+            let value = ops.iter().rev().find_map(|(_, _, v)| v.as_ref().and_then(serde_json::Value::as_str));
+            let mut steps = vec![open];
+            let action = match (screen, value) {
+                (_, None) => {
+                    steps.push(format!("Retirez le rapprochement de {who} : son identifiant va à un autre compte."));
+                    "Défaire un rapprochement"
+                }
+                (Screen::NgPronote, Some(id)) => {
+                    steps.push(
+                        "Open ENT NG ne garde pas les identifiants Pronote : le rapprochement se fait dans PRONOTE, \
+                         avec les comptes exportés de la console (« Imports / Exports > Exporter des comptes »)."
+                            .into(),
+                    );
+                    steps.push(format!("Rapprochez {who} de l'identifiant Pronote {id}."));
+                    "Rapprocher le compte"
+                }
+                (_, Some(id)) => {
+                    steps.push("Importez le fichier d'emploi du temps (« Importer »).".into());
+                    steps.push(if is_group {
+                        format!("Dans « Correspondance des groupes non reconnus », associez « {id} » au groupe {who}.")
+                    } else {
+                        format!("Dans le rapport de chargement, vérifiez que {who} est reconnu (identifiant {id}).")
+                    });
+                    "Rapprocher l'emploi du temps"
+                }
+            };
+            (action.to_string(), who, steps)
+        }
+    }
+}
+
+/// The console a worklist is written for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Console {
+    Skolengo,
+    /// Open ENT NG: what its CSV files cannot carry.
+    EntNg,
+}
+
+/// The console of the establishment's connector (Skolengo's unless Open ENT NG's).
+pub fn console(store: &Store) -> Result<Console, StoreError> {
+    Ok(match store.sync_connector()?.as_deref() {
+        Some("ent-ng") => Console::EntNg,
+        _ => Console::Skolengo,
+    })
+}
+
+/// The pending changes as the console's worklist, screen by screen. For Open
+/// ENT NG, the changes its CSV files carry are left out: the import confirms them.
 pub fn worklist(store: &Store) -> Result<Vec<Item>, StoreError> {
-    let outbox = store.outbox()?;
+    let console = console(store)?;
+    let mut outbox = store.outbox()?;
+    if console == Console::EntNg {
+        let carried = super::ent_ng::carried_now(store)?;
+        outbox.retain(|c| !carried.contains(&c.id));
+    }
     let mut groups: BTreeMap<(Screen, String, String), Vec<&OutboxChange>> = BTreeMap::new();
     for change in &outbox {
-        groups.entry((screen_of(change), change.resource.clone(), change.target.clone())).or_default().push(change);
+        groups
+            .entry((screen_of(change, console), change.resource.clone(), change.target.clone()))
+            .or_default()
+            .push(change);
     }
     let mut people: Vec<String> = Vec::new();
     for change in &outbox {
@@ -381,12 +619,15 @@ pub fn worklist(store: &Store) -> Result<Vec<Item>, StoreError> {
     }
     let names = Names {
         uai: store.uai().to_string(),
+        establishment: match console {
+            Console::EntNg => store.establishment()?.map(|e| e.name).unwrap_or_else(|| store.uai().to_string()),
+            Console::Skolengo => String::new(),
+        },
         accounts: store.account_names(people.iter().map(String::as_str))?,
         // Read only when an account's establishment decides a step (its rapprochement).
-        establishments: if groups
-            .keys()
-            .any(|(screen, ..)| matches!(screen, Screen::IdentifiantsPronote | Screen::EmploiDuTemps))
-        {
+        establishments: if groups.keys().any(|(screen, ..)| {
+            matches!(screen, Screen::IdentifiantsPronote | Screen::EmploiDuTemps | Screen::NgPronote)
+        }) {
             store.account_establishments()?
         } else {
             HashMap::new()
