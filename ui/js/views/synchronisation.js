@@ -281,7 +281,8 @@ export default {
       const button =
         (asker && asker.isConnected && asker) ||
         (anchor && body.querySelector(`[data-testid="${anchor}"]`)) ||
-        body.querySelector('[data-testid="sync-save"]');
+        body.querySelector('[data-testid="sync-save"]') ||
+        body.querySelector('[data-testid="sync-ng-write"]');
       const bar = button && button.closest('.toolbar');
       if (bar) bar.after(status);
       else body.prepend(status);
