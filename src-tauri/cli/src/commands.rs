@@ -936,6 +936,12 @@ pub fn export_ent_ng(
                 }
             ))?;
         }
+        for file in &written.oversized {
+            print_line(&format!(
+                "Attention : {file} dépasse le méga-octet que la console accepte par fichier ; importez-le en \
+                 plusieurs parties (même en-tête)."
+            ))?;
+        }
         print_line(&format!(
             "Export {} : importez ces fichiers dans la console (Imports / Exports > Importer des utilisateurs), le \
              fichier Élèves avant le fichier Parents, puis : preau-cli export ent-ng --uai {uai} --confirm {}",

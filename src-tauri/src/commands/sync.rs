@@ -398,6 +398,8 @@ pub struct EntNgWritten {
     pub folder: String,
     /// People the ENT holds from an earlier import and the files no longer carry.
     pub gone: usize,
+    /// Files over the console's one-megabyte limit.
+    pub oversized: Vec<String>,
 }
 
 /// Asks where to write the files, then writes them (every row, or with
@@ -419,7 +421,7 @@ pub async fn ent_ng_write<R: tauri::Runtime>(
             Some(e) => sync::ent_ng::exports(&store)?.into_iter().find(|r| r.id == e.export).map(export_view),
             None => None,
         };
-        Ok(Some(EntNgWritten { export, folder: written.folder, gone }))
+        Ok(Some(EntNgWritten { export, folder: written.folder, gone, oversized: written.oversized }))
     })
     .await
 }

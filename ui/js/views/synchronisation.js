@@ -212,7 +212,11 @@ async function entNgSection(ctx, uai, redraw, busy, okBox) {
       await redraw();
       if (!w.export) return { node: okBox('sync-ng-written', t('sync.ngNothingNew')), spoken: t('sync.ngNothingNew') };
       const said = t('sync.ngWritten', { folder: w.folder });
-      const notes = [isDelta && !s.imported ? t('sync.ngAllWritten') : '', w.gone ? tn('sync.ngGone', w.gone) : ''].filter(Boolean);
+      const notes = [
+        isDelta && !s.imported ? t('sync.ngAllWritten') : '',
+        w.gone ? tn('sync.ngGone', w.gone) : '',
+        ...(w.oversized || []).map((file) => t('sync.ngOversized', { file })),
+      ].filter(Boolean);
       return { node: okBox('sync-ng-written', said, notes.join(' ')), spoken: [said, ...notes].join(' ') };
     });
   write.addEventListener('click', () => writeWith(write, false));

@@ -24,6 +24,26 @@ pub struct Peer {
     pub url: String,
 }
 
+impl Peer {
+    /// Whether the server's ServiceProviderConfig offers `feature` (`etag`, `bulk`…).
+    pub fn offers(&self, feature: &str) -> bool {
+        let (status, body) = http(self, "GET", "/v2/ServiceProviderConfig", None);
+        assert_eq!(status, 200, "{body}");
+        serde_json::from_str::<serde_json::Value>(&body).unwrap()[feature]["supported"] == true
+    }
+
+    /// False, with the reason printed, when the server does not offer `feature`, which the
+    /// calling test is about; scim2-server offers every feature the tests ask of it.
+    pub fn offers_or_skip(&self, feature: &str, test: &str) -> bool {
+        if self.offers(feature) {
+            return true;
+        }
+        assert!(!server_path().ends_with("scim2-server"), "scim2-server does not offer {feature}");
+        eprintln!("{test}: skipped: this SCIM server does not offer {feature} (its ServiceProviderConfig)");
+        false
+    }
+}
+
 impl Drop for Peer {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -61,15 +81,28 @@ pub fn start_peer(ent: bool) -> Peer {
     start_peer_with(ent, None)
 }
 
-/// A peer announcing `config` as its ServiceProviderConfig (what it offers).
-pub fn start_peer_with(ent: bool, config: Option<&Path>) -> Peer {
-    let server = std::env::var_os("PREAU_SCIM_SERVER")
+/// The SCIM server the tests run against (`PREAU_SCIM_SERVER`): scim2-server from the
+/// project's venv by default, or SCIMMY's (`src-tauri/xtask/scim-peer-js/server.mjs`, run by Node).
+pub fn server_path() -> PathBuf {
+    std::env::var_os("PREAU_SCIM_SERVER")
         .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("target/peer-venv/bin/scim2-server"));
+        .unwrap_or_else(|| root().join("target/peer-venv/bin/scim2-server"))
+}
+
+/// A peer announcing `config` as its ServiceProviderConfig (what it offers, within what the
+/// server implements).
+pub fn start_peer_with(ent: bool, config: Option<&Path>) -> Peer {
+    let server = server_path();
     assert!(server.is_file(), "{} is missing: run `cargo xtask setup`", server.display());
     let scim = root().join("src-tauri/core/scim");
     let port = free_port();
-    let mut cmd = Command::new(server);
+    let mut cmd = if server.extension().is_some_and(|x| x == "mjs" || x == "js") {
+        let mut node = Command::new("node");
+        node.arg(&server);
+        node
+    } else {
+        Command::new(&server)
+    };
     cmd.args(["--hostname", "127.0.0.1", "--port", &port.to_string(), "--bearer-token", TOKEN]);
     if ent {
         cmd.arg("--schema").arg(scim.join("schemas.json")).arg("--resource-type").arg(scim.join("resource-types.json"));
@@ -81,7 +114,7 @@ pub fn start_peer_with(ent: bool, config: Option<&Path>) -> Peer {
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
-        .expect("scim2-server starts");
+        .unwrap_or_else(|e| panic!("{} starts: {e}", server.display()));
     let deadline = Instant::now() + Duration::from_secs(60);
     while TcpStream::connect((Ipv4Addr::LOCALHOST, port)).is_err() {
         assert!(Instant::now() < deadline, "the peer never listened");

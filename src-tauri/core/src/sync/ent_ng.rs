@@ -390,7 +390,13 @@ pub struct Written {
     /// A delta measured against an import (`false`: none was confirmed yet,
     /// so every row is written).
     pub since_import: bool,
+    /// Files over the console's limit of one megabyte per file
+    /// (`csv.file.too.long` in its admin module), to split before importing.
+    pub oversized: Vec<String>,
 }
+
+/// The most the console's import takes in one file.
+pub const CONSOLE_MAX_BYTES: usize = 1_000_000;
 
 /// Writes the establishment's files into `dir` (created if needed) — all
 /// of them, or with `delta` only what changed since the last export the ENT
@@ -410,7 +416,7 @@ pub fn write(store: &mut Store, dir: &Path, delta: bool, actor: &str) -> Result<
     let export = files(&data, &managed, before.as_ref());
     let folder = dir.display().to_string();
     if export.files.is_empty() {
-        return Ok(Written { export: None, folder, changes: 0, since_import });
+        return Ok(Written { export: None, folder, changes: 0, since_import, oversized: Vec::new() });
     }
     let changes: Vec<i64> = carried(&store.outbox()?, &managed, &pupil_accounts(&data)).into_iter().collect();
     let failed =
@@ -439,7 +445,9 @@ pub fn write(store: &mut Store, dir: &Path, delta: bool, actor: &str) -> Result<
         imported_at: None,
     };
     store.ent_ng_record(&record, actor)?;
-    Ok(Written { export: Some(export), folder, changes: changes.len(), since_import })
+    let oversized =
+        export.files.iter().filter(|f| f.bytes.len() > CONSOLE_MAX_BYTES).map(|f| f.file.clone()).collect();
+    Ok(Written { export: Some(export), folder, changes: changes.len(), since_import, oversized })
 }
 
 /// The exports written, newest first, and whether each was imported.
