@@ -1,5 +1,5 @@
-// End to end, an establishment whose ENT is Open ENT NG: Synchronisation
-// writes the CSV files its console imports into the folder the user chose,
+// End to end, an establishment whose ENT is Open ENT NG: a closed eye and a
+// new group made in their wizards; Synchronisation writes the CSV files its console imports into the folder the user chose,
 // says where the console takes them, and « Importé dans l'ENT » confirms the
 // new group the files carry; the closed eye, which no file can carry, is an
 // item of the worklist in that console's words, ticked done. axe-core and
@@ -22,8 +22,7 @@ let saveDir;
 before(async () => {
   ws = workspace('preau-e2e-ent-ng-');
   ws.cli('demo', '--uai', UAI, '--kind', 'college', '--seed', '9');
-  ws.cli('visibility', 'preset', '--uai', UAI, 'parents-sans-direction');
-  ws.cli('groups', 'create', '--uai', UAI, '--template', 'eleves-3e');
+  ws.cli('sync', 'configure', '--uai', UAI, '--connector', 'ent-ng');
   saveDir = join(ws.dataDir, 'pour-ent-ng');
   mkdirSync(saveDir);
   ws.env.PREAU_TEST_SAVE = saveDir;
@@ -45,13 +44,32 @@ async function checked(name) {
   await browser.saveScreenshot(join(SCREENSHOTS, `sync-ent-ng-${name}.png`));
 }
 
+const DIRECTION = 'Mon établissement/Direction';
+const cell = (profile, node) => browser.$(`[data-testid="vis-cell"][data-profile="${profile}"][data-node="${node}"]`);
+
 test('Open ENT NG: the files written, imported, confirmed; the eye done by hand', async () => {
+  // The changes, made in the wizards: Parent → Direction closed, a group of the 3e pupils.
+  await (await byTestId('nav-qui-voit-qui')).click();
+  await (await byTestId('vis-grid')).waitForExist({ timeout: 20000 });
+  await (await cell('Parent', DIRECTION)).click();
+  await (await byTestId('vis-apply')).waitForExist({ timeout: 10000 });
+  await (await byTestId('vis-apply')).click();
+  await browser.waitUntil(async () => (await (await cell('Parent', DIRECTION)).getAttribute('aria-pressed')) === 'false', {
+    timeout: 10000,
+    timeoutMsg: 'the eye did not close',
+  });
+  await (await byTestId('nav-groupes')).click();
+  const template = await byTestId('grp-template');
+  await template.waitForExist({ timeout: 20000 });
+  await template.selectByAttribute('value', 'eleves-3e');
+  await (await byTestId('grp-create')).click();
+  await browser.waitUntil(async () => (await (await byTestId('grp-detail')).getText()).includes('Tous les élèves de 3e'), { timeout: 15000 });
   const waiting = pending();
   assert.ok(waiting > 2, `changes waiting: ${waiting}`);
+
   await (await byTestId('nav-synchronisation')).click();
-  await (await byTestId('sync-connector-ent-ng')).waitForExist({ timeout: 20000 });
-  await (await byTestId('sync-connector-ent-ng')).click();
   await (await byTestId('sync-ng')).waitForExist({ timeout: 20000 });
+  assert.equal(await (await byTestId('sync-connector-ent-ng')).isSelected(), true, 'the connector configured');
   assert.equal(await (await byTestId('sync-server')).isExisting(), false, 'no server to set for Open ENT NG');
   assert.match(await (await browser.$('p.lead')).getText(), /fichiers CSV/);
   assert.match(await (await byTestId('sync-ng-carried')).getText(), /^\d+ modifications en attente voyagent dans ces fichiers\.$/);

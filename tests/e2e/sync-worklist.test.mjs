@@ -1,8 +1,8 @@
-// End to end, an establishment whose ENT is Skolengo: Synchronisation shows
-// the console's worklist instead of a server — a closed eye and a new group
-// as steps in the console's menus, screen by screen —, an item marked
-// « impossible » needs its reason, an item ticked done leaves the outbox and
-// counts as done. axe-core and the readable-text check run on each state.
+// End to end, an establishment whose ENT is Skolengo: a closed eye and a new
+// group made in their wizards; Synchronisation shows the console's worklist
+// instead of a server — the eye and the group as steps in the console's
+// menus, screen by screen —, an item marked « impossible » needs its reason,
+// an item ticked done leaves the outbox and counts as done. axe-core and the readable-text check run on each state.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -21,8 +21,6 @@ let saveDir;
 before(async () => {
   ws = workspace('preau-e2e-worklist-');
   ws.cli('demo', '--uai', UAI, '--kind', 'college', '--seed', '8');
-  ws.cli('visibility', 'preset', '--uai', UAI, 'parents-sans-direction');
-  ws.cli('groups', 'create', '--uai', UAI, '--template', 'eleves-3e');
   saveDir = join(ws.dataDir, 'saved');
   mkdirSync(saveDir);
   ws.env.PREAU_TEST_SAVE = saveDir;
@@ -44,7 +42,26 @@ async function checked(name) {
   await browser.saveScreenshot(join(SCREENSHOTS, `sync-worklist-${name}.png`));
 }
 
+const DIRECTION = 'Mon établissement/Direction';
+const cell = (profile, node) => browser.$(`[data-testid="vis-cell"][data-profile="${profile}"][data-node="${node}"]`);
+
 test('the Skolengo console worklist: steps by screen, impossible with its reason, ticked done', async () => {
+  // The changes, made in the wizards: Parent → Direction closed, a group of the 3e pupils.
+  await (await byTestId('nav-qui-voit-qui')).click();
+  await (await byTestId('vis-grid')).waitForExist({ timeout: 20000 });
+  await (await cell('Parent', DIRECTION)).click();
+  await (await byTestId('vis-apply')).waitForExist({ timeout: 10000 });
+  await (await byTestId('vis-apply')).click();
+  await browser.waitUntil(async () => (await (await cell('Parent', DIRECTION)).getAttribute('aria-pressed')) === 'false', {
+    timeout: 10000,
+    timeoutMsg: 'the eye did not close',
+  });
+  await (await byTestId('nav-groupes')).click();
+  const template = await byTestId('grp-template');
+  await template.waitForExist({ timeout: 20000 });
+  await template.selectByAttribute('value', 'eleves-3e');
+  await (await byTestId('grp-create')).click();
+  await browser.waitUntil(async () => (await (await byTestId('grp-detail')).getText()).includes('Tous les élèves de 3e'), { timeout: 15000 });
   const before = pending();
   assert.ok(before > 1, `changes waiting: ${before}`);
   await (await byTestId('nav-synchronisation')).click();
