@@ -159,3 +159,31 @@ export async function startApp(env, logName) {
     },
   };
 }
+
+/**
+ * The two changes the connectors' tests deliver, made in their wizards:
+ * Parent → « Mon établissement › Direction » closed in Qui voit qui, and
+ * « Tous les élèves de 3e » made from its template in Groupes.
+ */
+export async function closeEyeAndMakeGroup(browser, byTestId) {
+  const direction = 'Mon établissement/Direction';
+  const cell = () => browser.$(`[data-testid="vis-cell"][data-profile="Parent"][data-node="${direction}"]`);
+  await (await byTestId('nav-qui-voit-qui')).click();
+  await (await byTestId('vis-grid')).waitForExist({ timeout: 20000 });
+  await (await cell()).click();
+  await (await byTestId('vis-apply')).waitForExist({ timeout: 10000 });
+  await (await byTestId('vis-apply')).click();
+  await browser.waitUntil(async () => (await (await cell()).getAttribute('aria-pressed')) === 'false', {
+    timeout: 10000,
+    timeoutMsg: 'the eye did not close',
+  });
+  await (await byTestId('nav-groupes')).click();
+  const template = await byTestId('grp-template');
+  await template.waitForExist({ timeout: 20000 });
+  await template.selectByAttribute('value', 'eleves-3e');
+  await (await byTestId('grp-create')).click();
+  await browser.waitUntil(async () => (await (await byTestId('grp-detail')).getText()).includes('Tous les élèves de 3e'), {
+    timeout: 15000,
+    timeoutMsg: 'the group was not made',
+  });
+}

@@ -8,7 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SCREENSHOTS, uaiFromDigits, workspace, startApp } from './harness.mjs';
+import { SCREENSHOTS, uaiFromDigits, workspace, startApp, closeEyeAndMakeGroup } from './harness.mjs';
 import { axeViolations, readableTexts, textProblems, programCodes, settle } from './gate.mjs';
 
 const UAI = uaiFromDigits('0999003');
@@ -42,26 +42,9 @@ async function checked(name) {
   await browser.saveScreenshot(join(SCREENSHOTS, `sync-worklist-${name}.png`));
 }
 
-const DIRECTION = 'Mon établissement/Direction';
-const cell = (profile, node) => browser.$(`[data-testid="vis-cell"][data-profile="${profile}"][data-node="${node}"]`);
-
 test('the Skolengo console worklist: steps by screen, impossible with its reason, ticked done', async () => {
   // The changes, made in the wizards: Parent → Direction closed, a group of the 3e pupils.
-  await (await byTestId('nav-qui-voit-qui')).click();
-  await (await byTestId('vis-grid')).waitForExist({ timeout: 20000 });
-  await (await cell('Parent', DIRECTION)).click();
-  await (await byTestId('vis-apply')).waitForExist({ timeout: 10000 });
-  await (await byTestId('vis-apply')).click();
-  await browser.waitUntil(async () => (await (await cell('Parent', DIRECTION)).getAttribute('aria-pressed')) === 'false', {
-    timeout: 10000,
-    timeoutMsg: 'the eye did not close',
-  });
-  await (await byTestId('nav-groupes')).click();
-  const template = await byTestId('grp-template');
-  await template.waitForExist({ timeout: 20000 });
-  await template.selectByAttribute('value', 'eleves-3e');
-  await (await byTestId('grp-create')).click();
-  await browser.waitUntil(async () => (await (await byTestId('grp-detail')).getText()).includes('Tous les élèves de 3e'), { timeout: 15000 });
+  await closeEyeAndMakeGroup(browser, byTestId);
   const before = pending();
   assert.ok(before > 1, `changes waiting: ${before}`);
   await (await byTestId('nav-synchronisation')).click();

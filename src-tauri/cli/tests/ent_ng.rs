@@ -182,23 +182,7 @@ fn a_closed_eye_and_a_new_group_reach_open_ent_ng() {
     assert!(!d.join("x-rien").exists());
 
     // Parents no longer see the direction; a group of the 3e pupils.
-    let set = ok_json(&cli(
-        d,
-        TOKEN,
-        &[
-            "visibility",
-            "set",
-            "--uai",
-            UAI,
-            "--profile",
-            "parent",
-            "--node",
-            "mon etablissement/direction",
-            "--visible",
-            "false",
-            "--json",
-        ],
-    ));
+    let set = close_parent_direction(d);
     assert_eq!(set["queued"].as_u64(), Some(1), "{set}");
     let group = ok_json(&cli(d, TOKEN, &["groups", "create", "--uai", UAI, "--template", "eleves-3e", "--json"]));
     let members = group["members"].as_u64().unwrap();

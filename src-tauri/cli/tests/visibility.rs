@@ -44,23 +44,7 @@ fn a_closed_eye_is_queued_pushed_and_read_back() {
     assert_eq!(ok_json(&cli(d, TOKEN, &["sync", "status", "--uai", UAI, "--json"]))["pending"], 0);
 
     // Parent → Direction off: exactly that change, its warning, one rule queued.
-    let set = ok_json(&cli(
-        d,
-        TOKEN,
-        &[
-            "visibility",
-            "set",
-            "--uai",
-            UAI,
-            "--profile",
-            "parent",
-            "--node",
-            "mon etablissement/direction",
-            "--visible",
-            "false",
-            "--json",
-        ],
-    ));
+    let set = close_parent_direction(d);
     assert_eq!(
         set["changes"],
         serde_json::json!([{ "profile": "Parent", "node": direction, "visible": false }]),

@@ -676,3 +676,9 @@ pub fn strict_server(upstream: &str, strict: Strict) -> StrictServer {
     });
     server
 }
+
+/// Closes Parent → « Mon établissement › Direction » (`visibility set`); its JSON answer.
+pub fn close_parent_direction(d: &Path) -> serde_json::Value {
+    let args = ["visibility", "set", "--uai", UAI, "--profile", "parent", "--node", "mon etablissement/direction"];
+    ok_json(&cli(d, TOKEN, &[&args[..], &["--visible", "false", "--json"]].concat()))
+}
