@@ -445,8 +445,7 @@ pub fn write(store: &mut Store, dir: &Path, delta: bool, actor: &str) -> Result<
         imported_at: None,
     };
     store.ent_ng_record(&record, actor)?;
-    let oversized =
-        export.files.iter().filter(|f| f.bytes.len() > CONSOLE_MAX_BYTES).map(|f| f.file.clone()).collect();
+    let oversized = export.files.iter().filter(|f| f.bytes.len() > CONSOLE_MAX_BYTES).map(|f| f.file.clone()).collect();
     Ok(Written { export: Some(export), folder, changes: changes.len(), since_import, oversized })
 }
 
