@@ -459,3 +459,86 @@ pub fn exports(store: &Store) -> Result<Vec<EntNgRecord>, StoreError> {
 pub fn confirm(store: &mut Store, export: &str, actor: &str) -> Result<usize, StoreError> {
     store.ent_ng_confirm(export.trim(), actor)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{EstablishmentKind, Uai};
+
+    fn demo() -> EstablishmentData {
+        crate::demo::generate(&Uai::parse("0999001W").unwrap(), EstablishmentKind::College, 2)
+    }
+
+    fn text(export: &EntNgExport, file: &str) -> String {
+        let f = export.files.iter().find(|f| f.file == file).unwrap();
+        String::from_utf8(f.bytes.clone()).unwrap()
+    }
+
+    /// A delta has the rows that changed and nothing else, even when a change
+    /// widens a repeated column for everyone; someone who left is named, not written.
+    #[test]
+    fn a_delta_writes_what_changed_and_names_who_left() {
+        let mut data = demo();
+        let full = files(&data, &[], None);
+        assert!(!full.delta && full.gone.is_empty());
+        assert_eq!(files(&data, &[], Some(&full.fingerprints)).files, Vec::new(), "nothing changed");
+
+        // One pupil takes three more classes (wider « Classe » for the whole file), another leaves.
+        let pupils: Vec<usize> =
+            (0..data.people.len()).filter(|&i| data.people[i].profile == Profile::Eleve).take(2).collect();
+        let (moved, left) = (pupils[0], pupils[1]);
+        data.people[moved].divisions.extend(["X1".to_string(), "X2".to_string(), "X3".to_string()]);
+        data.people[left].left = true;
+        let (moved_id, left_id) = (data.people[moved].id.clone(), data.people[left].id.clone());
+        let delta = files(&data, &[], Some(&full.fingerprints));
+        assert!(delta.delta);
+        let students = delta.files.iter().find(|f| f.file == "Student.csv").unwrap();
+        assert_eq!(students.rows, 1, "only the pupil whose classes changed");
+        let body = text(&delta, "Student.csv");
+        assert!(body.contains(&moved_id) && body.contains(";X3"), "{body}");
+        assert!(!body.contains(&left_id));
+        assert!(delta.gone.contains(&Gone { file: "Student.csv".into(), id: left_id.clone() }), "{:?}", delta.gone);
+        // Only a parent of the pupil who left changed (one child fewer), or left too.
+        assert!(delta.files.iter().all(|f| ["Student.csv", "Relative.csv"].contains(&f.file.as_str())));
+        assert_ne!(delta.export, full.export);
+    }
+
+    /// The files carry a group's creation and pupils joining it, not a
+    /// departure, a staff member, a deletion or a GAR group.
+    #[test]
+    fn the_files_carry_a_group_of_pupils_only() {
+        let change = |id: i64, target: &str, op: &str, payload: serde_json::Value| OutboxChange {
+            id,
+            resource: "Group".into(),
+            target: target.into(),
+            op: op.into(),
+            payload: payload.to_string(),
+            origin: String::new(),
+            created_at: String::new(),
+            state: "pending".into(),
+            server: None,
+            base: None,
+        };
+        let group = |id: &str, kind: GroupKind| ManagedGroup {
+            id: id.into(),
+            name: id.into(),
+            kind,
+            rule: None,
+            lock_delete: false,
+            lock_recompose: false,
+            members: Vec::new(),
+        };
+        let managed = [group("G1", GroupKind::Libre), group("GAR", GroupKind::Gar)];
+        let pupils: BTreeSet<String> = ["P1".to_string()].into();
+        let outbox = [
+            change(1, "G1", "create", serde_json::json!({})),
+            change(2, "G1", "patch", crate::store::membership_patch("P1", true)),
+            change(3, "G1", "patch", crate::store::membership_patch("T1", true)),
+            change(4, "G1", "patch", crate::store::membership_patch("P1", false)),
+            change(5, "GAR", "create", serde_json::json!({})),
+            change(6, "GX", "create", serde_json::json!({})),
+            change(7, "G1", "delete", serde_json::json!({})),
+        ];
+        assert_eq!(carried(&outbox, &managed, &pupils), [1, 2].into());
+    }
+}
