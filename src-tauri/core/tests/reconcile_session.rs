@@ -174,3 +174,55 @@ fn a_kill_loses_no_decision() {
     assert!(store.audit_verify().unwrap().ok);
     assert_eq!(store.open_match_session("pronote").unwrap().map(|s| s.id), Some(session.id), "the session resumes");
 }
+
+/// Pronote links applied for a Skolengo establishment become the console's
+/// « Importer les identifiants Pronote » steps: an account of the
+/// establishment is matched by the console itself; one it does not know needs
+/// the « recherche avancée » over « tout l'ENT », with the account to choose.
+#[test]
+fn pronote_links_become_skolengo_console_steps() {
+    use preau_core::sync::worklist::{self, Screen};
+    let dir = tempfile::tempdir().unwrap();
+    let uai = Uai::parse("0999001W").unwrap();
+    let data = demo::generate(&uai, EstablishmentKind::College, 4);
+    let files = dir.path().join("exports");
+    write_demo_files(&data, &files).unwrap();
+    let mut store = Store::open_or_create(&dir.path().join("data"), &uai, &key(), "test").unwrap();
+    let inputs = [
+        Input::file(files.join(format!("identifiants_pronote_{uai}.csv"))),
+        Input::file(files.join(format!("export_annuaire_ENT_{uai}.csv"))),
+    ];
+    assert!(import_files(&mut store, &inputs, "test", &CancelToken::new(), &mut |_| {}).unwrap().committed);
+    store.set_sync_connector("skolengo", "test").unwrap();
+    let sources = reconcile::source_from_store(SourceKind::Pronote, &store).unwrap();
+    let directory = reconcile::directory_from_store(&store).unwrap();
+    let decisions = reconcile::reconcile(&sources, &directory, &Scope::Establishment(uai.to_string()));
+    let session = store.start_match_session("pronote", None, None, "etablissement", "test").unwrap();
+    let mut applied = links("pronote", &decisions, &replay(&decisions, &[]));
+    assert!(applied.len() > 10);
+    // One Pronote account tied by hand to an account of another establishment.
+    let mut elsewhere = applied[0].clone();
+    elsewhere.source_id = "PRN-AILLEURS".into();
+    elsewhere.account = "ENT-AUTRE-ETAB".into();
+    elsewhere.decided = "manuel".into();
+    applied.push(elsewhere);
+    store.apply_match_session(session.id, &applied, "test").unwrap();
+
+    let items = worklist::worklist(&store).unwrap();
+    let pronote: Vec<&worklist::Item> = items.iter().filter(|i| i.screen == Screen::IdentifiantsPronote).collect();
+    assert_eq!(pronote.len(), applied.len(), "one item per account");
+    assert!(pronote.iter().all(|i| i.steps[0] == "Ouvrez Administration > Importer les identifiants Pronote."));
+    let by_itself =
+        pronote.iter().filter(|i| i.steps.iter().any(|s| s.contains("la console le rapproche d'elle-même")));
+    assert_eq!(by_itself.count(), applied.len() - 1, "the establishment's accounts");
+    let manual = pronote.iter().find(|i| i.steps.iter().any(|s| s.contains("recherche avancée"))).unwrap();
+    let text = manual.steps.join(" ");
+    assert!(text.contains("« tout l'ENT »") && text.contains("PRN-AILLEURS"), "{text}");
+    assert!(manual.target.contains("ENT-AUTRE-ETAB"), "{}", manual.target);
+    // Ticked done: every change of the item leaves the outbox.
+    let before = store.outbox().unwrap().len();
+    let confirmed = worklist::mark_done(&mut store, std::slice::from_ref(&manual.id), "test").unwrap();
+    assert_eq!(confirmed, 1);
+    assert_eq!(store.outbox().unwrap().len(), before - 1);
+    assert!(store.audit_verify().unwrap().ok);
+}
