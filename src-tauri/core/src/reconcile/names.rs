@@ -175,6 +175,10 @@ pub fn gendered_pair(a: &str, b: &str) -> bool {
         // change the stem's end: PASCAL/PASCALE (prefix), GABRIEL/GABRIELLE.
         return false;
     };
+    // A letter typed twice (CLARA/CLARAA, ANNE/ANNEE) is a typing error, not the other form.
+    if suffix.len() == 1 && short.ends_with(suffix) {
+        return false;
+    }
     matches!(suffix, "E" | "NE" | "LE" | "LLE" | "TE" | "TTE" | "INE" | "A" | "ETTE" | "ELLE" | "IENNE" | "IA")
 }
 
@@ -337,6 +341,10 @@ mod tests {
         ("LEA", "LEANE", true),
         ("JO", "JOE", false),
         ("THOMAS", "THOMAS", false),
+        // A letter typed twice is a typing error, not the other form.
+        ("CLARA", "CLARAA", false),
+        ("ANNE", "ANNEE", false),
+        ("PAUL", "PAULL", false),
     ];
 
     #[test]
