@@ -1243,6 +1243,16 @@ fn the_pending_changes_name_the_accounts_they_are_about() {
     assert!(joined["who"].is_null(), "{joined}");
     assert_eq!(joined["members"]["ent-9c21"]["name"], "MARTIN Paul");
     assert_eq!(joined["members"]["ent-9c21"]["profile"], "enseignant");
+
+    // The same membership in conflict: its row names the member too.
+    let mut store = Store::open(dir.path(), &uai(), &key).expect("open store");
+    let id = store.outbox().expect("outbox").iter().find(|c| c.target == "G1").expect("G1").id;
+    store.outbox_conflict(id, r#"{"displayName":"Latin 4e","members":[]}"#, None).expect("conflict");
+    drop(store);
+    let o = sh.invoke("sync_overview", json!({ "uai": uai().as_str() })).expect("overview");
+    let conflict = &o["conflicts"][0];
+    assert_eq!(conflict["rows"][0]["member"], "ent-9c21", "{o}");
+    assert_eq!(o["conflict_members"]["ent-9c21"]["name"], "MARTIN Paul", "{o}");
 }
 
 #[test]

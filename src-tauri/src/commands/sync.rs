@@ -24,6 +24,8 @@ pub struct Overview {
     pub pending: Vec<Pending>,
     /// Each conflict with its base, mine and theirs side by side.
     pub conflicts: Vec<sync::ConflictView>,
+    /// The accounts the conflicts' membership rows are about, by their id.
+    pub conflict_members: BTreeMap<String, AccountName>,
     pub last: Option<LastSync>,
     pub snapshot: Counts,
     /// `scim`, `skolengo` or `ent-ng`.
@@ -91,13 +93,18 @@ pub async fn sync_overview(state: State<'_, AppState>, uai: String) -> Result<Ov
             st.secrets().get(&sync::token_name(&uai, url)).ok().flatten().is_some_and(|t| !t.trim().is_empty())
         });
         let token = server.as_deref().is_some_and(|url| sync::token(st.secrets(), &uai, url).is_ok());
+        let conflicts: Vec<sync::ConflictView> = conflicts.iter().filter_map(sync::conflict_view).collect();
+        let members: Vec<&str> =
+            conflicts.iter().flat_map(|c| c.rows.iter().filter_map(|r| r.member.as_deref())).collect();
+        let conflict_members = store.account_names(members)?.into_iter().collect();
         Ok(Overview {
             connector: store.sync_connector()?.unwrap_or_else(|| "scim".into()),
             token,
             token_from_env: token && !kept,
             server,
             pending: named(&store, pending)?,
-            conflicts: conflicts.iter().filter_map(sync::conflict_view).collect(),
+            conflicts,
+            conflict_members,
             last: store.last_sync()?,
             snapshot: Counts {
                 users: store.snapshot_count("User")?,

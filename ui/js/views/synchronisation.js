@@ -527,7 +527,7 @@ export default {
           h('section', { 'aria-labelledby': 'sync-conflicts-title', dataset: { testid: 'sync-conflicts' } },
             h('h2', { id: 'sync-conflicts-title' }, t('sync.conflicts', { n: formatNumber(o.conflicts.length) })),
             h('p', { class: 'muted' }, t('sync.conflictHelp')),
-            ...o.conflicts.map((c) => conflictCard(c)),
+            ...o.conflicts.map((c) => conflictCard(c, o.conflict_members || {})),
           ),
         );
       }
@@ -577,10 +577,11 @@ export default {
       );
     };
 
-    const conflictCard = (c) => {
+    const conflictCard = (c, members = {}) => {
       const inputs = [];
       const rows = c.rows.map((r) => {
-        const attr = r.member ? t('sync.member', { who: r.member }) : attrText(r.path);
+        const known = r.member && members[r.member];
+        const attr = r.member ? t('sync.member', { who: known ? personText(known) : r.member }) : attrText(r.path);
         let merged = shown(r.merged);
         if (!r.member) {
           const input = h('input', {
