@@ -675,7 +675,16 @@ pub fn sync_publish(dir: Option<PathBuf>, raw_uai: &str, json: bool) -> Result<u
 pub fn sync_login(dir: Option<PathBuf>, raw_uai: &str, account: &str, login: &str, json: bool) -> Result<u8, Failure> {
     let uai = uai(raw_uai)?;
     let mut store = Store::open(&data_dir(dir)?, &uai, &key()?)?;
-    let changed = store.set_account_login(account, login, &preau_core::audit::actor("cli"))?;
+    let (changed, note) = preau_core::sync::set_login(
+        &mut store,
+        token_secrets().as_ref(),
+        account,
+        login,
+        &preau_core::audit::actor("cli"),
+    )?;
+    if let Some(note) = &note {
+        eprintln!("preau-cli : {note}");
+    }
     if json {
         json_line(&changed)?;
     } else {

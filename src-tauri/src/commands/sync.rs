@@ -274,8 +274,21 @@ pub async fn sync_set_login(
     uai: String,
     account: String,
     login: String,
-) -> Result<preau_core::store::LoginChanged, IpcError> {
-    blocking(&state, move |st| Ok(open(st, &uai)?.set_account_login(&account, &login, &audit::actor("app"))?)).await
+) -> Result<LoginSet, IpcError> {
+    blocking(&state, move |st| {
+        let mut store = open(st, &uai)?;
+        let (changed, note) = sync::set_login(&mut store, st.secrets(), &account, &login, &audit::actor("app"))?;
+        Ok(LoginSet { changed, unchecked: note })
+    })
+    .await
+}
+
+/// A login given, and why it could not be checked on the server, if it could not.
+#[derive(Debug, Serialize)]
+pub struct LoginSet {
+    #[serde(flatten)]
+    pub changed: preau_core::store::LoginChanged,
+    pub unchecked: Option<String>,
 }
 
 /// Chooses how the establishment's changes reach its ENT: `scim` (a server),

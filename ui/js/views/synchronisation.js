@@ -563,7 +563,8 @@ export default {
           anchor = 'sync-publish';
           await draw();
           const said = t('sync.loginSaved', { name: changed.name, login: changed.to });
-          return { node: okBox('sync-login-saved', said, t('sync.loginSavedNext')), spoken: `${said} ${t('sync.loginSavedNext')}` };
+          const next = changed.unchecked ? `${t('sync.loginUnchecked')} ${t('sync.loginSavedNext')}` : t('sync.loginSavedNext');
+          return { node: okBox('sync-login-saved', said, next), spoken: `${said} ${next}` };
         }),
       );
       return h('article', { class: 'refused', dataset: { testid: 'sync-refused-item', account: r.external_id } },

@@ -146,3 +146,40 @@ pub fn block_on<F: std::future::Future>(future: F) -> Result<F::Output, SyncErro
         .map_err(|e| SyncError::Unreachable { url: String::new(), message: e.to_string() })?;
     Ok(rt.block_on(future))
 }
+
+/// Gives `account` the login the administrator accepted or typed (see
+/// [`crate::store::Store::set_account_login`]), once the establishment's SCIM
+/// server, when it has one, says no other account holds it there. A server
+/// out of reach does not stop the change: the note says it was not checked,
+/// and the next publish is refused if the login was taken meanwhile.
+pub fn set_login(
+    store: &mut crate::store::Store,
+    secrets: &dyn crate::secrets::SecretStore,
+    account: &str,
+    login: &str,
+    actor: &str,
+) -> Result<(crate::store::LoginChanged, Option<String>), SyncError> {
+    let uai = store.uai().to_string();
+    let scim = store.sync_connector()?.is_none_or(|c| c == "scim");
+    let mut note = None;
+    if let (true, Some(url)) = (scim, store.sync_url()?) {
+        let asked = token(secrets, &uai, &url).and_then(|t| {
+            block_on(async {
+                let client = Client::connect(&url, &t).await?;
+                publish::login_holder(&client, login, account).await
+            })?
+        });
+        match asked {
+            Ok(Some(holder)) => return Err(SyncError::Store(StoreError::Refused {
+                code: "ACCOUNT_LOGIN_TAKEN_ON_SERVER",
+                message: format!(
+                    "l'identifiant « {} » est déjà pris sur le serveur ENT (compte {holder}) : choisissez-en un autre",
+                    login.trim()
+                ),
+            })),
+            Ok(None) => {}
+            Err(e) => note = Some(format!("identifiant non vérifié sur le serveur ENT ({e})")),
+        }
+    }
+    Ok((store.set_account_login(account, login, actor)?, note))
+}

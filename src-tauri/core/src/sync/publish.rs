@@ -316,6 +316,17 @@ async fn free_login(client: &Client, a: &Account, taken: &BTreeSet<String>) -> R
     Ok(None)
 }
 
+/// Who else holds `login` on the server: the holder's `externalId` (else its
+/// id), or `None` when the login is free or already `account`'s own.
+pub async fn login_holder(client: &Client, login: &str, account: &str) -> Result<Option<String>, SyncError> {
+    let escaped = login.trim().replace('\\', "\\\\").replace('"', "\\\"");
+    let found = client.list_all("/Users", Some(&format!("userName eq \"{escaped}\""))).await?;
+    Ok(found.iter().find_map(|u| {
+        let id = u.body["externalId"].as_str().or(u.body["id"].as_str()).unwrap_or("?");
+        (id != account).then(|| id.to_string())
+    }))
+}
+
 /// Creates on the server every account and group of the local
 /// establishment that it lacks (by `externalId`). Running it again creates
 /// nothing. What the server refuses is named in [`Published::refused`]
