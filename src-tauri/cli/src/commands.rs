@@ -706,18 +706,26 @@ pub fn sync_status(dir: Option<PathBuf>, raw_uai: &str, json: bool) -> Result<u8
     let last = store.last_sync()?;
     let (users, groups, rules) =
         (store.snapshot_count("User")?, store.snapshot_count("Group")?, store.snapshot_count("VisibilityRule")?);
-    let connector = store.sync_connector()?.unwrap_or_else(|| "scim".into());
+    let connector = preau_core::sync::Connector::of(&store)?;
+    let delivery = preau_core::sync::delivery(&store)?;
     if json {
         json_line(&serde_json::json!({
             "connector": connector,
             "server": server,
             "pending": pending,
             "conflicts": conflicts,
+            "delivery": delivery,
             "last": last,
             "directory": { "users": users, "groups": groups, "visibility_rules": rules },
         }))?;
     } else {
-        print_line(&format!("Connecteur : {connector}"))?;
+        print_line(&format!("Connecteur : {}", connector.code()))?;
+        if !connector.has_server() {
+            print_line(&format!(
+                "Confirmation : {} par les fichiers importés, {} à faire dans la console, {} marquées impossibles",
+                delivery.in_files, delivery.by_hand, delivery.impossible
+            ))?;
+        }
         print_line(&format!("Serveur : {}", server.as_deref().unwrap_or("non configuré")))?;
         print_line(&format!(
             "Annuaire du serveur (dernière récupération) : {users} comptes, {groups} groupes, {rules} règles de visibilité"

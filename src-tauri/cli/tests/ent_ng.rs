@@ -189,6 +189,12 @@ fn a_closed_eye_and_a_new_group_reach_open_ent_ng() {
     let name = group["name"].as_str().unwrap().to_string();
     let queued = pending(d);
     assert!(queued > 2, "{queued}");
+    // How each waiting change will be confirmed: the group's by the files, the eye's by hand.
+    let status = || ok_json(&cli(d, TOKEN, &["sync", "status", "--uai", UAI, "--json"]));
+    let s = status();
+    assert_eq!(s["connector"], "ent-ng");
+    assert_eq!(s["delivery"]["in_files"].as_u64(), Some(queued - 1), "{s}");
+    assert_eq!((s["delivery"]["by_hand"].as_u64(), s["delivery"]["by_server"].as_u64()), (Some(1), Some(0)), "{s}");
 
     // The worklist has the eye, in Open ENT NG's words, and not the group: the files carry it.
     let items = lines(&cli(d, TOKEN, &["sync", "worklist", "--uai", UAI, "--json"]));
@@ -223,7 +229,16 @@ fn a_closed_eye_and_a_new_group_reach_open_ent_ng() {
     assert_eq!(c["confirmed"].as_u64(), Some(queued - 1), "{c}");
     assert_eq!(pending(d), 1);
     let id = eye["id"].as_str().unwrap();
+    // Marked impossible, it stops counting as pending delivery; taken up again, it counts.
+    ok(&cli(d, TOKEN, &["sync", "worklist", "--uai", UAI, "--impossible", id, "--reason", "droit grisé"]));
+    let s = status();
+    assert_eq!((s["delivery"]["by_hand"].as_u64(), s["delivery"]["impossible"].as_u64()), (Some(0), Some(1)), "{s}");
+    ok(&cli(d, TOKEN, &["sync", "worklist", "--uai", UAI, "--retry", id]));
     ok(&cli(d, TOKEN, &["sync", "worklist", "--uai", UAI, "--done", id]));
+    assert_eq!(
+        status()["delivery"],
+        serde_json::json!({ "by_server": 0, "in_files": 0, "by_hand": 0, "impossible": 0, "conflicts": 0 })
+    );
     assert_eq!(pending(d), 0);
     assert!(export(d, &d.join("x3"), true).is_empty(), "the ENT holds it all now");
     ok(&cli(d, TOKEN, &["audit", "verify", "--uai", UAI]));

@@ -28,8 +28,9 @@ pub struct Overview {
     pub conflict_members: BTreeMap<String, AccountName>,
     pub last: Option<LastSync>,
     pub snapshot: Counts,
-    /// `scim`, `skolengo` or `ent-ng`.
-    pub connector: String,
+    pub connector: sync::Connector,
+    /// How the waiting changes will be confirmed.
+    pub delivery: sync::Delivery,
 }
 
 /// A change waiting to be sent, with the people it is about named from the
@@ -98,7 +99,8 @@ pub async fn sync_overview(state: State<'_, AppState>, uai: String) -> Result<Ov
             conflicts.iter().flat_map(|c| c.rows.iter().filter_map(|r| r.member.as_deref())).collect();
         let conflict_members = store.account_names(members)?.into_iter().collect();
         Ok(Overview {
-            connector: store.sync_connector()?.unwrap_or_else(|| "scim".into()),
+            connector: sync::Connector::of(&store)?,
+            delivery: sync::delivery(&store)?,
             token,
             token_from_env: token && !kept,
             server,
@@ -297,7 +299,7 @@ pub struct LoginSet {
 #[tauri::command]
 pub async fn sync_set_connector(state: State<'_, AppState>, uai: String, connector: String) -> Result<(), IpcError> {
     blocking(&state, move |st| {
-        if !["scim", "skolengo", "ent-ng"].contains(&connector.as_str()) {
+        if sync::Connector::parse(&connector).is_none() {
             return Err(IpcError::new("SYNC_UNKNOWN_CONNECTOR", format!("connecteur inconnu : {connector}")));
         }
         let mut store = open(st, &uai)?;

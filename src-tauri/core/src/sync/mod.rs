@@ -7,6 +7,7 @@
 
 mod client;
 mod conflict;
+pub mod connector;
 pub mod ent_ng;
 mod publish;
 mod push;
@@ -17,6 +18,7 @@ use crate::ErrorCode;
 
 pub use client::{Capabilities, Client, Written};
 pub use conflict::{conflict_view, merged_patch, ConflictRow, ConflictView};
+pub use connector::{delivery, Connector, Delivery};
 pub use publish::{
     directory_account, publish, pull, server_matrix, undeclared_values, Published, PullProgress, Pulled, Refused,
 };
@@ -160,7 +162,7 @@ pub fn set_login(
     actor: &str,
 ) -> Result<(crate::store::LoginChanged, Option<String>), SyncError> {
     let uai = store.uai().to_string();
-    let scim = store.sync_connector()?.is_none_or(|c| c == "scim");
+    let scim = Connector::of(store)?.has_server();
     let mut note = None;
     if let (true, Some(url)) = (scim, store.sync_url()?) {
         let asked = token(secrets, &uai, &url).and_then(|t| {
@@ -170,13 +172,15 @@ pub fn set_login(
             })?
         });
         match asked {
-            Ok(Some(holder)) => return Err(SyncError::Store(StoreError::Refused {
-                code: "ACCOUNT_LOGIN_TAKEN_ON_SERVER",
-                message: format!(
+            Ok(Some(holder)) => {
+                return Err(SyncError::Store(StoreError::Refused {
+                    code: "ACCOUNT_LOGIN_TAKEN_ON_SERVER",
+                    message: format!(
                     "l'identifiant « {} » est déjà pris sur le serveur ENT (compte {holder}) : choisissez-en un autre",
                     login.trim()
                 ),
-            })),
+                }))
+            }
             Ok(None) => {}
             Err(e) => note = Some(format!("identifiant non vérifié sur le serveur ENT ({e})")),
         }

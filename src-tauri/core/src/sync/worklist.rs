@@ -584,8 +584,8 @@ pub enum Console {
 
 /// The console of the establishment's connector (Skolengo's unless Open ENT NG's).
 pub fn console(store: &Store) -> Result<Console, StoreError> {
-    Ok(match store.sync_connector()?.as_deref() {
-        Some("ent-ng") => Console::EntNg,
+    Ok(match super::Connector::of(store)? {
+        super::Connector::EntNg => Console::EntNg,
         _ => Console::Skolengo,
     })
 }
