@@ -175,9 +175,11 @@ fn staff(file: &'static str, profile: &'static str, people: &[&Person]) -> Sheet
 
 /// Whether a group made in Préau reaches the ENT through the pupils' rows
 /// (their `Groupes` column, which the feeder turns into the establishment's
-/// « Groupes scolarité »): not a GAR group, whose role the files cannot carry.
+/// « Groupes scolarité »): not a GAR group, whose role the files cannot
+/// carry, nor a locked one, whose lock they cannot carry either — those are
+/// made by hand, from the worklist.
 fn by_pupils_rows(g: &ManagedGroup) -> bool {
-    g.kind != GroupKind::Gar
+    g.kind != GroupKind::Gar && !g.lock_delete && !g.lock_recompose
 }
 
 /// The establishment's rows, file by file. Pupils who left are not written,
@@ -504,7 +506,7 @@ mod tests {
     }
 
     /// The files carry a group's creation and pupils joining it, not a
-    /// departure, a staff member, a deletion or a GAR group.
+    /// departure, a staff member, a deletion, a GAR group or a locked one.
     #[test]
     fn the_files_carry_a_group_of_pupils_only() {
         let change = |id: i64, target: &str, op: &str, payload: serde_json::Value| OutboxChange {
@@ -528,7 +530,8 @@ mod tests {
             lock_recompose: false,
             members: Vec::new(),
         };
-        let managed = [group("G1", GroupKind::Libre), group("GAR", GroupKind::Gar)];
+        let locked = ManagedGroup { lock_delete: true, ..group("VERROU", GroupKind::Libre) };
+        let managed = [group("G1", GroupKind::Libre), group("GAR", GroupKind::Gar), locked];
         let pupils: BTreeSet<String> = ["P1".to_string()].into();
         let outbox = [
             change(1, "G1", "create", serde_json::json!({})),
@@ -538,6 +541,7 @@ mod tests {
             change(5, "GAR", "create", serde_json::json!({})),
             change(6, "GX", "create", serde_json::json!({})),
             change(7, "G1", "delete", serde_json::json!({})),
+            change(8, "VERROU", "create", serde_json::json!({})),
         ];
         assert_eq!(carried(&outbox, &managed, &pupils), [1, 2].into());
     }
