@@ -216,9 +216,13 @@ function resourceType(rt, def) {
         async read() {
             return wrap(this.id, async () => {
                 const source = await store.egress(this);
-                if (this.id) return new SchemaClass(source, "out", base, this.attributes);
-                return new SCIMMY.Messages.ListResponse(
-                    source.map(r => new SchemaClass(r, "out", base, this.attributes)), this.constraints);
+                const shape = r => new SchemaClass(r, "out", base, this.attributes);
+                if (this.id) return shape(source);
+                // SCIMMY sorts and pages the stored records; only the page is shaped (shaping
+                // every record for every page made a pull of a thousand accounts crawl).
+                const list = new SCIMMY.Messages.ListResponse(source, this.constraints);
+                list.Resources = list.Resources.map(shape);
+                return list;
             });
         }
         async write(instance) {

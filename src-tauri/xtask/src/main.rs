@@ -17,9 +17,11 @@ usage: cargo xtask <task>
 tasks:
   setup                      install what building and testing need (idempotent)
   run                        build and start the app on the demo establishment, with the SCIM peer
-  test                       setup, then fmt, clippy, core+cli tests, mock-runtime tests, e2e
-  peer [--port N] [--token T]
-                             serve the SCIM test peer on 127.0.0.1 until Ctrl-C
+  test                       setup, then fmt, clippy, core+cli tests, the CLI's SCIM tests again
+                             against SCIMMY, mock-runtime tests, e2e
+  peer [--port N] [--token T] [--server scim2|scimmy]
+                             serve the SCIM test peer on 127.0.0.1 until Ctrl-C (scim2-server,
+                             or SCIMMY's with --server scimmy)
   bench imports [--runs N]   import benchmark (lycée demo set, release) and lxml's bare parse
   bench reconcile [--seeds A..B] [--academy N] [--accounts N] [--quick] [--compare splink]
                              reconciliation quality (held-out seeds) and speed; with --compare

@@ -1,5 +1,7 @@
 //! The SCIM test and demo peer: the third-party `scim2-server` (PyPI) on 127.0.0.1, run from
-//! the project's venv with a bearer token and, once they exist, the project's schema files.
+//! the project's venv with a bearer token and, once they exist, the project's schema files; or
+//! the second one, SCIMMY (npm) behind its Express routes (`src-tauri/xtask/scim-peer-js`, run by
+//! Node), with the same command line and files.
 
 use crate::util::{describe, random_hex, which, Ctx, Result};
 use std::fs;
@@ -12,6 +14,22 @@ use std::time::{Duration, Instant};
 
 /// How long the server may take to import its Python packages and listen.
 const READY_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Which implementation serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Server {
+    Scim2,
+    Scimmy,
+}
+
+impl Server {
+    pub fn name(self) -> &'static str {
+        match self {
+            Server::Scim2 => "scim2-server",
+            Server::Scimmy => "the SCIMMY peer",
+        }
+    }
+}
 
 /// A running peer; dropping it stops the server.
 pub struct Peer {
@@ -43,10 +61,23 @@ impl Drop for Peer {
 /// Starts scim2-server in the background and returns once it answers with the token.
 /// `port`: a free one when `None`; `token`: a random one when `None`.
 pub fn start(ctx: &Ctx, port: Option<u16>, token: Option<String>) -> Result<Peer> {
-    let server = ctx.venv_bin("scim2-server");
-    if !server.is_file() {
-        return Err(format!("{} is missing: run `cargo xtask setup`", server.display()).into());
+    start_server(ctx, Server::Scim2, port, token)
+}
+
+/// [`start`] for either implementation.
+pub fn start_server(ctx: &Ctx, server: Server, port: Option<u16>, token: Option<String>) -> Result<Peer> {
+    let (program, script) = match server {
+        Server::Scim2 => (ctx.venv_bin("scim2-server"), None),
+        Server::Scimmy => (PathBuf::from("node"), Some(ctx.scimmy_server())),
+    };
+    let installed = match &script {
+        None => program.clone(),
+        Some(_) => ctx.scimmy_dir().join("node_modules").join("scimmy"),
+    };
+    if !installed.exists() {
+        return Err(format!("{} is missing: run `cargo xtask setup`", installed.display()).into());
     }
+    let name = server.name();
     let port = match port {
         Some(port) => port,
         None => free_port()?,
@@ -58,11 +89,12 @@ pub fn start(ctx: &Ctx, port: Option<u16>, token: Option<String>) -> Result<Peer
     let mut cmd = if cfg!(target_os = "linux") && which("setpriv").is_some() {
         // The server must not outlive us however we end (a kill of xtask alone, a crash).
         let mut cmd = Command::new("setpriv");
-        cmd.args(["--pdeathsig", "TERM", "--"]).arg(&server);
+        cmd.args(["--pdeathsig", "TERM", "--"]).arg(&program);
         cmd
     } else {
-        Command::new(&server)
+        Command::new(&program)
     };
+    cmd.args(&script);
     cmd.args(["--hostname", "127.0.0.1", "--port", &port.to_string()]).args(["--bearer-token", &token]);
     for (flag, file) in schema_files(ctx) {
         println!("peer: {flag} {}", file.display());
@@ -73,13 +105,13 @@ pub fn start(ctx: &Ctx, port: Option<u16>, token: Option<String>) -> Result<Peer
     let deadline = Instant::now() + READY_TIMEOUT;
     loop {
         if let Some(status) = peer.child.try_wait()? {
-            return Err(format!("scim2-server exited before answering ({status})").into());
+            return Err(format!("{name} exited before answering ({status})").into());
         }
         match http_status(port, "/v2/ServiceProviderConfig", Some(&peer.token)) {
             Ok(200) => return Ok(peer),
-            Ok(code) => return Err(format!("scim2-server answered {code} to ServiceProviderConfig").into()),
+            Ok(code) => return Err(format!("{name} answered {code} to ServiceProviderConfig").into()),
             Err(_) if Instant::now() < deadline => thread::sleep(Duration::from_millis(100)),
-            Err(e) => return Err(format!("scim2-server did not answer on port {port}: {e}").into()),
+            Err(e) => return Err(format!("{name} did not answer on port {port}: {e}").into()),
         }
     }
 }
@@ -145,10 +177,12 @@ pub fn http_status(port: u16, path: &str, token: Option<&str>) -> std::io::Resul
         .ok_or_else(|| std::io::Error::other("not an HTTP response"))
 }
 
-/// `cargo xtask peer [--port N] [--token T]`: serves in the foreground until Ctrl-C.
+/// `cargo xtask peer [--port N] [--token T] [--server scim2|scimmy]`: serves in the foreground
+/// until Ctrl-C.
 pub fn cmd(ctx: &Ctx, args: &[String]) -> Result<()> {
     let mut port = None;
     let mut token = None;
+    let mut server = Server::Scim2;
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         let (flag, inline) = match arg.split_once('=') {
@@ -164,11 +198,21 @@ pub fn cmd(ctx: &Ctx, args: &[String]) -> Result<()> {
                 port = Some(v.parse().map_err(|_| usage(format!("--port: not a port: {v}")))?);
             }
             "--token" => token = Some(value()?),
+            "--server" => {
+                server = match value()?.as_str() {
+                    "scim2" | "scim2-server" => Server::Scim2,
+                    "scimmy" => Server::Scimmy,
+                    v => return Err(usage(format!("--server: scim2 or scimmy, not {v}")).into()),
+                }
+            }
             _ => return Err(usage(format!("unknown argument {arg}")).into()),
         }
     }
-    crate::setup::peer_venv(ctx)?;
-    let mut peer = start(ctx, port, token)?;
+    match server {
+        Server::Scim2 => crate::setup::peer_venv(ctx)?,
+        Server::Scimmy => crate::setup::scimmy_node_modules(ctx)?,
+    }
+    let mut peer = start_server(ctx, server, port, token)?;
     println!("URL: {}", peer.url);
     println!("Token: {}", peer.token);
     println!("peer: in-memory storage; Ctrl-C stops it");

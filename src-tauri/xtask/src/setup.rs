@@ -3,7 +3,8 @@
 //! - Debian/Ubuntu packages (Tauri's prerequisites, WebKitWebDriver, Xvfb, Node when absent);
 //! - a pinned `tauri-driver` under `<target>/tools`;
 //! - the SCIM test peer's venv under `<target>/peer-venv`;
-//! - `npm ci` in `tests/e2e` when its lock file is newer than its `node_modules`.
+//! - `npm ci` in `tests/e2e` and in the second SCIM peer's folder
+//!   (`src-tauri/xtask/scim-peer-js`) when its lock file is newer than its `node_modules`.
 
 use crate::util::{self, check, quiet_stdout, secs, which, Ctx, Result};
 use std::fs;
@@ -37,11 +38,12 @@ const PEER_MARKER: &str = ".preau-pins";
 /// Runs every step, reports each failure, and fails at the end if any step did.
 pub fn setup(ctx: &Ctx) -> Result<()> {
     type Step = fn(&Ctx) -> Result<()>;
-    let steps: [(&str, Step); 4] = [
+    let steps: [(&str, Step); 5] = [
         ("system packages", system_packages),
         ("tauri-driver", tauri_driver),
         ("peer venv", peer_venv),
         ("e2e node modules", e2e_node_modules),
+        ("SCIMMY peer node modules", scimmy_node_modules),
     ];
     let mut failed = Vec::new();
     for (name, step) in steps {
@@ -207,15 +209,23 @@ pub fn peer_venv(ctx: &Ctx) -> Result<()> {
     Ok(())
 }
 
-/// `npm ci` in tests/e2e when it has a lock file newer than its installed modules.
 fn e2e_node_modules(ctx: &Ctx) -> Result<()> {
-    let dir = ctx.e2e_dir();
+    node_modules(&ctx.e2e_dir(), "tests/e2e")
+}
+
+/// SCIMMY and its Express routes, for the second SCIM peer.
+pub fn scimmy_node_modules(ctx: &Ctx) -> Result<()> {
+    node_modules(&ctx.scimmy_dir(), "src-tauri/xtask/scim-peer-js")
+}
+
+/// `npm ci` in `dir` when it has a lock file newer than its installed modules.
+fn node_modules(dir: &Path, name: &str) -> Result<()> {
     let lock = dir.join("package-lock.json");
     if !lock.is_file() {
         if dir.join("package.json").is_file() {
-            println!("setup: tests/e2e has no package-lock.json; not running npm ci");
+            println!("setup: {name} has no package-lock.json; not running npm ci");
         } else {
-            println!("setup: tests/e2e/package.json absent; nothing to install for e2e");
+            println!("setup: {name}/package.json absent; nothing to install there");
         }
         return Ok(());
     }
@@ -223,12 +233,12 @@ fn e2e_node_modules(ctx: &Ctx) -> Result<()> {
     // npm writes node_modules/.package-lock.json on every install.
     let stamp = [modules.join(".package-lock.json"), modules.clone()].into_iter().find(|p| p.exists());
     if stamp.is_some_and(|stamp| newer_or_same(&stamp, &lock)) {
-        println!("setup: tests/e2e node_modules up to date");
+        println!("setup: {name} node_modules up to date");
         return Ok(());
     }
-    println!("setup: npm ci in tests/e2e");
+    println!("setup: npm ci in {name}");
     let started = Instant::now();
-    check(util::npm().arg("ci").arg("--no-fund").arg("--no-audit").current_dir(&dir))?;
+    check(util::npm().arg("ci").arg("--no-fund").arg("--no-audit").current_dir(dir))?;
     println!("setup: npm ci done in {}", secs(started.elapsed()));
     Ok(())
 }

@@ -49,12 +49,13 @@ pub fn cmd(ctx: &Ctx) -> Result<i32> {
         println!("test: cargo-nextest not found; using cargo test");
     }
     type Step = fn(&Ctx, bool, &mut Counts) -> (bool, String);
-    let steps: [(&str, Step); 7] = [
+    let steps: [(&str, Step); 8] = [
         ("fmt", fmt),
         ("core has no GUI", core_deps),
         ("clippy", clippy),
         ("SCIM schemas (scim2 test)", scim_compliance),
         ("core + cli + xtask", core_cli),
+        ("cli SCIM tests against SCIMMY", cli_scimmy),
         ("desktop (mock runtime)", desktop),
         ("e2e (tauri-driver)", e2e),
     ];
@@ -137,12 +138,45 @@ fn core_cli(ctx: &Ctx, nextest: bool, counts: &mut Counts) -> (bool, String) {
     cargo_tests(ctx, nextest, &["-p", "preau-core", "-p", "preau-cli", "-p", "xtask"], counts)
 }
 
+/// The CLI's test files that start a SCIM peer, run again against the second implementation.
+const SCIM_TESTS: &[&str] = &["groups", "sync", "sync_faults", "sync_strict", "visibility"];
+
+/// The CLI's SCIM tests once more, the peer being SCIMMY (Node) instead of scim2-server
+/// (Python): two independent servers, the same project schema files.
+fn cli_scimmy(ctx: &Ctx, nextest: bool, counts: &mut Counts) -> (bool, String) {
+    let server = ctx.scimmy_server();
+    if !ctx.scimmy_dir().join("node_modules").join("scimmy").is_dir() {
+        return (false, "src-tauri/xtask/scim-peer-js/node_modules is missing (setup failed?)".into());
+    }
+    let mut args = vec!["-p", "preau-cli"];
+    for test in SCIM_TESTS {
+        args.extend(["--test", test]);
+    }
+    let (ok, summary, lines) = cargo_tests_with(ctx, nextest, &args, Some(&server), counts);
+    // The parts a test skips for a feature this server lacks say so on their output.
+    let skipped = lines.iter().filter(|l| l.contains(": skipped: ")).count();
+    (ok, format!("{summary}; {skipped} test part(s) skipped for a feature SCIMMY lacks"))
+}
+
 fn desktop(ctx: &Ctx, nextest: bool, counts: &mut Counts) -> (bool, String) {
     cargo_tests(ctx, nextest, &["-p", "preau"], counts)
 }
 
-/// nextest when installed (its "Summary […] N tests run: …" line), else cargo test.
 fn cargo_tests(ctx: &Ctx, nextest: bool, packages: &[&str], counts: &mut Counts) -> (bool, String) {
+    let (ok, summary, _) = cargo_tests_with(ctx, nextest, packages, None, counts);
+    (ok, summary)
+}
+
+/// nextest when installed (its "Summary […] N tests run: …" line), else cargo test;
+/// with `scim_server` in place of scim2-server for the tests that start a peer, and their
+/// output shown even when they pass. Also returns the output's lines.
+fn cargo_tests_with(
+    ctx: &Ctx,
+    nextest: bool,
+    packages: &[&str],
+    scim_server: Option<&std::path::Path>,
+    counts: &mut Counts,
+) -> (bool, String, Vec<String>) {
     let mut cmd = ctx.cargo();
     if nextest {
         cmd.args(["nextest", "run"]);
@@ -155,12 +189,21 @@ fn cargo_tests(ctx: &Ctx, nextest: bool, packages: &[&str], counts: &mut Counts)
         // For tests that start their own SCIM peer.
         cmd.env("PREAU_SCIM2_SERVER_BIN", server);
     }
+    if let Some(server) = scim_server {
+        cmd.env("PREAU_SCIM_SERVER", server);
+        if nextest {
+            cmd.args(["--success-output", "immediate"]);
+        } else {
+            cmd.args(["--", "--nocapture"]);
+        }
+    }
     let (ok, lines) = run(&mut cmd);
     if nextest {
         if let Some(line) = lines.iter().rev().find(|l| l.trim_start().starts_with("Summary [")) {
             counts.passed += number_before(line, " passed");
             counts.failed += number_before(line, " failed");
-            return (ok, line.trim().to_string());
+            let summary = line.trim().to_string();
+            return (ok, summary, lines);
         }
     } else {
         let results: Vec<&String> = lines.iter().filter(|l| l.starts_with("test result:")).collect();
@@ -169,10 +212,12 @@ fn cargo_tests(ctx: &Ctx, nextest: bool, packages: &[&str], counts: &mut Counts)
             let failed: u64 = results.iter().map(|l| number_before(l, " failed")).sum();
             counts.passed += passed;
             counts.failed += failed;
-            return (ok, format!("cargo test: {passed} passed, {failed} failed ({} test binaries)", results.len()));
+            let summary = format!("cargo test: {passed} passed, {failed} failed ({} test binaries)", results.len());
+            return (ok, summary, lines);
         }
     }
-    (ok, format!("no test summary: {}", first_error_or_last(&lines)))
+    let summary = format!("no test summary: {}", first_error_or_last(&lines));
+    (ok, summary, lines)
 }
 
 fn e2e(ctx: &Ctx, _: bool, counts: &mut Counts) -> (bool, String) {
@@ -372,6 +417,24 @@ mod tests {
         let left_out = e2e_files_left_out(&scratch);
         let _ = std::fs::remove_dir_all(&scratch);
         assert_eq!(left_out, vec!["b.test.mjs".to_string()]);
+    }
+
+    /// Every CLI test file that starts a SCIM peer runs against both servers.
+    #[test]
+    fn every_scim_test_file_runs_against_scimmy_too() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../cli/tests");
+        let mut starting: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .filter_map(|e| {
+                let path = e.ok()?.path();
+                let text = std::fs::read_to_string(&path).ok()?;
+                let starts = text.contains("peer()") || text.contains("start_peer");
+                let stem = path.file_stem()?.to_string_lossy().into_owned();
+                (path.extension()? == "rs" && starts).then_some(stem)
+            })
+            .collect();
+        starting.sort();
+        assert_eq!(starting, SCIM_TESTS);
     }
 
     #[test]

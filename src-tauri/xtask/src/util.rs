@@ -68,6 +68,15 @@ impl Ctx {
     pub fn e2e_dir(&self) -> PathBuf {
         self.root.join("tests").join("e2e")
     }
+
+    /// The second SCIM peer (SCIMMY, run by Node) and its npm packages.
+    pub fn scimmy_dir(&self) -> PathBuf {
+        self.root.join("src-tauri").join("xtask").join("scim-peer-js")
+    }
+
+    pub fn scimmy_server(&self) -> PathBuf {
+        self.scimmy_dir().join("server.mjs")
+    }
 }
 
 pub fn exe(name: &str) -> String {
