@@ -460,12 +460,14 @@ impl SecretStore for NoKeychain {
 }
 
 /// The token, typed without echo on a terminal, else one line of standard input.
-fn read_token() -> Result<String, Failure> {
+/// One line read from standard input without echo when it is a terminal,
+/// after `prompt`; `None` when nothing could be read.
+fn read_secret(prompt: &str) -> std::io::Result<String> {
     use std::io::{BufRead, IsTerminal};
     let stdin = std::io::stdin();
     let terminal = stdin.is_terminal();
     if terminal {
-        eprint!("Jeton d'accès du serveur (non affiché) : ");
+        eprint!("{prompt}");
         let _ = std::io::stderr().flush();
     }
     let _echo = terminal.then(NoEcho::new).flatten();
@@ -475,7 +477,15 @@ fn read_token() -> Result<String, Failure> {
     if terminal {
         eprintln!();
     }
-    read.map_err(|e| Failure { exit: 2, code: "SYNC_TOKEN_READ", message: format!("jeton illisible : {e}") })?;
+    read.map(|_| line.trim_end_matches(['\r', '\n']).to_string())
+}
+
+fn read_token() -> Result<String, Failure> {
+    let line = read_secret("Jeton d'accès du serveur (non affiché) : ").map_err(|e| Failure {
+        exit: 2,
+        code: "SYNC_TOKEN_READ",
+        message: format!("jeton illisible : {e}"),
+    })?;
     let token = line.trim().to_string();
     if token.is_empty() {
         return Err(Failure {
@@ -985,6 +995,109 @@ pub fn export_ent_ng_confirm(dir: Option<PathBuf>, raw_uai: &str, export: &str, 
                 format!("{confirmed} modifications confirmées")
             }
         ))?;
+    }
+    Ok(0)
+}
+
+/// The environment variable holding a backup's passphrase, for scripts.
+pub const BACKUP_PASSPHRASE_ENV: &str = "PREAU_BACKUP_PASSPHRASE";
+
+/// The backup's passphrase: the environment's, else asked on the terminal
+/// (twice when a backup is written, so that a typing error is caught).
+fn backup_passphrase(confirm: bool) -> Result<String, Failure> {
+    if let Ok(p) = std::env::var(BACKUP_PASSPHRASE_ENV) {
+        if !p.is_empty() {
+            return Ok(p);
+        }
+    }
+    let unread = |e: std::io::Error| Failure {
+        exit: 2,
+        code: "BACKUP_PASSPHRASE_READ",
+        message: format!("phrase de passe illisible : {e} (ou donnez-la dans {BACKUP_PASSPHRASE_ENV})"),
+    };
+    let first = read_secret("Phrase de passe de la sauvegarde (non affichée) : ").map_err(unread)?;
+    if first.is_empty() {
+        return Err(Failure {
+            exit: 2,
+            code: "BACKUP_PASSPHRASE_READ",
+            message: format!("aucune phrase de passe saisie (ou donnez-la dans {BACKUP_PASSPHRASE_ENV})"),
+        });
+    }
+    if confirm {
+        let again = read_secret("La même, une seconde fois : ").map_err(unread)?;
+        if again != first {
+            return Err(Failure {
+                exit: 2,
+                code: "BACKUP_PASSPHRASE_MISMATCH",
+                message: "les deux phrases de passe diffèrent : rien n'a été écrit".into(),
+            });
+        }
+    }
+    Ok(first)
+}
+
+fn info_line(i: &preau_core::store::BackupInfo) -> String {
+    format!(
+        "{} {} : {} élèves, {} responsables, {} enseignants, {} personnels, {} groupes ; {} entrées du journal ; {} \
+         modifications en attente",
+        i.uai,
+        i.name.as_deref().unwrap_or("(sans population)"),
+        i.pupils,
+        i.responsables,
+        i.teachers,
+        i.staff,
+        i.groups,
+        i.journal,
+        i.pending
+    )
+}
+
+pub fn backup(dir: Option<PathBuf>, raw_uai: &str, out: &std::path::Path, json: bool) -> Result<u8, Failure> {
+    let uai = uai(raw_uai)?;
+    let mut store = Store::open(&data_dir(dir)?, &uai, &key()?)?;
+    let passphrase = backup_passphrase(true)?;
+    let info = store.backup(out, &passphrase, &preau_core::audit::actor("cli"))?;
+    if json {
+        json_line(&serde_json::json!({ "file": out.display().to_string(), "backup": info }))?;
+    } else {
+        print_line(&format!("Sauvegarde écrite : {}", out.display()))?;
+        print_line(&info_line(&info))?;
+        print_line("Gardez la phrase de passe à part : sans elle, la sauvegarde ne peut pas être restaurée.")?;
+    }
+    Ok(0)
+}
+
+pub fn restore(dir: Option<PathBuf>, file: &std::path::Path, replace: bool, json: bool) -> Result<u8, Failure> {
+    let dir = data_dir(dir)?;
+    let key = key()?;
+    let passphrase = backup_passphrase(false)?;
+    let preview = preau_core::store::restore_preview(&dir, file, &passphrase, &key)?;
+    if let (Some(existing), false) = (&preview.existing, replace) {
+        if json {
+            json_line(&serde_json::json!({ "preview": preview }))?;
+        } else {
+            print_line(&format!("Sauvegarde : {}", info_line(&preview.backup)))?;
+            print_line(&format!("Sur ce poste : {}", info_line(existing)))?;
+        }
+        return Err(Failure {
+            exit: 2,
+            code: "RESTORE_EXISTS",
+            message: format!(
+                "l'établissement {} existe déjà sur ce poste : rien n'a été remplacé ; relancez avec --replace pour le \
+                 remplacer par la sauvegarde (l'actuel est gardé à côté)",
+                preview.backup.uai
+            ),
+        });
+    }
+    let restored =
+        preau_core::store::restore(&dir, file, &passphrase, &key, replace, &preau_core::audit::actor("cli"))?;
+    if json {
+        json_line(&restored)?;
+    } else {
+        print_line(&format!("Établissement restauré : {}", info_line(&restored.info)))?;
+        if let Some(kept) = &restored.replaced_kept {
+            print_line(&format!("L'établissement remplacé est gardé dans {kept}"))?;
+        }
     }
     Ok(0)
 }

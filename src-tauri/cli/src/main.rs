@@ -118,6 +118,31 @@ enum Command {
         #[command(subcommand)]
         command: VisibilityCommand,
     },
+    /// Sauvegarde l'établissement dans un seul fichier chiffré par une phrase de passe choisie
+    /// maintenant (PREAU_BACKUP_PASSPHRASE, ou demandée deux fois au terminal), indépendante du
+    /// trousseau : il peut être restauré sur un autre poste.
+    Backup {
+        #[arg(long)]
+        uai: String,
+        /// Le fichier de sauvegarde à écrire (.preau-sauvegarde).
+        #[arg(long, value_name = "FICHIER")]
+        out: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Restaure un établissement depuis une sauvegarde (phrase de passe : PREAU_BACKUP_PASSPHRASE,
+    /// ou demandée au terminal). Un établissement déjà présent n'est remplacé qu'avec --replace,
+    /// et l'actuel est alors gardé à côté.
+    Restore {
+        /// Le fichier de sauvegarde.
+        #[arg(value_name = "FICHIER")]
+        file: PathBuf,
+        /// Remplace l'établissement s'il existe déjà sur ce poste.
+        #[arg(long)]
+        replace: bool,
+        #[arg(long)]
+        json: bool,
+    },
     /// Écrit l'établissement pour un ENT : `export ent-ng` (les fichiers CSV qu'importe la
     /// console d'administration d'Open ENT NG).
     Export {
@@ -550,6 +575,8 @@ fn main() -> ExitCode {
                 Err(Failure { exit: 2, code: "USAGE", message: "--out DOSSIER ou --confirm EXPORT".into() })
             }
         },
+        Command::Backup { uai, out, json } => commands::backup(cli.data_dir, &uai, &out, json),
+        Command::Restore { file, replace, json } => commands::restore(cli.data_dir, &file, replace, json),
         Command::Audit { command: AuditCommand::Verify { uai, json } } => {
             commands::audit_verify(cli.data_dir, &uai, json)
         }

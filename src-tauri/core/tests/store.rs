@@ -270,3 +270,24 @@ fn audit_verify_finds_edited_and_removed_entries() {
     let v = tampered("UPDATE audit SET at = '2020-01-01T00:00:00Z' WHERE seq = 1;");
     assert_eq!(v.first_bad.map(|b| b.seq), Some(1));
 }
+
+/// The backup reminder: due once a month has passed with work since the last
+/// backup (or since the first work, when there was none), not otherwise.
+#[test]
+fn a_backup_is_due_a_month_after_with_work_since() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = Store::open_or_create(dir.path(), &uai(), &key(7), "test").unwrap();
+    let now = chrono::Utc::now();
+    let later = now + chrono::Duration::days(31);
+    assert!(!s.backup_due(now).unwrap(), "a store made today");
+    assert!(s.backup_due(later).unwrap(), "never backed up, a month of work");
+    s.backup(&dir.path().join("s.preau-sauvegarde"), "une phrase assez longue", "test").unwrap();
+    assert!(!s.backup_due(later).unwrap(), "nothing done since the backup");
+    assert!(!s.backup_due(now).unwrap());
+    s.append_audit("test", "COLUMN_PRESET_SAVED", &serde_json::json!({ "name": "x" })).unwrap();
+    assert!(s.backup_due(later).unwrap(), "work since, a month later");
+    assert!(!s.backup_due(now).unwrap(), "work since, but the backup is recent");
+    let short = s.backup(&dir.path().join("t.preau-sauvegarde"), "court", "test").unwrap_err();
+    assert_eq!(short.code(), "BACKUP_WEAK_PASSPHRASE");
+    assert!(!dir.path().join("t.preau-sauvegarde").exists());
+}

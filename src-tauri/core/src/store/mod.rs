@@ -3,6 +3,7 @@
 //! `secrets` module; a wrong key is an error, never a fresh empty store.
 
 mod audit_log;
+mod backup;
 mod ent_ng;
 mod groups;
 mod imports;
@@ -24,6 +25,9 @@ use crate::model::{EstablishmentKind, Uai};
 use crate::secrets::DbKey;
 use crate::ErrorCode;
 
+pub use backup::{
+    restore, restore_preview, BackupInfo, RestorePreview, Restored, BACKUP_EXTENSION, MIN_PASSPHRASE, REMIND_AFTER_DAYS,
+};
 pub use ent_ng::EntNgRecord;
 pub use groups::{accounts_by_person, NewGroup};
 pub use imports::{BatchSummary, ColumnPresetRow, Finding, ImportTx, NewBatch};
