@@ -5,6 +5,7 @@
 
 pub mod files;
 pub mod groups;
+pub mod home;
 pub mod imports;
 pub mod mapping;
 pub mod matching;

@@ -124,7 +124,7 @@ test('a whole folder: every refusal at once, nothing written, then the acceptabl
     return s.options[s.selectedIndex].textContent;
   });
   await (await byTestId('nav-accueil')).click();
-  const heading = await browser.$('[data-testid="view-accueil"] h2');
+  const heading = await browser.$('[data-testid="establishment-name"]');
   await heading.waitForExist();
   const name = (await heading.getText()).replace(/\s*\(.*\)\s*$/, '');
   assert.ok(option.endsWith(name), `selector « ${option} », heading « ${name} »`);

@@ -98,6 +98,16 @@ export const api = {
   syncSetConnector: (uai, connector) => call('sync_set_connector', { uai, connector }),
   syncWorklist: (uai) => call('sync_worklist', { uai }),
   syncWorklistCsv: (uai) => call('sync_worklist_csv', { uai }),
+  /** Accueil: what needs the administrator today, the last imports' age, the last backup. */
+  homeToday: (uai) => call('home_today', { uai }),
+  /** Asks where, then writes the establishment's backup under `passphrase`; null when closed. */
+  backupWrite: (uai, passphrase) => call('backup_write', { uai, passphrase }),
+  /** The backup file to restore, chosen in the native dialog; null when closed. */
+  backupPick: () => call('backup_pick'),
+  /** What restoring `file` would bring and replace. */
+  restorePreview: (file, passphrase) => call('restore_preview', { file, passphrase }),
+  /** Restores `file`; an establishment already there only with `replace`. */
+  restoreApply: (file, passphrase, replace) => call('restore_apply', { file, passphrase, replace }),
   /** Open ENT NG: the exports written and how many waiting changes the files carry. */
   entNgState: (uai) => call('ent_ng_state', { uai }),
   /** Asks for a folder and writes the files there (all, or with `delta` what changed); null when closed. */

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod demo;
 pub mod formats;
 pub mod groups;
+pub mod home;
 pub mod import;
 pub mod model;
 pub mod people_csv;

@@ -94,6 +94,43 @@ pub async fn save_text_file<R: Runtime>(
     Ok(Some(written))
 }
 
+/// Where the user chose to save a file offered as `suggested` (tests: the
+/// save folder of `DialogOverride`, under that name); `None` when closed.
+pub async fn pick_save_path<R: Runtime>(
+    window: &WebviewWindow<R>,
+    state: &AppState,
+    suggested: &str,
+    title: &str,
+) -> Result<Option<PathBuf>, IpcError> {
+    let name = safe_file_name(suggested);
+    if let Some(dir) = &state.dialogs().save_dir {
+        return Ok(Some(dir.join(name)));
+    }
+    let builder = dialog(window, title).set_file_name(&name);
+    match show(move || builder.blocking_save_file()).await? {
+        Some(file) => Ok(Some(to_path(file)?)),
+        None => Ok(None),
+    }
+}
+
+/// A backup file to restore, chosen by the user (tests: the first file of
+/// `DialogOverride::pick`); `None` when closed.
+pub async fn pick_backup_file<R: Runtime>(
+    window: &WebviewWindow<R>,
+    state: &AppState,
+) -> Result<Option<PathBuf>, IpcError> {
+    if let Some(paths) = &state.dialogs().pick {
+        return Ok(paths.first().cloned());
+    }
+    let builder = dialog(window, "Choisir la sauvegarde à restaurer")
+        .add_filter("Sauvegardes de Préau", &[preau_core::store::BACKUP_EXTENSION])
+        .add_filter("Tous les fichiers", &["*"]);
+    match show(move || builder.blocking_pick_file()).await? {
+        Some(file) => Ok(Some(to_path(file)?)),
+        None => Ok(None),
+    }
+}
+
 /// The folder the user chose to write files into, or `None` when the dialog
 /// was closed (tests: the save folder of `DialogOverride`).
 pub async fn pick_folder<R: Runtime>(

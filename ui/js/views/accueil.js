@@ -1,7 +1,10 @@
-// Accueil: the selected establishment's real figures, straight from the store.
-import { h } from '../components/dom.js';
-import { errorBox } from '../components/notice.js';
-import { t, formatNumber } from '../i18n.js';
+// Accueil: what needs the administrator today (each with the way there),
+// how old the last imports are, the establishment's figures straight from
+// the store, and its backup — written under a passphrase, restored after a
+// preview of what it would replace.
+import { h, clear } from '../components/dom.js';
+import { announce, errorBox } from '../components/notice.js';
+import { t, tn, has, formatNumber, formatDate, formatDateTime } from '../i18n.js';
 import { viewTitle } from '../components/view-title.js';
 import { usableEstablishment } from './common.js';
 
@@ -110,6 +113,187 @@ function figures(counts, managed) {
   );
 }
 
+/** One thing to do, worded from its kind, as a link to the view that does it. */
+function todoText(item) {
+  const k = `home.todo.${item.kind}`;
+  switch (item.kind) {
+    case 'rentree_late':
+      return t(k, { due: formatDate(item.due), title: item.title });
+    case 'rentree_now':
+      return t(k, { title: item.title });
+    case 'finding':
+      return t(k, { label: has(`findingCodes.${item.code}`) ? t(`findingCodes.${item.code}`) : t('journal.unknownValue'), n: formatNumber(item.count) });
+    case 'to_reconcile': {
+      const [source, category] = String(item.code).split(':');
+      return t(k, { source: t(`home.source.${source}`), category: has(`home.category.${category}`) ? t(`home.category.${category}`) : category, n: formatNumber(item.count) });
+    }
+    case 'never_imported':
+      return t(k, { what: t(`home.what.${item.code}`) });
+    case 'backup':
+      return t(k);
+    default:
+      return tn(k, item.count);
+  }
+}
+
+function todayList(today) {
+  const section = h('section', { 'aria-labelledby': 'home-today-title', class: 'home-today', dataset: { testid: 'home-today' } },
+    h('h2', { id: 'home-today-title' }, t('home.todayTitle')));
+  if (today.todos.length === 0) {
+    section.append(h('p', { class: 'notice notice--ok', dataset: { testid: 'home-today-nothing' } }, t('home.todayNothing')));
+  } else {
+    section.append(h('ul', { class: 'todo-list' }, ...today.todos.map((item) =>
+      h('li', { class: item.urgent ? 'todo todo--urgent' : 'todo', dataset: { testid: 'home-todo', kind: item.kind } },
+        h('a', { href: item.kind === 'backup' ? '#/accueil' : `#/${item.route}`, dataset: { route: item.route } }, todoText(item)),
+      ))));
+  }
+  const ages = today.imports.map((i) => {
+    let when = t('home.importNever');
+    if (i.imported_at) when = i.days === 0 ? t('home.importToday') : tn('home.importAge', i.days, { date: formatDate(i.imported_at.slice(0, 10)) });
+    return h('li', { dataset: { testid: 'home-import-age', what: i.what } }, h('strong', {}, t(`home.importWhat.${i.what}`)), ' : ', when);
+  });
+  section.append(h('h3', {}, t('home.importsTitle')), h('ul', { class: 'import-ages' }, ...ages));
+  return section;
+}
+
+/** A labelled password field. */
+function secret(id, label, testid) {
+  const input = h('input', { type: 'password', id, autocomplete: 'new-password', size: '30', dataset: { testid } });
+  return [h('p', { class: 'field' }, h('label', { for: id }, label), ' ', input), input];
+}
+
+/** The backup written under a passphrase typed twice, and the restore of one. */
+function backupSection(ctx, uai, today, redraw) {
+  const result = h('div', { class: 'home-backup__result', dataset: { testid: 'backup-result' } });
+  const say = (node, spoken) => {
+    clear(result);
+    result.append(node);
+    announce(spoken);
+  };
+  const [p1Field, p1] = secret('backup-pass', t('home.passphrase'), 'backup-passphrase');
+  const [p2Field, p2] = secret('backup-pass-2', t('home.passphraseAgain'), 'backup-passphrase-again');
+  const write = h('button', { type: 'button', class: 'btn', dataset: { testid: 'backup-write' } }, t('home.backupWrite'));
+  write.addEventListener('click', async () => {
+    if (p1.value.length < 8) {
+      p1.setAttribute('aria-invalid', 'true');
+      p1.focus();
+      return say(errorBox({ code: 'BACKUP_WEAK_PASSPHRASE', params: { min: 8 } }, 'backup-error'), t('home.backupTooShort'));
+    }
+    if (p1.value !== p2.value) {
+      p2.setAttribute('aria-invalid', 'true');
+      p2.focus();
+      return say(h('p', { class: 'notice notice--error', role: 'alert', dataset: { testid: 'backup-error' } }, t('home.backupMismatch')), t('home.backupMismatch'));
+    }
+    write.disabled = true;
+    write.textContent = t('home.backupWriting');
+    try {
+      const done = await ctx.api.backupWrite(uai, p1.value);
+      if (done) {
+        p1.value = '';
+        p2.value = '';
+        await redraw();
+        announce(t('home.backupWritten', { path: done.path }));
+      }
+    } catch (err) {
+      say(errorBox(err, 'backup-error'), t('home.backupWrite'));
+    } finally {
+      write.disabled = false;
+      write.textContent = t('home.backupWrite');
+    }
+  });
+  const last = today.last_backup
+    ? t('home.backupLast', { date: formatDateTime(today.last_backup) })
+    : t('home.backupNever');
+  return h('section', { id: 'sauvegarde', 'aria-labelledby': 'home-backup-title', class: 'home-backup', dataset: { testid: 'home-backup' } },
+    h('h2', { id: 'home-backup-title' }, t('home.backupTitle')),
+    h('p', { dataset: { testid: 'backup-last' } }, last),
+    h('p', { class: 'muted' }, t('home.backupLead')),
+    p1Field, p2Field,
+    h('div', { class: 'toolbar' }, write),
+    result,
+    restoreSection(ctx),
+  );
+}
+
+function previewTable(preview) {
+  const rows = ['name', 'written_at', 'pupils', 'responsables', 'teachers', 'staff', 'groups', 'journal', 'pending'];
+  const cell = (info, key) => {
+    if (!info) return '—';
+    const v = info[key];
+    if (v === null || v === undefined) return '—';
+    if (key === 'written_at') return formatDateTime(v);
+    return typeof v === 'number' ? formatNumber(v) : String(v);
+  };
+  return h('table', { class: 'preview', dataset: { testid: 'restore-preview' } },
+    h('caption', {}, `${preview.backup.uai}`),
+    h('thead', {}, h('tr', {}, h('td', {}), h('th', { scope: 'col' }, t('home.previewBackup')), h('th', { scope: 'col' }, t('home.previewHere')))),
+    h('tbody', {}, ...rows.map((key) => h('tr', {},
+      h('th', { scope: 'row' }, t(`home.previewRow.${key}`)),
+      h('td', { class: key === 'name' || key === 'written_at' ? '' : 'num' }, cell(preview.backup, key)),
+      h('td', { class: key === 'name' || key === 'written_at' ? '' : 'num' }, cell(preview.existing, key)),
+    ))),
+  );
+}
+
+/** Restore: the file chosen, its passphrase, what it holds and would replace, then consent. */
+function restoreSection(ctx) {
+  const body = h('div', { dataset: { testid: 'restore-body' } });
+  const pick = h('button', { type: 'button', class: 'btn btn--secondary', dataset: { testid: 'restore-pick' } }, t('home.restorePick'));
+  pick.addEventListener('click', async () => {
+    clear(body);
+    let file;
+    try {
+      file = await ctx.api.backupPick();
+    } catch (err) {
+      body.append(errorBox(err, 'restore-error'));
+      return;
+    }
+    if (!file) return;
+    const [passField, pass] = secret('restore-pass', t('home.restorePassphrase'), 'restore-passphrase');
+    pass.autocomplete = 'current-password';
+    const look = h('button', { type: 'button', class: 'btn btn--secondary', dataset: { testid: 'restore-look' } }, t('home.restorePreview'));
+    const outcome = h('div', {});
+    look.addEventListener('click', async () => {
+      clear(outcome);
+      let preview;
+      try {
+        preview = await ctx.api.restorePreview(file, pass.value);
+      } catch (err) {
+        outcome.append(errorBox(err, 'restore-error'));
+        return;
+      }
+      const replace = h('input', { type: 'checkbox', id: 'restore-replace', dataset: { testid: 'restore-replace' } });
+      const apply = h('button', { type: 'button', class: 'btn', dataset: { testid: 'restore-apply' } }, t('home.restoreApply'));
+      apply.disabled = Boolean(preview.existing);
+      replace.addEventListener('change', () => { apply.disabled = !replace.checked; });
+      apply.addEventListener('click', async () => {
+        apply.disabled = true;
+        try {
+          const done = await ctx.api.restoreApply(file, pass.value, replace.checked);
+          const said = [t('home.restoreDone', { uai: done.info.uai }), done.replaced_kept ? t('home.restoreKept', { path: done.replaced_kept }) : ''].filter(Boolean).join(' ');
+          await ctx.openEstablishment(done.info.uai, 'accueil', said);
+        } catch (err) {
+          apply.disabled = false;
+          outcome.append(errorBox(err, 'restore-error'));
+        }
+      });
+      outcome.append(
+        h('p', { class: preview.existing ? 'notice notice--warn' : 'notice' }, t(preview.existing ? 'home.previewExists' : 'home.previewNew')),
+        previewTable(preview),
+        preview.existing ? h('p', { class: 'choice' }, replace, ' ', h('label', { for: 'restore-replace' }, t('home.restoreReplace'))) : '',
+        h('div', { class: 'toolbar' }, apply),
+      );
+    });
+    body.append(h('p', { dataset: { testid: 'restore-file' } }, t('home.restoreFile', { file: file.split(/[\\/]/).pop() })), passField, h('div', { class: 'toolbar' }, look), outcome);
+  });
+  return h('div', { class: 'home-restore', dataset: { testid: 'home-restore' } },
+    h('h3', {}, t('home.restoreTitle')),
+    h('p', { class: 'muted' }, t('home.restoreLead')),
+    h('div', { class: 'toolbar' }, pick),
+    body,
+  );
+}
+
 export default {
   id: 'accueil',
   titleKey: 'nav.accueil',
@@ -119,16 +303,27 @@ export default {
     if (!entry) return;
     const loading = h('p', { class: 'loading' }, t('app.loading'));
     root.append(loading);
-    try {
+    const body = h('div', {});
+    const draw = async () => {
       const counts = await ctx.api.establishmentStatus(entry.uai);
+      // What to do and the backup stand even when one of them cannot be read.
+      const today = await ctx.api.homeToday(entry.uai).catch((err) => ({ error: err }));
+      clear(body);
+      if (today.error) body.append(errorBox(today.error, 'home-error'));
+      else body.append(todayList(today));
       if (PEOPLE.some((key) => counts[key] > 0)) {
         // The home figures stand even when the groups cannot be read.
         const managed = await ctx.api.groupsOverview(entry.uai).then((o) => o.groups.length, () => null);
-        loading.replaceWith(figures(counts, managed));
+        body.append(figures(counts, managed));
       } else {
         const batches = (await ctx.api.importHistory(entry.uai)).length;
-        loading.replaceWith(noPopulation(counts, batches));
+        body.append(noPopulation(counts, batches));
       }
+      if (!today.error) body.append(backupSection(ctx, entry.uai, today, draw));
+    };
+    try {
+      await draw();
+      loading.replaceWith(body);
     } catch (err) {
       loading.replaceWith(errorBox(err, 'home-error'));
     }
