@@ -3,6 +3,7 @@
 //! (one French line on stderr). Never a panic.
 
 mod commands;
+mod french;
 mod groups;
 mod rentree;
 mod visibility;
@@ -16,7 +17,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 #[command(name = "preau-cli", version, about = "Préau en ligne de commande")]
 struct Cli {
     /// Répertoire des données (sinon PREAU_DATA_DIR, sinon le répertoire de données du système).
-    #[arg(long, global = true, value_name = "DIR")]
+    #[arg(long, global = true, value_name = "DOSSIER")]
     data_dir: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
@@ -33,7 +34,7 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
         /// Écrit aussi l'établissement dans tous les formats d'export, avec truth.json.
-        #[arg(long, value_name = "DIR")]
+        #[arg(long, value_name = "DOSSIER")]
         out: Option<PathBuf>,
         /// Une académie fictive de N établissements (environ un million de comptes ENT), écrite
         /// dans --out : l'export de l'annuaire ENT, les identifiants Pronote de quatre
@@ -98,7 +99,7 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
-    /// La synchronisation avec le serveur ENT (SCIM 2.0).
+    /// La livraison à l'ENT : serveur SCIM 2.0, console Skolengo (liste de travail) ou Open ENT NG.
     Sync {
         #[command(subcommand)]
         command: SyncCommand,
@@ -204,7 +205,8 @@ enum GroupsCommand {
     Show {
         #[arg(long)]
         uai: String,
-        #[arg(long)]
+        /// L'identifiant du groupe (tel que `groups list` le donne).
+        #[arg(long, value_name = "GROUPE")]
         group: String,
         #[arg(long)]
         json: bool,
@@ -213,7 +215,8 @@ enum GroupsCommand {
     Create {
         #[arg(long)]
         uai: String,
-        #[arg(long)]
+        /// Le nom du groupe (sinon celui du modèle).
+        #[arg(long, value_name = "NOM")]
         name: Option<String>,
         /// eleves-3e, eleves-1re, conseil-administration, aide-aux-devoirs, cvc, cvl, surveillants, gar…
         #[arg(long)]
@@ -224,8 +227,10 @@ enum GroupsCommand {
         /// Par ex. « profil:eleve et niveau:3e ».
         #[arg(long)]
         rule: Option<String>,
+        /// Verrou : le groupe ne pourra pas être supprimé.
         #[arg(long)]
         lock_delete: bool,
+        /// Verrou : sa règle ne sera plus réévaluée.
         #[arg(long)]
         lock_recompose: bool,
         #[arg(long)]
@@ -235,16 +240,19 @@ enum GroupsCommand {
     Delete {
         #[arg(long)]
         uai: String,
-        #[arg(long)]
+        /// L'identifiant du groupe (tel que `groups list` le donne).
+        #[arg(long, value_name = "GROUPE")]
         group: String,
     },
     /// Ajoute des personnes à la main (identifiants, ou un CSV à en-tête).
     Add {
         #[arg(long)]
         uai: String,
-        #[arg(long)]
+        /// L'identifiant du groupe (tel que `groups list` le donne).
+        #[arg(long, value_name = "GROUPE")]
         group: String,
-        #[arg(long = "person")]
+        /// Une personne à ajouter (son identifiant ; répétable).
+        #[arg(long = "person", value_name = "PERSONNE")]
         people: Vec<String>,
         #[arg(long)]
         csv: Option<PathBuf>,
@@ -258,19 +266,24 @@ enum GroupsCommand {
     Remove {
         #[arg(long)]
         uai: String,
-        #[arg(long)]
+        /// L'identifiant du groupe (tel que `groups list` le donne).
+        #[arg(long, value_name = "GROUPE")]
         group: String,
-        #[arg(long = "person", required = true)]
+        /// Une personne à retirer (son identifiant ; répétable).
+        #[arg(long = "person", required = true, value_name = "PERSONNE")]
         people: Vec<String>,
     },
     /// Définit (ou retire, avec --clear) la règle d'un groupe ; les membres changent par `evaluate`.
     Rule {
         #[arg(long)]
         uai: String,
-        #[arg(long)]
+        /// L'identifiant du groupe (tel que `groups list` le donne).
+        #[arg(long, value_name = "GROUPE")]
         group: String,
-        #[arg(long, required_unless_present = "clear")]
+        /// La règle, par ex. « profil:eleve et niveau:3e ».
+        #[arg(long, required_unless_present = "clear", value_name = "RÈGLE")]
         rule: Option<String>,
+        /// Retire la règle : le groupe se peuple alors à la main.
         #[arg(long)]
         clear: bool,
         #[arg(long)]
@@ -280,7 +293,8 @@ enum GroupsCommand {
     Evaluate {
         #[arg(long)]
         uai: String,
-        #[arg(long)]
+        /// Un seul groupe (son identifiant) ; sans lui, tous les groupes à règle.
+        #[arg(long, value_name = "GROUPE")]
         group: Option<String>,
         #[arg(long)]
         apply: bool,
@@ -308,6 +322,7 @@ enum VisibilityCommand {
         /// Chemin du nœud, par ex. « Mon établissement/Direction ».
         #[arg(long)]
         node: String,
+        /// true : le profil voit le nœud ; false : il lui est masqué.
         #[arg(long, action = clap::ArgAction::Set)]
         visible: bool,
         /// Affiche les changements et leurs effets sans rien appliquer.
@@ -320,6 +335,8 @@ enum VisibilityCommand {
     Preset {
         #[arg(long)]
         uai: String,
+        /// Le préréglage : college-sans-ddfpt, parents-sans-direction ou defauts.
+        #[arg(value_name = "PRÉRÉGLAGE")]
         name: String,
         #[arg(long)]
         dry_run: bool,
@@ -333,7 +350,8 @@ enum VisibilityCommand {
         /// Identifiant de la personne (élève, responsable, personnel).
         #[arg(long)]
         user: String,
-        #[arg(long)]
+        /// Une autre personne (son identifiant) : peut-elle lui écrire ?
+        #[arg(long, value_name = "PERSONNE")]
         to: Option<String>,
         #[arg(long)]
         json: bool,
@@ -343,6 +361,7 @@ enum VisibilityCommand {
     Functions {
         #[arg(long)]
         uai: String,
+        /// Met en attente d'envoi la composition des nœuds.
         #[arg(long)]
         queue: bool,
         #[arg(long)]
@@ -403,7 +422,8 @@ enum SyncCommand {
     Resolve {
         #[arg(long)]
         uai: String,
-        #[arg(long)]
+        /// Le numéro du conflit (tel que `sync status` et la vue Synchronisation le donnent).
+        #[arg(long, value_name = "NUMÉRO")]
         conflict: i64,
         #[arg(long, value_enum)]
         keep: Keep,
@@ -419,7 +439,8 @@ enum SyncCommand {
         /// L'identifiant du compte dans l'établissement (externalId).
         #[arg(long)]
         account: String,
-        #[arg(long)]
+        /// Le nouvel identifiant (lettres sans accent, chiffres, point, tiret).
+        #[arg(long, value_name = "IDENTIFIANT")]
         login: String,
         #[arg(long)]
         json: bool,
@@ -517,7 +538,9 @@ impl<E: preau_core::ErrorCode + std::fmt::Display> From<E> for Failure {
 }
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    use clap::{CommandFactory, FromArgMatches};
+    let parsed = french::command(Cli::command()).try_get_matches().and_then(|m| Cli::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => {
             use clap::error::ErrorKind;
@@ -530,9 +553,7 @@ fn main() -> ExitCode {
                 let _ = e.print();
                 return ExitCode::SUCCESS;
             }
-            let detail = e.to_string();
-            let first = detail.lines().next().unwrap_or("").trim_start_matches("error: ");
-            eprintln!("preau-cli : arguments invalides — {first} (voir preau-cli --help)");
+            eprintln!("preau-cli : arguments invalides — {} (voir preau-cli --help)", french::error(&e));
             return ExitCode::from(2);
         }
     };
@@ -546,7 +567,9 @@ fn main() -> ExitCode {
                 };
                 commands::demo(cli.data_dir, &uai, kind, seed, out)
             }
-            _ => Err(Failure { exit: 2, code: "ARGS", message: "--uai et --kind, ou --academy N --out DIR".into() }),
+            _ => {
+                Err(Failure { exit: 2, code: "ARGS", message: "--uai et --kind, ou --academy N --out DOSSIER".into() })
+            }
         },
         Command::Status { uai, json } => commands::status(cli.data_dir, &uai, json),
         Command::Import { uai, json, skip_refused, files } => {
