@@ -57,6 +57,8 @@ pub fn builder<R: tauri::Runtime>(b: tauri::Builder<R>, state: AppState) -> taur
         commands::home::backup_pick,
         commands::home::restore_preview,
         commands::home::restore_apply,
+        commands::home::demo_discover,
+        commands::home::demo_remove,
         commands::sync::ent_ng_state,
         commands::sync::ent_ng_write,
         commands::sync::ent_ng_confirm,

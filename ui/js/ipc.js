@@ -108,6 +108,10 @@ export const api = {
   restorePreview: (file, passphrase) => call('restore_preview', { file, passphrase }),
   /** Restores `file`; an establishment already there only with `replace`. */
   restoreApply: (file, passphrase, replace) => call('restore_apply', { file, passphrase, replace }),
+  /** Makes the fictional collège, its import's progress to `onProgress`; its UAI. */
+  demoDiscover: (onProgress) => call('demo_discover', { channel: channel(onProgress) }),
+  /** Removes the fictional establishment. */
+  demoRemove: (uai) => call('demo_remove', { uai }),
   /** Open ENT NG: the exports written and how many waiting changes the files carry. */
   entNgState: (uai) => call('ent_ng_state', { uai }),
   /** Asks for a folder and writes the files there (all, or with `delta` what changed); null when closed. */

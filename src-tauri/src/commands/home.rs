@@ -94,3 +94,37 @@ pub async fn restore_apply(
     })
     .await
 }
+
+/// « Découvrir avec un établissement fictif »: the fictional collège made and
+/// imported, its progress sent on `channel`; its UAI.
+#[tauri::command]
+pub async fn demo_discover(
+    state: State<'_, AppState>,
+    channel: tauri::ipc::Channel<preau_core::import::ImportProgress>,
+) -> Result<String, IpcError> {
+    let run = state.begin_import()?;
+    blocking(&state, move |st| {
+        let mut progress = |p| {
+            let _ = channel.send(p);
+        };
+        let uai = preau_core::demo::discover::discover(
+            st.data_dir()?,
+            &st.db_key()?,
+            &audit::actor("app"),
+            run.cancel_token(),
+            &mut progress,
+        )?;
+        drop(run);
+        Ok(uai.to_string())
+    })
+    .await
+}
+
+/// Removes the fictional establishment (a real one is refused).
+#[tauri::command]
+pub async fn demo_remove(state: State<'_, AppState>, uai: String) -> Result<(), IpcError> {
+    blocking(&state, move |st| {
+        Ok(preau_core::demo::discover::remove(st.data_dir()?, &Uai::parse(&uai)?, &st.db_key()?)?)
+    })
+    .await
+}

@@ -23,7 +23,8 @@ function remember(uai) {
 
 export function optionLabel(entry) {
   if (entry.error) return t('establishment.unreadable', { uai: entry.uai, reason: errorMessage({ code: entry.error }) });
-  return entry.name ? `${entry.uai} — ${entry.name}` : entry.uai;
+  const label = entry.name ? `${entry.uai} — ${entry.name}` : entry.uai;
+  return entry.fictional ? `${label} ${t('establishment.fictionalMark')}` : label;
 }
 
 /**

@@ -301,6 +301,21 @@ export default {
     root.append(viewTitle(t('nav.accueil')));
     const entry = usableEstablishment(root, ctx, 'home-error');
     if (!entry) return;
+    if (entry.fictional) {
+      const remove = h('button', { type: 'button', class: 'btn btn--secondary', dataset: { testid: 'demo-remove' } }, t('home.fictionalRemove'));
+      remove.addEventListener('click', async () => {
+        remove.disabled = true;
+        try {
+          await ctx.api.demoRemove(entry.uai);
+          await ctx.refresh();
+          announce(t('home.fictionalRemoved'));
+        } catch (err) {
+          remove.disabled = false;
+          root.append(errorBox(err, 'home-error'));
+        }
+      });
+      root.append(h('div', { class: 'notice notice--warn', dataset: { testid: 'home-fictional' } }, h('p', {}, t('home.fictional')), h('div', { class: 'toolbar' }, remove)));
+    }
     const loading = h('p', { class: 'loading' }, t('app.loading'));
     root.append(loading);
     const body = h('div', {});

@@ -1,31 +1,49 @@
 // Pieces shared by several views.
-import { h } from '../components/dom.js';
+import { h, clear } from '../components/dom.js';
 import { t } from '../i18n.js';
 import { errorBox } from '../components/notice.js';
 
-function quoted(path) {
-  return /\s/.test(path) ? `"${path}"` : path;
-}
-
-/** No establishment in the data folder yet: say why and what to do. */
+/** No establishment in the data folder yet: the three ways to begin. */
 export function emptyState(ctx) {
   const dir = ctx.appInfo && ctx.appInfo.data_dir;
-  const command = `preau-cli ${dir ? `--data-dir ${quoted(dir)} ` : ''}demo --uai 0999001W --kind college --seed 1`;
-  const refresh = h('button', { type: 'button', class: 'btn btn--secondary', dataset: { testid: 'refresh-establishments' } }, t('empty.refresh'));
-  refresh.addEventListener('click', () => ctx.refresh());
-  const create = h('a', { href: '#/nouvel-etablissement', class: 'btn', dataset: { testid: 'empty-new-establishment' } }, t('establishment.new'));
+  const create = h('a', { href: '#/nouvel-etablissement', class: 'btn btn--secondary', dataset: { testid: 'empty-new-establishment' } }, t('establishment.new'));
+  const fromServer = h('a', { href: '#/nouvel-etablissement?serveur', class: 'btn btn--secondary', dataset: { testid: 'empty-from-server' } }, t('empty.fromServer'));
+  const discover = h('button', { type: 'button', class: 'btn', dataset: { testid: 'demo-discover' } }, t('empty.discover'));
+  const meter = h('progress', { max: '1', value: '0', hidden: '', dataset: { testid: 'demo-progress' }, 'aria-label': t('empty.discoverProgress') });
+  const said = h('p', { class: 'muted', 'aria-live': 'polite', dataset: { testid: 'demo-status' } });
+  const outcome = h('div', {});
+  discover.addEventListener('click', async () => {
+    discover.disabled = true;
+    meter.hidden = false;
+    clear(outcome);
+    said.textContent = t('empty.discovering');
+    try {
+      const uai = await ctx.api.demoDiscover((p) => {
+        meter.max = String(Math.max(p.file_count, 1));
+        meter.value = String(p.file_index);
+        said.textContent = t('empty.discoveringFile', { n: p.file_index + 1, count: p.file_count });
+      });
+      await ctx.openEstablishment(uai, 'accueil', t('empty.discovered'));
+    } catch (err) {
+      discover.disabled = false;
+      meter.hidden = true;
+      said.textContent = '';
+      outcome.append(errorBox(err, 'demo-error'));
+    }
+  });
   return h(
     'section',
     { class: 'empty', 'aria-labelledby': 'empty-title', dataset: { testid: 'empty-state' } },
     h('h2', { id: 'empty-title' }, t('empty.title')),
     h('p', {}, dir ? t('empty.where', { dir }) : t('empty.whereUnknown')),
-    h('p', {}, t('empty.create')),
-    h('p', {}, create),
     h('h3', {}, t('empty.demoTitle')),
     h('p', {}, t('empty.demo')),
-    h('p', {}, h('code', { dataset: { testid: 'demo-command' } }, command)),
-    h('p', {}, t('empty.refreshHint')),
-    h('p', {}, refresh),
+    h('div', { class: 'toolbar' }, discover, meter),
+    said,
+    outcome,
+    h('h3', {}, t('empty.realTitle')),
+    h('p', {}, t('empty.create')),
+    h('div', { class: 'toolbar' }, create, fromServer),
   );
 }
 

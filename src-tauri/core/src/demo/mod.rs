@@ -6,6 +6,7 @@
 //! Names come from INSEE frequency ranks (see `data/names/README.md`); the
 //! population follows `reference/formats.md` §"A. Population model".
 
+pub mod discover;
 mod files;
 pub use files::{demo_files, write_demo_files, Truth, TruthPerson};
 mod accounts;

@@ -248,6 +248,8 @@ pub struct EstablishmentEntry {
     pub kind: Option<EstablishmentKind>,
     /// Error code when the store could not be read (e.g. `STORE_WRONG_KEY`).
     pub error: Option<String>,
+    /// The fictional establishment made to discover Préau.
+    pub fictional: bool,
 }
 
 /// The establishments with a store in `data_dir`, sorted by UAI. A store that
@@ -268,14 +270,25 @@ pub fn list_establishments(data_dir: &Path, key: &DbKey) -> Result<Vec<Establish
         if uai.as_str() != stem {
             continue;
         }
-        let line = match Store::open(data_dir, &uai, key).and_then(|s| s.establishment()) {
-            Ok(Some(e)) => {
-                EstablishmentEntry { uai: uai.to_string(), name: Some(e.name), kind: Some(e.kind), error: None }
+        let read = Store::open(data_dir, &uai, key).and_then(|s| Ok((s.establishment()?, s.is_fictional()?)));
+        let line = match read {
+            Ok((Some(e), fictional)) => EstablishmentEntry {
+                uai: uai.to_string(),
+                name: Some(e.name),
+                kind: Some(e.kind),
+                error: None,
+                fictional,
+            },
+            Ok((None, fictional)) => {
+                EstablishmentEntry { uai: uai.to_string(), name: None, kind: None, error: None, fictional }
             }
-            Ok(None) => EstablishmentEntry { uai: uai.to_string(), name: None, kind: None, error: None },
-            Err(e) => {
-                EstablishmentEntry { uai: uai.to_string(), name: None, kind: None, error: Some(e.code().to_string()) }
-            }
+            Err(e) => EstablishmentEntry {
+                uai: uai.to_string(),
+                name: None,
+                kind: None,
+                error: Some(e.code().to_string()),
+                fictional: false,
+            },
         };
         out.push(line);
     }

@@ -638,6 +638,30 @@ impl Store {
     }
 
     /// The action that wrote the current population (`DEMO_GENERATED`…), if any.
+    /// Whether this is the fictional establishment made to discover Préau.
+    pub fn is_fictional(&self) -> Result<bool, StoreError> {
+        let v: Option<String> = self
+            .conn
+            .query_row("SELECT value FROM meta WHERE key = 'fictional'", [], |r| r.get(0))
+            .optional()
+            .map_err(sql("métadonnées"))?;
+        Ok(v.as_deref() == Some("1"))
+    }
+
+    /// Marks the store as the fictional establishment, journaled.
+    pub fn set_fictional(&mut self, actor: &str) -> Result<(), StoreError> {
+        let tx = self.conn.transaction().map_err(sql("métadonnées"))?;
+        tx.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('fictional', '1')", [])
+            .map_err(sql("métadonnées"))?;
+        super::audit_log::append(
+            &tx,
+            actor,
+            "DEMO_GENERATED",
+            &serde_json::json!({ "uai": self.uai.as_str(), "kind": "college", "fictional": true }),
+        )?;
+        tx.commit().map_err(sql("métadonnées"))
+    }
+
     pub fn population_origin(&self) -> Result<Option<String>, StoreError> {
         self.conn
             .query_row("SELECT value FROM meta WHERE key = 'population_action'", [], |r| r.get(0))
