@@ -59,6 +59,7 @@ pub fn builder<R: tauri::Runtime>(b: tauri::Builder<R>, state: AppState) -> taur
         commands::home::restore_apply,
         commands::home::demo_discover,
         commands::home::demo_remove,
+        commands::sync::establishment_from_server,
         commands::sync::ent_ng_state,
         commands::sync::ent_ng_write,
         commands::sync::ent_ng_confirm,

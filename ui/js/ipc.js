@@ -112,6 +112,8 @@ export const api = {
   demoDiscover: (onProgress) => call('demo_discover', { channel: channel(onProgress) }),
   /** Removes the fictional establishment. */
   demoRemove: (uai) => call('demo_remove', { uai }),
+  /** A new PC starts from the ENT server: store made, address and token kept, directory pulled. */
+  establishmentFromServer: (uai, url, token, onProgress) => call('establishment_from_server', { uai, url, token, channel: channel(onProgress) }),
   /** Open ENT NG: the exports written and how many waiting changes the files carry. */
   entNgState: (uai) => call('ent_ng_state', { uai }),
   /** Asks for a folder and writes the files there (all, or with `delta` what changed); null when closed. */

@@ -454,3 +454,46 @@ pub async fn ent_ng_write<R: tauri::Runtime>(
 pub async fn ent_ng_confirm(state: State<'_, AppState>, uai: String, export: String) -> Result<usize, IpcError> {
     blocking(&state, move |st| Ok(sync::ent_ng::confirm(&mut open(st, &uai)?, &export, &audit::actor("app"))?)).await
 }
+
+/// « Récupérer depuis le serveur ENT »: a PC with no store for the UAI starts
+/// from the server alone — the store created, the address and token kept,
+/// the establishment's accounts, groups and eyes pulled, with progress. If
+/// anything fails, a store this call created is removed: nothing half-made.
+#[tauri::command]
+pub async fn establishment_from_server(
+    state: State<'_, AppState>,
+    uai: String,
+    url: String,
+    token: String,
+    channel: Channel<sync::PullProgress>,
+) -> Result<sync::Pulled, IpcError> {
+    blocking(&state, move |st| {
+        let uai = preau_core::model::Uai::parse(&uai)?;
+        let dir = st.data_dir()?;
+        let key = st.db_key()?;
+        let path = preau_core::store::store_path(dir, &uai);
+        let existed = path.exists();
+        let actor = audit::actor("app");
+        let code = uai.to_string();
+        let made = (|| -> Result<sync::Pulled, IpcError> {
+            let mut store = preau_core::store::Store::open_or_create(dir, &uai, &key, &actor)?;
+            let token = Some(token.as_str()).filter(|t| !t.trim().is_empty());
+            let url = sync::configure(&mut store, st.secrets(), &code, &url, token, &actor)?;
+            let token = sync::token(st.secrets(), &code, &url)?;
+            let client = sync::block_on(Client::connect(&url, &token))??;
+            let mut progress = |p: sync::PullProgress| {
+                let _ = channel.send(p);
+            };
+            Ok(sync::block_on(sync::pull(&client, &mut store, &code, &actor, &mut progress))??)
+        })();
+        if made.is_err() && !existed {
+            for suffix in ["", "-wal", "-shm"] {
+                let mut side = path.as_os_str().to_os_string();
+                side.push(suffix);
+                let _ = std::fs::remove_file(side);
+            }
+        }
+        made
+    })
+    .await
+}

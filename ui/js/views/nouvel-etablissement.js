@@ -3,7 +3,7 @@
 // fill it, so the Imports view opens next with the establishment selected.
 import { h } from '../components/dom.js';
 import { errorBox } from '../components/notice.js';
-import { t, errorMessage } from '../i18n.js';
+import { t, errorMessage, formatNumber } from '../i18n.js';
 import { viewTitle } from '../components/view-title.js';
 
 // A mistyped UAI is the field's error; anything else (keychain, data folder) is the form's.
@@ -95,6 +95,52 @@ export default {
         h('p', {}, t('newEstablishment.dataFrom')),
         h('p', {}, t('newEstablishment.next')),
       ),
+      serverSection(ctx),
     );
+    if (window.location.hash.includes('?serveur')) document.getElementById('server-uai').focus();
   },
 };
+
+/** « Récupérer depuis le serveur ENT »: a new PC starts from the server alone. */
+function serverSection(ctx) {
+  const field = (id, label, attrs) => {
+    const input = h('input', { id, class: 'input', autocomplete: 'off', spellcheck: 'false', ...attrs });
+    return [h('div', { class: 'field' }, h('label', { for: id }, label), input), input];
+  };
+  const [uaiField, uai] = field('server-uai', t('newEstablishment.uai'), { type: 'text', maxlength: '16', dataset: { testid: 'server-uai' } });
+  const [urlField, url] = field('server-url', t('sync.url'), { type: 'url', size: '50', placeholder: 'https://ent.exemple.fr/scim/v2', dataset: { testid: 'server-url' } });
+  const [tokenField, token] = field('server-token', t('sync.token'), { type: 'password', size: '40', dataset: { testid: 'server-token' } });
+  const submit = h('button', { type: 'submit', class: 'btn', dataset: { testid: 'server-submit' } }, t('newEstablishment.fromServer'));
+  const meter = h('progress', { max: '1', value: '0', hidden: '', 'aria-label': t('sync.pullProgress'), dataset: { testid: 'server-progress' } });
+  const said = h('p', { class: 'muted', 'aria-live': 'polite' });
+  const problem = h('div', { dataset: { testid: 'server-problem' } });
+  const form = h('form', { class: 'form', novalidate: true, 'aria-labelledby': 'server-title', dataset: { testid: 'server-form' } },
+    uaiField, urlField, tokenField, h('div', { class: 'toolbar' }, submit, meter), said, problem);
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    problem.replaceChildren();
+    submit.disabled = true;
+    meter.hidden = false;
+    said.textContent = t('newEstablishment.fromServerWorking');
+    try {
+      const pulled = await ctx.api.establishmentFromServer(uai.value.trim(), url.value.trim(), token.value, ({ resource, done, total }) => {
+        meter.max = String(Math.max(total, 1));
+        meter.value = String(done);
+        said.textContent = t('sync.pullingCount', { what: t(`sync.pullWhat.${resource}`), done: formatNumber(done), total: formatNumber(total) });
+      });
+      const message = t('sync.pulled', { users: formatNumber(pulled.users), groups: formatNumber(pulled.groups), rules: formatNumber(pulled.visibility_rules) });
+      await ctx.openEstablishment(uai.value.trim().toUpperCase(), 'accueil', message);
+    } catch (err) {
+      said.textContent = '';
+      problem.append(errorBox(err, 'server-error'));
+    } finally {
+      submit.disabled = false;
+      meter.hidden = true;
+    }
+  });
+  return h('section', { 'aria-labelledby': 'server-title', dataset: { testid: 'server-section' } },
+    h('h2', { id: 'server-title' }, t('newEstablishment.fromServerTitle')),
+    h('p', {}, t('newEstablishment.fromServerLead')),
+    form,
+  );
+}
