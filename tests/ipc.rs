@@ -1270,3 +1270,35 @@ fn publishing_and_giving_a_login_answer_with_codes_the_ui_translates() {
     assert_eq!(error_code(refused), "ACCOUNT_UNKNOWN");
     assert_eq!(audit_len(&f), before);
 }
+
+/// A PC without a keychain and no key in the environment: locked until a
+/// passphrase is given; it protects the first store; at the next start a
+/// wrong one is refused and nothing is opened or created.
+#[test]
+fn without_a_keychain_a_passphrase_protects_the_stores() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::env::set_var("PREAU_TEST_KEYCHAIN", "none");
+    std::env::set_var("PREAU_DATA_DIR", dir.path());
+    std::env::remove_var("PREAU_DB_KEY");
+    let sh = shell(AppState::from_env());
+    let info = sh.invoke("app_info", json!({})).expect("info");
+    assert_eq!((info["locked"].as_bool(), info["has_stores"].as_bool()), (Some(true), Some(false)), "{info}");
+    assert_eq!(error_code(sh.invoke("list_establishments", json!({}))), "KEY_PASSPHRASE_NEEDED");
+    assert_eq!(error_code(sh.invoke("unlock", json!({ "passphrase": "court" }))), "KEY_PASSPHRASE_SHORT");
+    assert_eq!(sh.invoke("unlock", json!({ "passphrase": "la bonne phrase" })).expect("unlock"), json!(false));
+    sh.invoke("create_establishment", json!({ "uai": uai().as_str() })).expect("created");
+    drop(sh);
+
+    let again = shell(AppState::from_env());
+    let info = again.invoke("app_info", json!({})).expect("info");
+    assert_eq!((info["locked"].as_bool(), info["has_stores"].as_bool()), (Some(true), Some(true)), "{info}");
+    assert_eq!(
+        error_code(again.invoke("unlock", json!({ "passphrase": "pas la bonne phrase" }))),
+        "KEY_PASSPHRASE_WRONG"
+    );
+    assert_eq!(error_code(again.invoke("list_establishments", json!({}))), "KEY_PASSPHRASE_NEEDED");
+    assert_eq!(again.invoke("unlock", json!({ "passphrase": "la bonne phrase" })).expect("unlock"), json!(true));
+    let list = again.invoke("list_establishments", json!({})).expect("list");
+    assert_eq!(list[0]["uai"], uai().as_str());
+    assert!(list[0]["error"].is_null(), "{list}");
+}

@@ -57,6 +57,10 @@ pub struct AppInfo {
     pub data_dir: Option<String>,
     pub data_dir_error: Option<IpcError>,
     pub key_source: &'static str,
+    /// No keychain: the passphrase of the stores is to be given before anything else.
+    pub locked: bool,
+    /// Whether the data folder already holds stores (the passphrase then opens them).
+    pub has_stores: bool,
 }
 
 #[tauri::command]
@@ -66,6 +70,31 @@ pub fn app_info(state: State<'_, AppState>) -> AppInfo {
         data_dir: state.data_dir().ok().map(|d| d.display().to_string()),
         data_dir_error: state.data_dir_error(),
         key_source: state.key_source(),
+        locked: state.needs_passphrase() && !state.unlocked(),
+        has_stores: state.data_dir().ok().and_then(|d| std::fs::read_dir(d).ok()).is_some_and(|mut entries| {
+            entries.any(|e| e.is_ok_and(|e| e.file_name().to_string_lossy().ends_with(".preau")))
+        }),
+    }
+}
+
+/// The passphrase of this session's stores, on a PC without a keychain;
+/// true when it opened existing ones, false when it will protect the first.
+#[tauri::command]
+pub async fn unlock(state: State<'_, AppState>, passphrase: String) -> Result<bool, IpcError> {
+    blocking(&state, move |st| st.unlock(&passphrase)).await
+}
+
+/// Set to any value, the app says on its standard output when its first
+/// view is interactive (the establishment list rendered), then quits: what
+/// the start-up benchmark and the installed package's test measure.
+pub const STARTUP_PROBE_ENV: &str = "PREAU_STARTUP_PROBE";
+
+/// The UI's first view is on screen and answers.
+#[tauri::command]
+pub fn app_ready<R: tauri::Runtime>(app: tauri::AppHandle<R>) {
+    if std::env::var_os(STARTUP_PROBE_ENV).is_some() {
+        println!("preau: première vue prête");
+        app.exit(0);
     }
 }
 

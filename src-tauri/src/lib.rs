@@ -14,6 +14,8 @@ pub use state::{AppState, DialogOverride};
 pub fn builder<R: tauri::Runtime>(b: tauri::Builder<R>, state: AppState) -> tauri::Builder<R> {
     b.plugin(tauri_plugin_dialog::init()).manage(state).invoke_handler(tauri::generate_handler![
         commands::app_info,
+        commands::app_ready,
+        commands::unlock,
         commands::list_establishments,
         commands::establishment_status,
         commands::create_establishment,

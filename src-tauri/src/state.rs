@@ -135,10 +135,7 @@ impl AppState {
             Ok(k) => (k, true),
             Err(e) => {
                 if std::env::var_os(secrets::DB_KEY_ENV).is_none() {
-                    eprintln!(
-                        "Préau : {e} ; fournissez la clé dans {} (64 caractères hexadécimaux)",
-                        secrets::DB_KEY_ENV
-                    );
+                    eprintln!("Préau : {e} ; les établissements seront protégés par une phrase de passe");
                 }
                 (Box::new(UnavailableSecrets(e.to_string())), false)
             }
@@ -270,7 +267,7 @@ impl AppState {
             KeySource::Injected => "injected",
             KeySource::EnvironmentThenKeychain if std::env::var_os(secrets::DB_KEY_ENV).is_some() => "environment",
             KeySource::EnvironmentThenKeychain if self.inner.keychain_ok => "keychain",
-            KeySource::EnvironmentThenKeychain => "unavailable",
+            KeySource::EnvironmentThenKeychain => "passphrase",
         }
     }
 
@@ -279,6 +276,12 @@ impl AppState {
         if let Some(key) = cached.as_ref() {
             return Ok(key.clone());
         }
+        if self.needs_passphrase() {
+            return Err(IpcError::new(
+                "KEY_PASSPHRASE_NEEDED",
+                "ce poste n'a pas de trousseau : la phrase de passe des établissements est demandée",
+            ));
+        }
         let secrets = self.inner.secrets.as_ref();
         let key = match self.inner.source {
             KeySource::EnvironmentThenKeychain => secrets::db_key(secrets)?,
@@ -286,6 +289,56 @@ impl AppState {
         };
         *cached = Some(key.clone());
         Ok(key)
+    }
+
+    /// No keychain and no key in the environment: the stores are protected
+    /// by a passphrase the user gives once per session.
+    pub fn needs_passphrase(&self) -> bool {
+        self.inner.source == KeySource::EnvironmentThenKeychain
+            && !self.inner.keychain_ok
+            && std::env::var_os(secrets::DB_KEY_ENV).is_none()
+    }
+
+    /// Whether the session's key is known (from the keychain, the environment, or a passphrase given).
+    pub fn unlocked(&self) -> bool {
+        self.inner.key.lock().map(|k| k.is_some()).unwrap_or(false)
+    }
+
+    /// The passphrase for this session: checked against the stores already in
+    /// the data folder (a wrong one is refused, nothing is created); with none
+    /// there yet, it becomes the one that protects those to come.
+    pub fn unlock(&self, passphrase: &str) -> Result<bool, IpcError> {
+        let key = secrets::DbKey::from_passphrase(passphrase).ok_or_else(|| {
+            IpcError::new("KEY_PASSPHRASE_SHORT", "phrase de passe trop courte").with("min", secrets::MIN_PASSPHRASE)
+        })?;
+        let dir = self.data_dir()?;
+        let existing = std::fs::read_dir(dir)
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .filter_map(|e| {
+                        let name = e.file_name().to_string_lossy().into_owned();
+                        let stem = name.strip_suffix(&format!(".{}", store::EXTENSION))?.to_string();
+                        preau_core::model::Uai::parse(&stem).ok()
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default();
+        for uai in &existing {
+            match store::Store::open(dir, uai, &key) {
+                Ok(_) => break,
+                Err(store::StoreError::WrongKey { .. }) => {
+                    return Err(IpcError::new(
+                        "KEY_PASSPHRASE_WRONG",
+                        "cette phrase de passe n'ouvre pas les établissements de ce poste",
+                    ))
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        let mut cached = self.inner.key.lock().map_err(|_| IpcError::new("INTERNAL", "verrou de la clé"))?;
+        *cached = Some(key);
+        Ok(!existing.is_empty())
     }
 }
 

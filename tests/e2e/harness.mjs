@@ -137,7 +137,8 @@ export async function startApp(env, logName) {
   });
   const byTestId = (id) => browser.$(`[data-testid="${id}"]`);
   // The list of establishments has loaded (the selector stays disabled when the data folder is empty).
-  await browser.waitUntil(() => browser.execute(() => !document.querySelector('#establishment-select [data-i18n]')), {
+  // (Or the passphrase is asked first, on a PC without a keychain.)
+  await browser.waitUntil(() => browser.execute(() => !document.querySelector('#establishment-select [data-i18n]') || !!document.querySelector('[data-testid="unlock-form"]')), {
     timeoutMsg: 'the establishment list never loaded',
   });
   // The webview keeps localStorage between runs: make sure the UI is in French.

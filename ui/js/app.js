@@ -163,6 +163,50 @@ function wireChrome() {
   });
 }
 
+/** The lock screen: resolves once the passphrase opened (or will protect) the stores. */
+function askPassphrase(hasStores) {
+  return new Promise((resolve) => {
+    const root = document.getElementById('view');
+    const field = (id, label) => {
+      const input = h('input', { id, type: 'password', class: 'input', autocomplete: hasStores ? 'current-password' : 'new-password', size: '30', dataset: { testid: id } });
+      return [h('div', { class: 'field' }, h('label', { for: id }, label), input), input];
+    };
+    const [f1, p1] = field('unlock-passphrase', t(hasStores ? 'unlock.passphrase' : 'unlock.choose'));
+    const [f2, p2] = field('unlock-passphrase-again', t('unlock.again'));
+    const problem = h('div', { dataset: { testid: 'unlock-problem' } });
+    const submit = h('button', { type: 'submit', class: 'btn', dataset: { testid: 'unlock-submit' } }, t(hasStores ? 'unlock.open' : 'unlock.protect'));
+    const form = h('form', { class: 'form', novalidate: true, 'aria-labelledby': 'view-title', dataset: { testid: 'unlock-form' } },
+      f1, hasStores ? '' : f2, h('div', { class: 'toolbar' }, submit), problem);
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      clear(problem);
+      if (!hasStores && p1.value !== p2.value) {
+        problem.append(h('p', { class: 'notice notice--error', role: 'alert' }, t('unlock.mismatch')));
+        p2.focus();
+        return;
+      }
+      submit.disabled = true;
+      try {
+        await api.unlock(p1.value);
+        resolve();
+      } catch (err) {
+        problem.append(errorBox(err, 'unlock-error'));
+        p1.focus();
+      } finally {
+        submit.disabled = false;
+      }
+    });
+    clear(root);
+    document.title = `${t('unlock.title')} · Préau`;
+    root.append(h('div', { class: 'view__inner', dataset: { testid: 'view-unlock' } },
+      h('h1', { id: 'view-title', tabindex: '-1' }, t('unlock.title')),
+      h('p', { class: 'lead' }, t(hasStores ? 'unlock.leadOpen' : 'unlock.leadChoose')),
+      h('p', { class: 'muted' }, t('unlock.why')),
+      form));
+    p1.focus();
+  });
+}
+
 async function start() {
   try {
     await initI18n();
@@ -181,11 +225,15 @@ async function start() {
   }
   if (state.appInfo && state.appInfo.data_dir_error) announceError(state.appInfo.data_dir_error);
   renderFooter();
+  // A PC without a keychain: the stores' passphrase first, once per session.
+  if (state.appInfo && state.appInfo.locked) await askPassphrase(state.appInfo.has_stores);
   await loadEstablishments();
   if (!window.location.hash.startsWith('#/')) {
     window.history.replaceState(null, '', `#/${DEFAULT_ROUTE}`);
   }
   await render();
+  // The first view answers (the start-up measure waits for this).
+  api.appReady().catch(() => {});
 }
 
 start();

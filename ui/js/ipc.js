@@ -49,6 +49,10 @@ async function call(cmd, args) {
 
 /** The shell's commands, one function each; argument names are the shell's (camelCase). */
 export const api = {
+  /** Tells the shell the first view is interactive. */
+  appReady: () => call('app_ready'),
+  /** The stores' passphrase for this session (PC without a keychain). */
+  unlock: (passphrase) => call('unlock', { passphrase }),
   appInfo: () => call('app_info'),
   listEstablishments: () => call('list_establishments'),
   establishmentStatus: (uai) => call('establishment_status', { uai }),

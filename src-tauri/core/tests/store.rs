@@ -291,3 +291,35 @@ fn a_backup_is_due_a_month_after_with_work_since() {
     assert_eq!(short.code(), "BACKUP_WEAK_PASSPHRASE");
     assert!(!dir.path().join("t.preau-sauvegarde").exists());
 }
+
+/// Without a keychain, a passphrase protects the store (SQLCipher derives the
+/// key): it opens with the same passphrase only, and a short one is refused.
+#[test]
+fn a_passphrase_protects_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = DbKey::from_passphrase("la cour du collège").unwrap();
+    assert!(good.is_passphrase() && good.to_hex().is_empty(), "never written anywhere");
+    assert!(DbKey::from_passphrase("court").is_none());
+    Store::open_or_create(dir.path(), &uai(), &good, "test").unwrap();
+    assert!(Store::open(dir.path(), &uai(), &good).is_ok());
+    let wrong = Store::open(dir.path(), &uai(), &DbKey::from_passphrase("la cour du lycée").unwrap()).unwrap_err();
+    assert_eq!(wrong.code(), "STORE_WRONG_KEY");
+    assert_eq!(Store::open(dir.path(), &uai(), &key(3)).unwrap_err().code(), "STORE_WRONG_KEY");
+    let bytes = std::fs::read(store::store_path(dir.path(), &uai())).unwrap();
+    assert!(!bytes.starts_with(b"SQLite format 3"));
+}
+
+/// A store left open (the app killed: its pages still in the write-ahead
+/// log) does not open with another passphrase either.
+#[test]
+fn a_store_left_open_refuses_another_passphrase() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = DbKey::from_passphrase("la cour du collège").unwrap();
+    let s = Store::open_or_create(dir.path(), &uai(), &good, "test").unwrap();
+    std::mem::forget(s);
+    let wrong = Store::open(dir.path(), &uai(), &DbKey::from_passphrase("la cour du lycée").unwrap());
+    assert_eq!(wrong.map(|_| ()).unwrap_err().code(), "STORE_WRONG_KEY");
+    let wrong = Store::open(dir.path(), &uai(), &key(4));
+    assert_eq!(wrong.map(|_| ()).unwrap_err().code(), "STORE_WRONG_KEY");
+    assert!(Store::open(dir.path(), &uai(), &good).is_ok());
+}

@@ -77,8 +77,20 @@ impl SecretStore for MemorySecrets {
 }
 
 /// A 256-bit SQLCipher key. Debug never prints it.
+/// The key of the stores: 256 random bits kept in the keychain, or — on a PC
+/// without one — a passphrase the user chooses, which SQLCipher derives
+/// into the key itself (PBKDF2).
 #[derive(Clone, PartialEq, Eq)]
-pub struct DbKey([u8; 32]);
+pub struct DbKey(Material);
+
+#[derive(Clone, PartialEq, Eq)]
+enum Material {
+    Raw([u8; 32]),
+    Passphrase(String),
+}
+
+/// The shortest passphrase accepted to protect the stores.
+pub const MIN_PASSPHRASE: usize = 8;
 
 impl std::fmt::Debug for DbKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -94,17 +106,39 @@ impl DbKey {
         }
         let bytes = hex::decode(s).ok()?;
         let arr: [u8; 32] = bytes.try_into().ok()?;
-        Some(DbKey(arr))
+        Some(DbKey(Material::Raw(arr)))
     }
 
     pub fn random() -> Result<DbKey, SecretError> {
         let mut arr = [0u8; 32];
         getrandom::fill(&mut arr).map_err(|_| SecretError::Random)?;
-        Ok(DbKey(arr))
+        Ok(DbKey(Material::Raw(arr)))
     }
 
+    /// A passphrase of at least [`MIN_PASSPHRASE`] characters; `None` otherwise.
+    pub fn from_passphrase(passphrase: &str) -> Option<DbKey> {
+        (passphrase.chars().count() >= MIN_PASSPHRASE).then(|| DbKey(Material::Passphrase(passphrase.to_string())))
+    }
+
+    /// The raw key in hexadecimal (empty for a passphrase, which is never written anywhere).
     pub fn to_hex(&self) -> String {
-        hex::encode(self.0)
+        match &self.0 {
+            Material::Raw(k) => hex::encode(k),
+            Material::Passphrase(_) => String::new(),
+        }
+    }
+
+    /// What SQLCipher's `PRAGMA key` / `ATTACH … KEY` take: `x'…'` for a raw
+    /// key (used as is), the passphrase itself otherwise (derived by SQLCipher).
+    pub fn sql_key(&self) -> String {
+        match &self.0 {
+            Material::Raw(k) => format!("x'{}'", hex::encode(k)),
+            Material::Passphrase(p) => p.clone(),
+        }
+    }
+
+    pub fn is_passphrase(&self) -> bool {
+        matches!(self.0, Material::Passphrase(_))
     }
 }
 

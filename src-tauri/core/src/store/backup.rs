@@ -323,7 +323,7 @@ pub fn restore(
     // The new store, under this PC's key, filled from the backup attached under its passphrase.
     let copied = (|| -> Result<(), StoreError> {
         let conn = Connection::open(&part).map_err(sql("restauration"))?;
-        conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", key.to_hex())).map_err(sql("restauration"))?;
+        conn.pragma_update(None, "key", key.sql_key()).map_err(sql("restauration"))?;
         conn.execute(
             "ATTACH DATABASE ?1 AS sauvegarde KEY ?2",
             rusqlite::params![file.to_string_lossy().into_owned(), passphrase],

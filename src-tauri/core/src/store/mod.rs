@@ -161,18 +161,32 @@ impl Store {
             },
             _ => StoreError::Sql { context: "ouverture", source: e },
         })?;
-        // The key is validated hex, so it cannot break out of the literal.
-        conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", key.to_hex())).map_err(sql("clé"))?;
+        // Bound as a string literal: a passphrase cannot break out of it.
+        conn.pragma_update(None, "key", key.sql_key()).map_err(sql("clé"))?;
         // SQLCipher logs "hmac check failed" on stderr for a wrong key; we report
         // that ourselves, in French, with a code. Set after the key: activating
         // the codec resets an unset level to WARN.
         let _ = conn.query_row("PRAGMA cipher_log_level = NONE", [], |_| Ok(()));
         // The first read decides: a wrong key surfaces as SQLITE_NOTADB here.
-        if let Err(e) = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)) {
-            return Err(match e.sqlite_error_code() {
-                Some(rusqlite::ErrorCode::NotADatabase) => StoreError::WrongKey { path },
-                _ => StoreError::Sql { context: "lecture initiale", source: e },
-            });
+        let tables = match conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)) {
+            Ok(n) => n,
+            Err(e) => {
+                return Err(match e.sqlite_error_code() {
+                    Some(rusqlite::ErrorCode::NotADatabase) => StoreError::WrongKey { path },
+                    _ => StoreError::Sql { context: "lecture initiale", source: e },
+                })
+            }
+        };
+        // An existing store always has its tables. One that reads as empty was
+        // not decrypted (a store left open, its pages in the write-ahead log,
+        // reads so under another key): refused before anything is written to it.
+        if !create && tables == 0 {
+            let size = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+            let mut wal = path.as_os_str().to_os_string();
+            wal.push("-wal");
+            if size(&path) > 0 || size(Path::new(&wal)) > 0 {
+                return Err(StoreError::WrongKey { path });
+            }
         }
         // A 64 MiB page cache holds a whole import until its commit, instead
         // of spilling (and encrypting) pages twice mid-transaction.
