@@ -25,15 +25,16 @@ pub fn cmd(ctx: &Ctx, args: &[String]) -> Result<i32> {
         Some("imports") => imports(ctx, &args[1..]),
         Some("reconcile") => reconcile(ctx, &args[1..]),
         Some("sync") => sync(ctx, &args[1..]),
+        Some("startup") => crate::bundle::bench_startup(ctx),
         Some("groups") => {
             check(ctx.cargo().args(["bench", "-p", "preau-core", "--bench", "groups", "--"]).args(&args[1..]))?;
             Ok(0)
         }
         Some(other) => Err(Box::new(UsageError(format!(
-            "unknown benchmark `{other}` (available: imports, reconcile, sync, groups)"
+            "unknown benchmark `{other}` (available: imports, reconcile, sync, groups, startup)"
         )))),
         None => Err(Box::new(UsageError(
-            "bench needs a benchmark name (available: imports, reconcile, sync, groups)".into(),
+            "bench needs a benchmark name (available: imports, reconcile, sync, groups, startup)".into(),
         ))),
     }
 }

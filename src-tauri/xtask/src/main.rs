@@ -1,6 +1,7 @@
 //! Préau's developer tasks, run as `cargo xtask <task>` (alias in .cargo/config.toml).
 
 mod bench;
+mod bundle;
 mod fuzz;
 mod peer;
 mod run;
@@ -18,7 +19,11 @@ tasks:
   setup                      install what building and testing need (idempotent)
   run                        build and start the app on the demo establishment, with the SCIM peer
   test                       setup, then fmt, clippy, core+cli tests, the CLI's SCIM tests again
-                             against SCIMMY, mock-runtime tests, e2e
+                             against SCIMMY, mock-runtime tests, e2e, the installer (.deb
+                             unpacked and started)
+  bundle [--check]           the release app and its installers (.deb and .rpm here; NSIS and
+                             MSI on Windows; .app and DMG on macOS), by Tauri's bundler; with
+                             --check, the .deb unpacked and its binary started under Xvfb
   peer [--port N] [--token T] [--server scim2|scimmy]
                              serve the SCIM test peer on 127.0.0.1 until Ctrl-C (scim2-server,
                              or SCIMMY's with --server scimmy)
@@ -29,6 +34,8 @@ tasks:
   bench sync [--changes N]   group-membership changes (5,000) pushed to the peer, and the same
                              sent one by one by scim2-cli to a second peer
   bench groups [--runs N]    every rule-populated group of the lycée demo evaluated (release)
+  bench startup              release app under Xvfb, from process start to its first view
+                             interactive, median of 5
   fuzz [TARGET] [--runs N] [--reseed] [--seed-only]
                              run the readers' cargo-fuzz targets (all by default: siecle, sts,
                              edt, udt, aaf, ent_directory, pronote_ids, detect_any, group_rule,
@@ -60,12 +67,12 @@ fn main() -> ExitCode {
         print!("{USAGE}");
         return ExitCode::SUCCESS;
     }
-    if !matches!(task, "setup" | "run" | "test" | "peer" | "fuzz" | "bench") {
+    if !matches!(task, "setup" | "run" | "test" | "peer" | "fuzz" | "bench" | "bundle") {
         eprintln!("xtask: unknown task `{task}`");
         eprint!("{USAGE}");
         return ExitCode::from(2);
     }
-    if !matches!(task, "peer" | "fuzz" | "bench") && args.len() > 1 {
+    if !matches!(task, "peer" | "fuzz" | "bench" | "bundle") && args.len() > 1 {
         eprintln!("xtask: `{task}` takes no arguments");
         eprint!("{USAGE}");
         return ExitCode::from(2);
@@ -76,6 +83,7 @@ fn main() -> ExitCode {
         "test" => test::cmd(&ctx),
         "fuzz" => fuzz::cmd(&ctx, &args[1..]),
         "bench" => bench::cmd(&ctx, &args[1..]),
+        "bundle" => bundle::cmd(&ctx, &args[1..]),
         _ => peer::cmd(&ctx, &args[1..]).map(|()| 0),
     });
     match result {

@@ -38,12 +38,13 @@ const PEER_MARKER: &str = ".preau-pins";
 /// Runs every step, reports each failure, and fails at the end if any step did.
 pub fn setup(ctx: &Ctx) -> Result<()> {
     type Step = fn(&Ctx) -> Result<()>;
-    let steps: [(&str, Step); 5] = [
+    let steps: [(&str, Step); 6] = [
         ("system packages", system_packages),
         ("tauri-driver", tauri_driver),
         ("peer venv", peer_venv),
         ("e2e node modules", e2e_node_modules),
         ("SCIMMY peer node modules", scimmy_node_modules),
+        ("bundler node modules", bundler_node_modules),
     ];
     let mut failed = Vec::new();
     for (name, step) in steps {
@@ -211,6 +212,11 @@ pub fn peer_venv(ctx: &Ctx) -> Result<()> {
 
 fn e2e_node_modules(ctx: &Ctx) -> Result<()> {
     node_modules(&ctx.e2e_dir(), "tests/e2e")
+}
+
+/// Tauri's bundler (tauri-cli), for `cargo xtask bundle` and the installer test.
+pub fn bundler_node_modules(ctx: &Ctx) -> Result<()> {
+    node_modules(&ctx.root.join("src-tauri").join("xtask").join("bundle"), "src-tauri/xtask/bundle")
 }
 
 /// SCIMMY and its Express routes, for the second SCIM peer.

@@ -49,7 +49,7 @@ pub fn cmd(ctx: &Ctx) -> Result<i32> {
         println!("test: cargo-nextest not found; using cargo test");
     }
     type Step = fn(&Ctx, bool, &mut Counts) -> (bool, String);
-    let steps: [(&str, Step); 8] = [
+    let steps: [(&str, Step); 9] = [
         ("fmt", fmt),
         ("core has no GUI", core_deps),
         ("clippy", clippy),
@@ -58,6 +58,7 @@ pub fn cmd(ctx: &Ctx) -> Result<i32> {
         ("cli SCIM tests against SCIMMY", cli_scimmy),
         ("desktop (mock runtime)", desktop),
         ("e2e (tauri-driver)", e2e),
+        ("installer (.deb)", installer),
     ];
     for (name, step) in steps {
         println!("\n==== xtask test: {name} ====");
@@ -282,6 +283,39 @@ fn e2e(ctx: &Ctx, _: bool, counts: &mut Counts) -> (bool, String) {
             (ok, format!("node --test: {tests} tests, {pass} passed, {fail} failed"))
         }
         _ => (ok, format!("no node --test summary: {}", first_error_or_last(&lines))),
+    }
+}
+
+/// The release build and its installers; the `.deb` unpacked into a scratch
+/// root, its metadata and desktop entry read, its binary started under Xvfb
+/// until its first view answers.
+fn installer(ctx: &Ctx, _: bool, counts: &mut Counts) -> (bool, String) {
+    if !cfg!(target_os = "linux") {
+        return (
+            true,
+            "skipped: the .deb is checked on Linux; this platform's installers come from `cargo xtask bundle`".into(),
+        );
+    }
+    let made = match crate::bundle::build(ctx) {
+        Ok(made) => made,
+        Err(e) => {
+            counts.failed += 1;
+            return (false, format!("bundle failed: {e}"));
+        }
+    };
+    let Some(deb) = made.iter().find(|p| p.extension().is_some_and(|x| x == "deb")) else {
+        counts.failed += 1;
+        return (false, "no .deb built".into());
+    };
+    match crate::bundle::installed_deb_check(ctx, deb) {
+        Ok(summary) => {
+            counts.passed += 1;
+            (true, summary)
+        }
+        Err(e) => {
+            counts.failed += 1;
+            (false, e.to_string())
+        }
     }
 }
 
