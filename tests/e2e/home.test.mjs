@@ -108,3 +108,33 @@ test('Accueil says what to do today; the backup written and restored', async () 
   assert.equal(verdict.ok, true, 'the restored journal still verifies');
   assert.ok(readdirSync(ws.dataDir).some((n) => n.includes('.avant-restauration-')), 'the replaced store kept beside');
 });
+
+test('another PC, with no establishment yet, restores the backup', async () => {
+  await app.stop();
+  app = null;
+  const file = ws.env.PREAU_TEST_PICK;
+  const other = workspace('preau-e2e-home-other-');
+  other.env.PREAU_TEST_PICK = file;
+  const second = await startApp(other.env, 'tauri-driver-home-other.log');
+  try {
+    const { browser: b, byTestId: by } = second;
+    await (await by('empty-state')).waitForExist({ timeout: 20000 });
+    await (await by('restore-pick')).click();
+    await (await by('restore-passphrase')).waitForExist();
+    await (await by('restore-passphrase')).setValue(PASSPHRASE);
+    await (await by('restore-look')).click();
+    await (await by('restore-preview')).waitForExist({ timeout: 20000 });
+    const apply = await by('restore-apply');
+    assert.equal(await apply.isEnabled(), true, 'nothing to replace here');
+    await apply.click();
+    await (await by('home-today')).waitForExist({ timeout: 30000, timeoutMsg: 'the restored establishment did not open' });
+    const selected = await b.execute(() => document.getElementById('establishment-select').value);
+    assert.equal(selected, UAI);
+    const verdict = JSON.parse(other.cli('audit', 'verify', '--uai', UAI, '--json'));
+    assert.equal(verdict.ok, true);
+    await b.saveScreenshot(join(SCREENSHOTS, 'home-restored-elsewhere.png'));
+  } finally {
+    await second.stop();
+    other.cleanup();
+  }
+});

@@ -2,6 +2,7 @@
 import { h, clear } from '../components/dom.js';
 import { t } from '../i18n.js';
 import { errorBox } from '../components/notice.js';
+import { restoreSection } from '../components/restore.js';
 
 /** No establishment in the data folder yet: the three ways to begin. */
 export function emptyState(ctx) {
@@ -44,6 +45,7 @@ export function emptyState(ctx) {
     h('h3', {}, t('empty.realTitle')),
     h('p', {}, t('empty.create')),
     h('div', { class: 'toolbar' }, create, fromServer),
+    restoreSection(ctx),
   );
 }
 
