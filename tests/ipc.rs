@@ -163,7 +163,7 @@ fn lists_the_establishment_and_reports_the_store_counts() {
     let list = sh.invoke("list_establishments", json!({})).expect("list");
     assert_eq!(
         list,
-        json!([{ "uai": "0999001W", "name": "Collège du Préau (test)", "kind": "college", "error": null }])
+        json!([{ "uai": "0999001W", "name": "Collège du Préau (test)", "kind": "college", "error": null, "fictional": false }])
     );
 
     let status = sh.invoke("establishment_status", json!({ "uai": "0999001W" })).expect("status");
@@ -855,7 +855,7 @@ fn a_new_establishment_is_created_from_its_uai() {
     assert_eq!(created, json!({ "uai": "0999001W", "created": true }));
     assert_eq!(
         sh.invoke("list_establishments", json!({})).expect("list"),
-        json!([{ "uai": "0999001W", "name": null, "kind": null, "error": null }])
+        json!([{ "uai": "0999001W", "name": null, "kind": null, "error": null, "fictional": false }])
     );
     let status = sh.invoke("establishment_status", json!({ "uai": "0999001W" })).expect("status");
     assert_eq!(status["name"], "");

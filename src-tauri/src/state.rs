@@ -324,9 +324,10 @@ impl AppState {
                     .collect::<Vec<_>>()
             })
             .unwrap_or_default();
-        for uai in &existing {
+        // One store tells: they all share the session's key.
+        if let Some(uai) = existing.first() {
             match store::Store::open(dir, uai, &key) {
-                Ok(_) => break,
+                Ok(_) => {}
                 Err(store::StoreError::WrongKey { .. }) => {
                     return Err(IpcError::new(
                         "KEY_PASSPHRASE_WRONG",
