@@ -7,9 +7,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { SCREENSHOTS, workspace, startApp } from './harness.mjs';
-import { axeViolations, readableTexts, textProblems, programCodes, settle } from './gate.mjs';
+import { workspace, startApp } from './harness.mjs';
+import { lookedAt } from './gate.mjs';
 
 let ws;
 let app;
@@ -27,12 +26,7 @@ after(async () => {
   if (ws) ws.cleanup();
 });
 
-async function checked(name) {
-  await settle(browser);
-  assert.deepEqual(await axeViolations(browser), [], `axe on ${name}`);
-  assert.deepEqual(textProblems(await readableTexts(browser), programCodes()), [], `texts on ${name}`);
-  await browser.saveScreenshot(join(SCREENSHOTS, `first-run-${name}.png`));
-}
+const checked = (name) => lookedAt(browser, `first-run-${name}`);
 
 test('empty folder → discover with the fictional establishment → what to do → one item opened → removed', async () => {
   const empty = await byTestId('empty-state');

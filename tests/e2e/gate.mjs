@@ -6,7 +6,8 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { REPO } from './harness.mjs';
+import assert from 'node:assert/strict';
+import { REPO, SCREENSHOTS } from './harness.mjs';
 
 const require = createRequire(import.meta.url);
 const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
@@ -166,4 +167,15 @@ export function textProblems(texts, codes) {
     if (plural) problems.push(`plural « ${plural} » in « ${text.slice(0, 160)} »`);
   }
   return problems;
+}
+
+/**
+ * A state looked at as its user would: once settled, no axe-core violation,
+ * no raw code or broken text, and a screenshot `<name>.png` to read.
+ */
+export async function lookedAt(browser, name) {
+  await settle(browser);
+  assert.deepEqual(await axeViolations(browser), [], `axe on ${name}`);
+  assert.deepEqual(textProblems(await readableTexts(browser), programCodes()), [], `texts on ${name}`);
+  await browser.saveScreenshot(join(SCREENSHOTS, `${name}.png`));
 }

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { SCREENSHOTS, uaiFromDigits, workspace, startApp } from './harness.mjs';
-import { axeViolations, readableTexts, textProblems, programCodes, settle } from './gate.mjs';
+import { lookedAt } from './gate.mjs';
 
 const UAI = uaiFromDigits('0999005');
 const PASSPHRASE = 'préau sauvegarde 2026';
@@ -39,12 +39,7 @@ after(async () => {
   if (ws) ws.cleanup();
 });
 
-async function checked(name) {
-  await settle(browser);
-  assert.deepEqual(await axeViolations(browser), [], `axe on ${name}`);
-  assert.deepEqual(textProblems(await readableTexts(browser), programCodes()), [], `texts on ${name}`);
-  await browser.saveScreenshot(join(SCREENSHOTS, `home-${name}.png`));
-}
+const checked = (name) => lookedAt(browser, `home-${name}`);
 
 test('Accueil says what to do today; the backup written and restored', async () => {
   const today = await byTestId('home-today');

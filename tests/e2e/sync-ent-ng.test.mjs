@@ -9,8 +9,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SCREENSHOTS, uaiFromDigits, workspace, startApp, closeEyeAndMakeGroup } from './harness.mjs';
-import { axeViolations, readableTexts, textProblems, programCodes, settle } from './gate.mjs';
+import { uaiFromDigits, workspace, startApp, closeEyeAndMakeGroup } from './harness.mjs';
+import { lookedAt } from './gate.mjs';
 
 const UAI = uaiFromDigits('0999004');
 let ws;
@@ -37,12 +37,7 @@ after(async () => {
 
 const pending = () => JSON.parse(ws.cli('sync', 'status', '--uai', UAI, '--json')).pending;
 
-async function checked(name) {
-  await settle(browser);
-  assert.deepEqual(await axeViolations(browser), [], `axe on ${name}`);
-  assert.deepEqual(textProblems(await readableTexts(browser), programCodes()), [], `texts on ${name}`);
-  await browser.saveScreenshot(join(SCREENSHOTS, `sync-ent-ng-${name}.png`));
-}
+const checked = (name) => lookedAt(browser, `sync-ent-ng-${name}`);
 
 test('Open ENT NG: the files written, imported, confirmed; the eye done by hand', async () => {
   // The changes, made in the wizards: Parent → Direction closed, a group of the 3e pupils.

@@ -8,8 +8,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SCREENSHOTS, uaiFromDigits, workspace, startApp, closeEyeAndMakeGroup } from './harness.mjs';
-import { axeViolations, readableTexts, textProblems, programCodes, settle } from './gate.mjs';
+import { uaiFromDigits, workspace, startApp, closeEyeAndMakeGroup } from './harness.mjs';
+import { lookedAt } from './gate.mjs';
 
 const UAI = uaiFromDigits('0999003');
 let ws;
@@ -35,12 +35,7 @@ after(async () => {
 
 const pending = () => JSON.parse(ws.cli('sync', 'status', '--uai', UAI, '--json')).pending;
 
-async function checked(name) {
-  await settle(browser);
-  assert.deepEqual(await axeViolations(browser), [], `axe on ${name}`);
-  assert.deepEqual(textProblems(await readableTexts(browser), programCodes()), [], `texts on ${name}`);
-  await browser.saveScreenshot(join(SCREENSHOTS, `sync-worklist-${name}.png`));
-}
+const checked = (name) => lookedAt(browser, `sync-worklist-${name}`);
 
 test('the Skolengo console worklist: steps by screen, impossible with its reason, ticked done', async () => {
   // The changes, made in the wizards: Parent → Direction closed, a group of the 3e pupils.
