@@ -1101,3 +1101,68 @@ pub fn restore(dir: Option<PathBuf>, file: &std::path::Path, replace: bool, json
     }
     Ok(0)
 }
+
+#[allow(clippy::too_many_arguments)]
+pub fn directory_search(
+    dir: Option<PathBuf>,
+    raw_uai: &str,
+    scope: preau_core::directory::Scope,
+    profile: Option<String>,
+    classe: Option<String>,
+    csv: Option<PathBuf>,
+    limit: usize,
+    json: bool,
+    query: &str,
+) -> Result<u8, Failure> {
+    use preau_core::directory;
+    let uai = uai(raw_uai)?;
+    let store = Store::open(&data_dir(dir)?, &uai, &key()?)?;
+    let profile = match profile {
+        Some(p) => Some(preau_core::model::Profile::parse(&p).ok_or_else(|| Failure {
+            exit: 2,
+            code: "DIRECTORY_UNKNOWN_PROFILE",
+            message: format!("profil inconnu : « {p} » (eleve, responsable, enseignant, non_enseignant…)"),
+        })?),
+        None => None,
+    };
+    let hits = directory::search(&store, query, scope, &directory::Filters { profile, classe }, limit)?;
+    if let Some(path) = &csv {
+        std::fs::write(path, directory::csv(&hits)).map_err(|e| Failure {
+            exit: 2,
+            code: "EXPORT_NOT_WRITTEN",
+            message: format!("impossible d'écrire {} : {e}", path.display()),
+        })?;
+    }
+    if json {
+        for h in &hits {
+            json_line(h)?;
+        }
+    } else if hits.is_empty() {
+        print_line("Personne ne répond à cette recherche.")?;
+    } else {
+        for h in &hits {
+            let profile = preau_core::model::Profile::parse(h.profil)
+                .map(preau_core::reconcile::profile_label)
+                .unwrap_or(h.profil);
+            let classes = if h.classes.is_empty() { String::new() } else { format!(", {}", h.classes.join(" ")) };
+            let known: Vec<&str> = h
+                .sources
+                .iter()
+                .map(|s| match *s {
+                    "siecle" => "SIECLE",
+                    "sts" => "STS-Web",
+                    _ => "annuaire ENT",
+                })
+                .collect();
+            print_line(&format!(
+                "{} {} — {profile}{classes} — {} — connu de : {} [{}]",
+                h.nom.to_uppercase(),
+                h.prenom,
+                h.etablissements.join(", "),
+                known.join(", "),
+                h.account.as_deref().or(h.person.as_deref()).unwrap_or("")
+            ))?;
+        }
+    }
+    Ok(0)
+}

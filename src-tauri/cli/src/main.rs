@@ -119,6 +119,11 @@ enum Command {
         #[command(subcommand)]
         command: VisibilityCommand,
     },
+    /// L'annuaire : retrouver une personne dans l'établissement ou sur tout l'ENT.
+    Directory {
+        #[command(subcommand)]
+        command: DirectoryCommand,
+    },
     /// Sauvegarde l'établissement dans un seul fichier chiffré par une phrase de passe choisie
     /// maintenant (PREAU_BACKUP_PASSPHRASE, ou demandée deux fois au terminal), indépendante du
     /// trousseau : il peut être restauré sur un autre poste.
@@ -150,6 +155,43 @@ enum Command {
         #[command(subcommand)]
         command: ExportCommand,
     },
+}
+
+#[derive(Subcommand, Debug)]
+enum DirectoryCommand {
+    /// Cherche par les noms et prénoms (dans n'importe quel ordre, sans se soucier des accents ni
+    /// des majuscules ; le début de chaque mot suffit).
+    Search {
+        #[arg(long)]
+        uai: String,
+        /// etablissement (ses personnes et ses comptes ENT) ou academie (tout l'annuaire ENT importé
+        /// ou récupéré).
+        #[arg(long, value_enum, default_value = "etablissement", value_name = "PORTÉE")]
+        scope: SearchScope,
+        /// Un seul profil : eleve, responsable, enseignant, non_enseignant…
+        #[arg(long, value_name = "PROFIL")]
+        profile: Option<String>,
+        /// Une seule classe (son code, par ex. 3A).
+        #[arg(long, value_name = "CLASSE")]
+        classe: Option<String>,
+        /// Écrit aussi les résultats dans ce fichier CSV (« ; », avec BOM).
+        #[arg(long, value_name = "FICHIER")]
+        csv: Option<PathBuf>,
+        /// Le nombre de résultats au plus.
+        #[arg(long, default_value = "50", value_name = "N")]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+        /// Les mots cherchés (noms, prénoms).
+        #[arg(value_name = "RECHERCHE", required = true, num_args = 1..)]
+        query: Vec<String>,
+    },
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+enum SearchScope {
+    Etablissement,
+    Academie,
 }
 
 #[derive(Subcommand, Debug)]
@@ -598,6 +640,15 @@ fn main() -> ExitCode {
                 Err(Failure { exit: 2, code: "USAGE", message: "--out DOSSIER ou --confirm EXPORT".into() })
             }
         },
+        Command::Directory {
+            command: DirectoryCommand::Search { uai, scope, profile, classe, csv, limit, json, query },
+        } => {
+            let scope = match scope {
+                SearchScope::Etablissement => preau_core::directory::Scope::Etablissement,
+                SearchScope::Academie => preau_core::directory::Scope::Academie,
+            };
+            commands::directory_search(cli.data_dir, &uai, scope, profile, classe, csv, limit, json, &query.join(" "))
+        }
         Command::Backup { uai, out, json } => commands::backup(cli.data_dir, &uai, &out, json),
         Command::Restore { file, replace, json } => commands::restore(cli.data_dir, &file, replace, json),
         Command::Audit { command: AuditCommand::Verify { uai, json } } => {

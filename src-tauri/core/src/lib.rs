@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod demo;
+pub mod directory;
 pub mod formats;
 pub mod groups;
 pub mod home;
