@@ -81,8 +81,13 @@ pub fn delivery(store: &Store) -> Result<Delivery, StoreError> {
     Ok(match Connector::of(store)? {
         Connector::Scim => Delivery { by_server: waiting, conflicts, ..Delivery::default() },
         connector => {
-            let in_files = if connector == Connector::EntNg { ent_ng::carried_now(store)?.len() } else { 0 };
-            let items = worklist::worklist(store)?;
+            // The population read once: the files' share, then the worklist without it.
+            let (console, carried) = match connector {
+                Connector::EntNg => (worklist::Console::EntNg, ent_ng::carried_now(store)?),
+                _ => (worklist::Console::Skolengo, Default::default()),
+            };
+            let in_files = carried.len();
+            let items = worklist::worklist_without(store, console, &carried)?;
             let count = |status: worklist::Status| -> usize {
                 items.iter().filter(|i| i.status == status).map(|i| i.changes.len()).sum()
             };

@@ -594,11 +594,20 @@ pub fn console(store: &Store) -> Result<Console, StoreError> {
 /// ENT NG, the changes its CSV files carry are left out: the import confirms them.
 pub fn worklist(store: &Store) -> Result<Vec<Item>, StoreError> {
     let console = console(store)?;
+    let carried =
+        if console == Console::EntNg { super::ent_ng::carried_now(store)? } else { std::collections::BTreeSet::new() };
+    worklist_without(store, console, &carried)
+}
+
+/// The worklist of `console` without the changes in `carried` (those Open
+/// ENT NG's files carry), for a caller that has them already.
+pub(super) fn worklist_without(
+    store: &Store,
+    console: Console,
+    carried: &std::collections::BTreeSet<i64>,
+) -> Result<Vec<Item>, StoreError> {
     let mut outbox = store.outbox()?;
-    if console == Console::EntNg {
-        let carried = super::ent_ng::carried_now(store)?;
-        outbox.retain(|c| !carried.contains(&c.id));
-    }
+    outbox.retain(|c| !carried.contains(&c.id));
     let mut groups: BTreeMap<(Screen, String, String), Vec<&OutboxChange>> = BTreeMap::new();
     for change in &outbox {
         groups
