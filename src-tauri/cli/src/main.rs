@@ -3,9 +3,11 @@
 //! (one French line on stderr). Never a panic.
 
 mod commands;
+mod directory;
 mod french;
 mod groups;
 mod rentree;
+mod ticket;
 mod visibility;
 
 use std::path::PathBuf;
@@ -155,12 +157,15 @@ enum Command {
         #[command(subcommand)]
         command: ExportCommand,
     },
+    /// Écrit un ticket d'incident pour le support de l'ENT, vérifié selon les quatre règles : un
+    /// seul incident, des phrases courtes et précises, les personnes concernées, les preuves jointes.
+    Ticket(ticket::TicketArgs),
 }
 
 #[derive(Subcommand, Debug)]
 enum DirectoryCommand {
     /// Cherche par les noms et prénoms (dans n'importe quel ordre, sans se soucier des accents ni
-    /// des majuscules ; le début de chaque mot suffit).
+    /// des majuscules ; le début de chaque mot suffit), et par les critères de la recherche avancée.
     Search {
         #[arg(long)]
         uai: String,
@@ -174,6 +179,18 @@ enum DirectoryCommand {
         /// Une seule classe (son code, par ex. 3A).
         #[arg(long, value_name = "CLASSE")]
         classe: Option<String>,
+        /// Une matière enseignée (le début de son libellé, par ex. « math », ou son code).
+        #[arg(long, value_name = "MATIÈRE")]
+        matiere: Option<String>,
+        /// Un groupe (son identifiant ou son nom).
+        #[arg(long, value_name = "GROUPE")]
+        groupe: Option<String>,
+        /// Une fonction (MDS, MDS/P9222, ou le début de son libellé).
+        #[arg(long, value_name = "FONCTION")]
+        fonction: Option<String>,
+        /// Un établissement (son UAI).
+        #[arg(long, value_name = "UAI")]
+        etablissement: Option<String>,
         /// Écrit aussi les résultats dans ce fichier CSV (« ; », avec BOM).
         #[arg(long, value_name = "FICHIER")]
         csv: Option<PathBuf>,
@@ -182,9 +199,119 @@ enum DirectoryCommand {
         limit: usize,
         #[arg(long)]
         json: bool,
-        /// Les mots cherchés (noms, prénoms).
-        #[arg(value_name = "RECHERCHE", required = true, num_args = 1..)]
+        /// Les mots cherchés (noms, prénoms) ; sans mot, tous ceux que les critères retiennent.
+        #[arg(value_name = "RECHERCHE", num_args = 0..)]
         query: Vec<String>,
+    },
+    /// La fiche d'une personne : ses sources et leurs valeurs, ses classes, groupes, fonctions,
+    /// responsables ou enfants, son compte ENT et ce qui attend d'être envoyé.
+    Show {
+        #[arg(long)]
+        uai: String,
+        /// L'identifiant de la personne (ou de son compte ENT).
+        #[arg(long, value_name = "ID")]
+        person: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Crée un compte qu'aucun fichier national ne donne (invité, personnel spécifique), après
+    /// avoir cherché dans tout l'ENT un compte qui existerait déjà.
+    Create {
+        #[arg(long)]
+        uai: String,
+        /// invite, non_enseignant, personnel_collectivite ou maitre_de_stage.
+        #[arg(long, value_name = "PROFIL")]
+        profil: String,
+        /// M. ou Mme.
+        #[arg(long, value_name = "CIVILITÉ")]
+        civilite: Option<String>,
+        /// Le nom de famille.
+        #[arg(long, value_name = "NOM")]
+        nom: String,
+        /// Le prénom.
+        #[arg(long, value_name = "PRÉNOM")]
+        prenom: String,
+        /// L'adresse électronique.
+        #[arg(long, value_name = "ADRESSE")]
+        courriel: Option<String>,
+        /// Un numéro de téléphone (plusieurs possibles).
+        #[arg(long = "telephone", value_name = "NUMÉRO")]
+        telephones: Vec<String>,
+        /// Une fonction et sa discipline de poste, par ex. MDS/P9222 (plusieurs possibles).
+        #[arg(long = "fonction", value_name = "CODE[/DISC]")]
+        fonctions: Vec<String>,
+        /// Un groupe de l'établissement (son identifiant ; plusieurs possibles).
+        #[arg(long = "groupe", value_name = "GROUPE")]
+        groupes: Vec<String>,
+        /// Le dernier jour du compte (AAAA-MM-JJ).
+        #[arg(long = "jusqu-au", value_name = "AAAA-MM-JJ", conflicts_with = "perenne")]
+        jusqu_au: Option<String>,
+        /// Un compte pérenne, sans date de fin.
+        #[arg(long)]
+        perenne: bool,
+        /// Pourquoi ce compte (« famille d'accueil de … »), gardé avec lui.
+        #[arg(long, value_name = "TEXTE", default_value = "")]
+        motif: String,
+        /// Crée même si des comptes ressemblants existent dans l'ENT.
+        #[arg(long)]
+        force: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Ajoute ou retire une fonction et sa discipline de poste (par ex. MDS/P9222), avec la place
+    /// dans l'annuaire de la messagerie qu'elle donne.
+    Function {
+        #[arg(long)]
+        uai: String,
+        /// La personne (son identifiant).
+        #[arg(long, value_name = "ID")]
+        person: String,
+        /// La fonction à ajouter, par ex. MDS/P9222.
+        #[arg(long, value_name = "CODE[/DISC]", required_unless_present = "remove", conflicts_with = "remove")]
+        add: Option<String>,
+        /// La fonction à retirer.
+        #[arg(long, value_name = "CODE[/DISC]")]
+        remove: Option<String>,
+        /// Montre seulement ce que le changement ferait.
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Associe un AESH ou un tuteur aux élèves qu'il suit (ou les dissocie avec --remove).
+    Aesh {
+        #[arg(long)]
+        uai: String,
+        /// L'AESH ou le tuteur (son identifiant).
+        #[arg(long, value_name = "ID")]
+        aesh: String,
+        /// Un élève suivi (plusieurs possibles).
+        #[arg(long = "eleve", value_name = "ID", required = true, num_args = 1..)]
+        eleves: Vec<String>,
+        /// Dissocie au lieu d'associer.
+        #[arg(long)]
+        remove: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Prolonge ou ferme un compte créé dans Préau.
+    End {
+        #[arg(long)]
+        uai: String,
+        /// Le compte créé dans Préau (son identifiant, PREAU-…).
+        #[arg(long, value_name = "ID")]
+        person: String,
+        /// Le nouveau dernier jour du compte.
+        #[arg(long = "jusqu-au", value_name = "AAAA-MM-JJ", conflicts_with_all = ["perenne", "fermer"])]
+        jusqu_au: Option<String>,
+        /// Le compte devient pérenne.
+        #[arg(long, conflicts_with = "fermer")]
+        perenne: bool,
+        /// Ferme le compte.
+        #[arg(long)]
+        fermer: bool,
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -640,15 +767,73 @@ fn main() -> ExitCode {
                 Err(Failure { exit: 2, code: "USAGE", message: "--out DOSSIER ou --confirm EXPORT".into() })
             }
         },
-        Command::Directory {
-            command: DirectoryCommand::Search { uai, scope, profile, classe, csv, limit, json, query },
-        } => {
-            let scope = match scope {
-                SearchScope::Etablissement => preau_core::directory::Scope::Etablissement,
-                SearchScope::Academie => preau_core::directory::Scope::Academie,
-            };
-            commands::directory_search(cli.data_dir, &uai, scope, profile, classe, csv, limit, json, &query.join(" "))
-        }
+        Command::Directory { command } => match command {
+            DirectoryCommand::Search {
+                uai,
+                scope,
+                profile,
+                classe,
+                matiere,
+                groupe,
+                fonction,
+                etablissement,
+                csv,
+                limit,
+                json,
+                query,
+            } => {
+                let scope = match scope {
+                    SearchScope::Etablissement => preau_core::directory::Scope::Etablissement,
+                    SearchScope::Academie => preau_core::directory::Scope::Academie,
+                };
+                let criteria = directory::Criteria { profile, classe, matiere, groupe, fonction, etablissement };
+                directory::search(cli.data_dir, &uai, scope, criteria, csv, limit, json, &query.join(" "))
+            }
+            DirectoryCommand::Show { uai, person, json } => directory::show(cli.data_dir, &uai, &person, json),
+            DirectoryCommand::Create {
+                uai,
+                profil,
+                civilite,
+                nom,
+                prenom,
+                courriel,
+                telephones,
+                fonctions,
+                groupes,
+                jusqu_au,
+                perenne,
+                motif,
+                force,
+                json,
+            } => directory::create(
+                cli.data_dir,
+                &uai,
+                directory::Typed {
+                    profil,
+                    civilite,
+                    nom,
+                    prenom,
+                    courriel,
+                    telephones,
+                    fonctions,
+                    groupes,
+                    jusqu_au,
+                    perenne,
+                    motif,
+                },
+                force,
+                json,
+            ),
+            DirectoryCommand::Function { uai, person, add, remove, dry_run, json } => {
+                directory::function(cli.data_dir, &uai, &person, add, remove, dry_run, json)
+            }
+            DirectoryCommand::Aesh { uai, aesh, eleves, remove, json } => {
+                directory::aesh(cli.data_dir, &uai, &aesh, &eleves, remove, json)
+            }
+            DirectoryCommand::End { uai, person, jusqu_au, perenne, fermer, json } => {
+                directory::end(cli.data_dir, &uai, &person, jusqu_au, perenne, fermer, json)
+            }
+        },
         Command::Backup { uai, out, json } => commands::backup(cli.data_dir, &uai, &out, json),
         Command::Restore { file, replace, json } => commands::restore(cli.data_dir, &file, replace, json),
         Command::Audit { command: AuditCommand::Verify { uai, json } } => {
@@ -733,6 +918,7 @@ fn main() -> ExitCode {
             }
             VisibilityCommand::Functions { uai, queue, json } => visibility::functions(cli.data_dir, &uai, queue, json),
         },
+        Command::Ticket(args) => ticket::run(cli.data_dir, args),
     };
     match outcome {
         Ok(code) => ExitCode::from(code),

@@ -49,7 +49,7 @@ fn anyone_is_found_by_the_starts_of_their_names() {
     ok(&cli(d, TOKEN, &["directory", "search", "--uai", UAI, "--csv", sheet.to_str().unwrap(), &typed]));
     let text = std::fs::read_to_string(&sheet).unwrap();
     assert!(
-        text.starts_with("\u{feff}Nom;Prénom;Profil;Classes;Établissements;Identifiant ENT;Identifiant Préau\r\n"),
+        text.starts_with("\u{feff}Nom;Prénom;Profil;État;Classes;Établissements;Identifiant ENT;Identifiant Préau\r\n"),
         "{text}"
     );
     assert!(text.contains(&pupil.id), "{text}");

@@ -141,6 +141,14 @@ pub const ACTIONS: &[&str] = &[
     "RENTREE_SETTINGS",
     "RENTREE_STEP",
     "YEAR_TRANSITION",
+    "TICKET_WRITTEN",
+    "ACCOUNT_CREATED",
+    "ACCOUNT_EXTENDED",
+    "ACCOUNT_CLOSED",
+    "FUNCTION_ADDED",
+    "FUNCTION_REMOVED",
+    "FOLLOW_ADDED",
+    "FOLLOW_REMOVED",
 ];
 
 /// `user@interface`, from the OS user name (the home folder's name when the

@@ -17,6 +17,7 @@ pub mod secrets;
 pub mod store;
 pub mod sync;
 pub mod text;
+pub mod ticket;
 pub mod visibility;
 
 /// Every program built on this crate (the window, the command line, the

@@ -56,6 +56,14 @@ const PARAMS = {
     status: d.status ? t(`rentree.status.${d.status}`) : t('rentree.auto').toLowerCase(),
   }),
   YEAR_TRANSITION: (d) => ({ from: `${d.from_year}-${Number(d.from_year) + 1}`, to: `${d.to_year}-${Number(d.to_year) + 1}` }),
+  ACCOUNT_CREATED: (d) => ({ name: d.name, login: d.login }),
+  ACCOUNT_EXTENDED: (d) => ({ name: d.name, until: d.until ? t('journal.until', { date: formatDate(d.until) }) : t('journal.perenne') }),
+  ACCOUNT_CLOSED: (d) => ({ name: d.name }),
+  FUNCTION_ADDED: (d) => ({ function: d.function, name: d.name }),
+  FUNCTION_REMOVED: (d) => ({ function: d.function, name: d.name }),
+  FOLLOW_ADDED: (d) => ({ pupils: count('pupils', d.pupils) }),
+  FOLLOW_REMOVED: (d) => ({ pupils: count('pupils', d.pupils) }),
+  TICKET_WRITTEN: (d) => ({ subject: d.subject, people: count('people', d.people), folder: d.folder }),
 };
 
 /** `marie@cli` → { who: 'marie', via: 'cli' }. */

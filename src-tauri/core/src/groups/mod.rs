@@ -147,6 +147,61 @@ pub fn accounts_of_people(data: &EstablishmentData) -> std::collections::BTreeMa
             }
         }
     }
+    // A parent has no birth date to be told apart by: the same name and a
+    // child in common (the child's account among the account's children) do
+    // it, when only one account and one person fit.
+    let name_key = |surname: &str, given: Option<&String>| Some(format!("{}|{}", fold(surname), fold(given?)));
+    let mut parents: BTreeMap<String, (Vec<&crate::model::Account>, Vec<&str>)> = BTreeMap::new();
+    for a in ours.iter().filter(|a| {
+        a.person_id.is_none() && a.profile == crate::model::Profile::Responsable && !taken.contains(a.id.as_str())
+    }) {
+        if let Some(k) = name_key(&a.usage_name, a.given_names.first()) {
+            parents.entry(k).or_default().0.push(a);
+        }
+    }
+    if !parents.is_empty() {
+        for p in data
+            .people
+            .iter()
+            .filter(|p| p.profile == crate::model::Profile::Responsable && !out.contains_key(p.id.as_str()))
+        {
+            if let Some(e) = name_key(&p.usage_name, p.given_names.first()).and_then(|k| parents.get_mut(&k)) {
+                e.1.push(p.id.as_str());
+            }
+        }
+        let mut children_of: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for r in &data.responsibilities {
+            if let Some(accounts) = out.get(r.pupil_id.as_str()) {
+                children_of.entry(r.responsable_id.as_str()).or_default().extend(accounts.iter().copied());
+            }
+        }
+        let mut found = Vec::new();
+        for (accounts, people) in parents.values() {
+            for a in accounts {
+                let fits: Vec<&str> = people
+                    .iter()
+                    .copied()
+                    .filter(|p| children_of.get(p).is_some_and(|c| c.iter().any(|c| a.children.iter().any(|x| x == c))))
+                    .collect();
+                let rivals = accounts
+                    .iter()
+                    .filter(|o| {
+                        fits.iter().any(|p| {
+                            children_of.get(p).is_some_and(|c| c.iter().any(|c| o.children.iter().any(|x| x == c)))
+                        })
+                    })
+                    .count();
+                if let ([p], 1) = (fits.as_slice(), rivals) {
+                    found.push((*p, a.id.as_str()));
+                }
+            }
+        }
+        for (p, a) in found {
+            if !out.contains_key(p) && taken.insert(a) {
+                out.insert(p, vec![a]);
+            }
+        }
+    }
     out
 }
 

@@ -8,7 +8,7 @@
 mod checks;
 mod findings;
 mod fresh;
-mod project;
+pub(crate) mod project;
 mod read;
 mod timetable;
 

@@ -4,6 +4,7 @@
 
 mod audit_log;
 mod backup;
+mod directory;
 mod ent_ng;
 mod groups;
 mod imports;
@@ -25,9 +26,11 @@ use crate::model::{EstablishmentKind, Uai};
 use crate::secrets::DbKey;
 use crate::ErrorCode;
 
+pub(crate) use audit_log::now;
 pub use backup::{
     restore, restore_preview, BackupInfo, RestorePreview, Restored, BACKUP_EXTENSION, MIN_PASSPHRASE, REMIND_AFTER_DAYS,
 };
+pub use directory::{functions_patch, FollowLink, FunctionChange, HandAccount, UserPatch, HAND_PREFIX};
 pub use ent_ng::EntNgRecord;
 pub use groups::{accounts_by_person, NewGroup};
 pub use imports::{BatchSummary, ColumnPresetRow, Finding, ImportTx, NewBatch};

@@ -299,7 +299,8 @@ pub(crate) fn write_population(conn: &Connection, data: &EstablishmentData) -> R
     let mut pdiv = Keyed::child(conn, "person_division", &["person_id", "position", "division_code"], "personnes")?;
     let mut pfun =
         Keyed::child(conn, "person_function", &["person_id", "position", "code", "discipline", "label"], "personnes")?;
-    for p in &data.people {
+    // The accounts created in Préau live in their own table (an overlay), never here.
+    for p in data.people.iter().filter(|p| !p.id.starts_with(super::HAND_PREFIX)) {
         let sex = p.sex.map(|s| match s {
             Sex::M => "M",
             Sex::F => "F",
@@ -368,7 +369,7 @@ pub(crate) fn write_population(conn: &Connection, data: &EstablishmentData) -> R
         true,
         "comptes",
     )?;
-    for a in &data.accounts {
+    for a in data.accounts.iter().filter(|a| !a.id.starts_with(super::HAND_PREFIX)) {
         account.put(
             || a.id.clone(),
             &[
@@ -674,7 +675,16 @@ impl Store {
     }
 
     /// Everything, as one value. `None` when the store holds no establishment yet.
+    /// What the Annuaire changed by hand (accounts created in Préau, functions
+    /// added or taken) is laid over what the files gave.
     pub fn load_population(&self) -> Result<Option<EstablishmentData>, StoreError> {
+        let Some(mut data) = load(&self.conn)? else { return Ok(None) };
+        self.overlay(&mut data)?;
+        Ok(Some(data))
+    }
+
+    /// The population as the files gave it, without the Annuaire's hand changes.
+    pub fn load_imported_population(&self) -> Result<Option<EstablishmentData>, StoreError> {
         load(&self.conn)
     }
 

@@ -207,6 +207,19 @@ CREATE TABLE ent_ng_export (
     id TEXT PRIMARY KEY, written_at TEXT NOT NULL, delta INTEGER NOT NULL, folder TEXT NOT NULL,
     files TEXT NOT NULL, rows TEXT NOT NULL, changes TEXT NOT NULL, imported_at TEXT);
 "#,
+    // 16: what the Annuaire changes by hand, apart from what the files give: the
+    // accounts created in Préau, the functions added or taken, who an AESH follows.
+    r#"
+CREATE TABLE hand_account (
+    id TEXT PRIMARY KEY, profile TEXT NOT NULL, civility TEXT, nom TEXT NOT NULL, prenom TEXT NOT NULL,
+    email TEXT, phones TEXT NOT NULL, functions TEXT NOT NULL, groups TEXT NOT NULL, login TEXT NOT NULL,
+    until TEXT, reason TEXT NOT NULL, created_at TEXT NOT NULL, actor TEXT NOT NULL, closed_at TEXT);
+CREATE TABLE function_change (
+    person TEXT NOT NULL, code TEXT NOT NULL, discipline TEXT NOT NULL, label TEXT NOT NULL,
+    added INTEGER NOT NULL, at TEXT NOT NULL, PRIMARY KEY (person, code, discipline)) WITHOUT ROWID;
+CREATE TABLE follow_link (
+    follower TEXT NOT NULL, pupil TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (follower, pupil)) WITHOUT ROWID;
+"#,
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

@@ -20,7 +20,8 @@ pub use client::{Capabilities, Client, Written};
 pub use conflict::{conflict_view, merged_patch, ConflictRow, ConflictView};
 pub use connector::{delivery, Connector, Delivery};
 pub use publish::{
-    directory_account, publish, pull, server_matrix, undeclared_values, Published, PullProgress, Pulled, Refused,
+    directory_account, publish, pull, server_matrix, undeclared_values, user_body, Published, PullProgress, Pulled,
+    Refused,
 };
 pub use push::{push, Pushed};
 

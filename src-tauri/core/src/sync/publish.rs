@@ -91,7 +91,7 @@ pub fn directory_account(body: &Value) -> Option<crate::formats::ent_directory::
 }
 
 /// A local account as a SCIM User (empty values left out).
-pub(super) fn user_body(a: &Account) -> Value {
+pub fn user_body(a: &Account) -> Value {
     let mut ext = Map::new();
     let strings = |v: &[String]| json!(v);
     ext.insert("establishments".into(), json!(a.establishments.iter().map(|u| u.to_string()).collect::<Vec<_>>()));

@@ -104,7 +104,7 @@ fn plausible(node: &str) -> Option<usize> {
 }
 
 /// The node the codes lead to, the most specific rule first.
-fn node_for<'a>(rules: &'a [FunctionRule], code: &str, discipline: Option<&str>) -> Option<&'a str> {
+pub fn node_for<'a>(rules: &'a [FunctionRule], code: &str, discipline: Option<&str>) -> Option<&'a str> {
     rules
         .iter()
         .find(|r| r.code == code && r.discipline.is_some() && r.discipline.as_deref() == discipline)
