@@ -145,6 +145,54 @@ fn server_ops(ops: &[Value], user_id: &dyn Fn(&str) -> Option<String>) -> Option
     Some(out)
 }
 
+/// Whether `op` adds or removes values of a multi-valued attribute other
+/// than `members` by naming them (an AESH's `follows`).
+fn by_value(op: &Value) -> bool {
+    let kind = op["op"].as_str().unwrap_or("").to_ascii_lowercase();
+    (kind == "add" || kind == "remove") && op["path"].as_str().is_some_and(|p| p != "members") && op["value"].is_array()
+}
+
+/// `ops` with every [`by_value`] operation made one `replace` of the whole
+/// list it leads to over `state` (the resource as the server has it, the
+/// earlier operations applied), which then takes these operations too.
+/// Servers disagree on a `remove` carrying a value (RFC 7644 §3.5.2.2 reads
+/// the target from the path only: scim2-server refuses it, SCIMMY applies
+/// it) and on a filter over plain strings (SCIMMY answers 204 and removes
+/// nothing); a whole list means the same to every server, an `add` is never
+/// doubled, and under `If-Match` a change made meanwhile on the server meets
+/// a 412 judged like any other. The values stay as queued: `follows` names
+/// pupils' accounts by `externalId`, as `children` does (the schema's words).
+fn whole_lists(ops: Vec<Value>, state: &mut Value) -> Vec<Value> {
+    let mut out = Vec::with_capacity(ops.len());
+    for op in ops {
+        let op = if by_value(&op) {
+            let path = op["path"].as_str().unwrap_or("").to_string();
+            let named = op["value"].as_array().cloned().unwrap_or_default();
+            let mut list = at_path(state, &path).as_array().cloned().unwrap_or_default();
+            if op["op"].as_str().is_some_and(|k| k.eq_ignore_ascii_case("add")) {
+                for v in named {
+                    if !list.contains(&v) {
+                        list.push(v);
+                    }
+                }
+            } else {
+                list.retain(|v| !named.contains(v));
+            }
+            // An empty list is removed: a `replace` with `[]` unassigns, which some servers refuse.
+            if list.is_empty() {
+                json!({ "op": "remove", "path": path })
+            } else {
+                json!({ "op": "replace", "path": path, "value": list })
+            }
+        } else {
+            op
+        };
+        *state = applied(state, std::slice::from_ref(&op));
+        out.push(op);
+    }
+    out
+}
+
 /// What a change touches: one attribute, or one member's presence.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(super) enum Key {
@@ -778,14 +826,27 @@ pub async fn push(
             done += changes.len();
             continue;
         };
-        dir.insert(key.clone(), at.clone());
-        let mut queued = Vec::with_capacity(changes.len());
+        let mut at = at;
+        let mut bodies = Vec::with_capacity(changes.len());
         for c in changes {
             let body: Value = serde_json::from_str(&c.payload).map_err(|e| SyncError::BadResponse {
                 what: format!("modification {}", c.id),
                 message: e.to_string(),
             })?;
+            bodies.push((c.id, body));
+        }
+        // A list sent whole is computed over the server's version: read when not known.
+        let whole = bodies.iter().any(|(_, b)| b["Operations"].as_array().is_some_and(|ops| ops.iter().any(by_value)));
+        if whole && at.body.is_none() {
+            out.requests += 1;
+            at = Known::sent_back(&at.id, client.get(&format!("{}/{}", endpoint(&key.0), at.id)).await?);
+        }
+        let mut state = at.body.clone().unwrap_or(Value::Null);
+        dir.insert(key.clone(), at.clone());
+        let mut queued = Vec::with_capacity(bodies.len());
+        for (id, body) in bodies {
             let ops = body["Operations"].as_array().cloned().unwrap_or_default();
+            let ops = if whole { whole_lists(ops, &mut state) } else { ops };
             for ext in member_refs(&ops) {
                 let k = ("User".to_string(), ext.to_string());
                 if !dir.contains_key(&k) {
@@ -796,7 +857,7 @@ pub async fn push(
             }
             let user_id = |e: &str| dir.get(&("User".to_string(), e.to_string())).map(|k| k.id.clone());
             match server_ops(&ops, &user_id) {
-                Some(ops) if !ops.is_empty() => queued.push(Change { id: c.id, ops }),
+                Some(ops) if !ops.is_empty() => queued.push(Change { id, ops }),
                 _ => {
                     out.missing += 1;
                     done += 1;
@@ -918,7 +979,7 @@ pub async fn push(
 
 #[cfg(test)]
 mod tests {
-    use super::{applied, judge, server_ops, Verdict};
+    use super::{applied, judge, server_ops, whole_lists, Verdict};
     use serde_json::json;
 
     const PRONOTE: &str = "urn:preau:scim:schemas:extension:ent:1.0:User:pronoteId";
@@ -996,5 +1057,31 @@ mod tests {
         assert!(emptied.get("members").is_none(), "an empty member list is left out, as the server does");
         let set = applied(&json!({}), &[json!({ "op": "replace", "path": PRONOTE, "value": "P" })]);
         assert_eq!(set["urn:preau:scim:schemas:extension:ent:1.0:User"]["pronoteId"], "P");
+    }
+
+    #[test]
+    fn lists_named_by_value_go_whole_over_the_servers_version() {
+        const FOLLOWS: &str = "urn:preau:scim:schemas:extension:ent:1.0:User:follows";
+        let user =
+            json!({ "userName": "a", "urn:preau:scim:schemas:extension:ent:1.0:User": { "follows": ["E1", "E2"] } });
+        let ops = vec![
+            json!({ "op": "add", "path": FOLLOWS, "value": ["E2", "E3"] }),
+            json!({ "op": "remove", "path": FOLLOWS, "value": ["E1"] }),
+            json!({ "op": "replace", "path": "active", "value": false }),
+        ];
+        let mut state = user.clone();
+        let sent = whole_lists(ops, &mut state);
+        assert_eq!(sent[0], json!({ "op": "replace", "path": FOLLOWS, "value": ["E1", "E2", "E3"] }), "never doubled");
+        assert_eq!(sent[1], json!({ "op": "replace", "path": FOLLOWS, "value": ["E2", "E3"] }));
+        assert_eq!(sent[2]["path"], "active");
+        assert_eq!(state["active"], false);
+        // The last one taken away: the attribute removed, never `[]`.
+        let mut state = user.clone();
+        let emptied = whole_lists(vec![json!({ "op": "remove", "path": FOLLOWS, "value": ["E1", "E2"] })], &mut state);
+        assert_eq!(emptied, vec![json!({ "op": "remove", "path": FOLLOWS })]);
+        // A 412 over a server that changed the list meanwhile is the user's to decide.
+        let theirs = json!({ "urn:preau:scim:schemas:extension:ent:1.0:User": { "follows": ["E1", "E2", "E9"] } });
+        assert_eq!(judge(&sent, Some(&user), &theirs), Verdict::Conflict);
+        assert_eq!(judge(&sent, Some(&user), &applied(&user, &sent)), Verdict::Applied);
     }
 }
