@@ -3,6 +3,7 @@
 //! the column-mapping step in `mapping`, the reconciliation wizard in
 //! `matching`, the native file dialogs in `files`.
 
+pub mod directory;
 pub mod files;
 pub mod groups;
 pub mod home;

@@ -105,6 +105,30 @@ impl From<preau_core::sync::worklist::WorklistError> for IpcError {
     }
 }
 
+impl From<preau_core::directory::edit::EditError> for IpcError {
+    fn from(e: preau_core::directory::edit::EditError) -> IpcError {
+        let out = IpcError::from_error(&e);
+        match &e {
+            preau_core::directory::edit::EditError::LikelyExisting { likely } => {
+                out.with("likely", serde_json::to_value(likely).unwrap_or(Value::Null))
+            }
+            _ => out,
+        }
+    }
+}
+
+impl From<preau_core::ticket::TicketError> for IpcError {
+    fn from(e: preau_core::ticket::TicketError) -> IpcError {
+        let out = IpcError::from_error(&e);
+        match &e {
+            preau_core::ticket::TicketError::Broken(b) => {
+                out.with("broken", serde_json::to_value(b).unwrap_or(Value::Null))
+            }
+            _ => out,
+        }
+    }
+}
+
 impl From<preau_core::sync::ent_ng::EntNgError> for IpcError {
     fn from(e: preau_core::sync::ent_ng::EntNgError) -> IpcError {
         IpcError::from_error(&e)

@@ -52,6 +52,9 @@ struct Inner {
     workspaces: Mutex<HashMap<(String, String), Arc<Workspace>>>,
     /// Held while a workspace is computed: a second request waits for it instead of computing it again.
     building: Mutex<()>,
+    /// The whole ENT's directory index by UAI, with what it was built from:
+    /// built once, then each keystroke of the Annuaire searches it.
+    directories: Mutex<HashMap<String, (String, Arc<preau_core::reconcile::Directory>)>>,
 }
 
 /// Answers that replace the native file dialogs, which WebDriver cannot drive.
@@ -166,6 +169,7 @@ impl AppState {
             push: Mutex::new(None),
             workspaces: Mutex::new(HashMap::new()),
             building: Mutex::new(()),
+            directories: Mutex::new(HashMap::new()),
         };
         AppState { inner: Arc::new(inner), dialogs: Arc::new(DialogOverride::default()) }
     }
@@ -178,6 +182,25 @@ impl AppState {
 
     pub fn dialogs(&self) -> &DialogOverride {
         &self.dialogs
+    }
+
+    /// The ENT directory index of `uai`, built again only when `stamp` (what
+    /// it is built from) changed.
+    pub fn directory_index(
+        &self,
+        uai: &str,
+        stamp: &str,
+        build: impl FnOnce() -> Result<preau_core::reconcile::Directory, IpcError>,
+    ) -> Result<Arc<preau_core::reconcile::Directory>, IpcError> {
+        let locked = || self.inner.directories.lock().map_err(|_| IpcError::new("INTERNAL", "verrou de l'annuaire"));
+        if let Some((s, d)) = locked()?.get(uai) {
+            if s == stamp {
+                return Ok(d.clone());
+            }
+        }
+        let built = Arc::new(build()?);
+        locked()?.insert(uai.to_string(), (stamp.to_string(), built.clone()));
+        Ok(built)
     }
 
     /// Claims the import slot; `IMPORT_RUNNING` when another import is under way.

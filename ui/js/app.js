@@ -11,12 +11,13 @@ import rentree from './views/rentree.js';
 import rapprochement from './views/rapprochement.js';
 import quiVoitQui from './views/qui-voit-qui.js';
 import groupes from './views/groupes.js';
+import annuaire from './views/annuaire.js';
 import synchronisation from './views/synchronisation.js';
 import journal from './views/journal.js';
 import nouvelEtablissement from './views/nouvel-etablissement.js';
 
 // The last one is reached from the establishment selector, not from the navigation.
-const VIEWS = [accueil, imports, rentree, rapprochement, quiVoitQui, groupes, synchronisation, journal, nouvelEtablissement];
+const VIEWS = [accueil, imports, rentree, rapprochement, annuaire, quiVoitQui, groupes, synchronisation, journal, nouvelEtablissement];
 const BY_ID = new Map(VIEWS.map((v) => [v.id, v]));
 const DEFAULT_ROUTE = 'accueil';
 

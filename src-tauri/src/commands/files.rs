@@ -131,6 +131,19 @@ pub async fn pick_backup_file<R: Runtime>(
     }
 }
 
+/// A PNG image chosen by the user (tests: the first file of
+/// `DialogOverride::pick`); `None` when closed.
+pub async fn pick_png<R: Runtime>(window: &WebviewWindow<R>, state: &AppState) -> Result<Option<PathBuf>, IpcError> {
+    if let Some(paths) = &state.dialogs().pick {
+        return Ok(paths.first().cloned());
+    }
+    let builder = dialog(window, "Choisir une capture d'écran").add_filter("Images PNG", &["png"]);
+    match show(move || builder.blocking_pick_file()).await? {
+        Some(file) => Ok(Some(to_path(file)?)),
+        None => Ok(None),
+    }
+}
+
 /// The folder the user chose to write files into, or `None` when the dialog
 /// was closed (tests: the save folder of `DialogOverride`).
 pub async fn pick_folder<R: Runtime>(

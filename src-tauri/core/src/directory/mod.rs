@@ -196,7 +196,9 @@ fn establishment(store: &Store, typed: &[String], filters: &Filters, limit: usiz
     }
     // Accounts of the ENT that no file of the establishment gives (they carry no function nor group here).
     if !advanced {
-        for a in data.accounts.iter().filter(|a| !linked.contains_key(a.id.as_str())) {
+        let here = &data.establishment.uai;
+        for a in data.accounts.iter().filter(|a| !linked.contains_key(a.id.as_str()) && a.establishments.contains(here))
+        {
             let given: Vec<&str> = a.given_names.iter().map(String::as_str).collect();
             let names: Vec<&str> = [a.usage_name.as_str(), a.birth_name.as_str()].into_iter().chain(given).collect();
             if !matches(typed, &names) {
