@@ -3,7 +3,8 @@
 //! per profile and per hard-case stratum — the Pronote file and the
 //! timetable export, each in establishment and in academy scope, and the
 //! timetable's classes —, then speed: establishment scope,
-//! search as you type, and the index build and matching at academy size.
+//! search as you type (the index's, and the Annuaire's « tout l'ENT » page,
+//! unfiltered and by profile), and the index build and matching at academy size.
 //! Usage: `reconcile [--seeds A..B] [--academy N] [--accounts N] [--quick]
 //! [--out DIR]`. With `--out`, each seed's academy is written as real-format
 //! files to `DIR/seed-<N>/` and Préau's overall figures to `DIR/preau.tsv`,
@@ -14,7 +15,9 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use preau_core::demo::linkage::{generate_linkage, write_academy, LinkageCase, LinkageConfig};
+use preau_core::directory::Filters;
 use preau_core::formats::source::Input;
+use preau_core::model::Profile;
 use preau_core::reconcile::{self, Band, Directory, Scope, SourceKind};
 
 #[derive(Default)]
@@ -272,6 +275,38 @@ fn academy_child(dir: &std::path::Path, uai: &str) -> std::io::Result<()> {
             searches.push(t.elapsed());
         }
     }
+    // The Annuaire's « tout l'ENT » box: accounts spread over the academy,
+    // their « nom prénom » typed letter by letter, each prefix one keystroke
+    // answered by `directory::academy` with the window's page (50).
+    let step = (directory.len() / 200).max(1);
+    // Each keystroke's text, and at the last one the account typed (to check it is found).
+    let typed: Vec<(String, Option<String>)> = (0..directory.len())
+        .step_by(step)
+        .take(200)
+        .filter_map(|i| directory.account(i))
+        .flat_map(|a| {
+            // The usual first name only: nobody types the others to find someone.
+            let prenom = a.first_name.split_whitespace().next().unwrap_or("");
+            let name: Vec<char> = format!("{} {prenom}", a.last_name).chars().collect();
+            let n = name.len();
+            (1..=n).map(move |k| (name[..k].iter().collect(), (k == n).then(|| a.ent_id.clone())))
+        })
+        .collect();
+    let names = typed.iter().filter(|(_, id)| id.is_some()).count();
+    let teachers = Filters { profile: Some(Profile::Enseignant), ..Default::default() };
+    let mut annuaire = Vec::new();
+    for filters in [Filters::default(), teachers] {
+        let (mut times, mut full, mut found) = (Vec::new(), 0usize, 0usize);
+        for (q, account) in &typed {
+            let t = Instant::now();
+            let hits = std::hint::black_box(preau_core::directory::academy(&directory, q, &filters, 50));
+            times.push(t.elapsed());
+            full += usize::from(hits.len() == 50);
+            found +=
+                usize::from(account.as_ref().is_some_and(|id| hits.iter().any(|h| h.account.as_ref() == Some(id))));
+        }
+        annuaire.push((times, full, found));
+    }
     println!("  index build from the CSV: {:.2} s (target ≤ 5 s), {} accounts", build.as_secs_f64(), directory.len());
     println!(
         "  {} records academy-wide: median {:.0} ms of 5 (target ≤ 250 ms)",
@@ -288,6 +323,20 @@ fn academy_child(dir: &std::path::Path, uai: &str) -> std::io::Result<()> {
         searches.len(),
         ms(percentile(searches.clone(), 0.5)),
         ms(percentile(searches, 0.95))
+    );
+    let (unfiltered, by_profile) = (&annuaire[0], &annuaire[1]);
+    for ((times, full, _), what) in [(unfiltered, "no filter"), (by_profile, "profile Enseignant")] {
+        println!(
+            "  Annuaire « tout l'ENT », {what}, page of 50 ({} keystrokes, {full} full pages): p50 {:.1} ms, p95 {:.1} ms, max {:.1} ms (target p95 ≤ 20 ms)",
+            times.len(),
+            ms(percentile(times.clone(), 0.5)),
+            ms(percentile(times.clone(), 0.95)),
+            ms(percentile(times.clone(), 1.0))
+        );
+    }
+    println!(
+        "    « nom prénom » of {names} accounts spread over the academy, typed letter by letter; unfiltered, {} of them on the page once typed in full",
+        unfiltered.2
     );
     if let (Some(built), Some(peak)) = (after_build, peak_rss_mb()) {
         println!("  peak RSS: {built} MB once the index is built, {peak} MB at the end (target ≤ 300 MB)");
