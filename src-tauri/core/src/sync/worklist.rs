@@ -10,7 +10,9 @@ use std::collections::{BTreeMap, HashMap};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::store::{AccountName, OutboxChange, Store, StoreError, ENT_GROUP, ENT_USER};
+use crate::directory::codes;
+use crate::model::{Function, Profile};
+use crate::store::{AccountName, HandAccount, OutboxChange, Store, StoreError, ENT_GROUP, ENT_USER, HAND_PREFIX};
 use crate::visibility::{self, VProfile};
 
 /// The console's screens, in the order a visit takes them.
@@ -21,6 +23,7 @@ pub enum Screen {
     EmploiDuTemps,
     Fiche,
     Groupes,
+    FichesEleves,
     QuiVoitQui,
     // Open ENT NG's administration console (its own words: `admin` module's i18n).
     NgPronote,
@@ -37,6 +40,7 @@ impl Screen {
             Screen::EmploiDuTemps => "emploi_du_temps",
             Screen::Fiche => "fiche",
             Screen::Groupes => "groupes",
+            Screen::FichesEleves => "fiches_eleves",
             Screen::QuiVoitQui => "qui_voit_qui",
             Screen::NgPronote => "ng_pronote",
             Screen::NgEmploiDuTemps => "ng_emploi_du_temps",
@@ -53,6 +57,7 @@ impl Screen {
             Screen::EmploiDuTemps => "Données de vie scolaire > Bilans d'import d'emploi du temps",
             Screen::Fiche => "Annuaire > Rechercher un utilisateur",
             Screen::Groupes => "Annuaire > Groupes",
+            Screen::FichesEleves => "Scolarité > Fiches élèves",
             Screen::QuiVoitQui => "Messagerie > Qui voit qui",
             Screen::NgPronote => "PRONOTE > rapprochement des comptes de l'ENT",
             Screen::NgEmploiDuTemps => "Gérer mon établissement > Emploi du temps",
@@ -108,6 +113,11 @@ struct Names {
     accounts: HashMap<String, AccountName>,
     establishments: HashMap<String, Vec<String>>,
     groups: HashMap<String, String>,
+    /// The accounts created in Préau.
+    hand: HashMap<String, HandAccount>,
+    /// An account's functions as the ENT has them (its directory as imported),
+    /// read only when a change sets functions.
+    functions: HashMap<String, Vec<Function>>,
 }
 
 impl Names {
@@ -182,6 +192,47 @@ fn patched(change: &OutboxChange) -> Vec<(String, String, Option<serde_json::Val
         .unwrap_or_default()
 }
 
+/// « PERSONNELS MEDICO-SOCIAUX — P9222 SERVICE SOCIAL DES ELEVES », as the
+/// fiche's « Fonctions/disciplines de poste » shows a function.
+fn function_words(code: &str, discipline: Option<&str>) -> String {
+    let function = codes::function_label(code).unwrap_or(code);
+    match discipline.filter(|d| !d.is_empty() && *d != "-") {
+        Some(d) => match codes::discipline_label(d) {
+            Some(label) => format!("« {function} — {d} {label} »"),
+            None => format!("« {function} — {d} »"),
+        },
+        None => format!("« {function} »"),
+    }
+}
+
+/// The `[{code, discipline}]` a functions PATCH (or a created user) carries.
+fn function_list(value: Option<&serde_json::Value>) -> Vec<(String, Option<String>)> {
+    value
+        .and_then(serde_json::Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or(&[])
+        .iter()
+        .filter_map(|f| Some((f["code"].as_str()?.to_string(), f["discipline"].as_str().map(str::to_string))))
+        .collect()
+}
+
+fn same_function(a: &(String, Option<String>), b: &(String, Option<String>)) -> bool {
+    a.0 == b.0 && a.1.as_deref().unwrap_or("") == b.1.as_deref().unwrap_or("")
+}
+
+/// A profile as the console's « Profil » list names it.
+fn console_profile(p: Profile) -> String {
+    match p {
+        Profile::NonEnseignant => "Non enseignant".into(),
+        Profile::Invite => "Invité".into(),
+        other => {
+            let label = crate::reconcile::profile_label(other);
+            let mut chars = label.chars();
+            chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+        }
+    }
+}
+
 /// Which screen a change is done on.
 fn screen_of(change: &OutboxChange, console: Console) -> Screen {
     let paths: Vec<String> = patched(change).into_iter().map(|(_, path, _)| path).collect();
@@ -202,6 +253,7 @@ fn screen_of(change: &OutboxChange, console: Console) -> Screen {
         "Group" => Screen::Groupes,
         "User" if sets(":pronoteId") => Screen::IdentifiantsPronote,
         "User" if sets(":edtId") => Screen::EmploiDuTemps,
+        "User" if sets(":follows") => Screen::FichesEleves,
         _ => Screen::Fiche,
     }
 }
@@ -312,40 +364,8 @@ fn item(screen: Screen, resource: &str, target: &str, changes: &[&OutboxChange],
                 (action, group, steps)
             }
         }
-        Screen::Fiche => {
-            let person = names.person(target);
-            let mut steps = vec![open, format!("Cherchez {person} et ouvrez sa fiche.")];
-            for (op, path, value) in &ops {
-                if path == &format!("{ENT_USER}:nodes") {
-                    let nodes = strings(value);
-                    if op == "remove" || nodes.is_empty() {
-                        steps.push(
-                            "Dans « Fonctions/disciplines de poste », retirez la fonction qui le place dans la \
-                             messagerie de l'établissement."
-                                .into(),
-                        );
-                    } else {
-                        let places: Vec<String> =
-                            nodes.iter().map(|n| format!("« {} »", visibility::label(n))).collect();
-                        steps.push(format!(
-                            "Dans « Fonctions/disciplines de poste », donnez la fonction et la discipline de poste \
-                             qui le placent dans {} (Mon établissement).",
-                            places.join(", ")
-                        ));
-                    }
-                } else if let Some(source) = path.strip_prefix(&format!("{ENT_USER}:")) {
-                    let what = source.trim_end_matches("Id");
-                    steps.push(match value.as_ref().and_then(serde_json::Value::as_str) {
-                        Some(v) => format!("Renseignez l'identifiant {what} « {v} »."),
-                        None => format!("Retirez l'identifiant {what} de ce compte : il appartient à un autre."),
-                    });
-                } else {
-                    steps.push(format!("Modifiez « {path} »."));
-                }
-            }
-            steps.push("Enregistrez.".into());
-            ("Modifier la fiche".to_string(), person, steps)
-        }
+        Screen::Fiche => user_fiche(Console::Skolengo, open, target, changes, &ops, names),
+        Screen::FichesEleves => aesh_steps(open, target, &ops, names),
         Screen::NgPronote
         | Screen::NgEmploiDuTemps
         | Screen::NgUtilisateurs
@@ -392,6 +412,339 @@ fn item(screen: Screen, resource: &str, target: &str, changes: &[&OutboxChange],
         reason: None,
         changes: changes.iter().map(|c| c.id).collect(),
     }
+}
+
+/// One PatchOp operation: `op`, `path`, `value`.
+type Op = (String, String, Option<serde_json::Value>);
+
+/// The value the operations on `path` end on: `None` when none touches it,
+/// `Some(None)` when the last one removes it.
+fn last_value(ops: &[Op], path: &str) -> Option<Option<serde_json::Value>> {
+    ops.iter().rev().find(|(_, p, _)| p == path).map(|(op, _, v)| if op == "remove" { None } else { v.clone() })
+}
+
+/// The pupils `ops` add to and take from a `follows` list, the last word winning.
+fn follows_of(ops: &[Op]) -> (Vec<String>, Vec<String>) {
+    let path = format!("{ENT_USER}:follows");
+    let (mut joins, mut leaves): (Vec<String>, Vec<String>) = (Vec::new(), Vec::new());
+    for (op, _, value) in ops.iter().filter(|(_, p, _)| *p == path) {
+        let listed = strings(value);
+        let (add_to, take_from) = if op == "remove" { (&mut leaves, &mut joins) } else { (&mut joins, &mut leaves) };
+        for id in listed {
+            take_from.retain(|x| x != &id);
+            if !add_to.contains(&id) {
+                add_to.push(id);
+            }
+        }
+    }
+    (joins, leaves)
+}
+
+/// The places in the messaging directory a `nodes` value names.
+fn places(value: &Option<serde_json::Value>) -> String {
+    strings(value).iter().map(|n| format!("« {} »", visibility::label(n))).collect::<Vec<_>>().join(", ")
+}
+
+/// The steps on a person's fiche, in `console`'s words: the account created
+/// (the form's fields, never a password), its functions, its place in the
+/// messaging directory, its end or closure, identifiers; in Open ENT NG, the
+/// pupils an AESH follows too.
+fn user_fiche(
+    console: Console,
+    open: String,
+    target: &str,
+    changes: &[&OutboxChange],
+    ops: &[Op],
+    names: &Names,
+) -> (String, String, Vec<String>) {
+    let ng = console == Console::EntNg;
+    let (functions_path, nodes_path, end_path, follows_path) = (
+        format!("{ENT_USER}:functions"),
+        format!("{ENT_USER}:nodes"),
+        format!("{ENT_USER}:endDate"),
+        format!("{ENT_USER}:follows"),
+    );
+    let person = names.person(target);
+    let created: Option<serde_json::Value> = changes
+        .iter()
+        .find(|c| c.resource == "User" && c.op == "create")
+        .and_then(|c| serde_json::from_str(&c.payload).ok());
+    let functions = last_value(ops, &functions_path);
+    let nodes = last_value(ops, &nodes_path);
+    let end = last_value(ops, &end_path);
+    let closed = last_value(ops, "active").is_some_and(|v| v.and_then(|v| v.as_bool()) == Some(false));
+    let section = if ng { "« Fonction(s) »" } else { "« Fonctions/disciplines de poste »" };
+    let mut steps = vec![open];
+    let mut action = if closed { "Fermer le compte" } else { "Modifier la fiche" };
+
+    if let Some(body) = &created {
+        action = "Créer l'utilisateur";
+        let hand = names.hand.get(target);
+        let nom = hand.map_or_else(|| body["name"]["familyName"].as_str().unwrap_or("").to_string(), |h| h.nom.clone());
+        let prenom =
+            hand.map_or_else(|| body["name"]["givenName"].as_str().unwrap_or("").to_string(), |h| h.prenom.clone());
+        let profile = hand.map(|h| h.profile).or_else(|| body[ENT_USER]["profile"].as_str().and_then(Profile::parse));
+        let mut fields = Vec::new();
+        if let Some(p) = profile {
+            fields.push(format!("Profil « {} »", console_profile(p)));
+        }
+        if let Some(c) = body["name"]["honorificPrefix"].as_str() {
+            fields.push(format!("Civilité « {c} »"));
+        }
+        fields.push(format!("Prénom « {prenom} »"));
+        fields.push(format!("{} « {} »", if ng { "Nom de famille" } else { "Nom" }, nom.to_uppercase()));
+        if let Some(mail) = body["emails"][0]["value"].as_str() {
+            fields.push(format!("{} « {mail} »", if ng { "Courriel" } else { "Mail" }));
+        }
+        for phone in body["phoneNumbers"].as_array().map(Vec::as_slice).unwrap_or(&[]) {
+            if let Some(v) = phone["value"].as_str() {
+                fields.push(format!("Téléphone professionnel « {v} »"));
+            }
+        }
+        let who = format!("{} {prenom}", nom.to_uppercase());
+        if ng {
+            steps.push(format!("Cliquez sur « Créer un utilisateur » : {}.", fields.join(", ")));
+            steps.push(
+                "Préau ne gère pas les mots de passe : la personne active son compte comme l'ENT le prévoit (code \
+                 d'activation)."
+                    .into(),
+            );
+        } else {
+            steps.push(format!(
+                "Vérifiez d'abord, par la « recherche avancée » sur tout l'ENT, que « {who} » n'y a pas déjà un compte."
+            ));
+            steps.push("Cliquez sur « Créer un utilisateur ».".into());
+            steps.push(format!("Informations générales : {}.", fields.join(", ")));
+            let login = body["userName"].as_str().map(|l| format!(" (Préau attend « {l} »)")).unwrap_or_default();
+            steps.push(format!(
+                "Informations de connexion : le login est généré à partir du nom et du prénom{login}. Préau ne gère \
+                 pas les mots de passe : le mot de passe est l'affaire de l'ENT, remis à la personne selon la \
+                 procédure de l'établissement."
+            ));
+        }
+        let until = match &end {
+            Some(v) => v.as_ref().and_then(|v| v.as_str()).map(str::to_string),
+            None => body[ENT_USER]["endDate"].as_str().map(str::to_string),
+        };
+        if !ng {
+            steps.push(match &until {
+                Some(d) => {
+                    format!("Disponibilité : Compte pérenne « Non », jusqu'au {}.", crate::formats::date_iso_to_fr(d))
+                }
+                None => "Disponibilité : Compte pérenne « Oui ».".into(),
+            });
+        }
+        let groups: Vec<String> =
+            changes.iter().filter(|c| c.resource == "Group").map(|c| names.group(&c.target)).collect();
+        if !groups.is_empty() {
+            steps.push(format!("Rattachements, Groupes : ajoutez {}.", groups.join(", ")));
+        }
+        let list = match &functions {
+            Some(v) => function_list(v.as_ref()),
+            None => function_list(body[ENT_USER].get("functions")),
+        };
+        if !list.is_empty() {
+            let words: Vec<String> = list.iter().map(|(c, d)| function_words(c, d.as_deref())).collect();
+            steps.push(format!("{section} : ajoutez {}.", words.join(", ")));
+        }
+        if let Some(Some(v)) = &nodes {
+            if ng {
+                steps.push(format!(
+                    "Dans « Groupe(s) manuel(s) », « Ajouter un groupe » : le groupe de {}.",
+                    places(&Some(v.clone()))
+                ));
+            } else {
+                steps.push(format!(
+                    "Dans la messagerie, la personne apparaîtra alors sous {}.",
+                    places(&Some(v.clone()))
+                ));
+            }
+        }
+        if ng {
+            if let Some(d) = &until {
+                steps.push(format!(
+                    "La console n'a pas de date de fin de compte : le {}, bloquez-le (« Bloquer le compte »).",
+                    crate::formats::date_iso_to_fr(d)
+                ));
+            }
+        }
+        steps.push(if ng { "Cliquez sur « Créer ».".into() } else { "Enregistrez.".into() });
+        if closed {
+            steps.push(if ng {
+                "Puis, sur sa fiche, cliquez sur « Bloquer le compte » : il a été fermé dans Préau depuis.".into()
+            } else {
+                "Puis désactivez le compte dans sa fiche : il a été fermé dans Préau depuis.".into()
+            });
+        }
+        return (action.to_string(), person, steps);
+    }
+
+    steps.push(format!("Cherchez {person} et ouvrez sa fiche."));
+    if let Some(v) = &functions {
+        let after = function_list(v.as_ref());
+        let words = |list: &[(String, Option<String>)]| -> String {
+            list.iter().map(|(c, d)| function_words(c, d.as_deref())).collect::<Vec<_>>().join(", ")
+        };
+        let before: Option<Vec<(String, Option<String>)>> = names
+            .functions
+            .get(target)
+            .map(|list| list.iter().map(|f| (f.code.clone(), f.discipline.clone())).collect());
+        match before {
+            Some(before) => {
+                let added: Vec<_> =
+                    after.iter().filter(|a| !before.iter().any(|b| same_function(a, b))).cloned().collect();
+                let removed: Vec<_> =
+                    before.iter().filter(|b| !after.iter().any(|a| same_function(a, b))).cloned().collect();
+                if !added.is_empty() {
+                    steps.push(format!("Dans {section}, ajoutez {}.", words(&added)));
+                }
+                if !removed.is_empty() {
+                    steps.push(if ng {
+                        format!("Dans {section}, retirez {}.", words(&removed))
+                    } else {
+                        format!("Dans {section}, enlevez {} (« Enlever »).", words(&removed))
+                    });
+                }
+                if added.is_empty() && removed.is_empty() {
+                    steps.push(format!("Dans {section}, vérifiez que la liste est : {}.", words(&after)));
+                }
+            }
+            None if after.is_empty() => steps.push(format!("Dans {section}, enlevez toutes les fonctions.")),
+            None => steps.push(format!(
+                "Dans {section}, la liste doit être : {} ; ajoutez ce qui manque, enlevez le reste.",
+                words(&after)
+            )),
+        }
+        if ng {
+            steps.push(
+                "Si la console ne les modifie pas pour ce compte, le prochain fichier Personnels (colonne « Fonction ») \
+                 les apporte : vérifiez-les alors dans sa fiche."
+                    .into(),
+            );
+        }
+    }
+    match &nodes {
+        None => {}
+        Some(v) if ng => steps.push(match v {
+            Some(v) if !strings(&Some(v.clone())).is_empty() => {
+                format!(
+                    "Dans « Groupe(s) manuel(s) », « Ajouter un groupe » : le groupe de {}.",
+                    places(&Some(v.clone()))
+                )
+            }
+            _ => "Dans « Groupe(s) manuel(s) », retirez le groupe qui le place dans la messagerie de l'établissement \
+                  (« Supprimer le groupe »)."
+                .into(),
+        }),
+        // Skolengo places a person in the messaging by their functions.
+        Some(v) if functions.is_some() => steps.push(match v {
+            Some(v) if !strings(&Some(v.clone())).is_empty() => {
+                format!("Dans la messagerie, la personne apparaîtra alors sous {}.", places(&Some(v.clone())))
+            }
+            _ => "Dans la messagerie, la personne n'apparaîtra plus sous une fonction de l'établissement.".into(),
+        }),
+        Some(v) => steps.push(match v {
+            Some(v) if !strings(&Some(v.clone())).is_empty() => format!(
+                "Dans « Fonctions/disciplines de poste », donnez la fonction et la discipline de poste qui le placent \
+                 dans {} (Mon établissement).",
+                places(&Some(v.clone()))
+            ),
+            _ => "Dans « Fonctions/disciplines de poste », retirez la fonction qui le place dans la messagerie de \
+                  l'établissement."
+                .into(),
+        }),
+    }
+    if let Some(v) = &end {
+        let day = v.as_ref().and_then(|v| v.as_str()).map(crate::formats::date_iso_to_fr);
+        steps.push(match (ng, day) {
+            (false, Some(d)) => format!("Dans « Disponibilité », Compte pérenne « Non », jusqu'au {d}."),
+            (false, None) => "Dans « Disponibilité », Compte pérenne « Oui ».".into(),
+            (true, Some(d)) => {
+                format!("La console n'a pas de date de fin de compte : le {d}, bloquez-le (« Bloquer le compte »).")
+            }
+            (true, None) => "Le compte est désormais pérenne : il n'est plus à bloquer à une date.".into(),
+        });
+    }
+    if closed {
+        steps.push(if ng {
+            "Cliquez sur « Bloquer le compte » : la personne n'accède plus à l'ENT, le compte reste.".into()
+        } else {
+            "Désactivez le compte : la personne n'accède plus à l'ENT, le compte reste dans l'annuaire.".into()
+        });
+    }
+    let (joins, leaves) = follows_of(ops);
+    if ng && (!joins.is_empty() || !leaves.is_empty()) {
+        action = "Élèves suivis par un AESH";
+        steps.push(
+            "La console d'administration n'a pas de lien entre un AESH (ou un tuteur) et les élèves qu'il suit : \
+             donnez-lui l'accès par le moyen que l'ENT prévoit (un groupe manuel avec ces élèves, par exemple), ou \
+             marquez l'élément « impossible »."
+                .into(),
+        );
+        if !joins.is_empty() {
+            steps.push(format!("Élèves qu'il suit désormais : {}.", pupils(&joins, names).join(", ")));
+        }
+        if !leaves.is_empty() {
+            steps.push(format!("Élèves qu'il ne suit plus : {}.", pupils(&leaves, names).join(", ")));
+        }
+    }
+    for (_, path, value) in ops {
+        if [&functions_path, &nodes_path, &end_path, &follows_path].contains(&path)
+            || path == "active"
+            || path == "members"
+        {
+            continue;
+        }
+        if let Some(source) = path.strip_prefix(&format!("{ENT_USER}:")) {
+            let what = source.trim_end_matches("Id");
+            steps.push(match value.as_ref().and_then(serde_json::Value::as_str) {
+                Some(v) => format!("Renseignez l'identifiant {what} « {v} »."),
+                None => format!("Retirez l'identifiant {what} de ce compte : il appartient à un autre."),
+            });
+        } else {
+            steps.push(format!("Modifiez « {path} »."));
+        }
+    }
+    steps.push("Enregistrez.".into());
+    (action.to_string(), person, steps)
+}
+
+/// Pupils as the « Fiches élèves » list shows them: « NOM Prénom (3A) ».
+fn pupils(ids: &[String], names: &Names) -> Vec<String> {
+    ids.iter()
+        .map(|id| match names.accounts.get(id) {
+            Some(a) if !a.classes.is_empty() => format!("« {} ({}) »", a.name, a.classes.join(", ")),
+            Some(a) => format!("« {} »", a.name),
+            None => format!("l'élève de compte ENT {id}"),
+        })
+        .collect()
+}
+
+/// An AESH (or tutor) following pupils, in Skolengo: « Scolarité › Fiches
+/// élèves », each pupil's fiche, « Associer un AESH » (the training's §4.2).
+fn aesh_steps(open: String, target: &str, ops: &[Op], names: &Names) -> (String, String, Vec<String>) {
+    let aesh = names.person(target);
+    let (joins, leaves) = follows_of(ops);
+    let mut steps = vec![
+        open,
+        "Il faut le droit de modifier les fiches élèves (direction, éducation) : sinon, dans « administration des \
+         services », service « Fiches élèves », ajoutez-vous avec le droit de modification."
+            .to_string(),
+    ];
+    for p in pupils(&joins, names) {
+        steps.push(format!(
+            "Sélectionnez l'élève {p} ; sur sa fiche, cliquez sur « Associer un AESH » et choisissez {aesh}."
+        ));
+    }
+    for p in pupils(&leaves, names) {
+        steps.push(format!("Sélectionnez l'élève {p} ; sur sa fiche, retirez {aesh} de ses AESH associés."));
+    }
+    let action = match (joins.is_empty(), leaves.is_empty()) {
+        (false, true) => "Associer un AESH",
+        (true, false) => "Dissocier un AESH",
+        _ => "Associer et dissocier un AESH",
+    };
+    (action.to_string(), aesh, steps)
 }
 
 /// Open ENT NG's profile group of a messaging profile (« Élèves de … »).
@@ -512,33 +865,7 @@ fn ng_steps(
             }
             (action.to_string(), group, steps)
         }
-        Screen::NgUtilisateurs => {
-            let person = names.person(target);
-            let mut steps = vec![open, format!("Cherchez {person} et ouvrez sa fiche.")];
-            for (op, path, value) in ops {
-                if path == &format!("{ENT_USER}:nodes") {
-                    let nodes = strings(value);
-                    if op == "remove" || nodes.is_empty() {
-                        steps.push(
-                            "Dans « Groupe(s) manuel(s) », retirez le groupe qui le place dans la messagerie de \
-                             l'établissement (« Supprimer le groupe »)."
-                                .into(),
-                        );
-                    } else {
-                        let places: Vec<String> =
-                            nodes.iter().map(|n| format!("« {} »", visibility::label(n))).collect();
-                        steps.push(format!(
-                            "Dans « Groupe(s) manuel(s) », « Ajouter un groupe » : le groupe de {}.",
-                            places.join(", ")
-                        ));
-                    }
-                } else {
-                    steps.push(format!("Modifiez « {path} »."));
-                }
-            }
-            steps.push("Enregistrez.".into());
-            ("Modifier la fiche".to_string(), person, steps)
-        }
+        Screen::NgUtilisateurs => user_fiche(Console::EntNg, open, target, changes, ops, names),
         _ => {
             // Identifiers of Pronote and of the timetable.
             let is_group = resource == "Group";
@@ -608,31 +935,81 @@ pub(super) fn worklist_without(
 ) -> Result<Vec<Item>, StoreError> {
     let mut outbox = store.outbox()?;
     outbox.retain(|c| !carried.contains(&c.id));
+    // In Skolengo a group joined by an account still to create is a field of its creation form.
+    let creating: std::collections::BTreeSet<&str> =
+        outbox.iter().filter(|c| c.resource == "User" && c.op == "create").map(|c| c.target.as_str()).collect();
+    let new_groups: std::collections::BTreeSet<&str> =
+        outbox.iter().filter(|c| c.resource == "Group" && c.op == "create").map(|c| c.target.as_str()).collect();
+    let joins_creation = |change: &OutboxChange| -> Option<String> {
+        if console != Console::Skolengo || change.resource != "Group" || new_groups.contains(change.target.as_str()) {
+            return None;
+        }
+        match patched(change).as_slice() {
+            [(op, path, value)] if op == "add" && path == "members" => match strings(value).as_slice() {
+                [account] if creating.contains(account.as_str()) => Some(account.clone()),
+                _ => None,
+            },
+            _ => None,
+        }
+    };
     let mut groups: BTreeMap<(Screen, String, String), Vec<&OutboxChange>> = BTreeMap::new();
     for change in &outbox {
-        groups
-            .entry((screen_of(change, console), change.resource.clone(), change.target.clone()))
-            .or_default()
-            .push(change);
+        let key = match joins_creation(change) {
+            Some(account) => (Screen::Fiche, "User".to_string(), account),
+            None => (screen_of(change, console), change.resource.clone(), change.target.clone()),
+        };
+        groups.entry(key).or_default().push(change);
     }
     let mut people: Vec<String> = Vec::new();
+    let mut sets_functions: Vec<&str> = Vec::new();
     for change in &outbox {
         if change.resource == "User" {
             people.push(change.target.clone());
         }
         for (_, path, value) in patched(change) {
-            if path == "members" {
+            if path == "members" || path == format!("{ENT_USER}:follows") {
                 people.extend(strings(&value));
+            }
+            if change.resource == "User" && path == format!("{ENT_USER}:functions") {
+                sets_functions.push(change.target.as_str());
             }
         }
     }
+    let hand: HashMap<String, HandAccount> = if outbox.iter().any(|c| c.target.starts_with(HAND_PREFIX)) {
+        store.hand_accounts()?.into_iter().map(|h| (h.id.clone(), h)).collect()
+    } else {
+        HashMap::new()
+    };
+    let mut accounts = store.account_names(people.iter().map(String::as_str))?;
+    for h in hand.values() {
+        accounts.entry(h.id.clone()).or_insert_with(|| AccountName {
+            name: format!("{} {}", h.nom.to_uppercase(), h.prenom),
+            profile: Some(h.profile.as_str().to_string()),
+            classes: Vec::new(),
+        });
+    }
+    // What the ENT shows of an account's functions, to say what to add and what to take away:
+    // the population is read only when a change sets functions.
+    let functions: HashMap<String, Vec<Function>> = if sets_functions.iter().any(|t| !hand.contains_key(*t)) {
+        match store.load_population()? {
+            Some(data) => data
+                .accounts
+                .into_iter()
+                .filter(|a| sets_functions.contains(&a.id.as_str()) && !hand.contains_key(&a.id))
+                .map(|a| (a.id, a.functions))
+                .collect(),
+            None => HashMap::new(),
+        }
+    } else {
+        HashMap::new()
+    };
     let names = Names {
         uai: store.uai().to_string(),
         establishment: match console {
             Console::EntNg => store.establishment()?.map(|e| e.name).unwrap_or_else(|| store.uai().to_string()),
             Console::Skolengo => String::new(),
         },
-        accounts: store.account_names(people.iter().map(String::as_str))?,
+        accounts,
         // Read only when an account's establishment decides a step (its rapprochement).
         establishments: if groups.keys().any(|(screen, ..)| {
             matches!(screen, Screen::IdentifiantsPronote | Screen::EmploiDuTemps | Screen::NgPronote)
@@ -642,6 +1019,8 @@ pub(super) fn worklist_without(
             HashMap::new()
         },
         groups: store.group_names()?,
+        hand,
+        functions,
     };
     let marks = store.worklist_marks()?;
     let mut items: Vec<Item> = groups
@@ -787,4 +1166,198 @@ pub fn checklist_csv(items: &[Item]) -> Vec<u8> {
         ]);
     }
     csv.into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::directory::edit;
+    use crate::model::{EstablishmentData, EstablishmentKind, Uai};
+
+    const ACTOR: &str = "test@worklist";
+
+    fn store(connector: &str) -> (tempfile::TempDir, Store, EstablishmentData) {
+        let dir = tempfile::tempdir().unwrap();
+        let uai = Uai::parse("0999001W").unwrap();
+        let key = crate::secrets::DbKey::from_hex(&"2a".repeat(32)).unwrap();
+        let mut store = Store::open_or_create(dir.path(), &uai, &key, ACTOR).unwrap();
+        let data = crate::demo::generate(&uai, EstablishmentKind::College, 4);
+        store.replace_population(&data, ACTOR, "TEST", &serde_json::json!({})).unwrap();
+        store.set_sync_connector(connector, ACTOR).unwrap();
+        // The ENT's directory, as a pull would have left it: where a creation looks for the person first.
+        let rows: Vec<crate::store::SnapshotRow> = data
+            .accounts
+            .iter()
+            .map(|a| crate::store::SnapshotRow {
+                resource: "User".into(),
+                id: format!("srv-{}", a.id),
+                external_id: Some(a.id.clone()),
+                etag: None,
+                body: crate::sync::user_body(a).to_string(),
+            })
+            .collect();
+        store.replace_snapshot(&rows, "https://ent.example.fr/scim/v2", ACTOR).unwrap();
+        (dir, store, data)
+    }
+
+    fn social_worker(store: &mut Store, group: &str) -> String {
+        let new = edit::NewAccount {
+            profile: Some(Profile::NonEnseignant),
+            civility: Some("Mme".into()),
+            nom: "Quenardel".into(),
+            prenom: "Ysaline".into(),
+            email: Some("y.quenardel@example.fr".into()),
+            phones: vec!["0102030405".into()],
+            functions: vec![codes::parse("MDS/P9222").unwrap()],
+            groups: vec![group.to_string()],
+            until: Some("2099-07-31".into()),
+            perenne: false,
+            reason: "assistante sociale".into(),
+        };
+        edit::create(store, &new, true, ACTOR).unwrap().account.id
+    }
+
+    fn text(item: &Item) -> String {
+        item.steps.join("\n")
+    }
+
+    #[test]
+    fn an_account_created_in_preau_is_the_creation_form_without_a_password() {
+        let (_dir, mut store, data) = store("skolengo");
+        let group = &data.groups[0];
+        let id = social_worker(&mut store, &group.id);
+        let items = worklist(&store).unwrap();
+        assert_eq!(items.len(), 1, "the creation, its node and its group in one item: {items:#?}");
+        let item = &items[0];
+        assert_eq!((item.screen, item.action.as_str()), (Screen::Fiche, "Créer l'utilisateur"));
+        assert_eq!(item.changes.len(), store.outbox().unwrap().len(), "ticked, it confirms all three");
+        assert!(item.target.contains("QUENARDEL Ysaline"), "{}", item.target);
+        let t = text(item);
+        for expected in [
+            "Annuaire > Rechercher un utilisateur",
+            "recherche avancée",
+            "« Créer un utilisateur »",
+            "Profil « Non enseignant », Civilité « Mme », Prénom « Ysaline », Nom « QUENARDEL », Mail « y.quenardel@example.fr », Téléphone professionnel « 0102030405 »",
+            "Préau ne gère pas les mots de passe",
+            "Compte pérenne « Non », jusqu'au 31/07/2099",
+            &format!("Groupes : ajoutez « {} »", group.name),
+            "« Fonctions/disciplines de poste » : ajoutez « PERSONNELS MEDICO-SOCIAUX — P9222 SERVICE SOCIAL DES ELEVES »",
+            "Dans la messagerie, la personne apparaîtra alors sous",
+        ] {
+            assert!(t.contains(expected), "{expected} in:\n{t}");
+        }
+        assert!(!t.to_lowercase().contains("mot de passe :"), "no password is given: {t}");
+
+        // Made in the console: ticked, the outbox empties. Then extended and closed: the fiche.
+        assert_eq!(mark_done(&mut store, std::slice::from_ref(&item.id), ACTOR).unwrap(), item.changes.len());
+        assert!(store.outbox().unwrap().is_empty());
+        store.set_hand_account_end(&id, None, false, ACTOR).unwrap();
+        let t = text(&worklist(&store).unwrap().into_iter().find(|i| i.status == Status::AFaire).unwrap());
+        assert!(t.contains("Dans « Disponibilité », Compte pérenne « Oui »."), "{t}");
+        store.set_hand_account_end(&id, None, true, ACTOR).unwrap();
+        let item = worklist(&store).unwrap().into_iter().find(|i| i.status == Status::AFaire).unwrap();
+        assert_eq!(item.action, "Fermer le compte");
+        assert!(text(&item).contains("Désactivez le compte"), "{}", text(&item));
+    }
+
+    #[test]
+    fn a_function_added_is_the_fiches_function_and_discipline() {
+        let (_dir, mut store, data) = store("skolengo");
+        let staff = data
+            .people
+            .iter()
+            .find(|p| {
+                p.profile == Profile::NonEnseignant
+                    && !p.functions.iter().any(|f| f.code == "MDS")
+                    && crate::groups::accounts_of_people(&data).contains_key(p.id.as_str())
+            })
+            .unwrap();
+        let f = codes::parse("MDS/P9222").unwrap();
+        edit::change_function(&mut store, &staff.id, &f, true, ACTOR).unwrap();
+        let items = worklist(&store).unwrap();
+        assert_eq!(items.len(), 1, "{items:#?}");
+        let t = text(&items[0]);
+        assert!(
+            t.contains(
+                "Dans « Fonctions/disciplines de poste », ajoutez « PERSONNELS MEDICO-SOCIAUX — P9222 SERVICE SOCIAL DES ELEVES »."
+            ),
+            "{t}"
+        );
+        assert!(!t.contains("enlevez"), "only what changed: {t}");
+
+        // A hand-made account's function taken away: the list it keeps (none).
+        let id = social_worker(&mut store, &data.groups[0].id);
+        let creation = worklist(&store).unwrap().into_iter().find(|i| i.action == "Créer l'utilisateur").unwrap();
+        mark_done(&mut store, &[creation.id], ACTOR).unwrap();
+        edit::change_function(&mut store, &id, &f, false, ACTOR).unwrap();
+        let item = worklist(&store).unwrap().into_iter().find(|i| i.target.contains("QUENARDEL")).unwrap();
+        let t = text(&item);
+        assert!(t.contains("enlevez toutes les fonctions"), "{t}");
+        assert!(t.contains("n'apparaîtra plus sous une fonction"), "{t}");
+    }
+
+    fn two_pupils(data: &EstablishmentData) -> Vec<&crate::model::Person> {
+        let accounts = crate::groups::accounts_of_people(data);
+        data.people
+            .iter()
+            .filter(|p| p.profile == Profile::Eleve && !p.left && accounts.contains_key(p.id.as_str()))
+            .take(2)
+            .collect()
+    }
+
+    #[test]
+    fn an_aesh_is_associated_on_each_pupils_fiche() {
+        let (_dir, mut store, data) = store("skolengo");
+        let aesh = data
+            .people
+            .iter()
+            .find(|p| {
+                p.profile == Profile::NonEnseignant
+                    && crate::groups::accounts_of_people(&data).contains_key(p.id.as_str())
+            })
+            .unwrap();
+        let pupils = two_pupils(&data);
+        let ids: Vec<String> = pupils.iter().map(|p| p.id.clone()).collect();
+        assert_eq!(edit::follow(&mut store, &aesh.id, &ids, true, ACTOR).unwrap(), 2);
+        let items = worklist(&store).unwrap();
+        assert_eq!(items.len(), 1, "{items:#?}");
+        let item = &items[0];
+        assert_eq!((item.screen, item.action.as_str()), (Screen::FichesEleves, "Associer un AESH"));
+        assert_eq!(item.screen.path(), "Scolarité > Fiches élèves");
+        let t = text(item);
+        for p in &pupils {
+            let pupil = format!(
+                "Sélectionnez l'élève « {} {} ({}) » ; sur sa fiche, cliquez sur « Associer un AESH » et choisissez",
+                p.usage_name.to_uppercase(),
+                p.usual_name(),
+                p.divisions.join(", ")
+            );
+            assert!(t.contains(&pupil), "{pupil} in:\n{t}");
+        }
+        assert!(t.contains("administration des services"), "the right to change pupils' fiches: {t}");
+
+        // In Open ENT NG, the console has no such link: said on the AESH's fiche.
+        store.set_sync_connector("ent-ng", ACTOR).unwrap();
+        let items = worklist(&store).unwrap();
+        assert_eq!(items.len(), 1, "{items:#?}");
+        assert_eq!(items[0].screen, Screen::NgUtilisateurs);
+        assert!(text(&items[0]).contains("n'a pas de lien entre un AESH"), "{}", text(&items[0]));
+    }
+
+    #[test]
+    fn open_ent_ng_blocks_what_skolengo_deactivates() {
+        let (_dir, mut store, data) = store("ent-ng");
+        let id = social_worker(&mut store, &data.groups[0].id);
+        let made: Vec<String> = worklist(&store).unwrap().into_iter().map(|i| i.id).collect();
+        mark_done(&mut store, &made, ACTOR).unwrap();
+        store.set_hand_account_end(&id, Some("2099-06-30"), false, ACTOR).unwrap();
+        store.set_hand_account_end(&id, None, true, ACTOR).unwrap();
+        let items = worklist(&store).unwrap();
+        let fiche = items.iter().find(|i| i.status == Status::AFaire).unwrap();
+        assert_eq!(fiche.screen, Screen::NgUtilisateurs);
+        let t = text(fiche);
+        assert!(t.contains("le 30/06/2099, bloquez-le (« Bloquer le compte »)"), "{t}");
+        assert!(t.contains("Cliquez sur « Bloquer le compte »"), "{t}");
+        assert_eq!(fiche.action, "Fermer le compte");
+    }
 }
