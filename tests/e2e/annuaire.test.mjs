@@ -7,7 +7,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +23,7 @@ let byTestId;
 let teacher;
 let pupil;
 let staff;
+let saveDir;
 
 /** The CSV rows of a file (header first), split on `;` with the quotes taken off. */
 const rows = (text) => text.replace(/^\uFEFF/, '').trim().split(/\r?\n/).map((l) => l.split(';').map((c) => c.replace(/^"|"$/g, '')));
@@ -50,6 +51,9 @@ before(async () => {
   teacher = other.find((r) => r[4] === 'Enseignant');
   const own = rows(mine);
   pupil = own.find((r) => r[4] === 'Élève');
+  saveDir = join(gen, 'enregistrements');
+  mkdirSync(saveDir);
+  ws.env.PREAU_TEST_SAVE = saveDir;
   staff = JSON.parse(ws.cli('directory', 'search', '--uai', UAI, '--fonction', 'ADF', '--json').trim().split('\n')[0]);
   app = await startApp(ws.env, 'tauri-driver-annuaire.log');
   ({ browser, byTestId } = app);
@@ -114,6 +118,14 @@ test('a pupil\'s fiche shows every source that knows them', async () => {
   assert.match(fiche, /représentant légal/);
   assert.match(fiche, /Opérationnel/);
   await checked('fiche');
+  // A parent's fiche: each child by the link that gives access, and where to correct it.
+  await (await browser.$('[data-testid="dir-responsables"] [data-testid="dir-link-open"]')).click();
+  await browser.waitUntil(async () => (await browser.$('[data-testid="dir-children"]')).isExisting(), { timeout: 20000, timeoutMsg: 'the parent\'s fiche has no children' });
+  const children = await (await byTestId('dir-children')).getText();
+  assert.ok(children.includes(pupil[1].toUpperCase()), children);
+  assert.match(children, /Ce lien vient de SIECLE/);
+  assert.match(children, /corrigez la fiche de l'élève dans SIECLE/);
+  await checked('parent');
 });
 
 test('a guest is created only after the near-existing account was shown', async () => {
@@ -177,5 +189,20 @@ test('a ticket that breaks rule 1 is told so', async () => {
   assert.ok(rules.includes('1'), `rules: ${rules}`);
   assert.match(await (await byTestId('tk-broken')).getText(), /Règle 1 — un seul incident par ticket/);
   await checked('ticket-rule1');
-  assert.deepEqual(readdirSync(ws.dataDir).filter((n) => n.startsWith('ticket-')), []);
+  assert.deepEqual(readdirSync(saveDir), []);
+  // One incident: the ticket is written, its text ready to paste.
+  await type('tk-seen', 'Le cahier de textes ne s\'affiche pas depuis ce matin.');
+  await (await byTestId('tk-check')).click();
+  await (await byTestId('tk-ok')).waitForExist({ timeout: 20000 });
+  await (await byTestId('tk-write')).click();
+  await (await byTestId('tk-text')).waitForExist({ timeout: 20000, timeoutMsg: 'the ticket was not written' });
+  const text = await browser.execute(() => document.querySelector('[data-testid="tk-text"]').value);
+  assert.ok(text.toUpperCase().includes(staff.nom.toUpperCase()), text);
+  assert.match(text, /Personnel, établissement/);
+  const folders = readdirSync(saveDir).filter((n) => n.startsWith('ticket-'));
+  assert.equal(folders.length, 1, `${readdirSync(saveDir)}`);
+  const attached = readdirSync(join(saveDir, folders[0], 'pieces-jointes'));
+  assert.ok(attached.includes('fiches.json') && attached.includes('journal.txt'), `${attached}`);
+  await (await byTestId('tk-written')).scrollIntoView();
+  await checked('ticket-written');
 });

@@ -247,8 +247,15 @@ export default {
       funcs.append(addFunction(f));
       if (!['eleve', 'responsable'].includes(f.profil)) parts.push(section(t('dir.functions'), 'dir-functions-part', funcs));
       // Responsables / children.
+      const who = (l) => {
+        const id = l.person || l.account;
+        if (!id) return h('strong', {}, l.name);
+        const b = h('button', { type: 'button', class: 'link-button', dataset: { testid: 'dir-link-open' }, 'aria-label': t('dir.openFor', { name: l.name }) }, l.name);
+        b.addEventListener('click', () => showFiche(id));
+        return b;
+      };
       const linkItem = (l) => h('li', { dataset: { testid: 'dir-link' } },
-        h('strong', {}, l.name), ' — ',
+        who(l), ' — ',
         l.level ? t(`dir.level.${l.level}`) : t('dir.notSiecle'),
         l.from.length ? h('span', { class: 'muted' }, ` (${t('dir.from', { sources: l.from.map(sourceLabel).join(', ') })})`) : '',
         l.access ? '' : h('span', { class: 'muted' }, ` — ${t('dir.noAccess')}`),
@@ -259,7 +266,7 @@ export default {
       }
       // AESH and tutors.
       if (f.profil !== 'eleve' && f.profil !== 'responsable') parts.push(section(t('dir.follows'), 'dir-follows', followEditor(f)));
-      if (f.followed_by.length) parts.push(section(t('dir.followedBy'), 'dir-followed-by', h('ul', {}, f.followed_by.map((l) => h('li', {}, l.name)))));
+      if (f.followed_by.length) parts.push(section(t('dir.followedBy'), 'dir-followed-by', h('ul', {}, f.followed_by.map((l) => h('li', {}, who(l))))));
       if (f.links.length) parts.push(section(t('dir.links'), 'dir-links', h('ul', {}, f.links.map(([s, id]) => h('li', {}, `${sourceLabel(s)} : ${id}`)))));
       // The ENT account.
       const acc = f.account;
@@ -277,6 +284,7 @@ export default {
       ticket.addEventListener('click', () => openTicket([{ id: f.person, name: `${f.nom.toUpperCase()} ${f.prenom}` }]));
       panel.append(h('section', { class: 'fiche', 'aria-labelledby': 'dir-fiche-title', dataset: { testid: 'dir-fiche' } }, title, ...parts, h('div', { class: 'toolbar' }, ticket)));
       title.focus();
+      title.scrollIntoView({ block: 'start' });
     }
 
     function removeFunction(f, fl) {
@@ -455,6 +463,7 @@ export default {
         h('div', { class: 'toolbar' }, check, create),
         likely, outcome));
       title.focus();
+      title.scrollIntoView({ block: 'start' });
     });
 
     // ——— Ticket ———
@@ -546,6 +555,7 @@ export default {
         h('div', { class: 'toolbar' }, shotButton, shotText),
         h('div', { class: 'toolbar' }, checkB, write), verdict, written));
       title.focus();
+      title.scrollIntoView({ block: 'start' });
     }
     ticketButton.addEventListener('click', () => openTicket(current ? [{ id: current.person, name: `${current.nom.toUpperCase()} ${current.prenom}` }] : []));
   },
