@@ -315,11 +315,23 @@ pub fn files(data: &EstablishmentData, managed: &[ManagedGroup], since: Option<&
 }
 
 /// The outbox changes the files carry: a group made in Préau that reaches
-/// the ENT through the pupils' rows, created or joined by pupils. Leaving a
-/// group, a deletion, a GAR group, and everything else (eyes, identifiers,
-/// function nodes) goes to the worklist.
-pub fn carried(outbox: &[OutboxChange], managed: &[ManagedGroup], pupil_accounts: &BTreeSet<String>) -> BTreeSet<i64> {
+/// the ENT through the pupils' rows, created or joined by pupils; an account
+/// created in Préau, whose person has a row of the files (`rows`: the ids of
+/// the people written) — the account's id is the person's. Leaving a group, a
+/// deletion, a GAR group, and everything else (eyes, identifiers, function
+/// nodes, an account's groups, functions, end, closure, the pupils an AESH
+/// follows) goes to the worklist.
+pub fn carried(
+    outbox: &[OutboxChange],
+    managed: &[ManagedGroup],
+    pupil_accounts: &BTreeSet<String>,
+    rows: &BTreeSet<String>,
+) -> BTreeSet<i64> {
     let groups: BTreeMap<&str, &ManagedGroup> = managed.iter().map(|g| (g.id.as_str(), g)).collect();
+    let accounts = outbox
+        .iter()
+        .filter(|c| c.resource == "User" && c.op == "create" && c.state == "pending" && rows.contains(&c.target))
+        .map(|c| c.id);
     outbox
         .iter()
         .filter(|c| c.resource == "Group" && c.state == "pending")
@@ -341,6 +353,25 @@ pub fn carried(outbox: &[OutboxChange], managed: &[ManagedGroup], pupil_accounts
             _ => false,
         })
         .map(|c| c.id)
+        .chain(accounts)
+        .collect()
+}
+
+/// The people the files write a row for: everyone at school, but a parent
+/// only while a child is (as [`sheets`] writes them).
+fn rows(data: &EstablishmentData) -> BTreeSet<String> {
+    let pupils: BTreeSet<&str> =
+        data.people.iter().filter(|p| p.profile == Profile::Eleve && !p.left).map(|p| p.id.as_str()).collect();
+    let parents: BTreeSet<&str> = data
+        .responsibilities
+        .iter()
+        .filter(|r| pupils.contains(r.pupil_id.as_str()))
+        .map(|r| r.responsable_id.as_str())
+        .collect();
+    data.people
+        .iter()
+        .filter(|p| if p.profile == Profile::Responsable { parents.contains(p.id.as_str()) } else { !p.left })
+        .map(|p| p.id.clone())
         .collect()
 }
 
@@ -358,7 +389,7 @@ fn pupil_accounts(data: &EstablishmentData) -> BTreeSet<String> {
 /// The outbox changes the files would carry if written now.
 pub fn carried_now(store: &Store) -> Result<BTreeSet<i64>, StoreError> {
     let Some(data) = store.load_population()? else { return Ok(BTreeSet::new()) };
-    Ok(carried(&store.outbox()?, &store.managed_groups()?, &pupil_accounts(&data)))
+    Ok(carried(&store.outbox()?, &store.managed_groups()?, &pupil_accounts(&data), &rows(&data)))
 }
 
 /// Why an export could not be written or confirmed.
@@ -420,7 +451,8 @@ pub fn write(store: &mut Store, dir: &Path, delta: bool, actor: &str) -> Result<
     if export.files.is_empty() {
         return Ok(Written { export: None, folder, changes: 0, since_import, oversized: Vec::new() });
     }
-    let changes: Vec<i64> = carried(&store.outbox()?, &managed, &pupil_accounts(&data)).into_iter().collect();
+    let changes: Vec<i64> =
+        carried(&store.outbox()?, &managed, &pupil_accounts(&data), &rows(&data)).into_iter().collect();
     let failed =
         |path: &Path, e: std::io::Error| EntNgError::Write { path: path.display().to_string(), message: e.to_string() };
     std::fs::create_dir_all(dir).map_err(|e| failed(dir, e))?;
@@ -543,6 +575,87 @@ mod tests {
             change(7, "G1", "delete", serde_json::json!({})),
             change(8, "VERROU", "create", serde_json::json!({})),
         ];
-        assert_eq!(carried(&outbox, &managed, &pupils), [1, 2].into());
+        assert_eq!(carried(&outbox, &managed, &pupils, &BTreeSet::new()), [1, 2].into());
+    }
+
+    /// An account created in Préau is a row of the files (Personnel.csv,
+    /// Guest.csv): its creation leaves the outbox once the import is
+    /// confirmed; its messaging place, its groups and its closure stay for
+    /// the worklist.
+    #[test]
+    fn the_files_carry_an_account_created_in_preau() {
+        use crate::directory::edit;
+        let dir = tempfile::tempdir().unwrap();
+        let uai = Uai::parse("0999001W").unwrap();
+        let key = crate::secrets::DbKey::from_hex(&"3b".repeat(32)).unwrap();
+        let actor = "test@ent-ng";
+        let mut store = Store::open_or_create(dir.path(), &uai, &key, actor).unwrap();
+        let data = demo();
+        store.replace_population(&data, actor, "TEST", &serde_json::json!({})).unwrap();
+        store.set_sync_connector("ent-ng", actor).unwrap();
+        // The ENT's directory as a pull leaves it: where a creation looks for the person first.
+        let snapshot: Vec<crate::store::SnapshotRow> = data
+            .accounts
+            .iter()
+            .map(|a| crate::store::SnapshotRow {
+                resource: "User".into(),
+                id: format!("srv-{}", a.id),
+                external_id: Some(a.id.clone()),
+                etag: None,
+                body: crate::sync::user_body(a).to_string(),
+            })
+            .collect();
+        store.replace_snapshot(&snapshot, "https://ent.example.fr/scim/v2", actor).unwrap();
+        let new = |profile, nom: &str, functions: Vec<crate::model::Function>, groups: Vec<String>| edit::NewAccount {
+            profile: Some(profile),
+            nom: nom.into(),
+            prenom: "Ysaline".into(),
+            functions,
+            groups,
+            perenne: true,
+            ..Default::default()
+        };
+        let social = edit::create(
+            &mut store,
+            &new(
+                Profile::NonEnseignant,
+                "Quenardel",
+                vec![crate::directory::codes::parse("MDS/P9222").unwrap()],
+                vec![data.groups[0].id.clone()],
+            ),
+            true,
+            actor,
+        )
+        .unwrap()
+        .account
+        .id;
+        let guest = edit::create(&mut store, &new(Profile::Invite, "Accueil", Vec::new(), Vec::new()), true, actor)
+            .unwrap()
+            .account
+            .id;
+
+        let out = dir.path().join("export");
+        let written = write(&mut store, &out, false, actor).unwrap();
+        let personnel = std::fs::read_to_string(out.join("Personnel.csv")).unwrap();
+        assert!(personnel.contains(&format!("{social};Quenardel;;Ysaline;")), "{personnel}");
+        assert!(personnel.contains("MDS$SERVICE SOCIAL DES ELEVES$P9222$"), "its function: {personnel}");
+        let guests = std::fs::read_to_string(out.join("Guest.csv")).unwrap();
+        assert!(guests.contains(&format!("{guest};Accueil;;Ysaline")), "{guests}");
+
+        let outbox = store.outbox().unwrap();
+        let creations: BTreeSet<i64> =
+            outbox.iter().filter(|c| c.resource == "User" && c.op == "create").map(|c| c.id).collect();
+        assert_eq!(creations.len(), 2);
+        assert!(creations.is_subset(&carried_now(&store).unwrap()));
+        assert_eq!(written.changes, creations.len());
+        let items = crate::sync::worklist::worklist(&store).unwrap();
+        assert!(items.iter().all(|i| i.action != "Créer l'utilisateur"), "{items:#?}");
+        assert!(items.iter().any(|i| i.target.contains("QUENARDEL")), "its messaging place, by hand: {items:#?}");
+
+        let export = written.export.unwrap().export;
+        assert_eq!(confirm(&mut store, &export, actor).unwrap(), 2);
+        let left = store.outbox().unwrap();
+        assert!(left.iter().all(|c| c.op != "create"), "{left:?}");
+        assert_eq!(left.len(), outbox.len() - 2, "the node and the group wait for the worklist");
     }
 }

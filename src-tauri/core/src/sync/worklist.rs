@@ -1348,6 +1348,10 @@ mod tests {
     fn open_ent_ng_blocks_what_skolengo_deactivates() {
         let (_dir, mut store, data) = store("ent-ng");
         let id = social_worker(&mut store, &data.groups[0].id);
+        // The files carry the creation; the rest is done by hand.
+        let out = tempfile::tempdir().unwrap();
+        let written = super::super::ent_ng::write(&mut store, out.path(), false, ACTOR).unwrap();
+        super::super::ent_ng::confirm(&mut store, &written.export.unwrap().export, ACTOR).unwrap();
         let made: Vec<String> = worklist(&store).unwrap().into_iter().map(|i| i.id).collect();
         mark_done(&mut store, &made, ACTOR).unwrap();
         store.set_hand_account_end(&id, Some("2099-06-30"), false, ACTOR).unwrap();
