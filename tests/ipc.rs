@@ -1302,3 +1302,67 @@ fn without_a_keychain_a_passphrase_protects_the_stores() {
     assert_eq!(list[0]["uai"], uai().as_str());
     assert!(list[0]["error"].is_null(), "{list}");
 }
+
+#[test]
+fn the_annuaire_searches_shows_creates_and_checks_a_ticket_through_ipc() {
+    let f = fixture();
+    let sh = shell(AppState::new(f.dir.path().to_path_buf(), secrets_with(&f.key)));
+    let u = uai().as_str().to_string();
+    // The search as the UI sends it: words, scope, criteria.
+    let found = sh
+        .invoke(
+            "directory_search",
+            json!({ "uai": u, "query": "nomt", "scope": "etablissement", "criteria": { "profile": "enseignant", "classe": "5A" }, "limit": 50 }),
+        )
+        .expect("search");
+    let ids: Vec<&str> = found["hits"].as_array().unwrap().iter().map(|h| h["person"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["T2"]);
+    assert_eq!(found["hits"][0]["etat"], "sans_compte");
+    let none = sh
+        .invoke(
+            "directory_search",
+            json!({ "uai": u, "query": "camille", "scope": "academie", "criteria": null, "limit": 50 }),
+        )
+        .expect("academy");
+    assert_eq!((none["hits"].as_array().unwrap().len(), none["academy_accounts"].as_u64()), (0, Some(0)));
+    assert_eq!(
+        error_code(sh.invoke(
+            "directory_search",
+            json!({ "uai": u, "query": "x", "scope": "etablissement", "criteria": { "profile": "pirate" } })
+        )),
+        "DIRECTORY_UNKNOWN_PROFILE"
+    );
+    // A fiche.
+    let fiche = sh.invoke("directory_fiche", json!({ "uai": u, "id": "E1" })).expect("fiche");
+    assert_eq!((fiche["profil"].as_str(), fiche["groups"][0][1].as_str()), (Some("eleve"), Some("Chorale")));
+    assert_eq!(error_code(sh.invoke("directory_fiche", json!({ "uai": u, "id": "NOBODY" }))), "PERSON_UNKNOWN");
+    // A guest: refused while a person of that name exists, created once the choice is explicit.
+    let guest = json!({ "profile": "invite", "nom": "NOMS1", "prenom": "Camille", "perenne": true });
+    let likely = sh.invoke("directory_likely", json!({ "uai": u, "account": guest })).expect("likely");
+    assert_eq!(likely[0]["person"], "S1", "{likely}");
+    let refused =
+        sh.invoke("directory_create", json!({ "uai": u, "account": guest, "force": false })).expect_err("refused");
+    assert_eq!(
+        (refused["code"].as_str(), refused["params"]["likely"][0]["person"].as_str()),
+        (Some("ACCOUNT_LIKELY_EXISTS"), Some("S1"))
+    );
+    let made = sh.invoke("directory_create", json!({ "uai": u, "account": guest, "force": true })).expect("created");
+    assert_eq!(made["account"]["login"], "camille.noms1");
+    // A function previewed, then added: the staff member moves into « Assistante sociale ».
+    let preview = sh
+        .invoke(
+            "directory_function",
+            json!({ "uai": u, "person": "S1", "function": "MDS/P9222", "add": true, "apply": false }),
+        )
+        .expect("preview");
+    assert_eq!(preview["after"], json!(["Mon établissement/Autres/Assistante sociale"]));
+    assert_eq!(preview["before"], json!([]));
+    // The ticket's rules.
+    let broken = sh
+        .invoke(
+            "ticket_check",
+            json!({ "uai": u, "ticket": { "titre": "Messagerie", "attendu": "Elle marche.", "constate": "Elle ne marche pas. Par ailleurs le cahier de textes est vide.", "depuis": null, "personnes": ["E1"] } }),
+        )
+        .expect("check");
+    assert!(broken.as_array().unwrap().iter().any(|b| b["rule"] == 1), "{broken}");
+}

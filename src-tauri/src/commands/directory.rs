@@ -9,6 +9,8 @@ use preau_core::model::{Function, Profile};
 use preau_core::reconcile;
 use preau_core::store::Store;
 use preau_core::ticket;
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 use tauri::{Runtime, State, WebviewWindow};
 
@@ -55,6 +57,15 @@ fn stamp(store: &Store) -> Result<String, IpcError> {
     Ok(format!("{batch:?}|{pulled:?}|{}", store.snapshot_count("User")?))
 }
 
+/// The whole ENT's index, kept between keystrokes; `None` while no directory was imported or pulled.
+fn academy_index(st: &AppState, store: &Store, uai: &str) -> Result<Option<Arc<reconcile::Directory>>, IpcError> {
+    match st.directory_index(uai, &stamp(store)?, || Ok(reconcile::directory_from_store(store)?)) {
+        Ok(d) => Ok(Some(d)),
+        Err(e) if e.code == "MATCH_NO_DIRECTORY" => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 fn search_in(
     st: &AppState,
     uai: &str,
@@ -67,8 +78,9 @@ fn search_in(
     let f = filters(c)?;
     let limit = limit.clamp(1, 2000);
     if scope == "academie" {
-        let dir = st.directory_index(uai, &stamp(&store)?, || Ok(reconcile::directory_from_store(&store)?))?;
-        return Ok(directory::academy(&dir, query, &f, limit));
+        return Ok(academy_index(st, &store, uai)?
+            .map(|dir| directory::academy(&dir, query, &f, limit))
+            .unwrap_or_default());
     }
     Ok(directory::search(&store, query, Scope::Etablissement, &f, limit)?)
 }
@@ -93,7 +105,7 @@ pub async fn directory_search(
         let hits = search_in(st, &uai, &query, &scope, criteria.unwrap_or_default(), limit.unwrap_or(50))?;
         let academy_accounts = if scope == "academie" {
             let store = open(st, &uai)?;
-            st.directory_index(&uai, &stamp(&store)?, || Ok(reconcile::directory_from_store(&store)?))?.len()
+            academy_index(st, &store, &uai)?.map_or(0, |d| d.len())
         } else {
             0
         };

@@ -99,6 +99,15 @@ pub fn end_date(text: &str) -> Result<String, EditError> {
     check_date(text, &today())
 }
 
+/// The whole ENT's directory, or none while no export was imported and nothing pulled.
+fn whole_ent(store: &Store) -> Result<Option<reconcile::Directory>, LoadError> {
+    match reconcile::directory_from_store(store) {
+        Ok(d) => Ok(Some(d)),
+        Err(LoadError::NoDirectory) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 fn today() -> String {
     chrono::Utc::now().format("%Y-%m-%d").to_string()
 }
@@ -109,8 +118,7 @@ fn today() -> String {
 pub fn likely_existing(store: &Store, new: &NewAccount) -> Result<Vec<Likely>, LoadError> {
     let uai = store.uai().to_string();
     let mut out: Vec<Likely> = Vec::new();
-    let dir = reconcile::directory_from_store(store)?;
-    if !dir.is_empty() {
+    if let Some(dir) = whole_ent(store)?.filter(|d| !d.is_empty()) {
         let mut seen = BTreeSet::new();
         // A social worker may be « personnel » or « invité » elsewhere: every category is asked.
         for category in [Category::Personnel, Category::Enseignant, Category::MaitreDeStage, Category::Responsable] {
@@ -193,7 +201,7 @@ pub fn likely_existing(store: &Store, new: &NewAccount) -> Result<Vec<Likely>, L
 pub fn free_login(store: &Store, data: &EstablishmentData, nom: &str, prenom: &str) -> Result<String, LoadError> {
     use crate::demo::names::login_part;
     let mut taken: BTreeSet<String> = data.accounts.iter().map(|a| a.login.to_lowercase()).collect();
-    let dir = reconcile::directory_from_store(store)?;
+    let dir = whole_ent(store)?;
     let (given, name) = (login_part(prenom), login_part(nom));
     let base = match (given.is_empty(), name.is_empty()) {
         (false, false) => format!("{given}.{name}"),
@@ -201,9 +209,11 @@ pub fn free_login(store: &Store, data: &EstablishmentData, nom: &str, prenom: &s
         (false, true) => given,
         (true, true) => "utilisateur".into(),
     };
-    for i in dir.search(&format!("{nom} {prenom}"), None, 200) {
-        if let Some(l) = dir.account(i).and_then(|a| a.login) {
-            taken.insert(l.to_lowercase());
+    if let Some(dir) = &dir {
+        for i in dir.search(&format!("{nom} {prenom}"), None, 200) {
+            if let Some(l) = dir.account(i).and_then(|a| a.login) {
+                taken.insert(l.to_lowercase());
+            }
         }
     }
     for row in store.snapshot("User")? {
