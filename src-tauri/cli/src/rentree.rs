@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use preau_core::reconcile::profile_label;
 use preau_core::rentree::{self, Status};
 use preau_core::store::Store;
 
@@ -66,5 +67,34 @@ pub fn check(dir: Option<PathBuf>, raw_uai: &str, date: Option<&str>, json: bool
             }
         }
     }
+    if !json {
+        print_hand_accounts(store.uai().as_str(), &store.transition_preview()?.hand_accounts)?;
+    }
     Ok(if rentree::blocked(&steps) { 1 } else { 0 })
+}
+
+/// The accounts created in Préau: no national file renews them, so each is
+/// to be extended or closed when the year turns.
+fn print_hand_accounts(uai: &str, list: &[rentree::HandReview]) -> Result<(), Failure> {
+    if list.is_empty() {
+        return Ok(());
+    }
+    print_line(&format!(
+        "Comptes créés dans Préau ({}) : aucun fichier national ne les renouvelle ; à la transition d'année, \
+         prolongez-les ou fermez-les.",
+        list.len()
+    ))?;
+    for h in list {
+        let end = match &h.until {
+            Some(d) => format!("jusqu'au {}", rentree::list::date(d)),
+            None => "pérenne".to_string(),
+        };
+        print_line(&format!("    {} — {} — {end} [{}]", h.name, profile_label(h.profile), h.id))?;
+        print_line(&format!(
+            "             → prolonger : preau-cli directory end --uai {uai} --person {} --jusqu-au AAAA-MM-JJ ; \
+             fermer : preau-cli directory end --uai {uai} --person {} --fermer",
+            h.id, h.id
+        ))?;
+    }
+    Ok(())
 }

@@ -238,6 +238,20 @@ pub struct Transition {
     pub links_kept: usize,
     /// Steps whose status and notes start over.
     pub steps_reset: usize,
+    /// The accounts created in Préau and not closed: no feed renews them, so
+    /// each is to be extended or closed.
+    pub hand_accounts: Vec<HandReview>,
+}
+
+/// An account created in Préau, as the transition lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HandReview {
+    pub id: String,
+    /// « Prénom NOM ».
+    pub name: String,
+    pub profile: crate::model::Profile,
+    /// Its last day (AAAA-MM-JJ); `None`: compte pérenne.
+    pub until: Option<String>,
 }
 
 #[cfg(test)]

@@ -145,6 +145,17 @@ impl Store {
             rule_groups: self.managed_groups()?.iter().filter(|g| g.rule.is_some() && !g.lock_recompose).count(),
             links_kept: links_kept as usize,
             steps_reset: self.rentree_states()?.len(),
+            hand_accounts: self
+                .hand_accounts()?
+                .into_iter()
+                .filter(|h| h.closed_at.is_none())
+                .map(|h| crate::rentree::HandReview {
+                    name: format!("{} {}", h.prenom, h.nom.to_uppercase()),
+                    id: h.id,
+                    profile: h.profile,
+                    until: h.until,
+                })
+                .collect(),
         })
     }
 
