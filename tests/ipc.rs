@@ -1348,6 +1348,18 @@ fn the_annuaire_searches_shows_creates_and_checks_a_ticket_through_ipc() {
     );
     let made = sh.invoke("directory_create", json!({ "uai": u, "account": guest, "force": true })).expect("created");
     assert_eq!(made["account"]["login"], "camille.noms1");
+    // One ending in ten days: Accueil says so, the permanent one is not counted.
+    let soon = (chrono::Utc::now().date_naive() + chrono::Duration::days(10)).format("%Y-%m-%d").to_string();
+    let visitor = json!({ "profile": "invite", "nom": "VISITEUR", "prenom": "Alex", "until": soon });
+    sh.invoke("directory_create", json!({ "uai": u, "account": visitor, "force": false })).expect("visitor");
+    let today = sh.invoke("home_today", json!({ "uai": u })).expect("today");
+    let ending: Vec<&Value> =
+        today["todos"].as_array().unwrap().iter().filter(|t| t["kind"] == "accounts_ending").collect();
+    assert_eq!(
+        (ending.len(), ending[0]["count"].as_u64(), ending[0]["route"].as_str()),
+        (1, Some(1), Some("annuaire")),
+        "{today}"
+    );
     // A function previewed, then added: the staff member moves into « Assistante sociale ».
     let preview = sh
         .invoke(

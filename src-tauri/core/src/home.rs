@@ -18,7 +18,7 @@ use crate::sync;
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Todo {
     /// `rentree_late`, `rentree_now`, `to_send`, `in_files`, `by_hand`,
-    /// `conflicts`, `finding`, `to_reconcile`, `never_imported`, `backup`.
+    /// `conflicts`, `finding`, `to_reconcile`, `never_imported`, `accounts_ending`, `backup`.
     pub kind: &'static str,
     /// The finding, step or category it is about, when there is one.
     pub code: Option<String>,
@@ -49,6 +49,9 @@ pub struct Today {
     pub imports: Vec<LastImport>,
     pub last_backup: Option<String>,
 }
+
+/// An account created by hand is said from this many days before its end.
+pub const ENDING_WITHIN_DAYS: i64 = 30;
 
 fn todo(kind: &'static str, count: u64, route: &'static str) -> Todo {
     Todo { kind, code: None, title: None, count, route, due: None, urgent: false }
@@ -124,6 +127,16 @@ pub fn today(store: &Store, now: DateTime<Utc>) -> Result<Today, StoreError> {
         imports.push(LastImport { what, imported_at: latest.cloned(), days });
     }
 
+    // Accounts created by hand: no feed renews them, so their end is the administrator's to watch.
+    let soon = (day + chrono::Duration::days(ENDING_WITHIN_DAYS)).format("%Y-%m-%d").to_string();
+    let ending = store
+        .hand_accounts()?
+        .iter()
+        .filter(|h| h.closed_at.is_none() && h.until.as_deref().is_some_and(|u| u <= soon.as_str()))
+        .count();
+    if ending > 0 {
+        todos.push(todo("accounts_ending", ending as u64, "annuaire"));
+    }
     if store.backup_due(now)? {
         todos.push(Todo { urgent: true, ..todo("backup", 1, "accueil") });
     }
