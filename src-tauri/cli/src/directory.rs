@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use preau_core::directory::{self, codes, edit, fiche, Filters, Hit, Scope};
+use preau_core::directory::{self, codes, edit, fiche, Criteria, Hit, Scope};
 use preau_core::model::Profile;
 use preau_core::reconcile::profile_label;
 use preau_core::store::Store;
@@ -36,16 +36,6 @@ fn parse_function(text: &str) -> Result<preau_core::model::Function, Failure> {
             "« {text} » : une fonction s'écrit CODE ou CODE/DISCIPLINE, par ex. MDS/P9222 (une lettre et quatre chiffres pour la discipline)"
         ),
     })
-}
-
-/// The advanced search's criteria as typed.
-pub struct Criteria {
-    pub profile: Option<String>,
-    pub classe: Option<String>,
-    pub matiere: Option<String>,
-    pub groupe: Option<String>,
-    pub fonction: Option<String>,
-    pub etablissement: Option<String>,
 }
 
 fn line(h: &Hit) -> String {
@@ -84,14 +74,11 @@ pub fn search(
     query: &str,
 ) -> Result<u8, Failure> {
     let store = open(dir, raw_uai)?;
-    let filters = Filters {
-        profile: c.profile.as_deref().map(profile).transpose()?,
-        classe: c.classe,
-        matiere: c.matiere,
-        groupe: c.groupe,
-        fonction: c.fonction,
-        etablissement: c.etablissement,
-    };
+    let filters = c.filters().map_err(|p| Failure {
+        exit: 2,
+        code: "DIRECTORY_UNKNOWN_PROFILE",
+        message: format!("profil inconnu : « {p} » (eleve, responsable, enseignant, non_enseignant, invite…)"),
+    })?;
     let hits = directory::search(&store, query, scope, &filters, limit)?;
     if let Some(path) = &csv {
         std::fs::write(path, directory::csv(&hits)).map_err(|e| Failure {
@@ -202,17 +189,40 @@ pub fn show(dir: Option<PathBuf>, raw_uai: &str, person: &str, json: bool) -> Re
 }
 
 /// What was typed to create an account.
+#[derive(clap::Args, Debug)]
 pub struct Typed {
+    /// invite, non_enseignant, personnel_collectivite ou maitre_de_stage.
+    #[arg(long, value_name = "PROFIL")]
     pub profil: String,
+    /// M. ou Mme.
+    #[arg(long, value_name = "CIVILITÉ")]
     pub civilite: Option<String>,
+    /// Le nom de famille.
+    #[arg(long, value_name = "NOM")]
     pub nom: String,
+    /// Le prénom.
+    #[arg(long, value_name = "PRÉNOM")]
     pub prenom: String,
+    /// L'adresse électronique.
+    #[arg(long, value_name = "ADRESSE")]
     pub courriel: Option<String>,
+    /// Un numéro de téléphone (plusieurs possibles).
+    #[arg(long = "telephone", value_name = "NUMÉRO")]
     pub telephones: Vec<String>,
+    /// Une fonction et sa discipline de poste, par ex. MDS/P9222 (plusieurs possibles).
+    #[arg(long = "fonction", value_name = "CODE[/DISC]")]
     pub fonctions: Vec<String>,
+    /// Un groupe de l'établissement (son identifiant ; plusieurs possibles).
+    #[arg(long = "groupe", value_name = "GROUPE")]
     pub groupes: Vec<String>,
+    /// Le dernier jour du compte (AAAA-MM-JJ).
+    #[arg(long = "jusqu-au", value_name = "AAAA-MM-JJ", conflicts_with = "perenne")]
     pub jusqu_au: Option<String>,
+    /// Un compte pérenne, sans date de fin.
+    #[arg(long)]
     pub perenne: bool,
+    /// Pourquoi ce compte (« famille d'accueil de … »), gardé avec lui.
+    #[arg(long, value_name = "TEXTE", default_value = "")]
     pub motif: String,
 }
 

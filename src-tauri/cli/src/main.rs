@@ -219,39 +219,8 @@ enum DirectoryCommand {
     Create {
         #[arg(long)]
         uai: String,
-        /// invite, non_enseignant, personnel_collectivite ou maitre_de_stage.
-        #[arg(long, value_name = "PROFIL")]
-        profil: String,
-        /// M. ou Mme.
-        #[arg(long, value_name = "CIVILITÉ")]
-        civilite: Option<String>,
-        /// Le nom de famille.
-        #[arg(long, value_name = "NOM")]
-        nom: String,
-        /// Le prénom.
-        #[arg(long, value_name = "PRÉNOM")]
-        prenom: String,
-        /// L'adresse électronique.
-        #[arg(long, value_name = "ADRESSE")]
-        courriel: Option<String>,
-        /// Un numéro de téléphone (plusieurs possibles).
-        #[arg(long = "telephone", value_name = "NUMÉRO")]
-        telephones: Vec<String>,
-        /// Une fonction et sa discipline de poste, par ex. MDS/P9222 (plusieurs possibles).
-        #[arg(long = "fonction", value_name = "CODE[/DISC]")]
-        fonctions: Vec<String>,
-        /// Un groupe de l'établissement (son identifiant ; plusieurs possibles).
-        #[arg(long = "groupe", value_name = "GROUPE")]
-        groupes: Vec<String>,
-        /// Le dernier jour du compte (AAAA-MM-JJ).
-        #[arg(long = "jusqu-au", value_name = "AAAA-MM-JJ", conflicts_with = "perenne")]
-        jusqu_au: Option<String>,
-        /// Un compte pérenne, sans date de fin.
-        #[arg(long)]
-        perenne: bool,
-        /// Pourquoi ce compte (« famille d'accueil de … »), gardé avec lui.
-        #[arg(long, value_name = "TEXTE", default_value = "")]
-        motif: String,
+        #[command(flatten)]
+        typed: directory::Typed,
         /// Crée même si des comptes ressemblants existent dans l'ENT.
         #[arg(long)]
         force: bool,
@@ -786,44 +755,14 @@ fn main() -> ExitCode {
                     SearchScope::Etablissement => preau_core::directory::Scope::Etablissement,
                     SearchScope::Academie => preau_core::directory::Scope::Academie,
                 };
-                let criteria = directory::Criteria { profile, classe, matiere, groupe, fonction, etablissement };
+                let criteria =
+                    preau_core::directory::Criteria { profile, classe, matiere, groupe, fonction, etablissement };
                 directory::search(cli.data_dir, &uai, scope, criteria, csv, limit, json, &query.join(" "))
             }
             DirectoryCommand::Show { uai, person, json } => directory::show(cli.data_dir, &uai, &person, json),
-            DirectoryCommand::Create {
-                uai,
-                profil,
-                civilite,
-                nom,
-                prenom,
-                courriel,
-                telephones,
-                fonctions,
-                groupes,
-                jusqu_au,
-                perenne,
-                motif,
-                force,
-                json,
-            } => directory::create(
-                cli.data_dir,
-                &uai,
-                directory::Typed {
-                    profil,
-                    civilite,
-                    nom,
-                    prenom,
-                    courriel,
-                    telephones,
-                    fonctions,
-                    groupes,
-                    jusqu_au,
-                    perenne,
-                    motif,
-                },
-                force,
-                json,
-            ),
+            DirectoryCommand::Create { uai, typed, force, json } => {
+                directory::create(cli.data_dir, &uai, typed, force, json)
+            }
             DirectoryCommand::Function { uai, person, add, remove, dry_run, json } => {
                 directory::function(cli.data_dir, &uai, &person, add, remove, dry_run, json)
             }

@@ -4,7 +4,7 @@
 //! hand-made account, and the incident-ticket assistant.
 
 use preau_core::audit;
-use preau_core::directory::{self, codes, edit, fiche, Filters, Hit, Scope};
+use preau_core::directory::{self, codes, edit, fiche, Criteria, Hit, Scope};
 use preau_core::model::{Function, Profile};
 use preau_core::reconcile;
 use preau_core::store::Store;
@@ -17,38 +17,6 @@ use tauri::{Runtime, State, WebviewWindow};
 use super::{blocking, open, population};
 use crate::error::IpcError;
 use crate::state::AppState;
-
-#[derive(Debug, Default, Deserialize)]
-pub struct Criteria {
-    pub profile: Option<String>,
-    pub classe: Option<String>,
-    pub matiere: Option<String>,
-    pub groupe: Option<String>,
-    pub fonction: Option<String>,
-    pub etablissement: Option<String>,
-}
-
-fn some(v: Option<String>) -> Option<String> {
-    v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
-}
-
-fn filters(c: Criteria) -> Result<Filters, IpcError> {
-    let profile = match some(c.profile) {
-        Some(p) => Some(
-            Profile::parse(&p)
-                .ok_or_else(|| IpcError::new("DIRECTORY_UNKNOWN_PROFILE", format!("profil inconnu : {p}")))?,
-        ),
-        None => None,
-    };
-    Ok(Filters {
-        profile,
-        classe: some(c.classe),
-        matiere: some(c.matiere),
-        groupe: some(c.groupe),
-        fonction: some(c.fonction),
-        etablissement: some(c.etablissement),
-    })
-}
 
 /// What the academy index is built from: the directory imported, the server's last pull.
 fn stamp(store: &Store) -> Result<String, IpcError> {
@@ -75,7 +43,7 @@ fn search_in(
     limit: usize,
 ) -> Result<Vec<Hit>, IpcError> {
     let store = open(st, uai)?;
-    let f = filters(c)?;
+    let f = c.filters().map_err(|p| IpcError::new("DIRECTORY_UNKNOWN_PROFILE", format!("profil inconnu : {p}")))?;
     let limit = limit.clamp(1, 2000);
     if scope == "academie" {
         return Ok(academy_index(st, &store, uai)?
@@ -218,6 +186,11 @@ pub struct NewAccount {
     pub reason: String,
 }
 
+/// A field left empty is no value.
+fn clean(v: Option<String>) -> Option<String> {
+    v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
+}
+
 fn function_of(text: &str) -> Result<Function, IpcError> {
     codes::parse(text).ok_or_else(|| {
         IpcError::new("FUNCTION_CODE", format!("« {text} » : une fonction s'écrit CODE ou CODE/DISCIPLINE"))
@@ -228,14 +201,14 @@ fn function_of(text: &str) -> Result<Function, IpcError> {
 fn new_account(n: NewAccount) -> Result<edit::NewAccount, IpcError> {
     Ok(edit::NewAccount {
         profile: Profile::parse(n.profile.trim()),
-        civility: some(n.civility),
+        civility: clean(n.civility),
         nom: n.nom,
         prenom: n.prenom,
-        email: some(n.email),
+        email: clean(n.email),
         phones: n.phones,
         functions: n.functions.iter().map(|f| function_of(f)).collect::<Result<_, _>>()?,
         groups: n.groups,
-        until: some(n.until),
+        until: clean(n.until),
         perenne: n.perenne,
         reason: n.reason,
     })
@@ -315,7 +288,7 @@ pub async fn directory_end(
 ) -> Result<(), IpcError> {
     blocking(&state, move |st| {
         let mut store = open(st, &uai)?;
-        let until = match some(until) {
+        let until = match clean(until) {
             Some(d) => Some(edit::end_date(&d)?),
             None => None,
         };
@@ -324,37 +297,17 @@ pub async fn directory_end(
     .await
 }
 
-#[derive(Debug, Deserialize)]
-pub struct Draft {
-    pub titre: String,
-    pub attendu: String,
-    pub constate: String,
-    pub depuis: Option<String>,
-    pub personnes: Vec<String>,
-}
-
-fn draft(d: Draft, screenshot: Option<Vec<u8>>) -> ticket::Draft {
-    ticket::Draft {
-        titre: d.titre,
-        attendu: d.attendu,
-        constate: d.constate,
-        depuis: some(d.depuis),
-        personnes: d.personnes,
-        screenshot,
-    }
-}
-
 /// The rules the draft breaks (none: it can be written).
 #[tauri::command]
 pub async fn ticket_check(
     state: State<'_, AppState>,
     uai: String,
-    ticket: Draft,
+    ticket: ticket::Draft,
 ) -> Result<Vec<ticket::Broken>, IpcError> {
     blocking(&state, move |st| {
         let store = open(st, &uai)?;
         let data = population(&store, &uai)?;
-        Ok(ticket::check(&draft(ticket, None), &data))
+        Ok(ticket::check(&ticket::Draft { screenshot: None, ..ticket }, &data))
     })
     .await
 }
@@ -366,7 +319,7 @@ pub async fn ticket_write<R: Runtime>(
     window: WebviewWindow<R>,
     state: State<'_, AppState>,
     uai: String,
-    ticket: Draft,
+    ticket: ticket::Draft,
     screenshot: Option<String>,
 ) -> Result<Option<ticket::Written>, IpcError> {
     let st = state.inner().clone();
@@ -384,7 +337,7 @@ pub async fn ticket_write<R: Runtime>(
         let mut store = open(st, &uai)?;
         let stamp = chrono::Local::now().format("%Y-%m-%d-%H%M%S");
         let out = folder.join(format!("ticket-{stamp}"));
-        Ok(Some(ticket::write(&mut store, &draft(ticket, png), &out, &audit::actor("app"))?))
+        Ok(Some(ticket::write(&mut store, &ticket::Draft { screenshot: png, ..ticket }, &out, &audit::actor("app"))?))
     })
     .await
 }

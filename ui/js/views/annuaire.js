@@ -11,7 +11,7 @@ import { announce, errorBox } from '../components/notice.js';
 import { t, tn, formatDate, has } from '../i18n.js';
 import { viewTitle } from '../components/view-title.js';
 import { dateField } from '../components/date-field.js';
-import { usableEstablishment } from './common.js';
+import { actions, usableEstablishment } from './common.js';
 
 const PROFILES = ['eleve', 'responsable', 'enseignant', 'non_enseignant', 'personnel_collectivite', 'invite', 'maitre_de_stage', 'inspecteur'];
 const profileLabel = (p) => (has(`dir.profile.${p}`) ? t(`dir.profile.${p}`) : p);
@@ -43,6 +43,8 @@ export default {
     const entry = usableEstablishment(root, ctx, 'dir-error');
     if (!entry) return;
     const uai = entry.uai;
+    // Its own establishment by name, as the console shows it; others by their UAI.
+    const etabName = (code) => (code === uai && entry.name ? entry.name : code || '');
     const status = h('div', { 'aria-live': 'polite', dataset: { testid: 'dir-status' } });
     let choices = null;
     try {
@@ -61,22 +63,7 @@ export default {
     }
     if (!ctx.isCurrent()) return;
 
-    const fail = (err, where = status) => {
-      clear(where);
-      where.append(errorBox(err, 'dir-error'));
-    };
-    const run = (work, where = status) => async (ev) => {
-      const button = ev && ev.currentTarget;
-      if (button) button.disabled = true;
-      clear(status);
-      try {
-        await work();
-      } catch (err) {
-        fail(err, where);
-      } finally {
-        if (button && button.isConnected) button.disabled = false;
-      }
-    };
+    const { fail, run } = actions(status, 'dir-error');
 
     // ——— Search ———
     const scopeName = `dir-scope-${uai}`;
@@ -171,7 +158,7 @@ export default {
           h('td', {}, hit.prenom),
           h('td', {}, profileLabel(hit.profil), hit.classes.length ? h('span', { class: 'muted' }, ` ${hit.classes.slice(0, 3).join(', ')}`) : ''),
           h('td', {}, t(`dir.etat.${hit.etat}`)),
-          h('td', {}, hit.etablissements[0] || ''),
+          h('td', {}, etabName(hit.etablissements[0])),
           h('td', {}, open));
       });
       results.append(h('div', { class: 'table-wrap' }, h('table', { dataset: { testid: 'dir-table' } },

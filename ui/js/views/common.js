@@ -70,3 +70,28 @@ export function usableEstablishment(root, ctx, errorTestId) {
   }
   return entry;
 }
+
+/**
+ * A view's action runner: `fail(err, where)` shows an error box in `where`
+ * (the view's status region by default); `run(work, where)` makes a click
+ * handler that disables its button while `work` runs and shows what it throws.
+ */
+export function actions(status, testid) {
+  const fail = (err, where = status) => {
+    clear(where);
+    where.append(errorBox(err, testid));
+  };
+  const run = (work, where = status) => async (ev) => {
+    const button = ev && ev.currentTarget;
+    if (button) button.disabled = true;
+    clear(status);
+    try {
+      await work();
+    } catch (err) {
+      fail(err, where);
+    } finally {
+      if (button && button.isConnected) button.disabled = false;
+    }
+  };
+  return { fail, run };
+}

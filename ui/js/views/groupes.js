@@ -9,7 +9,7 @@ import { announce, errorBox } from '../components/notice.js';
 import { t, tn, formatNumber, formatDateTime } from '../i18n.js';
 import { viewTitle } from '../components/view-title.js';
 import { isNothingImported, nothingImported } from '../components/empty-state.js';
-import { usableEstablishment } from './common.js';
+import { actions, usableEstablishment } from './common.js';
 
 const PROFILES = [['', 'grp.any'], ['eleve', 'grp.profile.eleve'], ['parent', 'grp.profile.parent'], ['enseignant', 'grp.profile.enseignant'], ['non-enseignant', 'grp.profile.nonEnseignant'], ['collectivite', 'grp.profile.collectivite']];
 
@@ -37,22 +37,7 @@ export default {
     root.append(status, body, detail);
     let overview = null;
 
-    const fail = (err) => {
-      clear(status);
-      status.append(errorBox(err, 'grp-error'));
-    };
-    const run = (work) => async (ev) => {
-      const button = ev && ev.currentTarget;
-      if (button) button.disabled = true;
-      clear(status);
-      try {
-        await work();
-      } catch (err) {
-        fail(err);
-      } finally {
-        if (button && button.isConnected) button.disabled = false;
-      }
-    };
+    const { fail, run } = actions(status, 'grp-error');
 
     /** A rule field with its live count; returns [field, count element]. */
     const ruleField = (id, value, testid) => {

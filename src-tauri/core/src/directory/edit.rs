@@ -112,6 +112,18 @@ fn today() -> String {
     chrono::Utc::now().format("%Y-%m-%d").to_string()
 }
 
+fn likely(a: crate::formats::ent_directory::DirectoryAccount, reasons: Vec<String>) -> Likely {
+    Likely {
+        account: Some(a.ent_id),
+        person: None,
+        nom: a.last_name,
+        prenom: a.first_name,
+        profil: a.profile.as_str(),
+        etablissements: a.establishments,
+        reasons,
+    }
+}
+
 /// The accounts of the whole ENT (and the people of the establishment) that
 /// may be the person about to be created, whatever their profile: the
 /// reconciliation engine's candidates, and the same names.
@@ -140,15 +152,7 @@ pub fn likely_existing(store: &Store, new: &NewAccount) -> Result<Vec<Likely>, L
                         continue;
                     }
                     if let Some(a) = dir.find(&c.account).and_then(|i| dir.account(i)) {
-                        out.push(Likely {
-                            account: Some(a.ent_id),
-                            person: None,
-                            nom: a.last_name,
-                            prenom: a.first_name,
-                            profil: a.profile.as_str(),
-                            etablissements: a.establishments,
-                            reasons: c.reasons,
-                        });
+                        out.push(likely(a, c.reasons));
                     }
                 }
             }
@@ -157,15 +161,7 @@ pub fn likely_existing(store: &Store, new: &NewAccount) -> Result<Vec<Likely>, L
         for i in dir.search(&format!("{} {}", new.nom, new.prenom), None, 20) {
             let Some(a) = dir.account(i) else { continue };
             if seen.insert(a.ent_id.clone()) && fold(&a.last_name) == fold(&new.nom) {
-                out.push(Likely {
-                    account: Some(a.ent_id),
-                    person: None,
-                    nom: a.last_name,
-                    prenom: a.first_name,
-                    profil: a.profile.as_str(),
-                    etablissements: a.establishments,
-                    reasons: vec!["mêmes nom et prénom".into()],
-                });
+                out.push(likely(a, vec!["mêmes nom et prénom".into()]));
             }
         }
     }
@@ -328,23 +324,7 @@ pub fn create(store: &mut Store, new: &NewAccount, force: bool, actor: &str) -> 
     }
     // Its nodes, computed over the population with it.
     let mut after = data.clone();
-    after.people.push(crate::model::Person {
-        id: h.id.clone(),
-        profile,
-        sex: None,
-        usage_name: h.nom.clone(),
-        birth_name: h.nom.clone(),
-        given_names: vec![h.prenom.clone()],
-        usual_given_name: 0,
-        birth_date: None,
-        ine: None,
-        email: None,
-        mobile: None,
-        divisions: Vec::new(),
-        functions: h.functions.clone(),
-        establishments: vec![data.establishment.uai.clone()],
-        left: false,
-    });
+    after.people.push(h.person(&data));
     after.accounts.push(account);
     let nodes = nodes_of(store, &after, &h.id)?;
     let nodes_patch = (!nodes.is_empty()).then(|| nodes_body(&nodes));

@@ -39,6 +39,37 @@ pub struct Filters {
     pub etablissement: Option<String>,
 }
 
+/// The advanced search's criteria as typed (the window's fields, the command line's options).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct Criteria {
+    pub profile: Option<String>,
+    pub classe: Option<String>,
+    pub matiere: Option<String>,
+    pub groupe: Option<String>,
+    pub fonction: Option<String>,
+    pub etablissement: Option<String>,
+}
+
+impl Criteria {
+    /// The filters; `Err` names a profile that is not one.
+    pub fn filters(self) -> Result<Filters, String> {
+        let clean = |v: Option<String>| v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+        let profile = match clean(self.profile) {
+            Some(p) => Some(Profile::parse(&p).ok_or(p)?),
+            None => None,
+        };
+        Ok(Filters {
+            profile,
+            classe: clean(self.classe),
+            matiere: clean(self.matiere),
+            groupe: clean(self.groupe),
+            fonction: clean(self.fonction),
+            etablissement: clean(self.etablissement),
+        })
+    }
+}
+
 impl Filters {
     fn any(&self) -> bool {
         self.profile.is_some()

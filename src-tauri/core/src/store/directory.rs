@@ -39,7 +39,8 @@ pub struct HandAccount {
 }
 
 impl HandAccount {
-    fn person(&self, data: &EstablishmentData) -> Person {
+    /// The person, as the population holds them.
+    pub fn person(&self, data: &EstablishmentData) -> Person {
         Person {
             id: self.id.clone(),
             profile: self.profile,
