@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLI_BIN, SCREENSHOTS, digits, uaiFromDigits, workspace, startApp } from './harness.mjs';
+import { lookedAt } from './gate.mjs';
 
 const UAI = uaiFromDigits('0999001');
 let ws;
@@ -251,11 +252,15 @@ test('July → September: the checks turn green as the work is done', async () =
 });
 
 test('the year transition lists what will change before it is confirmed', async () => {
+  // An intervening professional's account, made by hand: no file renews it.
+  ws.cli('directory', 'create', '--uai', UAI, '--profil', 'invite', '--nom', 'INTERVENANTE', '--prenom', 'Zoé', '--jusqu-au', '2027-06-30', '--force');
   await (await byTestId('rentree-transition-open')).click();
   const preview = await byTestId('rentree-transition-preview');
   await preview.waitForExist({ timeout: 10000 });
   const text = await preview.getText();
   assert.match(text, /Passer de 2026 à 2027/);
+  assert.match(await (await byTestId('rentree-hand-accounts')).getText(), /1 compte créé à la main[\s\S]*Zoé INTERVENANTE — jusqu'au 30\/06\/2027/);
+  await lookedAt(browser, 'rentree-transition-hand');
   assert.match(digits(text), /\d+classesserontvidées/);
   await (await byTestId('rentree-transition-confirm')).click();
   await browser.waitUntil(async () => /2027-2028/.test(await (await byTestId('rentree-dashboard')).getText()), {

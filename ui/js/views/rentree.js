@@ -220,7 +220,16 @@ export default {
               h('li', {}, tn('rentree.tGroups', p.rule_groups)),
               h('li', {}, tn('rentree.tLinks', p.links_kept)),
               h('li', {}, tn('rentree.tSteps', p.steps_reset))),
+            (p.hand_accounts || []).length
+              ? h('div', { dataset: { testid: 'rentree-hand-accounts' } },
+                h('p', {}, tn('rentree.tHand', p.hand_accounts.length)),
+                h('ul', {}, p.hand_accounts.map((a) => h('li', {}, a.name, ' — ',
+                  a.until ? t('rentree.tHandUntil', { date: formatDate(a.until) }) : t('rentree.tHandPerenne')))),
+                h('p', {}, h('a', { href: '#/annuaire' }, t('rentree.tHandGo'))))
+              : '',
             h('div', { class: 'toolbar' }, confirm, cancel)));
+          // What will change is read before confirming: bring it into view.
+          out.lastChild.scrollIntoView({ block: 'nearest' });
         } catch (err) {
           fail(err);
         }
