@@ -323,7 +323,7 @@ fn installer(ctx: &Ctx, _: bool, counts: &mut Counts) -> (bool, String) {
 /// not Préau's schemas: for a multi-valued attribute, PATCH `add` appends the
 /// value (RFC 7644 §3.5.2.1, what the server does), while the tester expects
 /// the patched value alone (`src-tauri/core/scim/README.md`).
-const SCIM_KNOWN: &[&str] = &["establishments", "classes", "functions", "children", "nodes"];
+const SCIM_KNOWN: &[&str] = &["establishments", "classes", "functions", "children", "nodes", "follows"];
 
 /// Starts the peer with the project's schema files and runs scim2-cli's
 /// compliance check against it; any error but the known disagreements fails.
