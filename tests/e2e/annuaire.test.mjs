@@ -151,6 +151,13 @@ test('a guest is created only after the near-existing account was shown', async 
   await (await byTestId('dir-fiche')).waitForExist({ timeout: 20000, timeoutMsg: 'the account was not created' });
   assert.match(await (await byTestId('dir-state')).getText(), /En attente de création/);
   await checked('created');
+  // Before the ENT creates it, its login can change.
+  await type('dir-login', 'intervenant.test');
+  await (await byTestId('dir-login-save')).click();
+  await browser.waitUntil(async () => /intervenant\.test/.test(await (await byTestId('dir-account')).getText()), {
+    timeout: 20000,
+    timeoutMsg: 'the login did not change',
+  });
   const audit = ws.cli('audit', 'verify', '--uai', UAI);
   assert.ok(audit.length > 0);
 });

@@ -407,7 +407,7 @@ pub fn demo_academy(establishments: usize, accounts: usize, seed: u64, out: &std
 }
 
 /// The keychain when there is one, else an empty store (the token then comes from the environment).
-fn token_secrets() -> Box<dyn SecretStore> {
+pub(crate) fn token_secrets() -> Box<dyn SecretStore> {
     match secrets::KeychainSecrets::open() {
         Ok(k) => Box::new(k),
         Err(_) => Box::new(secrets::MemorySecrets::new()),

@@ -241,7 +241,8 @@ pub fn create(dir: Option<PathBuf>, raw_uai: &str, t: Typed, force: bool, json: 
         perenne: t.perenne,
         reason: t.motif,
     };
-    match edit::create(&mut store, &new, force, &actor()) {
+    let on_server = preau_core::sync::server_logins(&store, crate::commands::token_secrets().as_ref());
+    match edit::create(&mut store, &new, force, on_server.as_deref(), &actor()) {
         Ok(c) => {
             if json {
                 json_line(&serde_json::json!({

@@ -237,7 +237,8 @@ pub async fn directory_create(
 ) -> Result<edit::Created, IpcError> {
     blocking(&state, move |st| {
         let mut store = open(st, &uai)?;
-        Ok(edit::create(&mut store, &new_account(account)?, force, &audit::actor("app"))?)
+        let on_server = preau_core::sync::server_logins(&store, st.secrets());
+        Ok(edit::create(&mut store, &new_account(account)?, force, on_server.as_deref(), &audit::actor("app"))?)
     })
     .await
 }

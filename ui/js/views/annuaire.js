@@ -261,6 +261,7 @@ export default {
         ? h('div', {},
           h('p', {}, t('dir.login', { login: acc.login }), ' — ', h('strong', { dataset: { testid: 'dir-state' } }, t(`dir.etat.${acc.state}`)),
             acc.hand_made ? h('span', { class: 'muted' }, ` — ${acc.until ? t('dir.until', { date: isoDate(acc.until) }) : t('dir.perenne')}`) : ''),
+          acc.hand_made && acc.state === 'a_creer' ? loginEditor(f, acc) : '',
           acc.hand_made && acc.state !== 'ferme' ? endEditor(f) : '')
         : h('p', { class: 'muted' }, t('dir.noAccount'))));
       if (f.pending.length) {
@@ -334,6 +335,18 @@ export default {
         await showFiche(f.person);
       }));
       return h('div', {}, h('p', { class: 'muted' }, t('dir.followsHelp')), list, h('div', { class: 'toolbar' }, pick.field, add));
+    }
+
+    /** Before the ENT creates it: another login (one the server already holds is refused). */
+    function loginEditor(f, acc) {
+      const field = input('dir-login', t('dir.newLogin'), 'dir-login', { value: acc.login, size: '30', spellcheck: 'false' });
+      const save = h('button', { type: 'button', class: 'btn btn--secondary', dataset: { testid: 'dir-login-save' } }, t('dir.changeLogin'));
+      save.addEventListener('click', run(async () => {
+        await ctx.api.syncSetLogin(uai, acc.id, field.el.value.trim());
+        announce(t('dir.loginChanged'));
+        await showFiche(f.person);
+      }));
+      return h('div', { class: 'toolbar' }, field.field, save);
     }
 
     function endEditor(f) {

@@ -193,8 +193,14 @@ pub fn likely_existing(store: &Store, new: &NewAccount) -> Result<Vec<Likely>, L
 
 /// A login by the ENT's convention (`prenom.nom`, then numbered) that no
 /// account known here holds: the establishment's, the ENT directory's, the
-/// server's as last pulled.
-pub fn free_login(store: &Store, data: &EstablishmentData, nom: &str, prenom: &str) -> Result<String, LoadError> {
+/// server's as last pulled, and the server's own when it can be asked.
+pub fn free_login(
+    store: &Store,
+    data: &EstablishmentData,
+    nom: &str,
+    prenom: &str,
+    on_server: Option<&dyn Fn(&str) -> bool>,
+) -> Result<String, LoadError> {
     use crate::demo::names::login_part;
     let mut taken: BTreeSet<String> = data.accounts.iter().map(|a| a.login.to_lowercase()).collect();
     let dir = whole_ent(store)?;
@@ -220,7 +226,7 @@ pub fn free_login(store: &Store, data: &EstablishmentData, nom: &str, prenom: &s
     }
     Ok((0..)
         .map(|n: u32| if n == 0 { base.clone() } else { format!("{base}{}", n + 1) })
-        .find(|c| !taken.contains(c))
+        .find(|c| !taken.contains(c) && !on_server.is_some_and(|held| held(c)))
         .unwrap_or(base))
 }
 
@@ -235,7 +241,15 @@ pub struct Created {
 /// Checks what was typed, then (unless `force`) refuses while the whole ENT
 /// holds likely existing accounts; else records the account and queues its
 /// creation, its nodes and its groups.
-pub fn create(store: &mut Store, new: &NewAccount, force: bool, actor: &str) -> Result<Created, EditError> {
+/// `on_server` answers whether a login is already held on the ENT's server
+/// (see `sync::server_logins`), when it can be asked.
+pub fn create(
+    store: &mut Store,
+    new: &NewAccount,
+    force: bool,
+    on_server: Option<&dyn Fn(&str) -> bool>,
+    actor: &str,
+) -> Result<Created, EditError> {
     let profile = new.profile.ok_or_else(|| invalid("ACCOUNT_NO_PROFILE", "choisissez le profil du compte"))?;
     if !CREATABLE.contains(&profile) {
         let why = match profile {
@@ -290,7 +304,7 @@ pub fn create(store: &mut Store, new: &NewAccount, force: bool, actor: &str) -> 
     if !likely.is_empty() && !force {
         return Err(EditError::LikelyExisting { likely });
     }
-    let login = free_login(store, &data, nom, prenom)?;
+    let login = free_login(store, &data, nom, prenom, on_server)?;
     let h = HandAccount {
         id: store.next_hand_id()?,
         profile,

@@ -260,9 +260,10 @@ pub fn academy(dir: &reconcile::Directory, query: &str, filters: &Filters, limit
     let uai = filters.etablissement.as_deref().map(|u| u.trim().to_uppercase());
     let mut hits = Vec::new();
     let text = if words(query).is_empty() { "" } else { query };
-    // More than asked: the filters come after the names.
-    let ids =
-        if text.is_empty() { Vec::new() } else { dir.search(text, uai.as_deref(), limit.saturating_mul(20).max(200)) };
+    // More than asked only when filters come after the names (the establishment is the index's own).
+    let want =
+        if filters.profile.is_some() || filters.classe.is_some() { limit.saturating_mul(20).max(200) } else { limit };
+    let ids = if text.is_empty() { Vec::new() } else { dir.search(text, uai.as_deref(), want) };
     for i in ids {
         let Some(a) = dir.account(i) else { continue };
         hits.push(Hit {
@@ -276,9 +277,6 @@ pub fn academy(dir: &reconcile::Directory, query: &str, filters: &Filters, limit
             etablissements: a.establishments,
             sources: vec!["ent"],
         });
-        if hits.len() >= limit * 20 {
-            break;
-        }
     }
     hits.retain(|h| keep(h, filters));
     hits.truncate(limit);

@@ -806,6 +806,29 @@ impl Store {
         }
         let tx = self.conn.transaction().map_err(sql("comptes"))?;
         tx.execute("UPDATE account SET login = ?1 WHERE id = ?2", params![login, account]).map_err(sql("comptes"))?;
+        if account.starts_with(super::HAND_PREFIX) {
+            // A hand-made account keeps its login itself, and its creation waiting carries it.
+            tx.execute("UPDATE hand_account SET login = ?1 WHERE id = ?2", params![login, account])
+                .map_err(sql("comptes créés"))?;
+            let waiting: Vec<(i64, String)> = {
+                let mut st = tx
+                    .prepare("SELECT id, payload FROM outbox WHERE resource = 'User' AND target = ?1 AND op = 'create'")
+                    .map_err(sql("file d'envoi"))?;
+                let rows = st.query_map([account], |r| Ok((r.get(0)?, r.get(1)?))).map_err(sql("file d'envoi"))?;
+                rows.collect::<Result<_, _>>().map_err(sql("file d'envoi"))?
+            };
+            for (id, payload) in waiting {
+                let mut body: serde_json::Value = serde_json::from_str(&payload).map_err(|e| StoreError::Data {
+                    table: "outbox",
+                    row: id.to_string(),
+                    field: "payload",
+                    value: e.to_string(),
+                })?;
+                body["userName"] = serde_json::json!(login);
+                tx.execute("UPDATE outbox SET payload = ?1 WHERE id = ?2", params![body.to_string(), id])
+                    .map_err(sql("file d'envoi"))?;
+            }
+        }
         audit_log::append(
             &tx,
             actor,

@@ -624,15 +624,17 @@ mod tests {
                 vec![data.groups[0].id.clone()],
             ),
             true,
+            None,
             actor,
         )
         .unwrap()
         .account
         .id;
-        let guest = edit::create(&mut store, &new(Profile::Invite, "Accueil", Vec::new(), Vec::new()), true, actor)
-            .unwrap()
-            .account
-            .id;
+        let guest =
+            edit::create(&mut store, &new(Profile::Invite, "Accueil", Vec::new(), Vec::new()), true, None, actor)
+                .unwrap()
+                .account
+                .id;
 
         let out = dir.path().join("export");
         let written = write(&mut store, &out, false, actor).unwrap();

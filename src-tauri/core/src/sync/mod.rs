@@ -150,6 +150,22 @@ pub fn block_on<F: std::future::Future>(future: F) -> Result<F::Output, SyncErro
     Ok(rt.block_on(future))
 }
 
+/// Answers whether a login is already held on the server.
+pub type LoginProbe = Box<dyn Fn(&str) -> bool>;
+
+/// Whether a login is already held on the establishment's SCIM server, asked
+/// once connected; `None` when the establishment has no server, or it cannot
+/// be reached now (the push will name a login taken meanwhile).
+pub fn server_logins(store: &crate::store::Store, secrets: &dyn crate::secrets::SecretStore) -> Option<LoginProbe> {
+    if !Connector::of(store).ok()?.has_server() {
+        return None;
+    }
+    let url = store.sync_url().ok()??;
+    let t = token(secrets, store.uai().as_str(), &url).ok()?;
+    let client = block_on(Client::connect(&url, &t)).ok()?.ok()?;
+    Some(Box::new(move |login: &str| matches!(block_on(publish::login_holder(&client, login, "")), Ok(Ok(Some(_))))))
+}
+
 /// Gives `account` the login the administrator accepted or typed (see
 /// [`crate::store::Store::set_account_login`]), once the establishment's SCIM
 /// server, when it has one, says no other account holds it there. A server

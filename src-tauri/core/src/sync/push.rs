@@ -717,6 +717,8 @@ pub async fn push(
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Pushed, SyncError> {
     let mut out = Pushed::default();
+    // Changes the server refused (invalid, taken…): named, left waiting; the others go on.
+    let mut refused: Vec<String> = Vec::new();
     let mut dir = directory(store)?;
     let pending: Vec<OutboxChange> = store.outbox()?.into_iter().filter(|c| c.state == "pending").collect();
     let total = pending.len();
@@ -785,7 +787,19 @@ pub async fn push(
                         message: e.to_string(),
                     })?;
                     out.requests += 1;
-                    let made = client.post(endpoint(&key.0), &body).await?;
+                    let made = match client.post(endpoint(&key.0), &body).await {
+                        Ok(made) => made,
+                        // A creation refused (a login taken meanwhile…) waits, named, with what follows it.
+                        Err(SyncError::Http { status: status @ (400 | 409 | 413 | 422), detail, .. }) => {
+                            let name = body["userName"].as_str().or(body["displayName"].as_str()).unwrap_or("");
+                            let why = if detail.is_empty() { String::new() } else { format!(", {detail}") };
+                            refused.push(format!("{} « {name} » ({}) : {status}{why}", key.0, key.1));
+                            done += changes.len();
+                            progress(done, total);
+                            continue;
+                        }
+                        Err(e) => return Err(e),
+                    };
                     let Some(id) = made.body["id"].as_str() else {
                         return Err(SyncError::BadResponse {
                             what: format!("POST {}", endpoint(&key.0)),
@@ -886,8 +900,6 @@ pub async fn push(
     progress(done, total);
 
     let mut failure = None;
-    // Changes the server refused (invalid, taken…): named, left waiting; the others go on.
-    let mut refused: Vec<String> = Vec::new();
     for mut wave in waves {
         if cancelled() {
             break;

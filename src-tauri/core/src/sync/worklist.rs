@@ -1214,7 +1214,7 @@ mod tests {
             perenne: false,
             reason: "assistante sociale".into(),
         };
-        edit::create(store, &new, true, ACTOR).unwrap().account.id
+        edit::create(store, &new, true, None, ACTOR).unwrap().account.id
     }
 
     fn text(item: &Item) -> String {
