@@ -140,7 +140,8 @@ fn core_cli(ctx: &Ctx, nextest: bool, counts: &mut Counts) -> (bool, String) {
 }
 
 /// The CLI's test files that start a SCIM peer, run again against the second implementation.
-const SCIM_TESTS: &[&str] = &["directory_sync", "groups", "sync", "sync_faults", "sync_strict", "visibility"];
+const SCIM_TESTS: &[&str] =
+    &["directory_logins", "directory_sync", "groups", "sync", "sync_faults", "sync_strict", "visibility"];
 
 /// The CLI's SCIM tests once more, the peer being SCIMMY (Node) instead of scim2-server
 /// (Python): two independent servers, the same project schema files.
