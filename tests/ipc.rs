@@ -1346,8 +1346,25 @@ fn the_annuaire_searches_shows_creates_and_checks_a_ticket_through_ipc() {
         (refused["code"].as_str(), refused["params"]["likely"][0]["person"].as_str()),
         (Some("ACCOUNT_LIKELY_EXISTS"), Some("S1"))
     );
+    let before = sh
+        .invoke(
+            "directory_search",
+            json!({ "uai": u, "query": "noms1", "scope": "etablissement", "criteria": null, "limit": 50 }),
+        )
+        .expect("search");
+    assert_eq!(before["hits"].as_array().unwrap().len(), 1);
     let made = sh.invoke("directory_create", json!({ "uai": u, "account": guest, "force": true })).expect("created");
     assert_eq!(made["account"]["login"], "camille.noms1");
+    // The search's prepared people are read again once the store changed.
+    let after = sh
+        .invoke(
+            "directory_search",
+            json!({ "uai": u, "query": "noms1", "scope": "etablissement", "criteria": null, "limit": 50 }),
+        )
+        .expect("search");
+    let mut states: Vec<&str> = after["hits"].as_array().unwrap().iter().map(|h| h["etat"].as_str().unwrap()).collect();
+    states.sort();
+    assert_eq!(states, ["a_creer", "sans_compte"], "{after}");
     // One ending in ten days: Accueil says so, the permanent one is not counted.
     let soon = (chrono::Utc::now().date_naive() + chrono::Duration::days(10)).format("%Y-%m-%d").to_string();
     let visitor = json!({ "profile": "invite", "nom": "VISITEUR", "prenom": "Alex", "until": soon });

@@ -55,6 +55,26 @@ struct Inner {
     /// The whole ENT's directory index by UAI, with what it was built from:
     /// built once, then each keystroke of the Annuaire searches it.
     directories: Mutex<HashMap<String, (String, Arc<preau_core::reconcile::Directory>)>>,
+    /// The establishment's people prepared for the Annuaire, by UAI, with the journal's head they were read at.
+    people: Mutex<HashMap<String, (String, Arc<preau_core::directory::People>)>>,
+}
+
+/// `uai`'s value in `map`, built again when `stamp` changed.
+fn cached<T>(
+    map: &Mutex<HashMap<String, (String, Arc<T>)>>,
+    uai: &str,
+    stamp: &str,
+    build: impl FnOnce() -> Result<T, IpcError>,
+) -> Result<Arc<T>, IpcError> {
+    let locked = || map.lock().map_err(|_| IpcError::new("INTERNAL", "verrou de l'annuaire"));
+    if let Some((s, d)) = locked()?.get(uai) {
+        if s == stamp {
+            return Ok(d.clone());
+        }
+    }
+    let built = Arc::new(build()?);
+    locked()?.insert(uai.to_string(), (stamp.to_string(), built.clone()));
+    Ok(built)
 }
 
 /// Answers that replace the native file dialogs, which WebDriver cannot drive.
@@ -170,6 +190,7 @@ impl AppState {
             workspaces: Mutex::new(HashMap::new()),
             building: Mutex::new(()),
             directories: Mutex::new(HashMap::new()),
+            people: Mutex::new(HashMap::new()),
         };
         AppState { inner: Arc::new(inner), dialogs: Arc::new(DialogOverride::default()) }
     }
@@ -192,15 +213,18 @@ impl AppState {
         stamp: &str,
         build: impl FnOnce() -> Result<preau_core::reconcile::Directory, IpcError>,
     ) -> Result<Arc<preau_core::reconcile::Directory>, IpcError> {
-        let locked = || self.inner.directories.lock().map_err(|_| IpcError::new("INTERNAL", "verrou de l'annuaire"));
-        if let Some((s, d)) = locked()?.get(uai) {
-            if s == stamp {
-                return Ok(d.clone());
-            }
-        }
-        let built = Arc::new(build()?);
-        locked()?.insert(uai.to_string(), (stamp.to_string(), built.clone()));
-        Ok(built)
+        cached(&self.inner.directories, uai, stamp, build)
+    }
+
+    /// The establishment's people prepared for the Annuaire, read again only
+    /// when the journal moved (every change to a store is journaled).
+    pub fn people(
+        &self,
+        uai: &str,
+        stamp: &str,
+        build: impl FnOnce() -> Result<preau_core::directory::People, IpcError>,
+    ) -> Result<Arc<preau_core::directory::People>, IpcError> {
+        cached(&self.inner.people, uai, stamp, build)
     }
 
     /// Claims the import slot; `IMPORT_RUNNING` when another import is under way.

@@ -4,7 +4,7 @@
 //! hand-made account, and the incident-ticket assistant.
 
 use preau_core::audit;
-use preau_core::directory::{self, codes, edit, fiche, Criteria, Hit, Scope};
+use preau_core::directory::{self, codes, edit, fiche, Criteria, Hit};
 use preau_core::model::{Function, Profile};
 use preau_core::reconcile;
 use preau_core::store::Store;
@@ -50,7 +50,14 @@ fn search_in(
             .map(|dir| directory::academy(&dir, query, &f, limit))
             .unwrap_or_default());
     }
-    Ok(directory::search(&store, query, Scope::Etablissement, &f, limit)?)
+    // The journal's head (its hash chains every entry): every change to the store moves it.
+    let stamp = store.audit_entries(1)?.first().map(|e| e.hash.clone()).unwrap_or_default();
+    let people = st.people(uai, &stamp, || {
+        directory::People::load(&store)?.ok_or_else(|| {
+            IpcError::new("NO_POPULATION", format!("aucune population pour {uai} : importez d'abord l'établissement"))
+        })
+    })?;
+    Ok(people.search(query, &f, limit))
 }
 
 #[derive(Debug, Serialize)]

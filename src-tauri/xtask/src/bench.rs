@@ -26,15 +26,15 @@ pub fn cmd(ctx: &Ctx, args: &[String]) -> Result<i32> {
         Some("reconcile") => reconcile(ctx, &args[1..]),
         Some("sync") => sync(ctx, &args[1..]),
         Some("startup") => crate::bundle::bench_startup(ctx),
-        Some("groups") => {
-            check(ctx.cargo().args(["bench", "-p", "preau-core", "--bench", "groups", "--"]).args(&args[1..]))?;
+        Some(name @ ("groups" | "directory")) => {
+            check(ctx.cargo().args(["bench", "-p", "preau-core", "--bench", name, "--"]).args(&args[1..]))?;
             Ok(0)
         }
         Some(other) => Err(Box::new(UsageError(format!(
-            "unknown benchmark `{other}` (available: imports, reconcile, sync, groups, startup)"
+            "unknown benchmark `{other}` (available: imports, reconcile, sync, groups, directory, startup)"
         )))),
         None => Err(Box::new(UsageError(
-            "bench needs a benchmark name (available: imports, reconcile, sync, groups, startup)".into(),
+            "bench needs a benchmark name (available: imports, reconcile, sync, groups, directory, startup)".into(),
         ))),
     }
 }

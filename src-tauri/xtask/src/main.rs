@@ -34,6 +34,7 @@ tasks:
   bench sync [--changes N]   group-membership changes (5,000) pushed to the peer, and the same
                              sent one by one by scim2-cli to a second peer
   bench groups [--runs N]    every rule-populated group of the lycée demo evaluated (release)
+  bench directory            the Annuaire's search in the lycée demo, per keystroke (release)
   bench startup              release app under Xvfb, from process start to its first view
                              interactive, median of 5
   fuzz [TARGET] [--runs N] [--reseed] [--seed-only]

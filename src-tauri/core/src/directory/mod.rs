@@ -7,8 +7,6 @@ pub mod codes;
 pub mod edit;
 pub mod fiche;
 
-use std::collections::BTreeMap;
-
 use serde::Serialize;
 
 use crate::model::{EstablishmentData, Person, Profile};
@@ -177,81 +175,133 @@ pub fn search(
 }
 
 fn establishment(store: &Store, typed: &[String], filters: &Filters, limit: usize) -> Result<Vec<Hit>, LoadError> {
-    let Some(data) = store.load_population()? else { return Ok(Vec::new()) };
-    let mut hits = Vec::new();
-    let uai = data.establishment.uai.to_string();
-    let accounts_of = crate::groups::accounts_of_people(&data);
-    let mut linked: BTreeMap<&str, &str> = BTreeMap::new();
-    for (person, accounts) in &accounts_of {
-        for a in accounts {
-            linked.insert(a, person);
-        }
-    }
-    let creating: std::collections::BTreeSet<String> =
-        store.outbox()?.into_iter().filter(|c| c.resource == "User" && c.op == "create").map(|c| c.target).collect();
-    let hand: std::collections::BTreeSet<String> = store.hand_accounts()?.into_iter().map(|h| h.id).collect();
-    let source = |p: &Person| match p.profile {
-        _ if hand.contains(&p.id) => "preau",
-        Profile::Eleve | Profile::Responsable => "siecle",
-        _ => "sts",
-    };
-    let advanced = filters.matiere.is_some() || filters.groupe.is_some() || filters.fonction.is_some();
-    for p in data.people.iter().filter(|p| !p.left || hand.contains(&p.id)) {
-        let given: Vec<&str> = p.given_names.iter().map(String::as_str).collect();
-        let names: Vec<&str> = [p.usage_name.as_str(), p.birth_name.as_str()].into_iter().chain(given).collect();
-        if !matches(typed, &names) || !person_keep(p, &data, filters) {
-            continue;
-        }
-        let account = accounts_of.get(p.id.as_str()).and_then(|a| a.first()).map(|a| a.to_string());
-        let mut sources = vec![source(p)];
-        if account.is_some() && !hand.contains(&p.id) {
-            sources.push("ent");
-        }
-        let etat = match &account {
-            _ if p.left => "ferme",
-            Some(a) if creating.contains(a) => "a_creer",
-            Some(_) => "operationnel",
-            None => "sans_compte",
-        };
-        hits.push(Hit {
-            person: Some(p.id.clone()),
-            account,
-            nom: p.usage_name.clone(),
-            prenom: p.usual_name().to_string(),
-            profil: p.profile.as_str(),
-            etat,
-            classes: p.divisions.clone(),
-            etablissements: vec![uai.clone()],
-            sources,
-        });
-    }
-    // Accounts of the ENT that no file of the establishment gives (they carry no function nor group here).
-    if !advanced {
-        let here = &data.establishment.uai;
-        for a in data.accounts.iter().filter(|a| !linked.contains_key(a.id.as_str()) && a.establishments.contains(here))
+    Ok(People::load(store)?.map(|p| p.find(typed, filters, limit)).unwrap_or_default())
+}
+
+/// One person or account of the establishment, ready to be matched.
+#[derive(Debug, Clone)]
+struct Entry {
+    hit: Hit,
+    /// The folded words of every name.
+    words: Vec<String>,
+    /// Its place in the population's people (none: an account no file gives).
+    person: Option<usize>,
+}
+
+/// The establishment's people and ENT accounts prepared once (names folded,
+/// states known, in name order), so that each keystroke only compares.
+#[derive(Debug, Clone)]
+pub struct People {
+    data: EstablishmentData,
+    entries: Vec<Entry>,
+}
+
+impl People {
+    /// `None` when the store holds no population yet.
+    pub fn load(store: &Store) -> Result<Option<People>, LoadError> {
+        let Some(data) = store.load_population()? else { return Ok(None) };
+        let creating: std::collections::BTreeSet<String> = store
+            .outbox()?
+            .into_iter()
+            .filter(|c| c.resource == "User" && c.op == "create")
+            .map(|c| c.target)
+            .collect();
+        let hand: std::collections::BTreeSet<String> = store.hand_accounts()?.into_iter().map(|h| h.id).collect();
+        let uai = data.establishment.uai.to_string();
+        let mut entries = Vec::new();
         {
-            let given: Vec<&str> = a.given_names.iter().map(String::as_str).collect();
-            let names: Vec<&str> = [a.usage_name.as_str(), a.birth_name.as_str()].into_iter().chain(given).collect();
-            if !matches(typed, &names) {
-                continue;
+            let accounts_of = crate::groups::accounts_of_people(&data);
+            let linked: std::collections::BTreeSet<&str> = accounts_of.values().flatten().copied().collect();
+            let source = |p: &Person| match p.profile {
+                _ if hand.contains(&p.id) => "preau",
+                Profile::Eleve | Profile::Responsable => "siecle",
+                _ => "sts",
+            };
+            let name_words = |usage: &str, birth: &str, given: &[String]| -> Vec<String> {
+                let mut w = words(usage);
+                w.extend(words(birth));
+                w.extend(given.iter().flat_map(|g| words(g)));
+                w.sort();
+                w.dedup();
+                w
+            };
+            for (i, p) in data.people.iter().enumerate().filter(|(_, p)| !p.left || hand.contains(&p.id)) {
+                let account = accounts_of.get(p.id.as_str()).and_then(|a| a.first()).map(|a| a.to_string());
+                let mut sources = vec![source(p)];
+                if account.is_some() && !hand.contains(&p.id) {
+                    sources.push("ent");
+                }
+                let etat = match &account {
+                    _ if p.left => "ferme",
+                    Some(a) if creating.contains(a) => "a_creer",
+                    Some(_) => "operationnel",
+                    None => "sans_compte",
+                };
+                entries.push(Entry {
+                    hit: Hit {
+                        person: Some(p.id.clone()),
+                        account,
+                        nom: p.usage_name.clone(),
+                        prenom: p.usual_name().to_string(),
+                        profil: p.profile.as_str(),
+                        etat,
+                        classes: p.divisions.clone(),
+                        etablissements: vec![uai.clone()],
+                        sources,
+                    },
+                    words: name_words(&p.usage_name, &p.birth_name, &p.given_names),
+                    person: Some(i),
+                });
             }
-            hits.push(Hit {
-                person: None,
-                account: Some(a.id.clone()),
-                nom: a.usage_name.clone(),
-                prenom: a.given_names.first().cloned().unwrap_or_default(),
-                profil: a.profile.as_str(),
-                etat: "operationnel",
-                classes: a.classes.clone(),
-                etablissements: a.establishments.iter().map(ToString::to_string).collect(),
-                sources: vec!["ent"],
-            });
+            // Accounts of the establishment that no file of it gives.
+            let here = &data.establishment.uai;
+            for a in data.accounts.iter().filter(|a| !linked.contains(a.id.as_str()) && a.establishments.contains(here))
+            {
+                entries.push(Entry {
+                    hit: Hit {
+                        person: None,
+                        account: Some(a.id.clone()),
+                        nom: a.usage_name.clone(),
+                        prenom: a.given_names.first().cloned().unwrap_or_default(),
+                        profil: a.profile.as_str(),
+                        etat: "operationnel",
+                        classes: a.classes.clone(),
+                        etablissements: a.establishments.iter().map(ToString::to_string).collect(),
+                        sources: vec!["ent"],
+                    },
+                    words: name_words(&a.usage_name, &a.birth_name, &a.given_names),
+                    person: None,
+                });
+            }
         }
+        entries.sort_by_cached_key(|e| (fold(&e.hit.nom), fold(&e.hit.prenom)));
+        Ok(Some(People { data, entries }))
     }
-    hits.retain(|h| keep(h, filters));
-    hits.sort_by_key(|h| (fold(&h.nom), fold(&h.prenom)));
-    hits.truncate(limit);
-    Ok(hits)
+
+    /// Everyone matching `query` and the filters, at most `limit`, in name order.
+    pub fn search(&self, query: &str, filters: &Filters, limit: usize) -> Vec<Hit> {
+        let typed = words(query);
+        if (typed.is_empty() && !filters.any()) || limit == 0 {
+            return Vec::new();
+        }
+        self.find(&typed, filters, limit)
+    }
+
+    fn find(&self, typed: &[String], filters: &Filters, limit: usize) -> Vec<Hit> {
+        // The accounts no file gives carry no function nor group here.
+        let advanced = filters.matiere.is_some() || filters.groupe.is_some() || filters.fonction.is_some();
+        self.entries
+            .iter()
+            .filter(|e| typed.iter().all(|t| e.words.iter().any(|w| w.starts_with(t.as_str()))))
+            .filter(|e| match e.person.and_then(|i| self.data.people.get(i)) {
+                Some(p) => person_keep(p, &self.data, filters),
+                None => !advanced,
+            })
+            .filter(|e| keep(&e.hit, filters))
+            .take(limit)
+            .map(|e| e.hit.clone())
+            .collect()
+    }
 }
 
 /// « Tout l'ENT »: the accounts of the academy index matching `query`, at
