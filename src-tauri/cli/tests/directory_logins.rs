@@ -110,4 +110,21 @@ fn a_login_another_establishment_holds_is_never_given() {
     assert_eq!(ok_json(&cli(d, TOKEN, &["sync", "status", "--uai", UAI, "--json"]))["pending"], 0);
     let fiche = ok_json(&cli(d, TOKEN, &["directory", "show", "--uai", UAI, "--person", &id, "--json"]));
     assert_eq!(fiche["account"]["login"], "yann.lointain2");
+
+    // An account made in the ENT's console, known to Préau only by the pull: found in « tout l'ENT », its fiche read.
+    let body = json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User", "urn:preau:scim:schemas:extension:ent:1.0:User"],
+        "externalId": "CONSOLE-1",
+        "userName": "agnes.console",
+        "name": { "familyName": "CONSOLE", "givenName": "Agnès" },
+        "urn:preau:scim:schemas:extension:ent:1.0:User": { "profile": "Invite", "establishments": [UAI] },
+    });
+    assert_eq!(http(&peer, "POST", "/v2/Users", Some(&body)).0, 201);
+    ok_json(&cli(d, TOKEN, &["sync", "pull", "--uai", UAI, "--json"]));
+    let wide =
+        lines(&cli(d, TOKEN, &["directory", "search", "--uai", UAI, "--scope", "academie", "--json", "agn", "cons"]));
+    assert!(wide.iter().any(|h| h["account"] == "CONSOLE-1"), "{wide:?}");
+    let there = ok_json(&cli(d, TOKEN, &["directory", "show", "--uai", UAI, "--person", "CONSOLE-1", "--json"]));
+    assert_eq!((there["profil"].as_str(), there["account"]["login"].as_str()), (Some("invite"), Some("agnes.console")));
+    assert_eq!(there["sources"][0]["source"], "ent");
 }

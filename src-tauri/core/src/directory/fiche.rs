@@ -175,7 +175,10 @@ pub fn fiche(store: &Store, id: &str) -> Result<Option<Fiche>, crate::reconcile:
         accounts_of.iter().find(|(_, a)| a.contains(&id)).and_then(|(p, _)| data.people.iter().find(|x| x.id == *p))
     });
     let Some(person) = person else {
-        return Ok(account_only(store, &data, id)?);
+        if let Some(f) = account_only(store, &data, id)? {
+            return Ok(Some(f));
+        }
+        return elsewhere(store, id);
     };
     let account_ids: Vec<String> =
         accounts_of.get(person.id.as_str()).map(|v| v.iter().map(|s| s.to_string()).collect()).unwrap_or_default();
@@ -563,6 +566,55 @@ fn account_only(store: &Store, data: &EstablishmentData, id: &str) -> Result<Opt
             until: None,
         }),
         pending: pending_for(store, std::slice::from_ref(&a.id))?,
+    }))
+}
+
+/// An account of another establishment, as the whole ENT's directory gives it.
+fn elsewhere(store: &Store, id: &str) -> Result<Option<Fiche>, crate::reconcile::LoadError> {
+    let dir = match crate::reconcile::directory_from_store(store) {
+        Ok(d) => d,
+        Err(crate::reconcile::LoadError::NoDirectory) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let Some(a) = dir.find(id).and_then(|i| dir.account(i)) else { return Ok(None) };
+    let mut values = Vec::new();
+    opt(&mut values, "nom", Some(&a.last_name));
+    opt(&mut values, "prenom", Some(&a.first_name));
+    opt(&mut values, "naissance", a.birth_date.as_deref().map(iso_date).as_deref());
+    opt(&mut values, "ine", a.ine.as_deref());
+    opt(&mut values, "courriel", a.email.as_deref());
+    if !a.classes.is_empty() {
+        values.push(("classes", a.classes.join(", ")));
+    }
+    opt(&mut values, "login", a.login.as_deref());
+    let file = store.latest_batches()?.into_iter().find(|b| b.format == "ent-directory").map(|b| file_of(&b));
+    Ok(Some(Fiche {
+        person: a.ent_id.clone(),
+        nom: a.last_name.clone(),
+        prenom: a.first_name.clone(),
+        profil: a.profile.as_str(),
+        naissance: a.birth_date.as_deref().map(iso_date),
+        etablissements: a.establishments.clone(),
+        left: false,
+        sources: vec![Source { source: "ent", file, id: Some(a.ent_id.clone()), values }],
+        disagreements: Vec::new(),
+        classes: a.classes.clone(),
+        groups: Vec::new(),
+        functions: Vec::new(),
+        responsables: Vec::new(),
+        children: Vec::new(),
+        follows: Vec::new(),
+        followed_by: Vec::new(),
+        links: Vec::new(),
+        account: Some(EntAccount {
+            id: a.ent_id.clone(),
+            login: a.login.clone().unwrap_or_default(),
+            state: "operationnel",
+            on_server: on_server(store)?.contains(&a.ent_id),
+            hand_made: false,
+            until: None,
+        }),
+        pending: Vec::new(),
     }))
 }
 
