@@ -298,12 +298,19 @@ export default {
         confirm.hidden = true;
         if (!pick.el.value) return;
         const p = await ctx.api.directoryFunction(uai, f.person, pick.el.value, true, false);
-        const list = (n) => (n.length ? n.map(nodeLabel).join(', ') : t('dir.noNodeShort'));
         if (p.unchanged) {
           preview.append(h('p', {}, t('dir.fnAlready')));
           return;
         }
-        preview.append(h('p', {}, t('dir.fnPreview', { before: list(p.before), after: list(p.after) })),
+        // What the change moves: the nodes entered and left, in the tree's words.
+        const short = (n) => `« ${nodeLabel(String(n).replace(/^Mon établissement\//, ''))} »`;
+        const entered = p.after.filter((n) => !p.before.includes(n));
+        const left = p.before.filter((n) => !p.after.includes(n));
+        const lines = [];
+        if (entered.length) lines.push(h('li', {}, t('dir.fnEnters', { nodes: entered.map(short).join(', ') })));
+        if (left.length) lines.push(h('li', {}, t('dir.fnLeaves', { nodes: left.map(short).join(', ') })));
+        if (!lines.length) lines.push(h('li', {}, t('dir.fnNoMove')));
+        preview.append(h('p', {}, t('dir.fnPreviewTitle')), h('ul', {}, lines),
           p.account ? '' : h('p', { class: 'muted' }, t('dir.fnNoAccount')));
         confirm.hidden = false;
       }, preview));
@@ -511,11 +518,14 @@ export default {
         clear(verdict);
         if (!broken.length) {
           verdict.append(h('p', { class: 'notice notice--ok', dataset: { testid: 'tk-ok' } }, t('dir.tk.ok')));
+          verdict.scrollIntoView({ block: 'nearest' });
           return;
         }
-        verdict.append(h('div', { class: 'notice notice--warn', dataset: { testid: 'tk-broken' } },
+        verdict.append(h('div', { class: 'notice notice--warn', tabindex: '-1', dataset: { testid: 'tk-broken' } },
           h('p', { class: 'notice__title' }, tn('dir.tk.broken', broken.length)),
-          h('ul', {}, broken.map((b) => h('li', { dataset: { testid: 'tk-rule', rule: String(b.rule) } }, h('strong', {}, t(`dir.tk.rule${b.rule}`)), ' — ', b.message)))));
+          h('ul', {}, broken.map((b) => h('li', { dataset: { testid: 'tk-rule', rule: String(b.rule) } }, b.message)))));
+        // The verdict is what the administrator reads next.
+        verdict.scrollIntoView({ block: 'nearest' });
       };
       const checkB = h('button', { type: 'button', class: 'btn btn--secondary', dataset: { testid: 'tk-check' } }, t('dir.tk.check'));
       const write = h('button', { type: 'button', class: 'btn', dataset: { testid: 'tk-write' } }, t('dir.tk.write'));

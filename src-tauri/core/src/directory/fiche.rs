@@ -530,43 +530,19 @@ pub fn fiche(store: &Store, id: &str) -> Result<Option<Fiche>, crate::reconcile:
 /// An ENT account of the establishment that no file gives.
 fn account_only(store: &Store, data: &EstablishmentData, id: &str) -> Result<Option<Fiche>, StoreError> {
     let Some(a) = data.accounts.iter().find(|a| a.id == id) else { return Ok(None) };
-    let mut values = Vec::new();
-    opt(&mut values, "nom", Some(&a.usage_name));
-    opt(&mut values, "prenom", a.given_names.first().map(String::as_str));
-    opt(&mut values, "naissance", a.birth_date.as_deref());
-    opt(&mut values, "ine", a.ine.as_deref());
-    opt(&mut values, "courriel", a.email.as_deref());
-    opt(&mut values, "login", Some(&a.login));
-    let file = store.latest_batches()?.into_iter().find(|b| b.format == "ent-directory").map(|b| file_of(&b));
-    let on_server = on_server(store)?.contains(&a.id);
-    Ok(Some(Fiche {
-        person: a.id.clone(),
-        nom: a.usage_name.clone(),
-        prenom: a.given_names.first().cloned().unwrap_or_default(),
-        profil: a.profile.as_str(),
+    let lone = Lone {
+        id: &a.id,
+        nom: &a.usage_name,
+        prenom: a.given_names.first().map_or("", String::as_str),
+        profile: a.profile,
         naissance: a.birth_date.clone(),
-        etablissements: a.establishments.iter().map(ToString::to_string).collect(),
-        left: false,
-        sources: vec![Source { source: "ent", file, id: Some(a.id.clone()), values }],
-        disagreements: Vec::new(),
-        classes: a.classes.clone(),
-        groups: Vec::new(),
-        functions: Vec::new(),
-        responsables: Vec::new(),
-        children: Vec::new(),
-        follows: Vec::new(),
-        followed_by: Vec::new(),
-        links: Vec::new(),
-        account: Some(EntAccount {
-            id: a.id.clone(),
-            login: a.login.clone(),
-            state: "operationnel",
-            on_server,
-            hand_made: false,
-            until: None,
-        }),
-        pending: pending_for(store, std::slice::from_ref(&a.id))?,
-    }))
+        ine: a.ine.as_deref(),
+        email: a.email.as_deref(),
+        login: &a.login,
+        classes: &a.classes,
+        establishments: a.establishments.iter().map(ToString::to_string).collect(),
+    };
+    lone.fiche(store).map(Some)
 }
 
 /// An account of another establishment, as the whole ENT's directory gives it.
@@ -577,45 +553,78 @@ fn elsewhere(store: &Store, id: &str) -> Result<Option<Fiche>, crate::reconcile:
         Err(e) => return Err(e),
     };
     let Some(a) = dir.find(id).and_then(|i| dir.account(i)) else { return Ok(None) };
-    let mut values = Vec::new();
-    opt(&mut values, "nom", Some(&a.last_name));
-    opt(&mut values, "prenom", Some(&a.first_name));
-    opt(&mut values, "naissance", a.birth_date.as_deref().map(iso_date).as_deref());
-    opt(&mut values, "ine", a.ine.as_deref());
-    opt(&mut values, "courriel", a.email.as_deref());
-    if !a.classes.is_empty() {
-        values.push(("classes", a.classes.join(", ")));
-    }
-    opt(&mut values, "login", a.login.as_deref());
-    let file = store.latest_batches()?.into_iter().find(|b| b.format == "ent-directory").map(|b| file_of(&b));
-    Ok(Some(Fiche {
-        person: a.ent_id.clone(),
-        nom: a.last_name.clone(),
-        prenom: a.first_name.clone(),
-        profil: a.profile.as_str(),
+    let lone = Lone {
+        id: &a.ent_id,
+        nom: &a.last_name,
+        prenom: &a.first_name,
+        profile: a.profile,
         naissance: a.birth_date.as_deref().map(iso_date),
-        etablissements: a.establishments.clone(),
-        left: false,
-        sources: vec![Source { source: "ent", file, id: Some(a.ent_id.clone()), values }],
-        disagreements: Vec::new(),
-        classes: a.classes.clone(),
-        groups: Vec::new(),
-        functions: Vec::new(),
-        responsables: Vec::new(),
-        children: Vec::new(),
-        follows: Vec::new(),
-        followed_by: Vec::new(),
-        links: Vec::new(),
-        account: Some(EntAccount {
-            id: a.ent_id.clone(),
-            login: a.login.clone().unwrap_or_default(),
-            state: "operationnel",
-            on_server: on_server(store)?.contains(&a.ent_id),
-            hand_made: false,
-            until: None,
-        }),
-        pending: Vec::new(),
-    }))
+        ine: a.ine.as_deref(),
+        email: a.email.as_deref(),
+        login: a.login.as_deref().unwrap_or(""),
+        classes: &a.classes,
+        establishments: a.establishments.clone(),
+    };
+    Ok(Some(lone.fiche(store)?))
+}
+
+/// An account known only to the ENT's directory, no person behind it here.
+struct Lone<'a> {
+    id: &'a str,
+    nom: &'a str,
+    prenom: &'a str,
+    profile: Profile,
+    naissance: Option<String>,
+    ine: Option<&'a str>,
+    email: Option<&'a str>,
+    login: &'a str,
+    classes: &'a [String],
+    establishments: Vec<String>,
+}
+
+impl Lone<'_> {
+    fn fiche(self, store: &Store) -> Result<Fiche, StoreError> {
+        let mut values = Vec::new();
+        opt(&mut values, "nom", Some(self.nom));
+        opt(&mut values, "prenom", Some(self.prenom));
+        opt(&mut values, "naissance", self.naissance.as_deref());
+        opt(&mut values, "ine", self.ine);
+        opt(&mut values, "courriel", self.email);
+        if !self.classes.is_empty() {
+            values.push(("classes", self.classes.join(", ")));
+        }
+        opt(&mut values, "login", Some(self.login));
+        let file = store.latest_batches()?.into_iter().find(|b| b.format == "ent-directory").map(|b| file_of(&b));
+        let id = self.id.to_string();
+        Ok(Fiche {
+            person: id.clone(),
+            nom: self.nom.to_string(),
+            prenom: self.prenom.to_string(),
+            profil: self.profile.as_str(),
+            naissance: self.naissance,
+            etablissements: self.establishments,
+            left: false,
+            sources: vec![Source { source: "ent", file, id: Some(id.clone()), values }],
+            disagreements: Vec::new(),
+            classes: self.classes.to_vec(),
+            groups: Vec::new(),
+            functions: Vec::new(),
+            responsables: Vec::new(),
+            children: Vec::new(),
+            follows: Vec::new(),
+            followed_by: Vec::new(),
+            links: Vec::new(),
+            account: Some(EntAccount {
+                on_server: on_server(store)?.contains(&id),
+                id: id.clone(),
+                login: self.login.to_string(),
+                state: "operationnel",
+                hand_made: false,
+                until: None,
+            }),
+            pending: pending_for(store, std::slice::from_ref(&id))?,
+        })
+    }
 }
 
 /// The external ids of the Users the server held at the last pull.
