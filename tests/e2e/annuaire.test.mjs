@@ -213,3 +213,24 @@ test('a ticket that breaks rule 1 is told so', async () => {
   await (await byTestId('tk-written')).scrollIntoView();
   await checked('ticket-written');
 });
+
+test('in English, the Annuaire and a fiche read without French leftovers or raw keys', async () => {
+  const lang = await browser.$('#lang-select');
+  await lang.selectByAttribute('value', 'en');
+  await browser.waitUntil(async () => (await browser.execute(() => document.documentElement.lang)) === 'en');
+  await (await byTestId('nav-annuaire')).click();
+  await (await byTestId('dir-query')).waitForExist({ timeout: 20000 });
+  assert.match(await (await browser.$('h1')).getText(), /Directory/);
+  await type('dir-query', `${pupil[1]} ${pupil[3]}`);
+  await browser.waitUntil(async () => (await rowsShown()).some((r) => r.includes(pupil[1].toUpperCase())), { timeout: 20000 });
+  assert.match((await rowsShown())[0], /Pupil/);
+  await (await browser.$('[data-testid="dir-row"] [data-testid="dir-open"]')).click();
+  await (await byTestId('dir-fiche')).waitForExist({ timeout: 20000 });
+  const fiche = await (await byTestId('dir-fiche')).getText();
+  assert.match(fiche, /Where their information comes from/);
+  assert.doesNotMatch(fiche, /\bdir\.\w/);
+  assert.match(fiche, /imported on/);
+  assert.doesNotMatch(fiche, /importé le/);
+  await checked('english');
+  await lang.selectByAttribute('value', 'fr');
+});

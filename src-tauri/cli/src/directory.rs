@@ -144,7 +144,12 @@ pub fn show(dir: Option<PathBuf>, raw_uai: &str, person: &str, json: bool) -> Re
         print_line(&format!("Classes : {}", f.classes.join(", ")))?;
     }
     for s in &f.sources {
-        let file = s.file.as_deref().map(|x| format!(" ({x})")).unwrap_or_default();
+        let day = s.origin.date.as_deref().map(preau_core::formats::date_iso_to_fr).unwrap_or_default();
+        let file = match (&s.origin.file, &s.origin.by) {
+            (Some(f), _) => format!(" ({f}, importé le {day})"),
+            (None, Some(who)) => format!(" (créé par {who} le {day})"),
+            _ => String::new(),
+        };
         print_line(&format!("{}{file}", source_label(s.source)))?;
         for (k, v) in &s.values {
             print_line(&format!("  {} : {v}", field_label(k)))?;

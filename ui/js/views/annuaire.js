@@ -30,6 +30,13 @@ function input(id, label, testid, attrs = {}) {
   return { el, field: h('div', { class: 'field' }, h('label', { for: id }, label), el) };
 }
 
+/** Where a source's values come from: « Fichier.xml, importé le 01/09/2026 », « créé par marie le … ». */
+function origin(s) {
+  if (s.file) return s.date ? t('dir.importedOn', { file: s.file, date: formatDate(s.date) }) : s.file;
+  if (s.by) return t('dir.createdBy', { who: String(s.by).split('@')[0], date: formatDate(s.date) });
+  return '';
+}
+
 function functionText(f) {
   const codes = f.discipline && f.discipline !== '-' ? `${f.code} ${f.discipline}` : f.code;
   return f.label ? `${codes} — ${f.label}` : codes;
@@ -208,7 +215,7 @@ export default {
             h('caption', { class: 'visually-hidden' }, t('dir.sources')),
             h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('dir.sourceCol')), ...fields.map((k) => h('th', { scope: 'col' }, fieldLabel(k))))),
             h('tbody', {}, f.sources.map((s) => h('tr', { dataset: { testid: 'dir-source', source: s.source } },
-              h('th', { scope: 'row' }, sourceLabel(s.source), s.file ? h('span', { class: 'muted small' }, h('br', {}), s.file) : ''),
+              h('th', { scope: 'row' }, sourceLabel(s.source), origin(s) ? h('span', { class: 'muted small' }, h('br', {}), origin(s)) : ''),
               ...fields.map((k) => {
                 const v = (s.values.find(([x]) => x === k) || [])[1];
                 const text = v === undefined ? '—' : (k === 'naissance' ? isoDate(v) : v);

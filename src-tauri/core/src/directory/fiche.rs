@@ -22,12 +22,24 @@ use crate::visibility::functions;
 pub struct Source {
     /// `siecle`, `sts`, `aaf`, `ent`, `pronote`, `edt`, `preau`.
     pub source: &'static str,
-    /// The file it was read from and when (« ElevesSansAdresses.xml, importé le 01/09/2026 »).
-    pub file: Option<String>,
+    /// The file it was read from, when it was imported (or the account created), and by whom for an account created here.
+    #[serde(flatten)]
+    pub origin: Origin,
     /// Its own id for the person.
     pub id: Option<String>,
     /// (field, value), in the fiche's order: `nom`, `prenom`, `naissance`, `ine`, `courriel`, `classes`, `login`.
     pub values: Vec<(&'static str, String)>,
+}
+
+/// Where a source's values come from.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Origin {
+    /// The file's name.
+    pub file: Option<String>,
+    /// When it was imported, or the account created (AAAA-MM-JJ).
+    pub date: Option<String>,
+    /// Who created the account, for one created in Préau.
+    pub by: Option<String>,
 }
 
 /// A field the sources do not agree on.
@@ -139,13 +151,12 @@ fn iso_date(text: &str) -> String {
     }
 }
 
-fn file_of(b: &crate::store::BatchSummary) -> String {
-    let day = b.imported_at.get(..10).map(crate::formats::date_iso_to_fr).unwrap_or_default();
-    format!("{}, importé le {day}", b.file_name)
+fn file_of(b: &crate::store::BatchSummary) -> Origin {
+    Origin { file: Some(b.file_name.clone()), date: b.imported_at.get(..10).map(str::to_string), by: None }
 }
 
 /// The records of the latest batch of each of `formats`, with the file they come from.
-fn latest(store: &Store, formats: &[&str]) -> Result<Vec<(String, Vec<AnyRecord>)>, StoreError> {
+fn latest(store: &Store, formats: &[&str]) -> Result<Vec<(Origin, Vec<AnyRecord>)>, StoreError> {
     let mut out = Vec::new();
     let batches: Vec<crate::store::BatchSummary> =
         store.batches()?.into_iter().filter(|b| formats.contains(&b.format.as_str())).collect();
@@ -203,11 +214,7 @@ pub fn fiche(store: &Store, id: &str) -> Result<Option<Fiche>, crate::reconcile:
         opt(&mut values, "login", Some(&h.login));
         sources.push(Source {
             source: "preau",
-            file: Some(format!(
-                "créé par {} le {}",
-                h.actor,
-                h.created_at.get(..10).map(crate::formats::date_iso_to_fr).unwrap_or_default()
-            )),
+            origin: Origin { file: None, date: h.created_at.get(..10).map(str::to_string), by: Some(h.actor.clone()) },
             id: Some(h.id.clone()),
             values,
         });
@@ -233,7 +240,7 @@ pub fn fiche(store: &Store, id: &str) -> Result<Option<Fiche>, crate::reconcile:
                     opt(&mut values, "courriel", e.mel.as_deref());
                     sources.push(Source {
                         source: "siecle",
-                        file: Some(file.clone()),
+                        origin: file.clone(),
                         id: Some(e.eleve_id.clone()),
                         values,
                     });
@@ -249,7 +256,7 @@ pub fn fiche(store: &Store, id: &str) -> Result<Option<Fiche>, crate::reconcile:
                     opt(&mut values, "courriel", p.mel.as_deref());
                     sources.push(Source {
                         source: "siecle",
-                        file: Some(file.clone()),
+                        origin: file.clone(),
                         id: Some(p.personne_id.clone()),
                         values,
                     });
@@ -257,7 +264,11 @@ pub fn fiche(store: &Store, id: &str) -> Result<Option<Fiche>, crate::reconcile:
                 AnyRecord::Siecle(SiecleRecord::Responsable(l))
                     if Some(l.eleve_id.as_str()) == eleve || Some(l.personne_id.as_str()) == personne =>
                 {
-                    pupil_links.push((l.eleve_id.clone(), l.personne_id.clone(), file.clone()));
+                    pupil_links.push((
+                        l.eleve_id.clone(),
+                        l.personne_id.clone(),
+                        file.file.clone().unwrap_or_default(),
+                    ));
                 }
                 _ => {}
             }
@@ -272,12 +283,7 @@ pub fn fiche(store: &Store, id: &str) -> Result<Option<Fiche>, crate::reconcile:
                         opt(&mut values, "nom", Some(&i.nom_usage));
                         opt(&mut values, "prenom", i.prenom.as_deref());
                         opt(&mut values, "naissance", i.date_naissance.as_deref());
-                        sources.push(Source {
-                            source: "sts",
-                            file: Some(file.clone()),
-                            id: Some(i.id.clone()),
-                            values,
-                        });
+                        sources.push(Source { source: "sts", origin: file.clone(), id: Some(i.id.clone()), values });
                     }
                 }
             }
@@ -308,7 +314,7 @@ pub fn fiche(store: &Store, id: &str) -> Result<Option<Fiche>, crate::reconcile:
             opt(&mut values, "naissance", a.first("ENTPersonDateNaissance").map(iso_date).as_deref());
             opt(&mut values, "ine", a.first("ENTEleveINE"));
             opt(&mut values, "courriel", a.first("mail"));
-            sources.push(Source { source: "aaf", file: Some(file.clone()), id: Some(a.id.clone()), values });
+            sources.push(Source { source: "aaf", origin: file.clone(), id: Some(a.id.clone()), values });
         }
     }
     let mut ent_children: Vec<String> = Vec::new();
@@ -324,7 +330,7 @@ pub fn fiche(store: &Store, id: &str) -> Result<Option<Fiche>, crate::reconcile:
         }
         opt(&mut values, "login", Some(&a.login));
         let file = store.latest_batches()?.into_iter().find(|b| b.format == "ent-directory").map(|b| file_of(&b));
-        sources.push(Source { source: "ent", file, id: Some(a.id.clone()), values });
+        sources.push(Source { source: "ent", origin: file.unwrap_or_default(), id: Some(a.id.clone()), values });
         ent_children = a.children.clone();
     }
     // Pronote and the timetable, through the reconciliation's links.
@@ -348,7 +354,7 @@ pub fn fiche(store: &Store, id: &str) -> Result<Option<Fiche>, crate::reconcile:
                                 }
                                 sources.push(Source {
                                     source: "pronote",
-                                    file: Some(file.clone()),
+                                    origin: file.clone(),
                                     id: Some(u.pronote_id.clone()),
                                     values,
                                 });
@@ -358,7 +364,12 @@ pub fn fiche(store: &Store, id: &str) -> Result<Option<Fiche>, crate::reconcile:
                     }
                 }
             } else {
-                sources.push(Source { source: "edt", file: None, id: Some(l.source_id.clone()), values: Vec::new() });
+                sources.push(Source {
+                    source: "edt",
+                    origin: Origin::default(),
+                    id: Some(l.source_id.clone()),
+                    values: Vec::new(),
+                });
             }
         }
     }
@@ -604,7 +615,7 @@ impl Lone<'_> {
             naissance: self.naissance,
             etablissements: self.establishments,
             left: false,
-            sources: vec![Source { source: "ent", file, id: Some(id.clone()), values }],
+            sources: vec![Source { source: "ent", origin: file.unwrap_or_default(), id: Some(id.clone()), values }],
             disagreements: Vec::new(),
             classes: self.classes.to_vec(),
             groups: Vec::new(),
@@ -745,7 +756,7 @@ mod tests {
     fn disagreement_is_a_field_whose_folded_values_differ() {
         let s = |source, values: Vec<(&'static str, &str)>| Source {
             source,
-            file: None,
+            origin: Origin::default(),
             id: None,
             values: values.into_iter().map(|(f, v)| (f, v.to_string())).collect(),
         };
