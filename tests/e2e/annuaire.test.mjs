@@ -232,5 +232,11 @@ test('in English, the Annuaire and a fiche read without French leftovers or raw 
   assert.match(fiche, /imported on/);
   assert.doesNotMatch(fiche, /importé le/);
   await checked('english');
+  // A guardian's children: where each link comes from, and where to correct it, in English.
+  await (await browser.$('[data-testid="dir-responsables"] [data-testid="dir-link-open"]')).click();
+  await browser.waitUntil(async () => (await browser.$('[data-testid="dir-children"]')).isExisting(), { timeout: 20000 });
+  const children = await (await byTestId('dir-children')).getText();
+  assert.match(children, /This link comes from SIECLE \(ResponsablesAvecAdresses\.xml\)/);
+  assert.doesNotMatch(children, /Ce lien/);
   await lang.selectByAttribute('value', 'fr');
 });

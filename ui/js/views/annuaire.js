@@ -37,6 +37,11 @@ function origin(s) {
   return '';
 }
 
+/** A change waiting for the ENT, in words. */
+function pendingText(p) {
+  return p.kinds.map((k) => (k === 'join' || k === 'leave' ? t(`dir.pendingKind.${k}`, { group: p.group || '' }) : t(`dir.pendingKind.${k}`))).join(', ');
+}
+
 function functionText(f) {
   const codes = f.discipline && f.discipline !== '-' ? `${f.code} ${f.discipline}` : f.code;
   return f.label ? `${codes} — ${f.label}` : codes;
@@ -253,7 +258,12 @@ export default {
         l.level ? t(`dir.level.${l.level}`) : t('dir.notSiecle'),
         l.from.length ? h('span', { class: 'muted' }, ` (${t('dir.from', { sources: l.from.map(sourceLabel).join(', ') })})`) : '',
         l.access ? '' : h('span', { class: 'muted' }, ` — ${t('dir.noAccess')}`),
-        l.correct ? h('p', { class: 'small', dataset: { testid: 'dir-correct' } }, l.correct) : '');
+        l.correct_in ? h('p', { class: 'small', dataset: { testid: 'dir-correct' } }, t(`dir.correct.${l.correct_in}`, {
+          file: l.correct_file || t('dir.correctFile'),
+          who: `${f.nom.toUpperCase()} ${f.prenom}`,
+          level: l.level ? t(`dir.level.${l.level}`) : '',
+          child: l.name,
+        })) : '');
       if (f.responsables.length) parts.push(section(t('dir.responsables'), 'dir-responsables', h('ul', {}, f.responsables.map(linkItem))));
       if (f.children.length) {
         parts.push(section(t('dir.children'), 'dir-children', h('p', { class: 'muted' }, t('dir.childrenHelp')), h('ul', {}, f.children.map(linkItem))));
@@ -272,7 +282,7 @@ export default {
           acc.hand_made && acc.state !== 'ferme' ? endEditor(f) : '')
         : h('p', { class: 'muted' }, t('dir.noAccount'))));
       if (f.pending.length) {
-        parts.push(section(t('dir.pending'), 'dir-pending', h('ul', {}, f.pending.map((p) => h('li', {}, p.what, p.state === 'conflict' ? ` — ${t('dir.conflict')}` : ''))),
+        parts.push(section(t('dir.pending'), 'dir-pending', h('ul', {}, f.pending.map((p) => h('li', {}, pendingText(p), p.state === 'conflict' ? ` — ${t('dir.conflict')}` : ''))),
           h('p', {}, h('a', { href: '#/synchronisation' }, t('dir.goSync')))));
       }
       const ticket = h('button', { type: 'button', class: 'btn btn--secondary', dataset: { testid: 'dir-fiche-ticket' } }, t('dir.ticket'));

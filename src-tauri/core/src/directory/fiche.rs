@@ -76,8 +76,11 @@ pub struct Link {
     pub from: Vec<&'static str>,
     /// Whether it opens the pupil's schooling (a contact person's does not).
     pub access: bool,
-    /// What to correct where, when the link may be wrong.
+    /// What to correct where, when the link may be wrong (French, for the command line).
     pub correct: Option<String>,
+    /// Where that correction is made (`siecle`, `ent`, `pronote`), and the file the link comes from, for the window to word it.
+    pub correct_in: Option<&'static str>,
+    pub correct_file: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -96,8 +99,13 @@ pub struct EntAccount {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Pending {
     pub change: i64,
-    /// What it does, in the console's words.
+    /// What it does, in the console's words (French, for the command line).
     pub what: String,
+    /// What it does, as codes for the window: `create`, `functions`, `nodes`, `follows`,
+    /// `endDate`, `active`, `links`, `userName`, `other`, `join`, `leave`.
+    pub kinds: Vec<&'static str>,
+    /// The group joined or left.
+    pub group: Option<String>,
     /// `pending` or `conflict`.
     pub state: String,
 }
@@ -433,6 +441,8 @@ pub fn fiche(store: &Store, id: &str) -> Result<Option<Fiche>, crate::reconcile:
                 from: vec!["siecle"],
                 access,
                 correct: None,
+                correct_in: None,
+                correct_file: None,
             });
         }
         if r.responsable_id == person.id {
@@ -458,6 +468,8 @@ pub fn fiche(store: &Store, id: &str) -> Result<Option<Fiche>, crate::reconcile:
                 relationship: Some(r.relationship.clone()).filter(|x| !x.is_empty()),
                 from,
                 access,
+                correct_in: correct.as_ref().map(|_| "siecle"),
+                correct_file: file.clone(),
                 correct,
             });
         }
@@ -492,6 +504,8 @@ pub fn fiche(store: &Store, id: &str) -> Result<Option<Fiche>, crate::reconcile:
                 from: vec![from],
                 access: true,
                 correct,
+                correct_in: Some(from),
+                correct_file: None,
             });
         }
     }
@@ -507,6 +521,8 @@ pub fn fiche(store: &Store, id: &str) -> Result<Option<Fiche>, crate::reconcile:
         from: vec!["preau"],
         access: true,
         correct: None,
+        correct_in: None,
+        correct_file: None,
     };
     let follows = follow.iter().filter(|f| f.follower == person.id).map(|f| link_to(&f.pupil)).collect();
     let followed_by = follow.iter().filter(|f| f.pupil == person.id).map(|f| link_to(&f.follower)).collect();
@@ -679,8 +695,11 @@ fn pending_for(store: &Store, accounts: &[String]) -> Result<Vec<Pending>, Store
     for c in store.outbox()? {
         let body: serde_json::Value = serde_json::from_str(&c.payload).unwrap_or_default();
         let ops = body["Operations"].as_array().cloned().unwrap_or_default();
+        let mut kinds = Vec::new();
+        let mut group = None;
         let what = if c.resource == "User" && accounts.contains(&c.target) {
             if c.op == "create" {
+                kinds.push("create");
                 "Créer le compte dans l'ENT".to_string()
             } else {
                 let parts: Vec<String> = ops
@@ -688,6 +707,16 @@ fn pending_for(store: &Store, accounts: &[String]) -> Result<Vec<Pending>, Store
                     .map(|op| {
                         let path = op["path"].as_str().unwrap_or("");
                         let attr = path.rsplit(':').next().unwrap_or(path);
+                        kinds.push(match attr {
+                            "functions" => "functions",
+                            "nodes" => "nodes",
+                            "follows" => "follows",
+                            "endDate" => "endDate",
+                            "active" => "active",
+                            "pronoteId" | "edtId" => "links",
+                            "userName" => "userName",
+                            _ => "other",
+                        });
                         match attr {
                             "functions" => "Fonctions/disciplines de poste".to_string(),
                             "nodes" => "Place dans l'annuaire de la messagerie".to_string(),
@@ -711,6 +740,8 @@ fn pending_for(store: &Store, accounts: &[String]) -> Result<Vec<Pending>, Store
             });
             let Some(op) = touched else { continue };
             let name = groups.get(&c.target).cloned().unwrap_or_else(|| c.target.clone());
+            kinds.push(if op["op"] == "remove" { "leave" } else { "join" });
+            group = Some(name.clone());
             if op["op"] == "remove" {
                 format!("Quitter le groupe « {name} »")
             } else {
@@ -719,7 +750,7 @@ fn pending_for(store: &Store, accounts: &[String]) -> Result<Vec<Pending>, Store
         } else {
             continue;
         };
-        out.push(Pending { change: c.id, what, state: c.state });
+        out.push(Pending { change: c.id, what, kinds, group, state: c.state });
     }
     Ok(out)
 }
