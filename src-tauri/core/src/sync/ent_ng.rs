@@ -594,17 +594,7 @@ mod tests {
         store.replace_population(&data, actor, "TEST", &serde_json::json!({})).unwrap();
         store.set_sync_connector("ent-ng", actor).unwrap();
         // The ENT's directory as a pull leaves it: where a creation looks for the person first.
-        let snapshot: Vec<crate::store::SnapshotRow> = data
-            .accounts
-            .iter()
-            .map(|a| crate::store::SnapshotRow {
-                resource: "User".into(),
-                id: format!("srv-{}", a.id),
-                external_id: Some(a.id.clone()),
-                etag: None,
-                body: crate::sync::user_body(a).to_string(),
-            })
-            .collect();
+        let snapshot = crate::sync::as_pulled(&data);
         store.replace_snapshot(&snapshot, "https://ent.example.fr/scim/v2", actor).unwrap();
         let new = |profile, nom: &str, functions: Vec<crate::model::Function>, groups: Vec<String>| edit::NewAccount {
             profile: Some(profile),

@@ -204,3 +204,19 @@ pub fn set_login(
     }
     Ok((store.set_account_login(account, login, actor)?, note))
 }
+
+/// The establishment's accounts as a pull from its server would leave them
+/// in the snapshot (tests of what the worklists and files read from it).
+#[cfg(test)]
+pub(crate) fn as_pulled(data: &crate::model::EstablishmentData) -> Vec<crate::store::SnapshotRow> {
+    data.accounts
+        .iter()
+        .map(|a| crate::store::SnapshotRow {
+            resource: "User".into(),
+            id: format!("srv-{}", a.id),
+            external_id: Some(a.id.clone()),
+            etag: None,
+            body: user_body(a).to_string(),
+        })
+        .collect()
+}

@@ -1185,17 +1185,7 @@ mod tests {
         store.replace_population(&data, ACTOR, "TEST", &serde_json::json!({})).unwrap();
         store.set_sync_connector(connector, ACTOR).unwrap();
         // The ENT's directory, as a pull would have left it: where a creation looks for the person first.
-        let rows: Vec<crate::store::SnapshotRow> = data
-            .accounts
-            .iter()
-            .map(|a| crate::store::SnapshotRow {
-                resource: "User".into(),
-                id: format!("srv-{}", a.id),
-                external_id: Some(a.id.clone()),
-                etag: None,
-                body: crate::sync::user_body(a).to_string(),
-            })
-            .collect();
+        let rows = crate::sync::as_pulled(&data);
         store.replace_snapshot(&rows, "https://ent.example.fr/scim/v2", ACTOR).unwrap();
         (dir, store, data)
     }
