@@ -500,8 +500,3 @@ pub fn follow(
     let follower_account = accounts_of.get(follower).and_then(|a| a.first()).map(|a| a.to_string());
     Ok(store.set_follows(follower, follower_account.as_deref(), &list, add, actor)?)
 }
-
-/// The accounts created in Préau that end before `day` or are pérennes: what the year transition lists.
-pub fn to_review_at_transition(store: &Store) -> Result<Vec<HandAccount>, StoreError> {
-    Ok(store.hand_accounts()?.into_iter().filter(|h| h.closed_at.is_none()).collect())
-}

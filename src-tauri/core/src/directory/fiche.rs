@@ -163,6 +163,16 @@ fn file_of(b: &crate::store::BatchSummary) -> Origin {
     Origin { file: Some(b.file_name.clone()), date: b.imported_at.get(..10).map(str::to_string), by: None }
 }
 
+/// Where the ENT directory's values come from: its latest export imported.
+fn directory_file(store: &Store) -> Result<Origin, StoreError> {
+    Ok(store
+        .latest_batches()?
+        .into_iter()
+        .find(|b| b.format == "ent-directory")
+        .map(|b| file_of(&b))
+        .unwrap_or_default())
+}
+
 /// The records of the latest batch of each of `formats`, with the file they come from.
 fn latest(store: &Store, formats: &[&str]) -> Result<Vec<(Origin, Vec<AnyRecord>)>, StoreError> {
     let mut out = Vec::new();
@@ -337,19 +347,23 @@ pub fn fiche(store: &Store, id: &str) -> Result<Option<Fiche>, crate::reconcile:
             values.push(("classes", a.classes.join(", ")));
         }
         opt(&mut values, "login", Some(&a.login));
-        let file = store.latest_batches()?.into_iter().find(|b| b.format == "ent-directory").map(|b| file_of(&b));
-        sources.push(Source { source: "ent", origin: file.unwrap_or_default(), id: Some(a.id.clone()), values });
+        sources.push(Source { source: "ent", origin: directory_file(store)?, id: Some(a.id.clone()), values });
         ent_children = a.children.clone();
     }
     // Pronote and the timetable, through the reconciliation's links.
     let mut links = Vec::new();
     let mut pronote_children: Vec<String> = Vec::new();
+    // The kept Pronote file is read once, and only when a link points into it.
+    let mut pronote: Option<Vec<(Origin, Vec<AnyRecord>)>> = None;
     for source in ["pronote", "edt"] {
         for l in store.account_links(source)?.into_iter().filter(|l| account_ids.contains(&l.account)) {
             links.push((source.to_string(), l.source_id.clone()));
             if source == "pronote" {
-                for (file, records) in latest(store, &["pronote-ids"])? {
-                    for r in &records {
+                if pronote.is_none() {
+                    pronote = Some(latest(store, &["pronote-ids"])?);
+                }
+                for (file, records) in pronote.iter().flatten() {
+                    for r in records {
                         if let AnyRecord::Pronote(u) = r {
                             if u.pronote_id == l.source_id {
                                 let mut values = Vec::new();
@@ -527,8 +541,8 @@ pub fn fiche(store: &Store, id: &str) -> Result<Option<Fiche>, crate::reconcile:
     let follows = follow.iter().filter(|f| f.follower == person.id).map(|f| link_to(&f.pupil)).collect();
     let followed_by = follow.iter().filter(|f| f.pupil == person.id).map(|f| link_to(&f.follower)).collect();
 
-    let ent = account_state(store, &data, account.map(|a| (a.id.as_str(), a.login.as_str())), hand.as_ref(), person)?;
-    let pending = pending_for(store, &account_ids)?;
+    let ent = account_state(store, account.map(|a| (a.id.as_str(), a.login.as_str())), hand.as_ref(), person)?;
+    let pending = pending_for(store, &account_ids, &group_names(&data.groups))?;
     let groups =
         data.groups.iter().filter(|g| g.members.contains(&person.id)).map(|g| (g.id.clone(), g.name.clone())).collect();
     Ok(Some(Fiche {
@@ -569,7 +583,7 @@ fn account_only(store: &Store, data: &EstablishmentData, id: &str) -> Result<Opt
         classes: &a.classes,
         establishments: a.establishments.iter().map(ToString::to_string).collect(),
     };
-    lone.fiche(store).map(Some)
+    lone.fiche(store, &group_names(&data.groups)).map(Some)
 }
 
 /// An account of another establishment, as the whole ENT's directory gives it.
@@ -592,7 +606,8 @@ fn elsewhere(store: &Store, id: &str) -> Result<Option<Fiche>, crate::reconcile:
         classes: &a.classes,
         establishments: a.establishments.clone(),
     };
-    Ok(Some(lone.fiche(store)?))
+    let groups = store.load_imported_population()?.map(|d| group_names(&d.groups)).unwrap_or_default();
+    Ok(Some(lone.fiche(store, &groups)?))
 }
 
 /// An account known only to the ENT's directory, no person behind it here.
@@ -610,7 +625,7 @@ struct Lone<'a> {
 }
 
 impl Lone<'_> {
-    fn fiche(self, store: &Store) -> Result<Fiche, StoreError> {
+    fn fiche(self, store: &Store, groups: &BTreeMap<String, String>) -> Result<Fiche, StoreError> {
         let mut values = Vec::new();
         opt(&mut values, "nom", Some(self.nom));
         opt(&mut values, "prenom", Some(self.prenom));
@@ -621,7 +636,6 @@ impl Lone<'_> {
             values.push(("classes", self.classes.join(", ")));
         }
         opt(&mut values, "login", Some(self.login));
-        let file = store.latest_batches()?.into_iter().find(|b| b.format == "ent-directory").map(|b| file_of(&b));
         let id = self.id.to_string();
         Ok(Fiche {
             person: id.clone(),
@@ -631,7 +645,7 @@ impl Lone<'_> {
             naissance: self.naissance,
             etablissements: self.establishments,
             left: false,
-            sources: vec![Source { source: "ent", origin: file.unwrap_or_default(), id: Some(id.clone()), values }],
+            sources: vec![Source { source: "ent", origin: directory_file(store)?, id: Some(id.clone()), values }],
             disagreements: Vec::new(),
             classes: self.classes.to_vec(),
             groups: Vec::new(),
@@ -642,26 +656,20 @@ impl Lone<'_> {
             followed_by: Vec::new(),
             links: Vec::new(),
             account: Some(EntAccount {
-                on_server: on_server(store)?.contains(&id),
+                on_server: store.snapshot_holds("User", &id)?,
                 id: id.clone(),
                 login: self.login.to_string(),
                 state: "operationnel",
                 hand_made: false,
                 until: None,
             }),
-            pending: pending_for(store, std::slice::from_ref(&id))?,
+            pending: pending_for(store, std::slice::from_ref(&id), groups)?,
         })
     }
 }
 
-/// The external ids of the Users the server held at the last pull.
-fn on_server(store: &Store) -> Result<BTreeSet<String>, StoreError> {
-    Ok(store.snapshot("User")?.into_iter().filter_map(|r| r.external_id).collect())
-}
-
 fn account_state(
     store: &Store,
-    _data: &EstablishmentData,
     account: Option<(&str, &str)>,
     hand: Option<&crate::store::HandAccount>,
     person: &Person,
@@ -679,19 +687,23 @@ fn account_state(
         id: id.to_string(),
         login: login.to_string(),
         state,
-        on_server: on_server(store)?.contains(id),
+        on_server: store.snapshot_holds("User", id)?,
         hand_made: hand.is_some(),
         until: hand.and_then(|h| h.until.clone()),
     }))
 }
 
+fn group_names(groups: &[crate::model::Group]) -> BTreeMap<String, String> {
+    groups.iter().map(|g| (g.id.clone(), g.name.clone())).collect()
+}
+
 /// What waits for the ENT about these accounts, in words.
-fn pending_for(store: &Store, accounts: &[String]) -> Result<Vec<Pending>, StoreError> {
+fn pending_for(
+    store: &Store,
+    accounts: &[String],
+    groups: &BTreeMap<String, String>,
+) -> Result<Vec<Pending>, StoreError> {
     let mut out = Vec::new();
-    let groups: BTreeMap<String, String> = store
-        .load_imported_population()?
-        .map(|d| d.groups.into_iter().map(|g| (g.id, g.name)).collect())
-        .unwrap_or_default();
     for c in store.outbox()? {
         let body: serde_json::Value = serde_json::from_str(&c.payload).unwrap_or_default();
         let ops = body["Operations"].as_array().cloned().unwrap_or_default();

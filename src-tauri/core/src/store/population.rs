@@ -785,15 +785,7 @@ impl Store {
                 format!("l'identifiant « {login} » est déjà celui de {who} ({}) dans l'établissement", other.id),
             ));
         }
-        let on_server: bool = self
-            .conn
-            .query_row(
-                "SELECT count(*) FROM scim_resource WHERE resource = 'User' AND external_id = ?1",
-                [account],
-                |r| r.get::<_, i64>(0),
-            )
-            .map_err(sql("comptes"))?
-            > 0;
+        let on_server = self.snapshot_holds("User", account)?;
         if on_server {
             return Err(refused(
                 "ACCOUNT_ON_SERVER",

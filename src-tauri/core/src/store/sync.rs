@@ -104,6 +104,18 @@ impl Store {
     }
 
     /// The snapshot's resources of one kind, by id.
+    /// Whether the server held the resource of this `externalId` at the last pull.
+    pub fn snapshot_holds(&self, resource: &str, external_id: &str) -> Result<bool, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT count(*) FROM scim_resource WHERE resource = ?1 AND external_id = ?2",
+                [resource, external_id],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n > 0)
+            .map_err(sql("annuaire du serveur"))
+    }
+
     pub fn snapshot(&self, resource: &str) -> Result<Vec<SnapshotRow>, StoreError> {
         let mut st = self
             .conn
